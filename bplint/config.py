@@ -1,0 +1,274 @@
+"""Configuration: ``[tool.bplint]`` in pyproject.toml, or a file given with --config.
+
+The file is found by walking up from the first scanned path. Everything is
+validated against the registry before the scan starts: an unknown key, an
+unknown rule code or a value of the wrong type stops bplint with exit code 2
+and a message naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import pathspec
+
+from bplint.findings import Severity
+from bplint.rule import Rule
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """Bad configuration or usage; the CLI prints it and exits with 2."""
+
+
+DEFAULT_EXCLUDE = [
+    ".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/", "node_modules/", "__pycache__/",
+    "build/", "dist/", "site-packages/", "*.egg-info/", ".eggs/", ".mypy_cache/", ".pytest_cache/",
+    ".ruff_cache/", ".bplint_cache/",
+]
+DEFAULT_TEST_PATHS = ["tests/", "test/", "test_*.py", "*_test.py", "conftest.py"]
+DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
+DEFAULT_FILE_TIMEOUT = 30.0
+
+KEYS = {
+    "select": "rule codes, prefixes (BP1) or names to enable instead of the defaults",
+    "extend-select": "rule codes, prefixes or names to enable on top of `select`",
+    "ignore": "rule codes, prefixes or names to disable",
+    "per-file-ignores": "a table of path pattern -> codes to disable in matching files",
+    "exclude": "path patterns (gitignore syntax) to skip, replacing the defaults",
+    "extend-exclude": "path patterns (gitignore syntax) to skip on top of `exclude`",
+    "severity": "a table of code -> error | warning | info",
+    "fail-on": "the lowest severity that fails the run: error | warning | info",
+    "test-paths": "path patterns (gitignore syntax) of test code",
+    "max-file-size": "files larger than this many bytes are skipped",
+    "file-timeout": "seconds one file may take before bplint gives up on it",
+    "rules": "per-rule options: [tool.bplint.rules.BP101] ...",
+}
+
+_PREFIX = re.compile(r"^BP\d{0,3}$", re.IGNORECASE)
+
+
+@dataclass
+class Config:
+    root: Path
+    source: Path | None = None
+    rules: tuple[type[Rule], ...] = ()
+    enabled: frozenset[str] = frozenset()
+    per_file_ignores: list[tuple[pathspec.PathSpec, frozenset[str]]] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    severity: dict[str, Severity] = field(default_factory=dict)
+    fail_on: Severity = Severity.INFO
+    test_paths: list[str] = field(default_factory=lambda: list(DEFAULT_TEST_PATHS))
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    file_timeout: float = DEFAULT_FILE_TIMEOUT
+    _test_spec: pathspec.PathSpec | None = field(default=None, repr=False)
+
+    def option(self, code: str, key: str) -> Any:
+        value = self.rule_options.get(code, {}).get(key)
+        if value is not None:
+            return value
+        rule = next(r for r in self.rules if r.code == code)
+        return rule.options[key].default
+
+    def is_test_path(self, root_relpath: str) -> bool:
+        if self._test_spec is None:
+            self._test_spec = pathspec.GitIgnoreSpec.from_lines(self.test_paths)
+        return self._test_spec.match_file(root_relpath)
+
+    def ignored_codes(self, root_relpath: str) -> frozenset[str]:
+        codes: set[str] = set()
+        for spec, ignored in self.per_file_ignores:
+            if spec.match_file(root_relpath):
+                codes |= ignored
+        return frozenset(codes)
+
+    def severity_of(self, code: str, default: Severity) -> Severity:
+        return self.severity.get(code, default)
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest pyproject.toml above ``start`` that has a [tool.bplint] table."""
+    here = start.resolve()
+    if here.is_file():
+        here = here.parent
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            data = read_toml(candidate)
+            if "bplint" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def find_project_root(start: Path) -> Path:
+    """The nearest folder above ``start`` with a pyproject.toml, setup.py or .git; else start."""
+    here = start.resolve()
+    if here.is_file():
+        here = here.parent
+    for folder in (here, *here.parents):
+        if any((folder / marker).exists() for marker in ("pyproject.toml", "setup.py", "setup.cfg", ".git")):
+            return folder
+    return here
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def load_config(paths: Sequence[Path], rules: Sequence[type[Rule]], config_file: Path | None = None,
+                overrides: dict[str, Any] | None = None) -> Config:
+    """Find, read and validate the configuration for a scan of ``paths``.
+
+    ``overrides`` holds command-line settings (same keys as the file); they win.
+    """
+    start = paths[0] if paths else Path(".")
+    table: dict[str, Any] = {}
+    source: Path | None = None
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"{config_file}: no such configuration file")
+        data = read_toml(config_file)
+        table = data.get("tool", {}).get("bplint", {}) if config_file.name == "pyproject.toml" else data
+        source = config_file
+    else:
+        source = find_config_file(start)
+        if source is not None:
+            table = read_toml(source)["tool"]["bplint"]
+    root = source.parent.resolve() if source is not None else find_project_root(start)
+    where = f"{source}: [tool.bplint]" if source is not None and source.name == "pyproject.toml" else str(source)
+    return build_config(table, rules, root=root, source=source, where=where, overrides=overrides or {})
+
+
+def build_config(table: dict[str, Any], rules: Sequence[type[Rule]], *, root: Path,
+                 source: Path | None = None, where: str = "configuration",
+                 overrides: dict[str, Any] | None = None) -> Config:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: must be a table")
+    for key in table:
+        if key not in KEYS:
+            raise ConfigError(f"{where}: unknown key {key!r}; allowed keys: {', '.join(sorted(KEYS))}")
+    merged = {**table, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    # command-line ignores add to the file's
+    if overrides and overrides.get("extend-ignore"):
+        merged["ignore"] = [*table.get("ignore", []), *overrides["extend-ignore"]]
+        merged.pop("extend-ignore", None)
+    config = Config(root=root, source=source, rules=tuple(rules))
+
+    def strings(key: str) -> list[str]:
+        value = merged.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: {key!r} must be a list of strings")
+        return value
+
+    select = resolve_selectors(strings("select"), rules, where, "select") if "select" in merged else None
+    extend = resolve_selectors(strings("extend-select"), rules, where, "extend-select")
+    ignore = resolve_selectors(strings("ignore"), rules, where, "ignore", include_opt_in=True)
+    base = select if select is not None else {r.code for r in rules if not r.opt_in}
+    config.enabled = frozenset((base | extend) - ignore)
+
+    pfi = merged.get("per-file-ignores", {})
+    if not isinstance(pfi, dict):
+        raise ConfigError(f"{where}: 'per-file-ignores' must be a table of pattern = [codes]")
+    for pattern, codes in pfi.items():
+        if isinstance(codes, str):
+            codes = [codes]
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ConfigError(f"{where}: per-file-ignores {pattern!r} must be a list of codes")
+        resolved = resolve_selectors(codes, rules, where, f"per-file-ignores {pattern!r}", include_opt_in=True)
+        config.per_file_ignores.append((pathspec.GitIgnoreSpec.from_lines([pattern]), frozenset(resolved)))
+
+    if "exclude" in merged:
+        config.exclude = strings("exclude")
+    config.exclude = [*config.exclude, *strings("extend-exclude")]
+    if "test-paths" in merged:
+        config.test_paths = strings("test-paths")
+
+    severities = merged.get("severity", {})
+    if not isinstance(severities, dict):
+        raise ConfigError(f"{where}: 'severity' must be a table of code = \"error\" | \"warning\" | \"info\"")
+    for selector, level in severities.items():
+        sev = _severity(level, where, f"severity.{selector}")
+        for code in resolve_selectors([selector], rules, where, "severity", include_opt_in=True):
+            config.severity[code] = sev
+    if "fail-on" in merged:
+        config.fail_on = _severity(merged["fail-on"], where, "fail-on")
+
+    for key, kind in (("max-file-size", int), ("file-timeout", (int, float))):
+        if key in merged:
+            value = merged[key]
+            if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
+                raise ConfigError(f"{where}: {key!r} must be a positive number")
+            setattr(config, key.replace("-", "_"), value)
+
+    options = merged.get("rules", {})
+    if not isinstance(options, dict):
+        raise ConfigError(f"{where}: 'rules' must be a table of per-rule tables, e.g. [tool.bplint.rules.BP101]")
+    by_key = {r.code.upper(): r for r in rules} | {r.name: r for r in rules}
+    for rule_key, values in options.items():
+        rule = by_key.get(rule_key.upper()) or by_key.get(rule_key)
+        if rule is None:
+            raise ConfigError(f"{where}: rules.{rule_key}: unknown rule code or name")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{where}: rules.{rule_key} must be a table of options")
+        for opt, value in values.items():
+            spec = rule.options.get(opt)
+            if spec is None:
+                allowed = ", ".join(sorted(rule.options)) or "none"
+                raise ConfigError(f"{where}: rules.{rule_key}: unknown option {opt!r}; {rule.code} takes: {allowed}")
+            problem = spec.check(value)
+            if problem:
+                raise ConfigError(f"{where}: rules.{rule_key}.{opt} must be {problem}")
+            config.rule_options.setdefault(rule.code, {})[opt] = value
+    return config
+
+
+def _severity(value: Any, where: str, key: str) -> Severity:
+    try:
+        return Severity(str(value).lower())
+    except ValueError:
+        raise ConfigError(f"{where}: {key} must be one of error, warning, info (got {value!r})") from None
+
+
+def resolve_selectors(selectors: Iterable[str], rules: Sequence[type[Rule]], where: str, key: str,
+                      include_opt_in: bool = False) -> set[str]:
+    """Codes matched by selectors: ALL, a prefix (BP1, BP10), a code, or a rule name.
+
+    Opt-in rules are matched only by their exact code or name (or ALL), so
+    that `select = ["BP0"]` does not switch them on unasked.
+    """
+    codes: set[str] = set()
+    for raw in selectors:
+        selector = raw.strip()
+        if selector.upper() == "ALL":
+            codes |= {r.code for r in rules}
+            continue
+        exact = [r for r in rules if r.code.upper() == selector.upper() or r.name == selector.lower()]
+        if exact:
+            codes |= {r.code for r in exact}
+            continue
+        if _PREFIX.match(selector):
+            matched = {r.code for r in rules if r.code.upper().startswith(selector.upper())
+                       and (include_opt_in or not r.opt_in)}
+            if matched:
+                codes |= matched
+                continue
+        raise ConfigError(f"{where}: {key}: unknown rule code, prefix or name {raw!r} "
+                          f"(see `bplint rules` for the list)")
+    return codes

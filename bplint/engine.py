@@ -1,0 +1,258 @@
+"""The scan: discovery -> project index -> per-file rule pass -> project rules -> filters.
+
+``check_file`` is a pure function of (file, configuration, project index):
+it reads nothing else and keeps no state between calls, so its results can be
+cached and computed in parallel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Sequence, TypeVar
+
+import libcst as cst
+
+from bplint.config import Config
+from bplint.context import FileContext, ProjectContext, make_finding
+from bplint.discovery import discover, report_path
+from bplint.files import DecodeError, FileKind, SourceFile
+from bplint.findings import Finding, ScanError, ScanResult, Span
+from bplint.index import MAX_NODES, ModuleFacts, ProjectIndex, SyntaxProblem, module_name, parse_module_facts
+from bplint.rule import ProjectRule, PythonRule, Rule, TextRule
+from bplint.traversal import Dispatcher, FileTimeout
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass
+class FileResult:
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+    errors: list[ScanError] = dataclasses.field(default_factory=list)
+
+
+def scan(paths: Sequence[Path], config: Config, cwd: Path | None = None) -> ScanResult:
+    cwd = (cwd or Path.cwd()).resolve()
+    return run_with_deep_stack(lambda: _scan(paths, config, cwd))
+
+
+def _scan(paths: Sequence[Path], config: Config, cwd: Path) -> ScanResult:
+    result = ScanResult()
+    found = discover(paths, config.root, config.exclude, cwd)
+    result.errors.extend(found.errors)
+    index = build_index(found.files, config, cwd, result.errors)
+    for file in found.files:
+        if file.relpath not in index.files:
+            continue
+        outcome = check_file(file, config, index)
+        result.findings.extend(outcome.findings)
+        result.errors.extend(outcome.errors)
+    result.files_scanned = len(index.files)
+    project = ProjectContext(index=index, config=config, files=[f for f in found.files if f.relpath in index.files])
+    for rule in config.rules:
+        if issubclass(rule, ProjectRule) and rule.code in config.enabled:
+            try:
+                rule(project).check()
+            except Exception as exc:
+                result.errors.append(_crash(rule.code, index.root_relpath(""), exc))
+    rootpaths = {f.relpath: f.rootpath for f in found.files}
+    result.findings.extend(project.findings)
+    result.findings = finalize(result.findings, config, rootpaths, index)
+    result.errors.sort(key=lambda e: (e.path, e.rule or "", e.message))
+    return result
+
+
+def finalize(findings: list[Finding], config: Config, rootpaths: dict[str, str], index: ProjectIndex) -> list[Finding]:
+    """Drop disabled and per-file-ignored codes, apply severity overrides, sort."""
+    kept: dict[tuple, Finding] = {}
+    prefix = index.root_prefix
+    for finding in findings:
+        if finding.code not in config.enabled:
+            continue
+        rootpath = rootpaths.get(finding.path)
+        if rootpath is None:
+            rootpath = finding.path[len(prefix):] if prefix and finding.path.startswith(prefix) else finding.path
+        if finding.code in config.ignored_codes(rootpath):
+            continue
+        severity = config.severity_of(finding.code, finding.severity)
+        if severity is not finding.severity:
+            finding = dataclasses.replace(finding, severity=severity)
+        kept.setdefault((finding.sort_key(), finding.end_line, finding.end_column), finding)
+    return [kept[key] for key in sorted(kept)]
+
+
+# --- phase 1: the project index ------------------------------------------------
+
+
+def build_index(files: list[SourceFile], config: Config, cwd: Path, errors: list[ScanError]) -> ProjectIndex:
+    root_rel = report_path(config.root, cwd)
+    index = ProjectIndex(root=config.root, root_prefix="" if root_rel == "." else root_rel.rstrip("/") + "/")
+    for file in files:
+        try:
+            size = file.path.stat().st_size
+        except OSError as exc:
+            errors.append(ScanError(file.relpath, f"skipped: cannot read ({exc.strerror})"))
+            continue
+        if size > config.max_file_size:
+            errors.append(ScanError(file.relpath, f"skipped: {size} bytes is more than max-file-size "
+                                                  f"({config.max_file_size})"))
+            continue
+        index.files[file.relpath] = file.kind
+        if config.is_test_path(file.rootpath):
+            index.test_files.add(file.relpath)
+        if file.kind is FileKind.PYTHON:
+            index.modules[file.relpath] = index_python(file)
+    return index
+
+
+def index_python(file: SourceFile) -> ModuleFacts:
+    try:
+        text = file.text()
+    except DecodeError as exc:
+        facts = ModuleFacts(relpath=file.relpath, module=module_name(file.rootpath or file.relpath))
+        facts.syntax_error = SyntaxProblem(exc.message, exc.line, exc.column)
+        return facts
+    except OSError as exc:
+        facts = ModuleFacts(relpath=file.relpath, module="")
+        facts.syntax_error = SyntaxProblem(f"cannot read: {exc.strerror}", 1, 1)
+        return facts
+    _, facts = parse_module_facts(file, text)
+    return facts
+
+
+# --- phase 2: one file ----------------------------------------------------------
+
+
+def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileResult:
+    """All enabled rules over one file. Pure: depends on its arguments only."""
+    outcome = FileResult()
+    is_test = file.relpath in index.test_files
+    ignored = config.ignored_codes(file.rootpath)
+
+    def wanted(rule: type[Rule]) -> bool:
+        return rule.code in config.enabled and rule.code not in ignored and not (rule.quiet_in_tests and is_test)
+
+    if file.kind is FileKind.PYTHON:
+        facts = index.modules.get(file.relpath)
+        if facts is None:
+            return outcome
+        if facts.syntax_error is not None:
+            outcome.findings.append(syntax_error_finding(file.relpath, facts.syntax_error))
+            return outcome
+        ctx = FileContext(file, config, index, facts, is_test)
+        rules = [r for r in config.rules if issubclass(r, PythonRule) and wanted(r)]
+        active = []
+        for rule in rules:
+            try:
+                if rule.applies_to(ctx):
+                    active.append(rule)
+            except Exception as exc:
+                outcome.errors.append(_crash(rule.code, file.relpath, exc))
+        if active:
+            _run_python_rules(ctx, active, config, outcome)
+        outcome.findings.extend(ctx.findings)
+        return outcome
+
+    rules = [r for r in config.rules if issubclass(r, TextRule) and file.kind in r.kinds and wanted(r)]
+    if not rules:
+        return outcome
+    ctx = FileContext(file, config, index, None, is_test)
+    try:
+        file.text()
+    except DecodeError as exc:
+        outcome.errors.append(ScanError(file.relpath, f"skipped: {exc.message} at line {exc.line}"))
+        return outcome
+    except OSError as exc:
+        outcome.errors.append(ScanError(file.relpath, f"skipped: cannot read ({exc.strerror})"))
+        return outcome
+    for rule in rules:
+        try:
+            rule(ctx).check()
+        except Exception as exc:
+            outcome.errors.append(_crash(rule.code, file.relpath, exc))
+    outcome.findings.extend(ctx.findings)
+    return outcome
+
+
+def _run_python_rules(ctx: FileContext, rules: list[type[PythonRule]], config: Config, outcome: FileResult) -> None:
+    file = ctx.file
+    if ctx.facts is not None and ctx.facts.node_count > MAX_NODES:
+        outcome.errors.append(ScanError(file.relpath, f"skipped: {ctx.facts.node_count} syntax nodes is more "
+                                                      f"than bplint analyses in one file ({MAX_NODES})"))
+        return
+    try:
+        ctx.module = cst.parse_module(ctx.text)
+    except cst.ParserSyntaxError as exc:
+        # CPython accepted the file, so this is a gap in libcst's grammar.
+        outcome.errors.append(ScanError(file.relpath, f"not checked: the syntax tree parser cannot read it "
+                                                      f"({exc.message.splitlines()[0]} at line {exc.raw_line})"))
+        return
+    except RecursionError:
+        outcome.errors.append(ScanError(file.relpath, "not checked: nested too deeply to analyse"))
+        return
+
+    def on_crash(rule: PythonRule, exc: BaseException) -> None:
+        outcome.errors.append(_crash(rule.code, file.relpath, exc))
+
+    instances = [rule(ctx) for rule in rules]
+    deadline = time.monotonic() + config.file_timeout
+    try:
+        ctx.module.visit(Dispatcher(instances, deadline, on_crash))
+    except FileTimeout:
+        outcome.errors.append(ScanError(file.relpath, f"incomplete: gave up after {config.file_timeout:g} s "
+                                                      f"(file-timeout); findings so far are reported"))
+    except RecursionError:
+        outcome.errors.append(ScanError(file.relpath, "incomplete: nested too deeply to analyse"))
+    try:
+        ctx.resolve_pending()
+    except RecursionError:
+        outcome.errors.append(ScanError(file.relpath, "incomplete: nested too deeply to place findings"))
+
+
+def syntax_error_finding(path: str, problem: SyntaxProblem) -> Finding:
+    from bplint.rules.bp0_engine import SyntaxErrorRule
+
+    span = Span(problem.line, problem.column, problem.line, problem.column + 1)
+    return make_finding(SyntaxErrorRule, path, span, f"Fix the syntax error so the file can be checked: {problem.message}.")
+
+
+def _crash(code: str, path: str, exc: BaseException) -> ScanError:
+    return ScanError(path, f"internal error in rule {code}: {type(exc).__name__}: {exc} "
+                           f"(the other rules went on; please report this)", rule=code, internal=True)
+
+
+# --- deep inputs ------------------------------------------------------------------
+
+# libcst's visitors recurse a few frames per level of nesting; CPython's parser
+# caps nesting (200 parentheses), so a large stack and recursion limit let
+# every file CPython accepts be visited.
+_STACK_SIZE = 512 * 1024 * 1024
+_RECURSION_LIMIT = 60_000
+
+
+def run_with_deep_stack(func: Callable[[], T]) -> T:
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = func()
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    old_size = threading.stack_size()
+    old_limit = sys.getrecursionlimit()
+    try:
+        threading.stack_size(_STACK_SIZE)
+        sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
+        worker = threading.Thread(target=target, name="bplint-scan")
+        worker.start()
+    finally:
+        threading.stack_size(old_size)
+    worker.join()
+    sys.setrecursionlimit(old_limit)
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]  # type: ignore[return-value]

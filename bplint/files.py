@@ -1,0 +1,145 @@
+"""The files of a project: what kind each one is, and how its text is read."""
+
+from __future__ import annotations
+
+import codecs
+import enum
+import fnmatch
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class FileKind(str, enum.Enum):
+    PYTHON = "python"
+    REQUIREMENTS = "requirements"
+    PYPROJECT = "pyproject"
+    PIPFILE = "pipfile"
+    LOCKFILE = "lockfile"
+    DOTENV = "dotenv"
+    CONFIG = "config"  # yaml, json, ini, toml, cfg
+    OTHER = "other"
+
+
+LOCKFILE_NAMES = {"poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock"}
+CONFIG_SUFFIXES = {".yaml", ".yml", ".json", ".ini", ".toml", ".cfg"}
+ENV_EXAMPLE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults")
+
+
+def classify(relpath: str) -> FileKind:
+    """The kind of a file from its path (relative, '/'-separated)."""
+    name = relpath.rsplit("/", 1)[-1]
+    parent = relpath.rsplit("/", 2)[-2] if "/" in relpath else ""
+    lower = name.lower()
+    if lower.endswith((".py", ".pyi")):
+        return FileKind.PYTHON
+    if name == "pyproject.toml":
+        return FileKind.PYPROJECT
+    if name == "Pipfile":
+        return FileKind.PIPFILE
+    if name in LOCKFILE_NAMES:
+        return FileKind.LOCKFILE
+    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
+        return FileKind.DOTENV
+    if is_requirements_name(name, parent):
+        return FileKind.REQUIREMENTS
+    if Path(lower).suffix in CONFIG_SUFFIXES:
+        return FileKind.CONFIG
+    return FileKind.OTHER
+
+
+def is_requirements_name(name: str, parent: str = "") -> bool:
+    lower = name.lower()
+    if not lower.endswith((".txt", ".in")):
+        return False
+    if parent.lower() in {"requirements", "reqs", "requirements.d"}:
+        return True
+    return fnmatch.fnmatch(lower, "*requirements*") or fnmatch.fnmatch(lower, "*reqs*.txt")
+
+
+def is_env_example(relpath: str) -> bool:
+    return relpath.lower().endswith(ENV_EXAMPLE_SUFFIXES)
+
+
+class DecodeError(Exception):
+    def __init__(self, message: str, line: int = 1, column: int = 1):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass
+class SourceFile:
+    """One file of the scan. ``text`` is read lazily and cached."""
+
+    path: Path  # as found on disk
+    relpath: str  # relative to the working directory, '/' separators
+    kind: FileKind
+    rootpath: str = ""  # relative to the project root: what config patterns match
+    _text: str | None = field(default=None, repr=False)
+    _raw: bytes | None = field(default=None, repr=False)
+
+    def read_bytes(self) -> bytes:
+        if self._raw is None:
+            self._raw = self.path.read_bytes()
+        return self._raw
+
+    def text(self) -> str:
+        """The decoded text; Python files honour their PEP 263 coding cookie.
+
+        Raises DecodeError for undecodable content (the caller reports it).
+        """
+        if self._text is None:
+            raw = self.read_bytes()
+            if self.kind is FileKind.PYTHON:
+                self._text = decode_python(raw)
+            else:
+                self._text = decode_text(raw)
+        return self._text
+
+    def lines(self) -> list[str]:
+        return split_lines(self.text())
+
+
+def decode_python(raw: bytes) -> str:
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    except SyntaxError as exc:
+        raise DecodeError(f"cannot decode: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+    try:
+        text = raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        line, column = _offset_position(raw, getattr(exc, "start", 0))
+        raise DecodeError(f"file is not valid {encoding}: {exc.reason if hasattr(exc, 'reason') else exc}",
+                          line, column) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def decode_text(raw: bytes) -> str:
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _offset_position(raw, exc.start)
+        raise DecodeError(f"file is not valid UTF-8 ({exc.reason})", line, column) from None
+
+
+def _offset_position(raw: bytes, offset: int) -> tuple[int, int]:
+    before = raw[:offset]
+    line = before.count(b"\n") + 1
+    column = offset - (before.rfind(b"\n") + 1) + 1
+    return line, column
+
+
+_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines without their endings; \\r\\n, \\r and \\n all end a line, as for Python."""
+    return _LINE_SPLIT.split(text)

@@ -1,0 +1,281 @@
+"""The project index: facts about the whole project, gathered before any rule runs.
+
+Phase one of a scan reads every Python file once with CPython's own parser
+(``ast``). That parse is cheap (about a seventh of libcst's), it is the gate
+that keeps inputs which would crash or hang libcst away from it, and its walk
+collects the per-module facts rules need across files: the import map, the
+objects built from framework classes, the environment variables read.
+Later rule families add their own facts through ``FACT_COLLECTORS``.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from bplint.files import FileKind, SourceFile, is_env_example
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+@dataclass(frozen=True)
+class Location:
+    """1-based line and column, end column exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class EnvRead:
+    name: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    message: str
+    line: int
+    column: int
+
+
+@dataclass
+class ModuleFacts:
+    relpath: str
+    module: str  # dotted module name, best effort from the path
+    # local name -> qualified name: `from flask import Flask as F` gives F -> flask.Flask
+    imports: dict[str, str] = field(default_factory=dict)
+    # names the module itself binds with def/class (they shadow builtins)
+    defined: set[str] = field(default_factory=set)
+    # name -> qualified name of the callable whose result it is bound to
+    # (`app = Flask(__name__)` gives app -> flask.Flask); None when ambiguous
+    instances: dict[str, str | None] = field(default_factory=dict)
+    env_reads: list[EnvRead] = field(default_factory=list)
+    # facts that one rule family collects for itself (keyed by the family's name)
+    extra: dict[str, object] = field(default_factory=dict)
+    node_count: int = 0
+    syntax_error: SyntaxProblem | None = None
+
+    @property
+    def imported_roots(self) -> set[str]:
+        return {q.split(".", 1)[0] for q in self.imports.values()}
+
+    def imports_any(self, *prefixes: str) -> bool:
+        """True when the module imports any of these modules (or names from them)."""
+        return any(q == p or q.startswith(p + ".") for q in self.imports.values() for p in prefixes)
+
+    def resolve_name(self, name: str) -> str | None:
+        """The qualified name a bare name stands for, or None for a local."""
+        if name in self.imports:
+            return self.imports[name]
+        if name in self.defined:
+            return None
+        if name in BUILTIN_NAMES:
+            return f"builtins.{name}"
+        return None
+
+
+@dataclass
+class ProjectIndex:
+    root: Path
+    modules: dict[str, ModuleFacts] = field(default_factory=dict)
+    files: dict[str, FileKind] = field(default_factory=dict)
+    test_files: set[str] = field(default_factory=set)
+    # the root as a report path prefix: "" when the root is the working directory
+    root_prefix: str = ""
+
+    def root_relpath(self, name: str) -> str:
+        """The report path of a file at the project root."""
+        return f"{self.root_prefix}{name}"
+
+    @property
+    def env_example_files(self) -> list[str]:
+        return sorted(p for p, kind in self.files.items() if kind is FileKind.DOTENV and is_env_example(p))
+
+
+# --- gathering ---------------------------------------------------------------
+
+FactCollector = Callable[[ast.AST, ModuleFacts, "_LineIndex"], None]
+FACT_COLLECTORS: dict[type, list[FactCollector]] = {}
+
+
+def collects(*node_types: type) -> Callable[[FactCollector], FactCollector]:
+    """Register a function that reads facts from nodes of these ast types."""
+
+    def register(func: FactCollector) -> FactCollector:
+        for node_type in node_types:
+            FACT_COLLECTORS.setdefault(node_type, []).append(func)
+        return func
+
+    return register
+
+
+class _LineIndex:
+    """Turns ast's UTF-8 byte columns into character columns."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lines: list[str] | None = None
+
+    def location(self, node: ast.AST) -> Location:
+        line, end_line = node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno
+        return Location(line, self._column(line, node.col_offset) + 1, end_line,
+                        self._column(end_line, getattr(node, "end_col_offset", node.col_offset) or 0) + 1)
+
+    def _column(self, line: int, byte_offset: int) -> int:
+        if self._text.isascii():
+            return byte_offset
+        if self._lines is None:
+            from bplint.files import split_lines
+
+            self._lines = split_lines(self._text)
+        text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
+
+
+def module_name(relpath: str) -> str:
+    parts = relpath[:-3].split("/") if relpath.endswith(".py") else relpath.split("/")
+    if parts and parts[0] == "src" and len(parts) > 1:
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(p for p in parts if p)
+
+
+# Deeper syntax trees than this are not handed to libcst: its native parser
+# crashes the process on some of them, and its visitors recurse per level.
+MAX_NODES = 400_000
+
+
+def parse_module_facts(file: SourceFile, text: str) -> tuple[ast.Module | None, ModuleFacts]:
+    facts = ModuleFacts(relpath=file.relpath, module=module_name(file.relpath))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
+            tree = ast.parse(text, filename=file.relpath, type_comments=False)
+    except SyntaxError as exc:
+        facts.syntax_error = SyntaxProblem(_syntax_message(exc), exc.lineno or 1, max(exc.offset or 1, 1))
+        return None, facts
+    except (RecursionError, MemoryError):
+        facts.syntax_error = SyntaxProblem(
+            "expression nested too deeply for the Python parser (CPython cannot compile it either)", 1, 1)
+        return None, facts
+    except ValueError as exc:  # NUL bytes on older Pythons
+        facts.syntax_error = SyntaxProblem(str(exc), 1, 1)
+        return None, facts
+    lines = _LineIndex(text)
+    collectors = FACT_COLLECTORS
+    count = 0
+    for node in ast.walk(tree):
+        count += 1
+        handlers = collectors.get(type(node))
+        if handlers:
+            for handler in handlers:
+                handler(node, facts, lines)
+    facts.node_count = count
+    return tree, facts
+
+
+def _syntax_message(exc: SyntaxError) -> str:
+    message = exc.msg or "invalid syntax"
+    if "null bytes" in message:
+        return "file contains NUL bytes (a binary file?)"
+    return message
+
+
+# --- core facts: imports, definitions, instances, environment reads ----------
+
+
+@collects(ast.Import)
+def _import(node: ast.Import, facts: ModuleFacts, _: _LineIndex) -> None:
+    for alias in node.names:
+        if alias.asname:
+            facts.imports[alias.asname] = alias.name
+        else:
+            root = alias.name.split(".", 1)[0]
+            facts.imports[root] = root
+
+
+@collects(ast.ImportFrom)
+def _import_from(node: ast.ImportFrom, facts: ModuleFacts, _: _LineIndex) -> None:
+    base = node.module or ""
+    if node.level:
+        package = facts.module.split(".") if facts.module else []
+        if not facts.relpath.endswith("__init__.py"):
+            package = package[:-1]
+        package = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+        base = ".".join([*package, base] if base else package)
+    for alias in node.names:
+        if alias.name == "*":
+            continue
+        facts.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+
+
+@collects(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+def _definition(node: ast.AST, facts: ModuleFacts, _: _LineIndex) -> None:
+    facts.defined.add(node.name)  # type: ignore[attr-defined]
+
+
+def qualified_name(node: ast.AST, facts: ModuleFacts) -> str | None:
+    """The qualified name of a Name/Attribute chain, resolved through imports."""
+    if isinstance(node, ast.Name):
+        return facts.resolve_name(node.id)
+    if isinstance(node, ast.Attribute):
+        base = qualified_name(node.value, facts)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+@collects(ast.Assign, ast.AnnAssign)
+def _instance(node: ast.AST, facts: ModuleFacts, _: _LineIndex) -> None:
+    value = node.value  # type: ignore[attr-defined]
+    if not isinstance(value, ast.Call):
+        return
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]  # type: ignore[attr-defined]
+    callee = qualified_name(value.func, facts)
+    for target in targets:
+        if isinstance(target, ast.Name):
+            if callee is None:
+                # bound to something else somewhere: no longer sure what it is
+                if target.id in facts.instances:
+                    facts.instances[target.id] = None
+                continue
+            previous = facts.instances.get(target.id, callee)
+            facts.instances[target.id] = callee if previous == callee else None
+
+
+ENV_GETTERS = {
+    "os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop",
+    "decouple.config", "posix.getenv",
+}
+ENV_READER_CLASSES = {"environs.Env", "environ.Env"}
+
+
+@collects(ast.Call)
+def _env_call(node: ast.Call, facts: ModuleFacts, lines: _LineIndex) -> None:
+    if not node.args or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
+        return
+    callee = qualified_name(node.func, facts)
+    reader = callee in ENV_GETTERS
+    if not reader:
+        # env("X"), env.str("X"), env.bool("X") on an environs / django-environ Env()
+        func = node.func
+        base = func.value if isinstance(func, ast.Attribute) else func
+        if isinstance(base, ast.Name) and facts.instances.get(base.id) in ENV_READER_CLASSES:
+            reader = True
+    if reader:
+        facts.env_reads.append(EnvRead(node.args[0].value, lines.location(node)))
+
+
+@collects(ast.Subscript)
+def _env_subscript(node: ast.Subscript, facts: ModuleFacts, lines: _LineIndex) -> None:
+    key = node.slice
+    if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(node.ctx, ast.Load):
+        if qualified_name(node.value, facts) == "os.environ":
+            facts.env_reads.append(EnvRead(key.value, lines.location(node)))

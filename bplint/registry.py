@@ -1,0 +1,59 @@
+"""Which rules exist: the built-in families and rule packs from entry points."""
+
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+from importlib.metadata import entry_points
+
+from bplint.rule import Rule, iter_rule_classes
+
+BUILTIN_MODULES = (
+    "bplint.rules.bp0_engine",
+    "bplint.rules.bp1_secrets",
+    "bplint.rules.bp1_config",
+    "bplint.rules.bp2_dependencies",
+)
+ENTRY_POINT_GROUP = "bplint.rules"
+
+
+class RegistryError(Exception):
+    pass
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> tuple[type[Rule], ...]:
+    """Every rule, sorted by code. Plugin rules come through ``bplint.rules`` entry points,
+    each naming a module (all its rule classes count) or a single rule class."""
+    found: dict[str, type[Rule]] = {}
+    for module_name in BUILTIN_MODULES:
+        module = importlib.import_module(module_name)
+        for rule in iter_rule_classes(vars(module).values()):
+            _add(found, rule, module_name)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            obj = ep.load()
+        except Exception as exc:  # a broken plugin must not break bplint
+            raise RegistryError(f"rule pack {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
+        candidates = [obj] if isinstance(obj, type) else list(vars(obj).values())
+        for rule in iter_rule_classes(candidates):
+            _add(found, rule, ep.value)
+    return tuple(sorted(found.values(), key=lambda r: r.code))
+
+
+def _add(found: dict[str, type[Rule]], rule: type[Rule], origin: str) -> None:
+    if rule.code in found and found[rule.code] is not rule:
+        raise RegistryError(f"rule code {rule.code} is defined twice ({origin})")
+    found[rule.code] = rule
+
+
+def rules_by_code() -> dict[str, type[Rule]]:
+    return {r.code: r for r in all_rules()}
+
+
+def find_rule(code_or_name: str) -> type[Rule] | None:
+    key = code_or_name.strip()
+    for rule in all_rules():
+        if rule.code.upper() == key.upper() or rule.name == key.lower():
+            return rule
+    return None

@@ -1,0 +1,186 @@
+"""What a rule is.
+
+A rule is a class that carries everything about itself: its code, name,
+severity and docs, the examples it must flag and those it must leave quiet,
+and the code that checks. Three kinds exist, by what they read:
+
+* ``PythonRule``: visits the libcst tree of a Python module. All Python rules
+  of a file share one traversal; a rule says which nodes it wants by defining
+  ``visit_<Node>`` / ``leave_<Node>`` methods, as with a libcst visitor.
+* ``TextRule``: reads a non-Python file (requirements, dotenv, config) as text.
+* ``ProjectRule``: runs once, after the per-file pass, over the project index.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Sequence
+
+import libcst as cst
+
+from bplint.files import FileKind
+from bplint.findings import Severity, Span
+
+if TYPE_CHECKING:
+    from bplint.context import FileContext, ProjectContext
+
+
+@dataclass(frozen=True)
+class Option:
+    """A per-rule setting under ``[tool.bplint.rules.<CODE>]``."""
+
+    default: Any
+    help: str
+
+    def check(self, value: Any) -> str | None:
+        """An error text when ``value`` has the wrong type, else None."""
+        expected = type(self.default)
+        if isinstance(self.default, list):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                return "a list of strings"
+            return None
+        if expected is bool and not isinstance(value, bool):
+            return "true or false"
+        if expected in (int, float) and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            return "a number"
+        if expected is str and not isinstance(value, str):
+            return "a string"
+        return None
+
+
+@dataclass(frozen=True)
+class Example:
+    """A small project the rule must flag (``Flag``) or leave quiet (``Quiet``).
+
+    ``code`` is the content of ``path``; ``files`` adds other files of the
+    project (a ``.gitignore``, a settings module, a ``.env.example``).
+    ``line`` (Flag only) is the line the first finding must point to.
+    ``options`` sets rule options, ``config`` other ``[tool.bplint]`` keys.
+    """
+
+    code: str
+    path: str = "app.py"
+    files: dict[str, str] = field(default_factory=dict)
+    line: int | None = None
+    count: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    flagged: ClassVar[bool]
+
+    def project_files(self) -> dict[str, str]:
+        return {**self.files, self.path: textwrap.dedent(self.code).lstrip("\n")}
+
+
+class Flag(Example):
+    flagged = True
+
+
+class Quiet(Example):
+    flagged = False
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    category: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]  # one line
+    # The docs, in the order a rule page shows them.
+    what: ClassVar[str]
+    why: ClassVar[str]
+    how_to_fix: ClassVar[str]
+    bad: ClassVar[str]
+    good: ClassVar[str]
+    cwe: ClassVar[tuple[int, ...]] = ()
+    # Off unless selected by its exact code or name.
+    opt_in: ClassVar[bool] = False
+    # Quiet in test code (``test-paths``) by default.
+    quiet_in_tests: ClassVar[bool] = False
+    options: ClassVar[dict[str, Option]] = {}
+    examples: ClassVar[Sequence[Example]] = ()
+
+    @classmethod
+    def docs_problems(cls) -> list[str]:
+        """What a rule class lacks to be documented and tested."""
+        missing = [a for a in ("code", "name", "category", "severity", "summary", "what", "why",
+                               "how_to_fix", "bad", "good") if not getattr(cls, a, None)]
+        if not any(e.flagged for e in cls.examples):
+            missing.append("a Flag example")
+        if not any(not e.flagged for e in cls.examples):
+            missing.append("a Quiet example")
+        return missing
+
+
+class PythonRule(Rule):
+    """A rule over one Python module's libcst tree.
+
+    One instance is made per file, so per-file state can live on ``self``.
+    """
+
+    # Set when the rule needs libcst metadata (e.g. ScopeProvider); it is
+    # computed only in files where ``applies_to`` is true for such a rule.
+    METADATA_DEPENDENCIES: ClassVar[tuple[type, ...]] = ()
+
+    def __init__(self, ctx: "FileContext") -> None:
+        self.ctx = ctx
+
+    @classmethod
+    def applies_to(cls, ctx: "FileContext") -> bool:
+        """A cheap pre-check: False skips this rule's visitor in the file."""
+        return True
+
+    def option(self, key: str) -> Any:
+        return self.ctx.option(self.code, key)
+
+    def report(self, node: cst.CSTNode, message: str, *, fix: str | None = None,
+               secret: bool = False) -> None:
+        self.ctx.report_node(self, node, message, fix=fix, secret=secret)
+
+    def get_metadata(self, key: type, node: cst.CSTNode, default: Any = None) -> Any:
+        return self.ctx.get_metadata(key, node, default)
+
+
+class TextRule(Rule):
+    """A rule over a non-Python file, read as text."""
+
+    kinds: ClassVar[frozenset[FileKind]] = frozenset()
+
+    def __init__(self, ctx: "FileContext") -> None:
+        self.ctx = ctx
+
+    def option(self, key: str) -> Any:
+        return self.ctx.option(self.code, key)
+
+    def check(self) -> None:
+        raise NotImplementedError
+
+    def report(self, span: Span, message: str, *, fix: str | None = None, secret: bool = False) -> None:
+        self.ctx.report_span(self, span, message, fix=fix, secret=secret)
+
+
+class ProjectRule(Rule):
+    """A rule over the whole project, run once after the per-file pass."""
+
+    def __init__(self, project: "ProjectContext") -> None:
+        self.project = project
+
+    def option(self, key: str) -> Any:
+        return self.project.option(self.code, key)
+
+    def check(self) -> None:
+        raise NotImplementedError
+
+    def report(self, path: str, span: Span, message: str, *, fix: str | None = None,
+               secret: bool = False) -> None:
+        self.project.report(self, path, span, message, fix=fix, secret=secret)
+
+
+def iter_rule_classes(namespace: Iterable[Any]) -> Iterator[type[Rule]]:
+    for obj in namespace:
+        if (isinstance(obj, type) and issubclass(obj, Rule)
+                and obj not in (Rule, PythonRule, TextRule, ProjectRule)
+                and "code" in obj.__dict__):
+            yield obj

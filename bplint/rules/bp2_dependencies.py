@@ -1,0 +1,1 @@
+"""placeholder: the BP2 dependency rules"""
