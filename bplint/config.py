@@ -95,6 +95,9 @@ class Config:
         return self.severity.get(code, default)
 
 
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", "requirements.txt", "manage.py", "Pipfile")
+
+
 def find_config_file(start: Path) -> Path | None:
     """The nearest pyproject.toml above ``start`` that has a [tool.bplint] table."""
     here = start.resolve()
@@ -110,12 +113,12 @@ def find_config_file(start: Path) -> Path | None:
 
 
 def find_project_root(start: Path) -> Path:
-    """The nearest folder above ``start`` with a pyproject.toml, setup.py or .git; else start."""
+    """The nearest folder at or above ``start`` that looks like a project's top; else start."""
     here = start.resolve()
     if here.is_file():
         here = here.parent
     for folder in (here, *here.parents):
-        if any((folder / marker).exists() for marker in ("pyproject.toml", "setup.py", "setup.cfg", ".git")):
+        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
             return folder
     return here
 
@@ -150,7 +153,10 @@ def load_config(paths: Sequence[Path], rules: Sequence[type[Rule]], config_file:
         if source is not None:
             table = read_toml(source)["tool"]["bplint"]
     root = source.parent.resolve() if source is not None else find_project_root(start)
-    where = f"{source}: [tool.bplint]" if source is not None and source.name == "pyproject.toml" else str(source)
+    if source is None:
+        where = "configuration"
+    else:
+        where = f"{source}: [tool.bplint]" if source.name == "pyproject.toml" else str(source)
     return build_config(table, rules, root=root, source=source, where=where, overrides=overrides or {})
 
 
@@ -162,24 +168,27 @@ def build_config(table: dict[str, Any], rules: Sequence[type[Rule]], *, root: Pa
     for key in table:
         if key not in KEYS:
             raise ConfigError(f"{where}: unknown key {key!r}; allowed keys: {', '.join(sorted(KEYS))}")
-    merged = {**table, **{k: v for k, v in (overrides or {}).items() if v is not None}}
-    # command-line ignores add to the file's
-    if overrides and overrides.get("extend-ignore"):
-        merged["ignore"] = [*table.get("ignore", []), *overrides["extend-ignore"]]
-        merged.pop("extend-ignore", None)
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    # Each value is checked where it came from, so messages name the file or the option.
+    cli_ignore = overrides.pop("extend-ignore", [])
+    merged = {**table, **overrides}
     config = Config(root=root, source=source, rules=tuple(rules))
 
-    def strings(key: str) -> list[str]:
-        value = merged.get(key, [])
+    def origin(key: str) -> str:
+        return "command line" if key in overrides else where
+
+    def strings(key: str, value: Any = None) -> list[str]:
+        value = merged.get(key, []) if value is None else value
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{where}: {key!r} must be a list of strings")
+            raise ConfigError(f"{origin(key)}: {key!r} must be a list of strings")
         return value
 
-    select = resolve_selectors(strings("select"), rules, where, "select") if "select" in merged else None
-    extend = resolve_selectors(strings("extend-select"), rules, where, "extend-select")
+    select = resolve_selectors(strings("select"), rules, origin("select"), "select") if "select" in merged else None
+    extend = resolve_selectors(strings("extend-select"), rules, origin("extend-select"), "extend-select")
     ignore = resolve_selectors(strings("ignore"), rules, where, "ignore", include_opt_in=True)
+    ignore |= resolve_selectors(cli_ignore, rules, "command line", "--ignore", include_opt_in=True)
     base = select if select is not None else {r.code for r in rules if not r.opt_in}
     config.enabled = frozenset((base | extend) - ignore)
 
@@ -208,7 +217,7 @@ def build_config(table: dict[str, Any], rules: Sequence[type[Rule]], *, root: Pa
         for code in resolve_selectors([selector], rules, where, "severity", include_opt_in=True):
             config.severity[code] = sev
     if "fail-on" in merged:
-        config.fail_on = _severity(merged["fail-on"], where, "fail-on")
+        config.fail_on = _severity(merged["fail-on"], origin("fail-on"), "fail-on")
 
     for key, kind in (("max-file-size", int), ("file-timeout", (int, float))):
         if key in merged:

@@ -216,7 +216,9 @@ def syntax_error_finding(path: str, problem: SyntaxProblem) -> Finding:
     from bplint.rules.bp0_engine import SyntaxErrorRule
 
     span = Span(problem.line, problem.column, problem.line, problem.column + 1)
-    return make_finding(SyntaxErrorRule, path, span, f"Fix the syntax error so the file can be checked: {problem.message}.")
+    detail = problem.message.rstrip(" .")
+    end = "" if detail.endswith(("?", "!")) else "."
+    return make_finding(SyntaxErrorRule, path, span, f"Fix this so the file can be parsed and checked: {detail}{end}")
 
 
 def _crash(code: str, path: str, exc: BaseException) -> ScanError:

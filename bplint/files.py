@@ -108,6 +108,8 @@ def decode_python(raw: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError as exc:
+        # No usable coding cookie and the first lines are not UTF-8: say where.
+        decode_text(raw)
         raise DecodeError(f"cannot decode: {exc.msg if hasattr(exc, 'msg') else exc}") from None
     try:
         text = raw.decode(encoding)

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import ast
 import builtins
+import sys
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from bplint.files import FileKind, SourceFile, is_env_example
 
@@ -151,12 +153,13 @@ def module_name(relpath: str) -> str:
 # Deeper syntax trees than this are not handed to libcst: its native parser
 # crashes the process on some of them, and its visitors recurse per level.
 MAX_NODES = 400_000
+GATE_RECURSION_LIMIT = 1000
 
 
 def parse_module_facts(file: SourceFile, text: str) -> tuple[ast.Module | None, ModuleFacts]:
-    facts = ModuleFacts(relpath=file.relpath, module=module_name(file.relpath))
+    facts = ModuleFacts(relpath=file.relpath, module=module_name(file.rootpath or file.relpath))
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _default_recursion_limit():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
             tree = ast.parse(text, filename=file.relpath, type_comments=False)
     except SyntaxError as exc:
@@ -180,6 +183,19 @@ def parse_module_facts(file: SourceFile, text: str) -> tuple[ast.Module | None, 
                 handler(node, facts, lines)
     facts.node_count = count
     return tree, facts
+
+
+@contextmanager
+def _default_recursion_limit() -> Iterator[None]:
+    """Parse under CPython's default limit: the gate must reject what CPython rejects,
+    even while the scan runs with the raised limit libcst's visitors need."""
+    previous = sys.getrecursionlimit()
+    if previous > GATE_RECURSION_LIMIT:
+        sys.setrecursionlimit(GATE_RECURSION_LIMIT)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def _syntax_message(exc: SyntaxError) -> str:

@@ -95,6 +95,8 @@ class Rule:
     bad: ClassVar[str]
     good: ClassVar[str]
     cwe: ClassVar[tuple[int, ...]] = ()
+    # the language of `bad` / `good` in the docs (python, text, toml, dotenv...)
+    docs_language: ClassVar[str] = "python"
     # Off unless selected by its exact code or name.
     opt_in: ClassVar[bool] = False
     # Quiet in test code (``test-paths``) by default.

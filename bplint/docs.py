@@ -1,0 +1,135 @@
+"""Rule pages, generated from the rule classes: the classes are the one source of truth.
+
+`bplint rules --docs rules/` writes `rules/README.md` (the index) and one page
+per rule (`rules/BP101.md`); a test fails when the committed pages are stale.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Sequence
+
+from bplint.rule import Option, ProjectRule, PythonRule, Rule, TextRule
+
+CATEGORY_TITLES = {
+    "engine": "BP0 - engine",
+    "secrets": "BP1 - secrets and configuration",
+    "configuration": "BP1 - secrets and configuration",
+    "dependencies": "BP2 - dependencies",
+    "authentication": "BP3 - authentication and cryptography",
+    "database": "BP4 - database and performance",
+    "routes": "BP5 - routes, API and error handling",
+    "logging": "BP6 - logging",
+    "structure": "BP7 - project structure and tests",
+}
+
+
+def _block(text: str) -> str:
+    return textwrap.dedent(text).strip("\n")
+
+
+def _scope(rule: type[Rule]) -> str:
+    if issubclass(rule, PythonRule):
+        return "Python files"
+    if issubclass(rule, TextRule):
+        kinds = ", ".join(sorted(k.value for k in rule.kinds))
+        return f"non-Python files ({kinds})"
+    if issubclass(rule, ProjectRule):
+        return "the whole project"
+    return "the engine"
+
+
+def _option_default(option: Option) -> str:
+    default = option.default
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, list):
+        return "[" + ", ".join(f'"{v}"' for v in default) + "]"
+    if isinstance(default, str):
+        return f'"{default}"'
+    return str(default)
+
+
+def render_rule(rule: type[Rule]) -> str:
+    facts = [f"**Severity:** {rule.severity.value}", f"**Category:** {rule.category}", f"**Checks:** {_scope(rule)}"]
+    if rule.cwe:
+        facts.append("**CWE:** " + ", ".join(f"CWE-{n}" for n in rule.cwe))
+    if rule.opt_in:
+        facts.append("**Opt-in:** enable it with `extend-select`")
+    if rule.quiet_in_tests:
+        facts.append("**Test code:** quiet (see `test-paths`)")
+    lang = rule.docs_language
+    parts = [
+        f"# {rule.code} {rule.name}",
+        "",
+        " · ".join(facts),
+        "",
+        f"{rule.summary}.",
+        "",
+        "## What it does",
+        "",
+        _block(rule.what),
+        "",
+        "## Why is this bad?",
+        "",
+        _block(rule.why),
+        "",
+        "## Example",
+        "",
+        f"```{lang}",
+        _block(rule.bad),
+        "```",
+        "",
+        "Use instead:",
+        "",
+        f"```{lang}",
+        _block(rule.good),
+        "```",
+        "",
+        "## How to fix",
+        "",
+        _block(rule.how_to_fix),
+    ]
+    if rule.options:
+        parts += ["", "## Options", "", f"Set under `[tool.bplint.rules.{rule.code}]` in `pyproject.toml`:", ""]
+        for key, option in sorted(rule.options.items()):
+            parts.append(f"- `{key}` (default `{_option_default(option)}`): {option.help}")
+    parts += ["", f"Disable the rule with `ignore = [\"{rule.code}\"]` under `[tool.bplint]`, or for some files "
+                  f"with `per-file-ignores`.", ""]
+    return "\n".join(parts)
+
+
+def render_index(rules: Sequence[type[Rule]]) -> str:
+    lines = ["# bplint rules", "",
+             "Generated from the rule classes by `bplint rules --docs rules/`; do not edit by hand.", ""]
+    current = None
+    for rule in rules:
+        family = rule.code[:3]
+        if family != current:
+            current = family
+            title = CATEGORY_TITLES.get(rule.category, family)
+            lines += ["", f"## {title}", "", "| code | name | severity | summary |", "|---|---|---|---|"]
+        opt = " (opt-in)" if rule.opt_in else ""
+        lines.append(f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.value} | {rule.summary}{opt} |")
+    return "\n".join(lines).replace("\n\n\n", "\n\n") + "\n"
+
+
+def expected_pages(rules: Sequence[type[Rule]]) -> dict[str, str]:
+    pages = {f"{rule.code}.md": render_rule(rule) for rule in rules}
+    pages["README.md"] = render_index(rules)
+    return pages
+
+
+def write_docs(folder: Path, rules: Sequence[type[Rule]]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = expected_pages(rules)
+    for stale in folder.glob("BP*.md"):
+        if stale.name not in pages:
+            stale.unlink()
+    written = []
+    for name, content in pages.items():
+        path = folder / name
+        path.write_text(content, encoding="utf-8")
+        written.append(path)
+    return written

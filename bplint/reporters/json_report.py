@@ -1,0 +1,32 @@
+"""The JSON report: a stable shape, findings ordered by path, line, column, code."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from bplint import __version__
+from bplint.findings import ScanResult, Severity
+from bplint.reporters import ReportOptions
+
+
+def as_dict(result: ScanResult) -> dict:
+    by_severity = {s.value: 0 for s in Severity}
+    for finding in result.findings:
+        by_severity[finding.severity.value] += 1
+    findings = sorted(result.findings, key=lambda f: (f.path, f.line, f.column, f.code))
+    return {
+        "version": __version__,
+        "findings": [f.to_json() for f in findings],
+        "errors": [e.to_json() for e in result.errors],
+        "summary": {
+            "files_scanned": result.files_scanned,
+            "findings": len(result.findings),
+            "by_severity": by_severity,
+        },
+    }
+
+
+def report(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
+    json.dump(as_dict(result), out, indent=2, ensure_ascii=False)
+    out.write("\n")

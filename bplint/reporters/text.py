@@ -1,0 +1,116 @@
+"""The terminal report: findings grouped by file, each with its source line and a marker."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from bplint.files import split_lines
+from bplint.findings import Finding, ScanResult, Severity, mask_span_in_line
+from bplint.reporters import ReportOptions
+
+STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+MAX_SHOWN_LINE = 200
+
+
+def _console(out: TextIO, color: bool) -> Console:
+    return Console(file=out, color_system="auto" if color else None, force_terminal=color,
+                   no_color=not color, highlight=False, soft_wrap=True, width=10_000)
+
+
+def source_lines(path: str, options: ReportOptions) -> list[str]:
+    if path not in options.sources:
+        try:
+            raw = Path(path).read_bytes()
+            options.sources[path] = split_lines(raw.decode("utf-8", "replace"))
+        except OSError:
+            options.sources[path] = []
+    return options.sources[path]
+
+
+def shown_line(finding: Finding, all_findings: list[Finding], options: ReportOptions) -> str | None:
+    lines = source_lines(finding.path, options)
+    if not 0 < finding.line <= len(lines):
+        return None
+    line = lines[finding.line - 1]
+    # Mask every secret on this line, whichever finding is shown.
+    for other in all_findings:
+        if other.secret and other.path == finding.path and other.line <= finding.line <= other.end_line:
+            start = other.column - 1 if other.line == finding.line else 0
+            end = other.end_column - 1 if other.end_line == finding.line else None
+            line = mask_span_in_line(line, start, end)
+    return line
+
+
+def report(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
+    console = _console(out, options.color)
+    if options.statistics:
+        _statistics(console, result)
+        return
+    findings = result.findings
+    by_path: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    for path, group in by_path.items():
+        for finding in group:
+            header = Text()
+            header.append(f"{finding.path}:{finding.line}:{finding.column}", style="bold")
+            header.append(" ")
+            header.append(finding.code, style=STYLE[finding.severity])
+            header.append(f" [{finding.severity.value}] ", style=STYLE[finding.severity])
+            header.append(finding.message)
+            console.print(header)
+            line = shown_line(finding, group, options)
+            if line is not None:
+                _print_source(console, finding, line)
+        console.print()
+    if not options.quiet:
+        _summary(console, result)
+
+
+def _print_source(console: Console, finding: Finding, line: str) -> None:
+    expanded = line.expandtabs(1)  # one column per character, so the marker lines up
+    start = finding.column - 1
+    end = finding.end_column - 1 if finding.end_line == finding.line else len(expanded.rstrip())
+    end = max(end, start + 1)
+    if len(expanded) > MAX_SHOWN_LINE:  # very long lines: show a window around the span
+        window_start = max(0, start - 40)
+        expanded = "…" + expanded[window_start: window_start + MAX_SHOWN_LINE]
+        start, end = start - window_start + 1, min(end - window_start + 1, MAX_SHOWN_LINE + 1)
+    gutter = f"{finding.line:>5} | "
+    console.print(Text(gutter, style="dim") + Text(expanded))
+    marker = Text(" " * (len(gutter) - 2) + "| ", style="dim")
+    marker.append(" " * start + "^" * max(1, min(end, len(expanded) + 1) - start), style=STYLE[finding.severity])
+    console.print(marker)
+
+
+def _summary(console: Console, result: ScanResult) -> None:
+    findings = result.findings
+    if not findings:
+        console.print(Text(f"No findings in {_plural(result.files_scanned, 'file')} scanned.", style="green"))
+        return
+    severities = Counter(f.severity for f in findings)
+    parts = [f"{_plural(severities[s], s.value)}" for s in Severity if severities[s]]
+    files = len({f.path for f in findings})
+    console.print(Text(f"Found {_plural(len(findings), 'finding')} ({', '.join(parts)}) in "
+                       f"{_plural(files, 'file')}; {_plural(result.files_scanned, 'file')} scanned.", style="bold"))
+    _statistics(console, result)
+
+
+def _statistics(console: Console, result: ScanResult) -> None:
+    counts = Counter((f.code, f.name, f.severity) for f in result.findings)
+    for (code, name, severity), count in sorted(counts.items(), key=lambda item: (-item[1], item[0][0])):
+        row = Text(f"{count:>6}  ")
+        row.append(code, style=STYLE[severity])
+        row.append(f"  {name} [{severity.value}]")
+        console.print(row)
+
+
+def _plural(count: int, word: str) -> str:
+    if word == "info":
+        return f"{count} info"
+    return f"{count} {word}{'' if count == 1 else 's'}"
