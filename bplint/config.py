@@ -273,10 +273,9 @@ def resolve_selectors(selectors: Iterable[str], rules: Sequence[type[Rule]], whe
             codes |= {r.code for r in exact}
             continue
         if _PREFIX.match(selector):
-            matched = {r.code for r in rules if r.code.upper().startswith(selector.upper())
-                       and (include_opt_in or not r.opt_in)}
+            matched = [r for r in rules if r.code.upper().startswith(selector.upper())]
             if matched:
-                codes |= matched
+                codes |= {r.code for r in matched if include_opt_in or not r.opt_in}
                 continue
         raise ConfigError(f"{where}: {key}: unknown rule code, prefix or name {raw!r} "
                           f"(see `bplint rules` for the list)")
