@@ -9,6 +9,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from bplint import names
+from bplint.bindings import Bindings
 from bplint.files import SourceFile
 from bplint.findings import Finding, Span
 from bplint.index import ModuleFacts, ProjectIndex
@@ -36,6 +37,8 @@ class FileContext:
         self.facts = facts
         self.is_test = is_test
         self.module: cst.Module | None = None
+        # set by the engine when an active rule has ``uses_bindings``
+        self.bindings: Bindings | None = None
         self.findings: list[Finding] = []
         self._pending: list[_Pending] = []
         self._metadata: dict[type, Any] = {}
@@ -116,6 +119,9 @@ class ProjectContext:
     config: "Config"
     files: list[SourceFile]
     findings: list[Finding] = field(default_factory=list)
+    # state that the project rules of one family build once and share (keyed by
+    # the family); it lives as long as this scan, so nothing leaks between scans
+    shared: dict[str, Any] = field(default_factory=dict)
 
     def option(self, code: str, key: str) -> Any:
         return self.config.option(code, key)

@@ -16,6 +16,7 @@ from typing import Callable, Sequence, TypeVar
 
 import libcst as cst
 
+from bplint.bindings import Bindings
 from bplint.config import Config
 from bplint.context import FileContext, ProjectContext, make_finding
 from bplint.discovery import discover, report_path
@@ -197,10 +198,12 @@ def _run_python_rules(ctx: FileContext, rules: list[type[PythonRule]], config: C
     def on_crash(rule: PythonRule, exc: BaseException) -> None:
         outcome.errors.append(_crash(rule.code, file.relpath, exc))
 
+    if any(rule.uses_bindings for rule in rules):
+        ctx.bindings = Bindings()
     instances = [rule(ctx) for rule in rules]
     deadline = time.monotonic() + config.file_timeout
     try:
-        ctx.module.visit(Dispatcher(instances, deadline, on_crash))
+        ctx.module.visit(Dispatcher(instances, deadline, on_crash, ctx.bindings))
     except FileTimeout:
         outcome.errors.append(ScanError(file.relpath, f"incomplete: gave up after {config.file_timeout:g} s "
                                                       f"(file-timeout); findings so far are reported"))

@@ -125,6 +125,9 @@ class PythonRule(Rule):
     # Set when the rule needs libcst metadata (e.g. ScopeProvider); it is
     # computed only in files where ``applies_to`` is true for such a rule.
     METADATA_DEPENDENCIES: ClassVar[tuple[type, ...]] = ()
+    # True when the rule reads ``self.ctx.bindings`` (bplint.bindings): the
+    # traversal then records local bindings as it goes, in this file only.
+    uses_bindings: ClassVar[bool] = False
 
     def __init__(self, ctx: "FileContext") -> None:
         self.ctx = ctx

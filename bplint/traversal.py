@@ -13,7 +13,11 @@ from typing import Callable
 
 import libcst as cst
 
+from bplint.bindings import Bindings
 from bplint.rule import PythonRule
+
+_FUNCTIONS = ("FunctionDef", "Lambda")
+_RECORDED_ON_LEAVE = frozenset({"Assign", "AnnAssign", "AugAssign", "NamedExpr", "WithItem", "Import", "ImportFrom"})
 
 
 class FileTimeout(Exception):
@@ -31,8 +35,10 @@ class Dispatcher(cst.CSTVisitor):
     # how many nodes between two looks at the clock
     _CLOCK_EVERY = 2048
 
-    def __init__(self, rules: list[PythonRule], deadline: float, on_crash: Callable[[PythonRule, BaseException], None]) -> None:
+    def __init__(self, rules: list[PythonRule], deadline: float, on_crash: Callable[[PythonRule, BaseException], None],
+                 bindings: Bindings | None = None) -> None:
         super().__init__()
+        self._bindings = bindings
         self._visit: dict[str, list[Callable]] = {}
         self._leave: dict[str, list[Callable]] = {}
         self._deadline = deadline
@@ -50,7 +56,10 @@ class Dispatcher(cst.CSTVisitor):
         self._count += 1
         if self._count % self._CLOCK_EVERY == 0 and time.monotonic() > self._deadline:
             raise FileTimeout()
-        handlers = self._visit.get(type(node).__name__)
+        kind = type(node).__name__
+        if self._bindings is not None:
+            self._track_visit(kind, node)
+        handlers = self._visit.get(kind)
         if handlers:
             for handler in handlers:
                 self._call(handler, node)
@@ -58,10 +67,26 @@ class Dispatcher(cst.CSTVisitor):
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        handlers = self._leave.get(type(original_node).__name__)
+        kind = type(original_node).__name__
+        handlers = self._leave.get(kind)
         if handlers:
             for handler in handlers:
                 self._call(handler, original_node)
+        if self._bindings is not None:
+            if kind in _RECORDED_ON_LEAVE:
+                self._bindings.record(original_node)
+            elif kind in _FUNCTIONS or kind == "ClassDef":
+                self._bindings.leave_scope()
+
+    def _track_visit(self, kind: str, node: cst.CSTNode) -> None:
+        # Scopes open before the rules see the node, so a rule visiting a
+        # function already sees its parameters.
+        if kind in _FUNCTIONS:
+            self._bindings.enter_function(node)  # type: ignore[arg-type]
+        elif kind == "ClassDef":
+            self._bindings.enter_class(node)  # type: ignore[arg-type]
+        elif kind in ("For", "CompFor"):
+            self._bindings.record_loop_target(node.target, node.iter, node)  # type: ignore[attr-defined]
 
     def _call(self, handler: Callable, node: cst.CSTNode) -> None:
         rule = handler.__self__

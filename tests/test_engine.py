@@ -188,3 +188,66 @@ def test_mask_span_keeps_four_characters_and_quotes():
     masked = mask_span_in_line(line, start, line.index("  #"))
     assert masked == 'KEY = "sk_l' + "*" * 28 + '"  # prod'
     assert mask_span_in_line("TOKEN=abcdefgh", 6, None) == "TOKEN=abcd****"
+
+
+def test_bindings_trace_values_through_local_names(tmp_path):
+    class FromRequest(_FlaskRun):
+        code, uses_bindings = "BP986", True
+
+        def visit_Call(self, node):
+            if isinstance(node.func, cst.Name) and node.func.value == "sink":
+                arg = node.args[0].value
+
+                def from_request(expr):
+                    return self.ctx.qualified_name(expr) == "flask.request.json" or (
+                        isinstance(expr, cst.Call) and self.ctx.qualified_name(expr.func) == "flask.request.get_json")
+
+                if self.ctx.bindings.trace(arg, from_request):
+                    self.report(node, "from request")
+
+    code = '''
+from flask import request
+
+def direct():
+    sink(request.json)
+
+def through_names():
+    data = request.get_json()
+    email = data["email"]
+    sink(email)
+
+def unpacked():
+    a, b = request.json, "x"
+    sink(a)
+
+def unpacked_other():
+    a, b = request.json, "x"
+    sink(b)
+
+def rebound():
+    data = request.get_json()
+    data = {"fixed": 1}
+    sink(data)
+
+def param(data):
+    sink(data)
+
+def other_function_does_not_leak():
+    sink(data)
+
+def dict_get():
+    payload = request.get_json()
+    sink(payload.get("name"))
+
+def walrus():
+    if (body := request.get_json()):
+        sink(body)
+'''
+    result = _scan_with(FromRequest, {"views.py": code}, tmp_path)
+    lines = sorted(f.line for f in result.findings)
+    source_lines = code.lstrip("\n").splitlines()
+    functions = []
+    for line in lines:
+        defs = [i for i, text in enumerate(source_lines[:line], 1) if text.startswith("def ")]
+        functions.append(source_lines[defs[-1] - 1].split("(")[0][4:])
+    assert functions == ["direct", "through_names", "unpacked", "dict_get", "walrus"]
