@@ -91,6 +91,23 @@ class ProjectIndex:
     test_files: set[str] = field(default_factory=set)
     # the root as a report path prefix: "" when the root is the working directory
     root_prefix: str = ""
+    _by_name: dict[str, ModuleFacts] | None = field(default=None, repr=False)
+
+    def module_by_name(self, dotted: str) -> ModuleFacts | None:
+        """The project module with this dotted name (`app.models`), if the scan has it."""
+        if self._by_name is None or len(self._by_name) != len(self.modules):
+            self._by_name = {facts.module: facts for facts in self.modules.values()}
+        return self._by_name.get(dotted)
+
+    def resolve_definition(self, qualified: str) -> tuple[ModuleFacts, str] | None:
+        """For `app.security.hash_password`, the project module `app.security` and the name
+        `hash_password` (trying shorter module prefixes for attributes of classes)."""
+        parts = qualified.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            facts = self.module_by_name(".".join(parts[:cut]))
+            if facts is not None:
+                return facts, ".".join(parts[cut:])
+        return None
 
     def root_relpath(self, name: str) -> str:
         """The report path of a file at the project root."""

@@ -13,6 +13,11 @@ BUILTIN_MODULES = (
     "bplint.rules.bp1_secrets",
     "bplint.rules.bp1_config",
     "bplint.rules.bp2_dependencies",
+    "bplint.rules.bp3_auth",
+    "bplint.rules.bp4_database",
+    "bplint.rules.bp5_routes",
+    "bplint.rules.bp6_logging",
+    "bplint.rules.bp7_structure",
 )
 ENTRY_POINT_GROUP = "bplint.rules"
 

@@ -1,0 +1,669 @@
+"""A project's dependency picture, built once per scan and shared by the BP2 rules.
+
+What it reads:
+
+* requirement files (discovered ones and every file they reach by `-r`/`-c`),
+  through ``bplint.requirements``;
+* ``pyproject.toml`` dependency tables (`[project]`, `[project.optional-dependencies]`,
+  `[dependency-groups]`, Poetry and PDM sections) and ``Pipfile`` package tables;
+* which lock files exist.
+
+What it decides:
+
+* whether a requirement file or table is for production or development;
+* whether a ``pyproject.toml`` belongs to an application or a library.
+
+Everything is computed from the scanned files and the files they include; the
+installed environment is never consulted, so results are the same on every machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from bplint.files import FileKind, SourceFile
+from bplint.requirements import (
+    ParseProblem,
+    Reached,
+    RequirementFile,
+    RequirementGraph,
+    decode_requirement_bytes,
+    exact_version,
+    parse_requirements_text,
+    version_sort_key,
+)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+if False:  # typing only
+    from bplint.context import ProjectContext
+
+SHARED_KEY = "bp2.dependencies"
+
+# --- production or development ----------------------------------------------------
+
+PRODUCTION_WORDS = {"prod", "production", "base", "common", "main", "deploy", "deployment", "runtime", "release",
+                    "install"}
+DEVELOPMENT_WORDS = {"dev", "devel", "develop", "development", "test", "tests", "testing", "lint", "linting", "ci",
+                     "doc", "docs", "local", "typing", "types", "mypy", "format", "qa", "style", "debug", "tox",
+                     "bench", "benchmark", "benchmarks", "coverage", "check", "checks", "pre-commit", "precommit",
+                     "e2e", "integration", "functional", "unit", "build", "tools", "extra", "extras", "optional"}
+REQUIREMENT_FOLDERS = {"requirements", "reqs", "requirements.d"}
+
+
+def requirement_file_role(rootpath: str) -> bool | None:
+    """True for a production requirement file, False for development, None when the name does not say."""
+    path = PurePosixPath(rootpath.lower())
+    stem = path.name
+    for suffix in (".txt", ".in", ".pip"):
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    if stem in ("requirements", "reqs", "requirement"):
+        return True
+    words = [w for w in re.split(r"[-_.]", stem) if w and w not in ("requirements", "requirement", "reqs")]
+    in_folder = path.parent.name in REQUIREMENT_FOLDERS
+    first = words[0] if words else ""
+    if in_folder:
+        # requirements/base.txt, requirements/prod-py3.txt, requirements/dev.txt, requirements/tests.txt
+        if any(first.startswith(w) for w in ("base", "prod", "common", "deploy", "runtime")):
+            return True
+        if any(first.startswith(w) for w in ("dev", "test", "lint", "local", "doc", "ci", "typ", "qa", "bench")):
+            return False
+    if any(w in DEVELOPMENT_WORDS for w in words):
+        return False
+    if any(w in PRODUCTION_WORDS for w in words):
+        return True
+    return None
+
+
+# --- TOML positions -----------------------------------------------------------------
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
+
+
+def _normalize_key_path(text: str) -> str:
+    parts = re.findall(r'"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([^.\s]+)', text)
+    return ".".join(next(p for p in group if p) if any(group) else "" for group in parts)
+
+
+class TomlLines:
+    """Line numbers of tables, keys and string values in a TOML text (the parser keeps none)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        # (table name, first line of its body, last line), 1-based
+        self.sections: list[tuple[str, int, int]] = []
+        current, start = "", 1
+        for number, line in enumerate(self.lines, start=1):
+            match = _HEADER.match(line)
+            if match and not line.lstrip().startswith("#"):
+                self.sections.append((current, start, number - 1))
+                current, start = _normalize_key_path(match.group(1)), number + 1
+        self.sections.append((current, start, len(self.lines)))
+
+    def _key_line(self, table: str, key: str) -> int | None:
+        pattern = re.compile(r"^\s*(?:" + re.escape(key) + r"|\"" + re.escape(key) + r"\"|'" + re.escape(key)
+                             + r"')\s*=")
+        for name, start, end in self.sections:
+            if name == table:
+                for number in range(start, end + 1):
+                    if pattern.match(self.lines[number - 1]):
+                        return number
+        return None
+
+    def section_span(self, table: str) -> tuple[int, int] | None:
+        """Lines of a table: its header, or the `key =` line that defines it inline."""
+        for name, start, end in self.sections:
+            if name == table:
+                return start - 1 if start > 1 else 1, end
+        parts = table.split(".")
+        for cut in range(len(parts) - 1, -1, -1):
+            parent, key = ".".join(parts[:cut]), ".".join(parts[cut:])
+            line = self._key_line(parent, key)
+            if line is not None:
+                end = next((e for n, s, e in self.sections if s <= line <= e), len(self.lines))
+                return line, end
+        return None
+
+    def table_line(self, table: str) -> int:
+        span = self.section_span(table)
+        return span[0] if span else 1
+
+    def value_line(self, table: str, value: str) -> int:
+        """The line of the string literal `value` within a table (its `key =` line when not found)."""
+        span = self.section_span(table)
+        if span is None:
+            return 1
+        start, end = span
+        quoted = (f'"{value}"', f"'{value}'")
+        for number in range(start, min(end, len(self.lines)) + 1):
+            line = self.lines[number - 1]
+            if any(q in line for q in quoted):
+                return number
+        for number in range(start, min(end, len(self.lines)) + 1):
+            if value in self.lines[number - 1]:
+                return number
+        return start
+
+    def key_line(self, table: str, key: str) -> int:
+        line = self._key_line(table, key)
+        if line is not None:
+            return line
+        return self.table_line(table)
+
+
+# --- declared dependencies in pyproject.toml and Pipfile ----------------------------
+
+
+@dataclass
+class Declared:
+    name: str
+    spec: str  # the version constraint as written ("^1.2", ">=2", "==1.0", "*")
+    exact: bool
+    line: int
+    marker: str | None = None
+
+    @property
+    def key(self) -> str:
+        return canonicalize_name(self.name)
+
+
+@dataclass
+class DependencyTable:
+    title: str  # "[project].dependencies", "[tool.poetry.group.dev.dependencies]"
+    line: int
+    production: bool
+    dependencies: list[Declared] = field(default_factory=list)
+    listed: bool = False  # a list of PEP 508 strings (duplicates possible)
+
+
+@dataclass
+class Manifest:
+    file: SourceFile
+    kind: FileKind  # PYPROJECT or PIPFILE
+    data: dict[str, Any] | None = None
+    problems: list[ParseProblem] = field(default_factory=list)
+    tables: list[DependencyTable] = field(default_factory=list)
+    # [[source]] / index URLs with their lines: (line, url, verify_ssl)
+    sources: list[tuple[int, str, bool]] = field(default_factory=list)
+
+    @property
+    def folder(self) -> PurePosixPath:
+        return PurePosixPath(self.file.rootpath).parent
+
+    @property
+    def build_backend(self) -> str | None:
+        system = (self.data or {}).get("build-system")
+        if isinstance(system, dict):
+            backend = system.get("build-backend")
+            if isinstance(backend, str) and backend:
+                return backend
+        return None
+
+    @property
+    def project_name(self) -> str | None:
+        data = self.data or {}
+        for table in (data.get("project"), _dig(data, "tool", "poetry")):
+            if isinstance(table, dict) and isinstance(table.get("name"), str):
+                return table["name"]
+        return None
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+_TOML_LINE = re.compile(r"at line (\d+)(?:, column (\d+))?")
+
+
+def load_manifest(file: SourceFile) -> Manifest:
+    manifest = Manifest(file=file, kind=file.kind)
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        manifest.problems.append(ParseProblem(1, f"cannot read the file ({exc.strerror or exc})"))
+        return manifest
+    text, problem = decode_requirement_bytes(raw)
+    if text is None:
+        manifest.problems.append(problem)  # type: ignore[arg-type]
+        return manifest
+    try:
+        manifest.data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _TOML_LINE.search(message)
+        line = int(match.group(1)) if match else 1
+        column = int(match.group(2)) if match and match.group(2) else 1
+        reason = _TOML_LINE.sub("", message).strip(" ()")
+        manifest.problems.append(ParseProblem(line, f"the file is not valid TOML ({reason})", column))
+        return manifest
+    except (RecursionError, ValueError) as exc:
+        manifest.problems.append(ParseProblem(1, f"the file cannot be read as TOML ({exc})"))
+        return manifest
+    positions = TomlLines(text)
+    if file.kind is FileKind.PIPFILE:
+        _read_pipfile(manifest, positions)
+    else:
+        _read_pyproject(manifest, positions)
+    return manifest
+
+
+def _pep508_table(manifest: Manifest, positions: TomlLines, title: str, table: str, items: Any,
+                  production: bool) -> None:
+    if not isinstance(items, list):
+        return
+    result = DependencyTable(title, positions.table_line(table), production, listed=True)
+    for item in items:
+        if not isinstance(item, str):
+            continue  # {include-group = "..."} and other tables
+        line = positions.value_line(table, item)
+        try:
+            parsed = Requirement(item)
+        except InvalidRequirement as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else "invalid"
+            manifest.problems.append(ParseProblem(line, f"invalid requirement {item!r} in {title}: {reason}"))
+            continue
+        exact = parsed.url is not None or exact_version(str(parsed.specifier)) is not None
+        result.dependencies.append(Declared(parsed.name, str(parsed.specifier) or parsed.url or "", exact, line,
+                                            str(parsed.marker) if parsed.marker else None))
+    manifest.tables.append(result)
+
+
+_POETRY_EXACT = re.compile(r"^\s*(==|===)?\s*v?\d[\w.!+]*\s*$")
+
+
+def _poetry_exact(spec: Any) -> tuple[str, bool]:
+    if isinstance(spec, str):
+        return spec, bool(_POETRY_EXACT.match(spec)) and "*" not in spec
+    if isinstance(spec, dict):
+        if any(k in spec for k in ("path", "file")):
+            return str(spec.get("path") or spec.get("file")), True
+        if "git" in spec:
+            rev = str(spec.get("rev") or "")
+            return f"git {rev}".strip(), bool(re.fullmatch(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}", rev))
+        if "url" in spec:
+            return str(spec["url"]), False
+        return _poetry_exact(spec.get("version", "*"))
+    if isinstance(spec, list):
+        parts = [_poetry_exact(s) for s in spec]
+        return " | ".join(p[0] for p in parts), bool(parts) and all(p[1] for p in parts)
+    return str(spec), False
+
+
+def _mapping_table(manifest: Manifest, positions: TomlLines, title: str, table: str, items: Any,
+                   production: bool, pipfile: bool = False) -> None:
+    if not isinstance(items, dict):
+        return
+    result = DependencyTable(title, positions.table_line(table), production)
+    for name, spec in items.items():
+        if not isinstance(name, str) or name.lower() == "python":
+            continue
+        if pipfile:
+            text, exact = _pipfile_exact(spec)
+        else:
+            text, exact = _poetry_exact(spec)
+        result.dependencies.append(Declared(name, text, exact, positions.key_line(table, name)))
+    manifest.tables.append(result)
+
+
+def _pipfile_exact(spec: Any) -> tuple[str, bool]:
+    if isinstance(spec, str):
+        return spec, exact_version(spec) is not None
+    if isinstance(spec, dict):
+        if any(k in spec for k in ("path", "file")):
+            return str(spec.get("path") or spec.get("file")), True
+        for vcs in ("git", "hg", "svn", "bzr"):
+            if vcs in spec:
+                ref = str(spec.get("ref") or "")
+                return f"{vcs} {ref}".strip(), bool(re.fullmatch(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}", ref))
+        return _pipfile_exact(spec.get("version", "*"))
+    return str(spec), False
+
+
+def _read_pyproject(manifest: Manifest, positions: TomlLines) -> None:
+    data = manifest.data or {}
+    project = data.get("project") if isinstance(data.get("project"), dict) else {}
+    _pep508_table(manifest, positions, "[project].dependencies", "project.dependencies",
+                  project.get("dependencies"), True)
+    optional = project.get("optional-dependencies")
+    if isinstance(optional, dict):
+        for group, items in optional.items():
+            _pep508_table(manifest, positions, f"[project.optional-dependencies].{group}",
+                          f"project.optional-dependencies.{group}", items, False)
+    groups = data.get("dependency-groups")
+    if isinstance(groups, dict):
+        for group, items in groups.items():
+            _pep508_table(manifest, positions, f"[dependency-groups].{group}", f"dependency-groups.{group}",
+                          items, False)
+    poetry = _dig(data, "tool", "poetry")
+    if isinstance(poetry, dict):
+        _mapping_table(manifest, positions, "[tool.poetry.dependencies]", "tool.poetry.dependencies",
+                       poetry.get("dependencies"), True)
+        _mapping_table(manifest, positions, "[tool.poetry.dev-dependencies]", "tool.poetry.dev-dependencies",
+                       poetry.get("dev-dependencies"), False)
+        poetry_groups = poetry.get("group")
+        if isinstance(poetry_groups, dict):
+            for group, body in poetry_groups.items():
+                if isinstance(body, dict):
+                    _mapping_table(manifest, positions, f"[tool.poetry.group.{group}.dependencies]",
+                                   f"tool.poetry.group.{group}.dependencies", body.get("dependencies"), False)
+        for source in poetry.get("source", []) if isinstance(poetry.get("source"), list) else []:
+            if isinstance(source, dict) and isinstance(source.get("url"), str):
+                manifest.sources.append((positions.value_line("tool.poetry.source", source["url"]),
+                                         source["url"], True))
+    pdm_dev = _dig(data, "tool", "pdm", "dev-dependencies")
+    if isinstance(pdm_dev, dict):
+        for group, items in pdm_dev.items():
+            _pep508_table(manifest, positions, f"[tool.pdm.dev-dependencies].{group}",
+                          f"tool.pdm.dev-dependencies.{group}", items, False)
+    uv = _dig(data, "tool", "uv")
+    if isinstance(uv, dict):
+        _pep508_table(manifest, positions, "[tool.uv].dev-dependencies", "tool.uv.dev-dependencies",
+                      uv.get("dev-dependencies"), False)
+        for index in uv.get("index", []) if isinstance(uv.get("index"), list) else []:
+            if isinstance(index, dict) and isinstance(index.get("url"), str):
+                manifest.sources.append((positions.value_line("tool.uv.index", index["url"]), index["url"], True))
+    for source in _dig(data, "tool", "pdm", "source") or []:
+        if isinstance(source, dict) and isinstance(source.get("url"), str):
+            manifest.sources.append((positions.value_line("tool.pdm.source", source["url"]), source["url"],
+                                     source.get("verify_ssl", True) is not False))
+
+
+def _read_pipfile(manifest: Manifest, positions: TomlLines) -> None:
+    data = manifest.data or {}
+    _mapping_table(manifest, positions, "[packages]", "packages", data.get("packages"), True, pipfile=True)
+    _mapping_table(manifest, positions, "[dev-packages]", "dev-packages", data.get("dev-packages"), False,
+                   pipfile=True)
+    sources = data.get("source")
+    for source in sources if isinstance(sources, list) else []:
+        if isinstance(source, dict) and isinstance(source.get("url"), str):
+            manifest.sources.append((positions.value_line("source", source["url"]), source["url"],
+                                     source.get("verify_ssl", True) is not False))
+
+
+# --- application or library ---------------------------------------------------------
+
+APPLICATION_FILES = ("Dockerfile", "Procfile", "app.yaml", "fly.toml", "render.yaml", "vercel.json",
+                     "zappa_settings.json", "serverless.yml")
+APPLICATION_MODULES = ("wsgi.py", "asgi.py")
+_NOT_APPLICATION_CODE = {"tests", "test", "testing", "example", "examples", "demo", "docs", "doc", "sample",
+                         "samples", "testproject", "test_project"}
+
+
+def application_signals(manifest: Manifest, project: "ProjectContext") -> list[str]:
+    """What says a pyproject.toml / Pipfile belongs to a deployed application (empty: none found)."""
+    if manifest.kind is FileKind.PIPFILE:
+        return ["a Pipfile"]
+    data = manifest.data or {}
+    signals = []
+    if manifest.build_backend is None:
+        signals.append("no [build-system] build-backend")
+    if _dig(data, "tool", "poetry", "package-mode") is False:
+        signals.append("package-mode = false")
+    if _dig(data, "tool", "uv", "package") is False:
+        signals.append("[tool.uv] package = false")
+    if _dig(data, "tool", "pdm", "distribution") is False:
+        signals.append("[tool.pdm] distribution = false")
+    classifiers = _dig(data, "project", "classifiers")
+    if isinstance(classifiers, list) and any(str(c).startswith("Private ::") for c in classifiers):
+        signals.append("a `Private ::` classifier")
+    folder = manifest.file.path.parent
+    for name in APPLICATION_FILES:
+        if (folder / name).is_file():
+            signals.append(f"a {name}")
+    prefix = "" if str(manifest.folder) == "." else f"{manifest.folder}/"
+    for relpath, kind in project.index.files.items():
+        if kind is not FileKind.PYTHON or relpath in project.index.test_files:
+            continue
+        rootpath = relpath[len(project.index.root_prefix):]
+        if not rootpath.startswith(prefix):
+            continue
+        parts = PurePosixPath(rootpath[len(prefix):]).parts
+        if parts and parts[-1] in APPLICATION_MODULES and not _NOT_APPLICATION_CODE & {p.lower() for p in parts[:-1]}:
+            signals.append(f"a {parts[-1]} ({rootpath})")
+            break
+    return signals
+
+
+# --- the project's picture --------------------------------------------------------
+
+
+@dataclass
+class RequirementContext:
+    """How one requirement file is read in the project."""
+
+    file: RequirementFile
+    report_path: str | None  # None: outside the project (never reported)
+    rootpath: str | None
+    production: bool | None
+    as_constraint_only: bool  # reached only through -c
+    compile_input: bool  # a `.in` file
+    constraint_pins: dict[str, str] = field(default_factory=dict)  # key -> version, from -c files in effect
+    roots: list[Path] = field(default_factory=list)  # discovered files whose reading reaches this one
+
+
+class ProjectDependencies:
+    def __init__(self, project: "ProjectContext") -> None:
+        self.project = project
+        index = project.index
+        self.root = Path(os.path.normpath(index.root.absolute()))
+        self.graph = RequirementGraph(max_size=project.config.max_file_size)
+        self._report_paths: dict[Path, str] = {}
+        self.requirement_roots: list[Path] = []
+        self.manifests: list[Manifest] = []
+        self.lock_files: list[str] = []  # rootpaths
+        self.tests: set[Path] = set()
+        for file in project.files:
+            path = Path(os.path.normpath(file.path.absolute()))
+            self._report_paths[path] = file.relpath
+            if file.relpath in index.test_files:
+                self.tests.add(path)
+                continue
+            if file.kind is FileKind.REQUIREMENTS:
+                self.requirement_roots.append(path)
+                self._read_discovered(path, file)
+            elif file.kind in (FileKind.PYPROJECT, FileKind.PIPFILE):
+                self.manifests.append(load_manifest(file))
+            elif file.kind is FileKind.LOCKFILE or _is_pylock(file.rootpath):
+                self.lock_files.append(file.rootpath)
+        self.walks: dict[Path, list[Reached]] = {root: self.graph.walk(root) for root in self.requirement_roots}
+        self.contexts: dict[Path, RequirementContext] = {}
+        self._build_contexts()
+        self._known_versions: dict[str, str] | None = None
+
+    # --- requirement files ---------------------------------------------------------
+    def _read_discovered(self, path: Path, file: SourceFile) -> None:
+        try:
+            raw = file.read_bytes()
+        except OSError:
+            self.graph.read(path)  # records the problem
+            return
+        text, problem = decode_requirement_bytes(raw)
+        if text is None:
+            parsed = RequirementFile(path)
+            parsed.add_problem(problem)  # type: ignore[arg-type]
+            self.graph.add(parsed)
+        else:
+            self.graph.add_text(path, text)
+
+    def report_path(self, path: Path) -> str | None:
+        key = Path(os.path.normpath(path))
+        if key in self._report_paths:
+            return self._report_paths[key]
+        try:
+            rel = key.relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+        return self.project.index.root_relpath(rel)
+
+    def rootpath(self, path: Path) -> str | None:
+        try:
+            return Path(os.path.normpath(path)).relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+
+    def _build_contexts(self) -> None:
+        reached_as_requirement: dict[Path, set[Path]] = {}
+        reached_as_constraint: set[Path] = set()
+        pins_by_root: dict[Path, dict[str, str]] = {}
+        for root, walk in self.walks.items():
+            pins: dict[str, str] = {}
+            for item in walk:
+                key = Path(os.path.normpath(item.file.path))
+                if item.constraint:
+                    reached_as_constraint.add(key)
+                    for requirement in item.file.requirements:
+                        version = requirement.exact_version
+                        if requirement.key and version:
+                            pins.setdefault(requirement.key, version)
+                else:
+                    reached_as_requirement.setdefault(key, set()).add(root)
+            pins_by_root[root] = pins
+        production_roots = {p for p in self.requirement_roots if self._role(p) is True}
+        for path, parsed in self.graph.files.items():
+            roots = sorted(reached_as_requirement.get(path, set()))
+            role = self._role(path)
+            if role is None and any(r in production_roots for r in roots):
+                role = True  # included by a production file
+            pins: dict[str, str] = {}
+            for root in roots:
+                for key, version in pins_by_root.get(root, {}).items():
+                    pins.setdefault(key, version)
+            self.contexts[path] = RequirementContext(
+                file=parsed, report_path=self.report_path(path), rootpath=self.rootpath(path), production=role,
+                as_constraint_only=path in reached_as_constraint and not roots,
+                compile_input=path.name.lower().endswith(".in"), constraint_pins=pins, roots=roots)
+
+    def _role(self, path: Path) -> bool | None:
+        rootpath = self.rootpath(path)
+        if rootpath is None:
+            return None
+        return requirement_file_role(rootpath)
+
+    def checked_requirement_files(self) -> list[RequirementContext]:
+        """The requirement files to report on: in the project, not test code, in path order."""
+        result = [c for p, c in self.contexts.items() if c.report_path is not None and p not in self.tests]
+        return sorted(result, key=lambda c: c.report_path or "")
+
+    def fully_pinned(self, root: Path) -> bool:
+        """True when a requirement file (with its includes) pins every requirement exactly."""
+        walk = self.walks.get(root, [])
+        count = 0
+        for item in walk:
+            if item.constraint:
+                continue
+            pins = self.contexts[Path(os.path.normpath(item.file.path))].constraint_pins
+            for requirement in item.file.requirements:
+                count += 1
+                if not requirement.immutable and not (requirement.key and requirement.key in pins):
+                    return False
+        return count > 0
+
+    # --- locks ------------------------------------------------------------------
+    def lock_for(self, folder: PurePosixPath) -> str | None:
+        """A lock (lock file or fully pinned requirement file) that covers a manifest's folder."""
+        folders = {str(folder), *(str(p) for p in folder.parents)}
+        for lock in sorted(self.lock_files):
+            if str(PurePosixPath(lock).parent) in folders:
+                return lock
+        for root in self.requirement_roots:
+            rootpath = self.rootpath(root)
+            if rootpath is None or rootpath.lower().endswith(".in"):
+                continue
+            parent = PurePosixPath(rootpath).parent
+            in_place = str(parent) == str(folder) or (
+                parent.name in REQUIREMENT_FOLDERS and str(parent.parent) == str(folder))
+            if in_place and self.fully_pinned(root):
+                return rootpath
+        return None
+
+    # --- versions the project itself pins (for messages) ---------------------------
+    def known_version(self, key: str) -> str | None:
+        if self._known_versions is None:
+            self._known_versions = self._collect_versions()
+        return self._known_versions.get(key)
+
+    def _collect_versions(self) -> dict[str, str]:
+        versions: dict[str, set[str]] = {}
+        for parsed in self.graph.files.values():
+            for requirement in parsed.requirements:
+                version = requirement.exact_version
+                if requirement.key and version and not requirement.marker:
+                    versions.setdefault(requirement.key, set()).add(version)
+        locked: dict[str, set[str]] = {}
+        for file in self.project.files:
+            if file.kind is FileKind.LOCKFILE and file.relpath not in self.project.index.test_files:
+                for name, version in _lock_versions(file):
+                    locked.setdefault(canonicalize_name(name), set()).add(version)
+        result = {}
+        for key, found in {**versions, **locked}.items():
+            if len(found) == 1:  # one version everywhere: safe to suggest
+                result[key] = next(iter(found))
+        return result
+
+    # --- what the project is ---------------------------------------------------
+    def own_names(self) -> set[str]:
+        return {canonicalize_name(m.project_name) for m in self.manifests if m.project_name}
+
+
+def _is_pylock(rootpath: str) -> bool:
+    name = rootpath.rsplit("/", 1)[-1]
+    return name == "pylock.toml" or (name.startswith("pylock.") and name.endswith(".toml"))
+
+
+def _lock_versions(file: SourceFile) -> Iterable[tuple[str, str]]:
+    try:
+        text = file.text()
+    except Exception:
+        return []
+    if file.path.name == "Pipfile.lock":
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return []
+        found = []
+        for section in ("default", "develop"):
+            for name, body in (data.get(section) or {}).items() if isinstance(data, dict) else []:
+                version = body.get("version") if isinstance(body, dict) else None
+                if isinstance(version, str) and version.startswith("=="):
+                    found.append((name, version[2:]))
+        return found
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return []
+    packages = data.get("package")
+    return [(p["name"], p["version"]) for p in packages if isinstance(p, dict)
+            and isinstance(p.get("name"), str) and isinstance(p.get("version"), str)] \
+        if isinstance(packages, list) else []
+
+
+def project_dependencies(project: "ProjectContext") -> ProjectDependencies:
+    """The dependency picture of this scan, built on first use and shared by the BP2 rules."""
+    model = project.shared.get(SHARED_KEY)
+    if not isinstance(model, ProjectDependencies):
+        model = ProjectDependencies(project)
+        project.shared[SHARED_KEY] = model
+    return model
+
+
+def newest(versions: Iterable[str]) -> str | None:
+    ordered = sorted(versions, key=version_sort_key)
+    return ordered[-1] if ordered else None
