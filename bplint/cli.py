@@ -20,6 +20,7 @@ from bplint.config import ConfigError, load_config
 from bplint.findings import ScanResult, Severity
 from bplint.registry import RegistryError, all_rules, find_rule
 from bplint.reporters import FORMATS, ReportOptions, get_reporter
+from bplint.sources import SourceLines
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -34,23 +35,26 @@ def cli() -> None:
     """bplint: best-practice linter and security auditor for Python web backends."""
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--select", multiple=True, help="Rule codes, prefixes or names to enable (comma-separated); replaces the configured selection.")
-@click.option("--extend-select", multiple=True, help="Rule codes, prefixes or names to enable on top of the selection.")
-@click.option("--ignore", multiple=True, help="Rule codes, prefixes or names to disable (comma-separated).")
-@click.option("--exclude", multiple=True, help="Path patterns (gitignore syntax) to skip, on top of the configured ones.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Read configuration from this file instead of the nearest pyproject.toml.")
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file instead of stdout.")
-@click.option("--fail-on", type=click.Choice([s.value for s in Severity]), help="The lowest severity that fails the run (default: any finding).")
-@click.option("--exit-zero", is_flag=True, help="Exit with 0 even when findings are reported.")
-@click.option("--no-color", is_flag=True, help="Never color the output (NO_COLOR is respected too).")
-@click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary, no notes on skipped files.")
-@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
-def check(paths: tuple[Path, ...], select, extend_select, ignore, exclude, config_file, output_format, output,
-          fail_on, exit_zero, no_color, quiet, statistics) -> None:
-    """Scan PATHS (default: the current directory) and report findings."""
+def scan_options(func):
+    """The options that choose what a scan checks, shared by `check` and `baseline`."""
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.option("--select", multiple=True, help="Rule codes, prefixes or names to enable (comma-separated); "
+                                                     "replaces the configured selection."),
+        click.option("--extend-select", multiple=True, help="Rule codes, prefixes or names to enable on top of "
+                                                            "the selection."),
+        click.option("--ignore", multiple=True, help="Rule codes, prefixes or names to disable (comma-separated)."),
+        click.option("--exclude", multiple=True, help="Path patterns (gitignore syntax) to skip, on top of the "
+                                                      "configured ones."),
+        click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Read configuration from this file instead of the nearest pyproject.toml."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _run_scan(paths, select, extend_select, ignore, exclude, config_file, fail_on=None):
     from bplint.engine import scan
 
     targets = list(paths) or [Path(".")]
@@ -68,21 +72,97 @@ def check(paths: tuple[Path, ...], select, extend_select, ignore, exclude, confi
         config = load_config(targets, rules, config_file=config_file, overrides=overrides)
         if exclude:
             config.exclude = [*config.exclude, *_split(exclude)]
-        result = scan(targets, config)
+        return config, scan(targets, config)
     except (ConfigError, RegistryError) as exc:
         _fail(str(exc))
     except Exception as exc:  # a bug in bplint itself
         _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
 
+
+def _parse_report(value: str) -> tuple[str, Path]:
+    name, sep, path = value.partition(":")
+    if not sep or name not in FORMATS or not path:
+        raise click.BadParameter(f"expected FORMAT:PATH with FORMAT one of {', '.join(FORMATS)} "
+                                 f"(e.g. sarif:bplint.sarif), got {value!r}", param_hint="--report")
+    return name, Path(path)
+
+
+@cli.command()
+@scan_options
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report format on stdout (or --output).")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to this file instead of stdout.")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT:PATH",
+              help="Also write a report in FORMAT to PATH (repeatable), e.g. --report sarif:bplint.sarif.")
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity]),
+              help="The lowest severity that fails the run (default: any finding).")
+@click.option("--exit-zero", is_flag=True, help="Exit with 0 even when findings are reported.")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Report only findings not recorded in this baseline file (see `bplint baseline`).")
+@click.option("--diff", "--changed-since", "diff_ref", metavar="REF",
+              help="Report only findings on lines added or changed since the git REF (the whole project is "
+                   "still read).")
+@click.option("--no-color", is_flag=True, help="Never color the output (NO_COLOR is respected too).")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary, no notes on skipped files.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+def check(paths, select, extend_select, ignore, exclude, config_file, output_format, output, reports, fail_on,
+          exit_zero, baseline_file, diff_ref, no_color, quiet, statistics) -> None:
+    """Scan PATHS (default: the current directory) and report findings."""
+    extra_reports = [_parse_report(r) for r in reports]
+    config, result = _run_scan(paths, select, extend_select, ignore, exclude, config_file, fail_on)
+    sources = SourceLines()
+    if diff_ref:
+        from bplint.changes import changed_lines, only_changed
+
+        try:
+            result.findings = only_changed(result.findings, changed_lines(diff_ref, Path.cwd()))
+        except ConfigError as exc:
+            _fail(str(exc))
+    if baseline_file is not None:
+        from bplint.baseline import apply_baseline, read_baseline
+
+        try:
+            outcome = apply_baseline(result.findings, read_baseline(baseline_file), sources)
+        except ConfigError as exc:
+            _fail(str(exc))
+        result.findings = outcome.findings
+        if not quiet:
+            click.echo(f"bplint: baseline {baseline_file}: {outcome.matched} known findings not shown; "
+                       f"{outcome.fixed} baseline entries are fixed", err=True)
+
     _print_errors(result, quiet)
+    rules = tuple(r for r in config.rules if r.code in config.enabled)
+    for name, path in extra_reports:
+        with _open_output(path) as out:
+            get_reporter(name)(result, out, ReportOptions(sources=sources, enabled_rules=rules))
     with _open_output(output) as out:
         color = _use_color(out, no_color) and output_format == "text"
-        get_reporter(output_format)(result, out, ReportOptions(color=color, quiet=quiet, statistics=statistics))
+        get_reporter(output_format)(result, out, ReportOptions(color=color, quiet=quiet, statistics=statistics,
+                                                               sources=sources, enabled_rules=rules))
 
     if any(e.internal for e in result.errors):
         sys.exit(EXIT_ERROR)
     failing = [f for f in result.findings if f.severity.rank >= config.fail_on.rank]
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+
+
+@cli.command()
+@scan_options
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=".bplint-baseline.json",
+              show_default=True, help="The baseline file to write.")
+def baseline(paths, select, extend_select, ignore, exclude, config_file, output) -> None:
+    """Record today's findings in a baseline file; `check --baseline FILE` then reports only new ones."""
+    from bplint.baseline import write_baseline
+
+    _, result = _run_scan(paths, select, extend_select, ignore, exclude, config_file)
+    _print_errors(result, quiet=False)
+    try:
+        count = write_baseline(output, result.findings, SourceLines())
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror}")
+    click.echo(f"wrote {count} findings to {output}")
+    sys.exit(EXIT_ERROR if any(e.internal for e in result.errors) else EXIT_OK)
 
 
 @cli.command("rules")
@@ -150,6 +230,7 @@ def _open_output(path: Path | None) -> Iterator[TextIO]:
         yield sys.stdout
         return
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         handle = path.open("w", encoding="utf-8")
     except OSError as exc:
         _fail(f"cannot write {path}: {exc.strerror}")

@@ -24,6 +24,7 @@ from bplint.files import DecodeError, FileKind, SourceFile
 from bplint.findings import Finding, ScanError, ScanResult, Span
 from bplint.index import MAX_NODES, ModuleFacts, ProjectIndex, SyntaxProblem, module_name, parse_module_facts
 from bplint.rule import ProjectRule, PythonRule, Rule, TextRule
+from bplint.suppressions import apply_suppressions
 from bplint.traversal import Dispatcher, FileTimeout
 
 T = TypeVar("T")
@@ -44,26 +45,47 @@ def _scan(paths: Sequence[Path], config: Config, cwd: Path) -> ScanResult:
     result = ScanResult()
     found = discover(paths, config.root, config.exclude, cwd)
     result.errors.extend(found.errors)
-    index = build_index(found.files, config, cwd, result.errors)
-    for file in found.files:
-        if file.relpath not in index.files:
-            continue
+    # Cross-file facts (models, routes, env examples) come from the whole
+    # project even when only some files are checked (pre-commit, one file).
+    project_files, subset = _project_files(paths, found.files, config, cwd)
+    index_errors: list[ScanError] = []
+    index = build_index(project_files, config, cwd, index_errors)
+    checked = [f for f in found.files if f.relpath in index.files]
+    report_paths = {f.relpath for f in found.files}
+    result.errors.extend(e for e in index_errors if e.path in report_paths)
+    for file in checked:
         outcome = check_file(file, config, index)
         result.findings.extend(outcome.findings)
         result.errors.extend(outcome.errors)
-    result.files_scanned = len(index.files)
-    project = ProjectContext(index=index, config=config, files=[f for f in found.files if f.relpath in index.files])
+    result.files_scanned = len(checked)
+    project = ProjectContext(index=index, config=config, files=[f for f in project_files if f.relpath in index.files])
     for rule in config.rules:
         if issubclass(rule, ProjectRule) and rule.code in config.enabled:
             try:
                 rule(project).check()
             except Exception as exc:
                 result.errors.append(_crash(rule.code, index.root_relpath(""), exc))
-    rootpaths = {f.relpath: f.rootpath for f in found.files}
-    result.findings.extend(project.findings)
+    result.findings.extend(f for f in project.findings if not subset or f.path in report_paths)
+    texts = {f.relpath: f for f in checked}
+    result.findings = apply_suppressions(result.findings, texts, config)
+    rootpaths = {f.relpath: f.rootpath for f in project_files}
     result.findings = finalize(result.findings, config, rootpaths, index)
     result.errors.sort(key=lambda e: (e.path, e.rule or "", e.message))
     return result
+
+
+def _project_files(paths: Sequence[Path], found: list[SourceFile], config: Config,
+                   cwd: Path) -> tuple[list[SourceFile], bool]:
+    """The files the index reads, and whether the checked files are a subset of them."""
+    root = config.root.resolve()
+    targets = [(cwd / p).resolve() if not p.is_absolute() else p.resolve() for p in paths]
+    if any(t == root for t in targets) or not all(root in t.parents for t in targets):
+        return found, False
+    whole = discover([root], root, config.exclude, cwd)
+    by_path = {f.relpath: f for f in whole.files}
+    for file in found:  # the checked files themselves, as discovered (the same objects)
+        by_path[file.relpath] = file
+    return sorted(by_path.values(), key=lambda f: f.relpath), True
 
 
 def finalize(findings: list[Finding], config: Config, rootpaths: dict[str, str], index: ProjectIndex) -> list[Finding]:

@@ -85,7 +85,7 @@ def test_gitignored_files_are_skipped(project):
 def test_json_report_shape(project):
     result = run("check", "--format", "json")
     assert result.exit_code == 1
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert list(data) == ["version", "findings", "errors", "summary"]
     assert data["version"] == __version__
     finding = data["findings"][0]

@@ -72,7 +72,7 @@ class _FlaskRun(PythonRule):
 
 def _scan_with(rule, files, tmp_path, table=None):
     write_project(tmp_path, files)
-    config = build_config(table or {}, (*all_rules(), rule), root=tmp_path)
+    config = build_config(table or {"select": [rule.code]}, (*all_rules(), rule), root=tmp_path)
     return scan([tmp_path], config, cwd=tmp_path)
 
 

@@ -23,7 +23,7 @@ def test_text_report(in_repo, snapshot, fixture):
 @pytest.mark.parametrize("fixture", FIXTURES)
 def test_json_report(in_repo, snapshot, fixture):
     result = CliRunner().invoke(cli, ["check", "--format", "json", f"fixtures/{fixture}"])
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     data["version"] = "<version>"
     snapshot.snapshot_dir = in_repo / "tests" / "snapshots"
     snapshot.assert_match(json.dumps(data, indent=2) + "\n", f"{fixture}.json")

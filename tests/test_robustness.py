@@ -89,7 +89,7 @@ def test_files_beyond_the_node_budget_are_skipped_with_a_note(tmp_path, monkeypa
         def visit_Integer(self, node):
             self.report(node, "integer")
 
-    config = build_config({}, (*all_rules(), Everywhere), root=tmp_path)
+    config = build_config({"select": ["BP990"]}, (*all_rules(), Everywhere), root=tmp_path)
     result = engine.scan([tmp_path], config, cwd=tmp_path)
     assert not result.findings
     assert any("syntax nodes" in e.message for e in result.errors)
@@ -115,7 +115,7 @@ def test_a_crashing_rule_does_not_stop_the_others(tmp_path):
 
     (tmp_path / "a.py").write_text("x = 1\n")
     (tmp_path / "b.py").write_text("y = 2\n")
-    config = build_config({}, (*all_rules(), Crashes, Works), root=tmp_path)
+    config = build_config({"select": ["BP991", "BP992"]}, (*all_rules(), Crashes, Works), root=tmp_path)
     result = engine.scan([tmp_path], config, cwd=tmp_path)
     assert [f.path for f in result.findings if f.code == "BP992"] == ["a.py", "b.py"]
     crashes = [e for e in result.errors if e.internal]
@@ -143,7 +143,7 @@ def test_file_timeout_gives_up_on_one_file_only(tmp_path):
 
     (tmp_path / "slow.py").write_text("\n".join(f"a{i} = b{i}" for i in range(3000)) + "\n")
     (tmp_path / "fast.py").write_text("x = 1\n")
-    config = build_config({"file-timeout": 0.2}, (*all_rules(), Slow), root=tmp_path)
+    config = build_config({"file-timeout": 0.2, "select": ["BP993"]}, (*all_rules(), Slow), root=tmp_path)
     result = engine.scan([tmp_path], config, cwd=tmp_path)
     assert any(e.path == "slow.py" and "gave up" in e.message for e in result.errors)
     assert [f.path for f in result.findings] == ["fast.py"]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text
 
-from bplint.files import split_lines
 from bplint.findings import Finding, ScanResult, Severity, mask_span_in_line
 from bplint.reporters import ReportOptions
 
@@ -22,21 +20,10 @@ def _console(out: TextIO, color: bool) -> Console:
                    no_color=not color, highlight=False, soft_wrap=True, width=10_000)
 
 
-def source_lines(path: str, options: ReportOptions) -> list[str]:
-    if path not in options.sources:
-        try:
-            raw = Path(path).read_bytes()
-            options.sources[path] = split_lines(raw.decode("utf-8", "replace"))
-        except OSError:
-            options.sources[path] = []
-    return options.sources[path]
-
-
 def shown_line(finding: Finding, all_findings: list[Finding], options: ReportOptions) -> str | None:
-    lines = source_lines(finding.path, options)
-    if not 0 < finding.line <= len(lines):
+    line = options.sources.line(finding.path, finding.line)
+    if line is None:
         return None
-    line = lines[finding.line - 1]
     # Mask every secret on this line, whichever finding is shown.
     for other in all_findings:
         if other.secret and other.path == finding.path and other.line <= finding.line <= other.end_line:

@@ -28,3 +28,54 @@ class SyntaxErrorRule(Rule):
         Quiet("def create_user(name):\n    return User(name)\n"),
         Quiet("match command:\n    case 'go':\n        pass\n", note="soft keywords"),
     )
+
+
+class UnusedSuppression(Rule):
+    code = "BP002"
+    name = "unused-suppression"
+    category = "engine"
+    severity = Severity.INFO
+    opt_in = True
+    summary = "An inline suppression comment that suppresses nothing"
+    what = ("Reports a `# bplint: ignore[...]` or `# noqa: BP...` comment that suppresses no finding: the "
+            "problem it silenced was fixed, or the comment names the wrong code or sits on the wrong line. "
+            "Opt-in: enable it with `extend-select = [\"BP002\"]`.")
+    why = ("Stale suppressions hide the next real finding on that line, and they mislead readers into "
+           "thinking the line has a known problem.")
+    how_to_fix = "Delete the comment, or the codes in it that no longer apply."
+    bad = 'SECRET_KEY = os.environ["SECRET_KEY"]  # bplint: ignore[BP101]\n'
+    good = 'SECRET_KEY = os.environ["SECRET_KEY"]\n'
+    examples = (
+        Flag("x = 1  # bplint: ignore[BP001]\n", line=1, config={"select": ["BP001", "BP002"]}),
+        Flag("x = 1  # bplint: ignore\n", line=1, config={"select": ["BP001", "BP002"]}),
+        Flag("x = 1  # noqa: BP001\n", line=1, config={"select": ["BP001", "BP002"]}),
+        Quiet("print 'legacy'  # bplint: ignore[BP001]\n", config={"select": ["BP001", "BP002"]},
+              note="the suppression is used"),
+        Quiet("x = 1  # noqa: E501\n", config={"select": ["BP001", "BP002"]},
+              note="other tools' codes are not ours"),
+        Quiet("x = 1  # bplint: ignore[BP001]\n", note="BP002 is opt-in; BP001 not selected"),
+    )
+
+
+class InvalidSuppression(Rule):
+    code = "BP003"
+    name = "invalid-suppression"
+    category = "engine"
+    severity = Severity.WARNING
+    summary = "A suppression comment naming a code that does not exist"
+    what = ("Reports a `# bplint: ignore[...]`, `# bplint: ignore-file[...]` or `# noqa: BP...` comment "
+            "that names a code bplint does not have, usually a typo.")
+    why = "A misspelled code suppresses nothing, so the finding it was meant to silence stays, or worse, "\
+          "the comment looks like a reviewed exception that does not exist."
+    how_to_fix = "Correct the code (`bplint rules` lists them) or remove it."
+    bad = 'SECRET_KEY = "dev-only"  # bplint: ignore[BP1O1]\n'
+    good = 'SECRET_KEY = "dev-only"  # bplint: ignore[BP101]\n'
+    examples = (
+        Flag("x = 1  # bplint: ignore[BP999]\n", line=1),
+        Flag("x = 1  # noqa: BP1O1\n", line=1, note="letter O instead of zero"),
+        Flag("# bplint: ignore-file[BPX]\nx = 1\n", line=1),
+        Flag("flask==3.0.3  # bplint: ignore[BP2011]\n", path="requirements.txt", line=1),
+        Quiet("x = 1  # bplint: ignore[BP001]\n"),
+        Quiet("x = 1  # noqa: E501, F401\n", note="other tools' codes"),
+        Quiet('text = "# bplint: ignore[BP999]"\n', note="inside a string, not a comment"),
+    )

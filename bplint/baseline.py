@@ -1,0 +1,62 @@
+"""Baselines: record today's findings so that only new ones are reported.
+
+An entry is a fingerprint (see ``bplint.sources.fingerprints``): code, path,
+the flagged line's text and its occurrence, hashed. Moving code up or down
+keeps fingerprints; editing the flagged line makes a new finding. The file
+holds hashes, codes and paths only, never a secret.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from bplint.config import ConfigError
+from bplint.findings import Finding
+from bplint.sources import SourceLines, fingerprints
+
+FORMAT_VERSION = 1
+
+
+def write_baseline(path: Path, findings: list[Finding], sources: SourceLines) -> int:
+    prints = fingerprints(findings, sources)
+    entries = sorted(({"code": f.code, "path": f.path, "fingerprint": prints[f]} for f in findings),
+                     key=lambda e: (e["path"], e["code"], e["fingerprint"]))
+    data = {"bplint-baseline": FORMAT_VERSION, "findings": entries}
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return len(entries)
+
+
+@dataclass
+class BaselineOutcome:
+    findings: list[Finding]
+    matched: int
+    fixed: int
+
+
+def read_baseline(path: Path) -> Counter[str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entries = data["findings"]
+        return Counter(str(entry["fingerprint"]) for entry in entries)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such baseline file (create it with `bplint baseline -o {path}`)") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path}: not a bplint baseline ({type(exc).__name__}: {exc})") from None
+
+
+def apply_baseline(findings: list[Finding], baseline: Counter[str], sources: SourceLines) -> BaselineOutcome:
+    remaining = Counter(baseline)
+    prints = fingerprints(findings, sources)
+    kept = []
+    matched = 0
+    for finding in findings:
+        fingerprint = prints[finding]
+        if remaining[fingerprint] > 0:
+            remaining[fingerprint] -= 1
+            matched += 1
+        else:
+            kept.append(finding)
+    return BaselineOutcome(kept, matched, sum(remaining.values()))
