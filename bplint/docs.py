@@ -95,8 +95,8 @@ def render_rule(rule: type[Rule]) -> str:
         parts += ["", "## Options", "", f"Set under `[tool.bplint.rules.{rule.code}]` in `pyproject.toml`:", ""]
         for key, option in sorted(rule.options.items()):
             parts.append(f"- `{key}` (default `{_option_default(option)}`): {option.help}")
-    parts += ["", f"Disable the rule with `ignore = [\"{rule.code}\"]` under `[tool.bplint]`, or for some files "
-                  f"with `per-file-ignores`.", ""]
+    parts += ["", f"Silence one finding with `# bplint: ignore[{rule.code}]` on its line; disable the rule with "
+                  f"`ignore = [\"{rule.code}\"]` under `[tool.bplint]`, or for some files with `per-file-ignores`.", ""]
     return "\n".join(parts)
 
 
