@@ -48,14 +48,23 @@ def scan_options(func):
                                                       "configured ones."),
         click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
                      help="Read configuration from this file instead of the nearest pyproject.toml."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                     help="Worker processes for the per-file pass (default: the number of CPUs; 1 runs in-process)."),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
+        click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
+                     help="Where to keep the cache (default: .bplint_cache at the project root, or BPLINT_CACHE_DIR)."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def _run_scan(paths, select, extend_select, ignore, exclude, config_file, fail_on=None):
+def _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir, fail_on=None,
+              quiet=False):
+    from bplint.cache import ScanCache, cache_directory
     from bplint.engine import scan
+    from bplint.progress import ProgressBar
+    from bplint.workers import default_jobs
 
     targets = list(paths) or [Path(".")]
     overrides: dict = {}
@@ -72,7 +81,13 @@ def _run_scan(paths, select, extend_select, ignore, exclude, config_file, fail_o
         config = load_config(targets, rules, config_file=config_file, overrides=overrides)
         if exclude:
             config.exclude = [*config.exclude, *_split(exclude)]
-        return config, scan(targets, config)
+        cache = None if no_cache else ScanCache(cache_directory(config, cache_dir), config)
+        progress = ProgressBar() if ProgressBar.wanted(quiet) else None
+        try:
+            return config, scan(targets, config, jobs=jobs or default_jobs(), cache=cache, progress=progress)
+        finally:
+            if progress is not None:
+                progress.close()
     except (ConfigError, RegistryError) as exc:
         _fail(str(exc))
     except Exception as exc:  # a bug in bplint itself
@@ -106,11 +121,12 @@ def _parse_report(value: str) -> tuple[str, Path]:
 @click.option("--no-color", is_flag=True, help="Never color the output (NO_COLOR is respected too).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary, no notes on skipped files.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
-def check(paths, select, extend_select, ignore, exclude, config_file, output_format, output, reports, fail_on,
-          exit_zero, baseline_file, diff_ref, no_color, quiet, statistics) -> None:
+def check(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir, output_format,
+          output, reports, fail_on, exit_zero, baseline_file, diff_ref, no_color, quiet, statistics) -> None:
     """Scan PATHS (default: the current directory) and report findings."""
     extra_reports = [_parse_report(r) for r in reports]
-    config, result = _run_scan(paths, select, extend_select, ignore, exclude, config_file, fail_on)
+    config, result = _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir,
+                               fail_on, quiet)
     sources = SourceLines()
     if diff_ref:
         from bplint.changes import changed_lines, only_changed
@@ -151,11 +167,11 @@ def check(paths, select, extend_select, ignore, exclude, config_file, output_for
 @scan_options
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=".bplint-baseline.json",
               show_default=True, help="The baseline file to write.")
-def baseline(paths, select, extend_select, ignore, exclude, config_file, output) -> None:
+def baseline(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir, output) -> None:
     """Record today's findings in a baseline file; `check --baseline FILE` then reports only new ones."""
     from bplint.baseline import write_baseline
 
-    _, result = _run_scan(paths, select, extend_select, ignore, exclude, config_file)
+    _, result = _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir)
     _print_errors(result, quiet=False)
     try:
         count = write_baseline(output, result.findings, SourceLines())

@@ -17,6 +17,7 @@ from typing import Callable, Sequence, TypeVar
 import libcst as cst
 
 from bplint.bindings import Bindings
+from bplint.cache import ScanCache
 from bplint.config import Config
 from bplint.context import FileContext, ProjectContext, make_finding
 from bplint.discovery import discover, report_path
@@ -26,6 +27,7 @@ from bplint.index import MAX_NODES, ModuleFacts, ProjectIndex, SyntaxProblem, mo
 from bplint.rule import ProjectRule, PythonRule, Rule, TextRule
 from bplint.suppressions import apply_suppressions
 from bplint.traversal import Dispatcher, FileTimeout
+from bplint.workers import Progress, run_file_pass
 
 T = TypeVar("T")
 
@@ -36,12 +38,11 @@ class FileResult:
     errors: list[ScanError] = dataclasses.field(default_factory=list)
 
 
-def scan(paths: Sequence[Path], config: Config, cwd: Path | None = None) -> ScanResult:
+def scan(paths: Sequence[Path], config: Config, cwd: Path | None = None, *, jobs: int = 1,
+         cache: ScanCache | None = None, progress: Progress | None = None) -> ScanResult:
+    """Scan ``paths``: ``jobs`` worker processes for the per-file pass (1: in this process),
+    an optional cache, and an optional ``progress(done, total)`` callback."""
     cwd = (cwd or Path.cwd()).resolve()
-    return run_with_deep_stack(lambda: _scan(paths, config, cwd))
-
-
-def _scan(paths: Sequence[Path], config: Config, cwd: Path) -> ScanResult:
     result = ScanResult()
     found = discover(paths, config.root, config.exclude, cwd)
     result.errors.extend(found.errors)
@@ -49,16 +50,19 @@ def _scan(paths: Sequence[Path], config: Config, cwd: Path) -> ScanResult:
     # project even when only some files are checked (pre-commit, one file).
     project_files, subset = _project_files(paths, found.files, config, cwd)
     index_errors: list[ScanError] = []
-    index = build_index(project_files, config, cwd, index_errors)
-    checked = [f for f in found.files if f.relpath in index.files]
+    hashes: dict[str, str] = {}
+    index = build_index(project_files, config, cwd, index_errors, cache, hashes)
+    checked = [f for f in found.files if f.relpath in index.files.raw()]
     report_paths = {f.relpath for f in found.files}
     result.errors.extend(e for e in index_errors if e.path in report_paths)
+    outcomes = run_file_pass(checked, config, index, jobs, cache, progress, hashes)
     for file in checked:
-        outcome = check_file(file, config, index)
+        outcome = outcomes[file.relpath]
         result.findings.extend(outcome.findings)
         result.errors.extend(outcome.errors)
     result.files_scanned = len(checked)
-    project = ProjectContext(index=index, config=config, files=[f for f in project_files if f.relpath in index.files])
+    project = ProjectContext(index=index, config=config,
+                             files=[f for f in project_files if f.relpath in index.files.raw()])
     for rule in config.rules:
         if issubclass(rule, ProjectRule) and rule.code in config.enabled:
             try:
@@ -71,6 +75,8 @@ def _scan(paths: Sequence[Path], config: Config, cwd: Path) -> ScanResult:
     rootpaths = {f.relpath: f.rootpath for f in project_files}
     result.findings = finalize(result.findings, config, rootpaths, index)
     result.errors.sort(key=lambda e: (e.path, e.rule or "", e.message))
+    if cache is not None:
+        cache.save()
     return result
 
 
@@ -110,12 +116,15 @@ def finalize(findings: list[Finding], config: Config, rootpaths: dict[str, str],
 # --- phase 1: the project index ------------------------------------------------
 
 
-def build_index(files: list[SourceFile], config: Config, cwd: Path, errors: list[ScanError]) -> ProjectIndex:
+def build_index(files: list[SourceFile], config: Config, cwd: Path, errors: list[ScanError],
+                cache: ScanCache | None = None, hashes: dict[str, str] | None = None) -> ProjectIndex:
     root_rel = report_path(config.root, cwd)
     index = ProjectIndex(root=config.root, root_prefix="" if root_rel == "." else root_rel.rstrip("/") + "/")
     for file in files:
         try:
             size = file.path.stat().st_size
+            if size <= config.max_file_size and cache is not None and hashes is not None:
+                hashes[file.relpath] = cache.content_hash(file.read_bytes())
         except OSError as exc:
             errors.append(ScanError(file.relpath, f"skipped: cannot read ({exc.strerror})"))
             continue
@@ -125,9 +134,17 @@ def build_index(files: list[SourceFile], config: Config, cwd: Path, errors: list
             continue
         index.files[file.relpath] = file.kind
         if config.is_test_path(file.rootpath):
-            index.test_files.add(file.relpath)
+            index.tests[file.relpath] = True
         if file.kind is FileKind.PYTHON:
-            index.modules[file.relpath] = index_python(file)
+            facts = None
+            content = hashes.get(file.relpath) if hashes is not None else None
+            if cache is not None and content is not None:
+                facts = cache.facts(file.relpath, file.rootpath, content)
+            if facts is None:
+                facts = index_python(file)
+                if cache is not None and content is not None:
+                    cache.store_facts(file.relpath, file.rootpath, content, facts)
+            index.modules[file.relpath] = facts
     return index
 
 
@@ -152,7 +169,7 @@ def index_python(file: SourceFile) -> ModuleFacts:
 def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileResult:
     """All enabled rules over one file. Pure: depends on its arguments only."""
     outcome = FileResult()
-    is_test = file.relpath in index.test_files
+    is_test = index.is_test_file(file.relpath)
     ignored = config.ignored_codes(file.rootpath)
 
     def wanted(rule: type[Rule]) -> bool:

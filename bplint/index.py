@@ -83,20 +83,98 @@ class ModuleFacts:
         return None
 
 
-@dataclass
+class _Recorded(dict):
+    """A dict that notes which keys a rule reads, so cached results know their inputs."""
+
+    def __init__(self, label: str, note: Callable[[tuple[str, str]], None]) -> None:
+        super().__init__()
+        self._label = label
+        self._note = note
+
+    def __getitem__(self, key):  # type: ignore[override]
+        self._note((self._label, key))
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):  # type: ignore[override]
+        self._note((self._label, key))
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:  # type: ignore[override]
+        self._note((self._label, key))
+        return super().__contains__(key)
+
+    def _all(self) -> None:
+        self._note((self._label, "*"))
+
+    def __iter__(self):  # type: ignore[override]
+        self._all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._all()
+        return super().__len__()
+
+    def keys(self):  # type: ignore[override]
+        self._all()
+        return super().keys()
+
+    def values(self):  # type: ignore[override]
+        self._all()
+        return super().values()
+
+    def items(self):  # type: ignore[override]
+        self._all()
+        return super().items()
+
+    def raw(self) -> dict:
+        """The contents, without noting a read (for the engine's own bookkeeping)."""
+        return dict(super().items())
+
+
 class ProjectIndex:
-    root: Path
-    modules: dict[str, ModuleFacts] = field(default_factory=dict)
-    files: dict[str, FileKind] = field(default_factory=dict)
-    test_files: set[str] = field(default_factory=set)
-    # the root as a report path prefix: "" when the root is the working directory
-    root_prefix: str = ""
-    _by_name: dict[str, ModuleFacts] | None = field(default=None, repr=False)
+    """Facts about the whole project, shared read-only by every rule.
+
+    While the engine checks one file it records which facts that file's rules
+    read (``reading``): modules by path or name, the file list, the test
+    files. A cached result is reused only while those facts are unchanged, so
+    editing a model module re-checks the views that look at it and nothing else.
+    """
+
+    def __init__(self, root: Path, root_prefix: str = "") -> None:
+        self.root = root
+        # the root as a report path prefix: "" when the root is the working directory
+        self.root_prefix = root_prefix
+        self._reads: set[tuple[str, str]] | None = None
+        self.modules: _Recorded = _Recorded("modules", self._note)  # relpath -> ModuleFacts
+        self.files: _Recorded = _Recorded("files", self._note)  # relpath -> FileKind
+        self.tests: _Recorded = _Recorded("tests", self._note)  # relpath -> True, for test files
+        self._by_name: dict[str, ModuleFacts] | None = None
+
+    def _note(self, key: tuple[str, str]) -> None:
+        if self._reads is not None:
+            self._reads.add(key)
+
+    @contextmanager
+    def reading(self) -> Iterator[set[tuple[str, str]]]:
+        """Record the facts read inside the block."""
+        previous, self._reads = self._reads, set()
+        try:
+            yield self._reads
+        finally:
+            self._reads = previous
+
+    @property
+    def test_files(self) -> set[str]:
+        return set(self.tests.keys())
+
+    def is_test_file(self, relpath: str) -> bool:
+        return relpath in self.tests
 
     def module_by_name(self, dotted: str) -> ModuleFacts | None:
         """The project module with this dotted name (`app.models`), if the scan has it."""
-        if self._by_name is None or len(self._by_name) != len(self.modules):
-            self._by_name = {facts.module: facts for facts in self.modules.values()}
+        self._note(("name", dotted))
+        if self._by_name is None:
+            self._by_name = {facts.module: facts for facts in self.modules.raw().values()}
         return self._by_name.get(dotted)
 
     def resolve_definition(self, qualified: str) -> tuple[ModuleFacts, str] | None:

@@ -1,0 +1,211 @@
+"""The scan cache: per-file facts and findings, reused while their inputs are unchanged.
+
+An entry is keyed by the file's path and the hash of its content. Its index
+facts are reused whenever the content is the same; its findings only while
+the project facts its rules read (recorded by ``ProjectIndex.reading``) have
+the same digests as when they were computed. The cache file as a whole is
+keyed by bplint's code, the rule packs' code and the resolved configuration,
+so an upgrade or a configuration change starts afresh. A corrupt, foreign or
+unreadable cache is ignored and rewritten, never an error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bplint import __version__
+from bplint.config import Config
+from bplint.index import ModuleFacts, ProjectIndex
+
+CACHE_DIR_NAME = ".bplint_cache"
+FORMAT = 1
+CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+                "# This file is a cache directory tag created by bplint.\n"
+                "# For information about cache directory tags see https://bford.info/cachedir/\n")
+
+
+def canonical(value: Any) -> Any:
+    """A representation that is the same for equal facts in any process (sets sorted, etc.)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, tuple((f.name, canonical(getattr(value, f.name)))
+                                            for f in dataclasses.fields(value)))
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted(((repr(canonical(k)), canonical(v)) for k, v in value.items()),
+                                     key=lambda kv: kv[0])))
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted(repr(canonical(v)) for v in value)))
+    if isinstance(value, (list, tuple)):
+        return tuple(canonical(v) for v in value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (str, int, float, bool, bytes, type(None))):
+        return value
+    if isinstance(value, Path):
+        return str(value)
+    return repr(value)
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(repr(canonical(value)).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def code_fingerprint(config: Config) -> str:
+    """bplint's own modules and every rule pack's, by path, size and modification time."""
+    modules = {sys.modules[__name__.split(".")[0]].__file__}
+    modules |= {getattr(sys.modules.get(rule.__module__), "__file__", None) for rule in config.rules}
+    package = Path(__file__).parent
+    stats = []
+    for path in sorted({*(str(p) for p in package.rglob("*.py")), *(m for m in modules if m)}):
+        try:
+            st = os.stat(path)
+            stats.append((path, st.st_size, st.st_mtime_ns))
+        except OSError:
+            stats.append((path, 0, 0))
+    return digest((__version__, sys.version_info[:2], stats))
+
+
+def config_fingerprint(config: Config) -> str:
+    return digest((
+        str(config.root), sorted(config.enabled), sorted((k, v.value) for k, v in config.severity.items()),
+        config.test_paths, config.exclude,
+        [([str(getattr(p, "pattern", p)) for p in spec.patterns], sorted(codes)) for spec, codes in config.per_file_ignores],
+        canonical(config.rule_options), config.max_file_size, config.file_timeout,
+        sorted(f"{r.__module__}.{r.__qualname__}" for r in config.rules),
+    ))
+
+
+@dataclass
+class Entry:
+    content: str  # sha256 of the file's bytes
+    rootpath: str
+    facts: ModuleFacts | None = None
+    result: Any = None  # engine.FileResult
+    reads: dict[tuple[str, str], str | None] = field(default_factory=dict)
+
+
+class ScanCache:
+    def __init__(self, directory: Path, config: Config) -> None:
+        self.directory = directory
+        self.key = digest((code_fingerprint(config), config_fingerprint(config)))
+        self.path = directory / f"scan-{self.key[:20]}.pickle"
+        self._old: dict[str, Entry] = self._load()
+        self._new: dict[str, Entry] = {}
+        self._digests: dict[tuple[str, str], str | None] = {}
+        self.hits = 0
+
+    def _load(self) -> dict[str, Entry]:
+        try:
+            with self.path.open("rb") as handle:
+                data = pickle.load(handle)
+            if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != self.key:
+                return {}
+            entries = data.get("entries")
+            return entries if isinstance(entries, dict) else {}
+        except Exception:  # missing, corrupt, foreign, from another version: start afresh
+            return {}
+
+    @staticmethod
+    def content_hash(raw: bytes) -> str:
+        return hashlib.sha256(raw).hexdigest()
+
+    # --- facts ----------------------------------------------------------------
+    def facts(self, relpath: str, rootpath: str, content: str) -> ModuleFacts | None:
+        entry = self._old.get(relpath)
+        if entry is not None and entry.content == content and entry.rootpath == rootpath and entry.facts is not None:
+            self._entry(relpath, rootpath, content).facts = entry.facts
+            return entry.facts
+        return None
+
+    def store_facts(self, relpath: str, rootpath: str, content: str, facts: ModuleFacts) -> None:
+        self._entry(relpath, rootpath, content).facts = facts
+
+    def _entry(self, relpath: str, rootpath: str, content: str) -> Entry:
+        entry = self._new.get(relpath)
+        if entry is None or entry.content != content:
+            entry = self._new[relpath] = Entry(content, rootpath)
+        return entry
+
+    # --- findings -------------------------------------------------------------
+    def result(self, relpath: str, rootpath: str, content: str, index: ProjectIndex) -> Any:
+        entry = self._old.get(relpath)
+        if entry is None or entry.content != content or entry.rootpath != rootpath or entry.result is None:
+            return None
+        for key, expected in entry.reads.items():
+            if self.read_digest(index, key) != expected:
+                return None
+        new = self._entry(relpath, rootpath, content)
+        new.result, new.reads = entry.result, entry.reads
+        self.hits += 1
+        return entry.result
+
+    def store_result(self, relpath: str, rootpath: str, content: str, result: Any,
+                     reads: set[tuple[str, str]], index: ProjectIndex) -> None:
+        entry = self._entry(relpath, rootpath, content)
+        entry.result = result
+        entry.reads = {key: self.read_digest(index, key) for key in reads}
+
+    def read_digest(self, index: ProjectIndex, key: tuple[str, str]) -> str | None:
+        """The current digest of one fact a rule read."""
+        if key in self._digests:
+            return self._digests[key]
+        label, name = key
+        if label == "name":
+            facts = next((f for f in index.modules.raw().values() if f.module == name), None)
+            value = None if facts is None else self.read_digest(index, ("modules", facts.relpath))
+        else:
+            table = {"modules": index.modules, "files": index.files, "tests": index.tests}.get(label)
+            if table is None:
+                value = None
+            elif name == "*":
+                contents = table.raw()
+                value = digest(sorted((k, self.read_digest(index, (label, k))) for k in contents))
+            else:
+                item = table.raw().get(name)
+                value = None if item is None else digest(item)
+        self._digests[key] = value
+        return value
+
+    # --- writing --------------------------------------------------------------
+    def save(self) -> None:
+        """Write this run's entries (only the files seen in this run)."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tag = self.directory / "CACHEDIR.TAG"
+            if not tag.exists():
+                tag.write_text(CACHEDIR_TAG, encoding="utf-8")
+            ignore = self.directory / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("*\n", encoding="utf-8")
+            entries = {**{k: v for k, v in self._old.items() if k not in self._new}, **self._new}
+            payload = {"format": FORMAT, "key": self.key, "entries": entries}
+            handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".scan-", suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, self.path)
+            for stale in self.directory.glob("scan-*.pickle"):
+                if stale != self.path:
+                    stale.unlink(missing_ok=True)
+        except Exception:
+            # an unwritable or full disk loses the cache, never the scan
+            try:
+                os.unlink(temp)  # type: ignore[possibly-undefined]
+            except Exception:
+                pass
+
+
+def cache_directory(config: Config, override: Path | None = None) -> Path:
+    if override is not None:
+        return override
+    from_env = os.environ.get("BPLINT_CACHE_DIR")
+    if from_env:
+        return Path(from_env)
+    return config.root / CACHE_DIR_NAME

@@ -1,0 +1,123 @@
+"""The per-file pass over many files: from the cache, in this process, or in worker processes.
+
+Workers are forked after the project index is built, so each inherits the
+index, the configuration and the files already read, and nothing large is
+pickled on the way in; only each file's findings (and the facts it read, for
+the cache) come back. Results are put back in path order, so the output is
+the same byte for byte whatever the number of jobs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Callable
+
+from bplint.cache import ScanCache
+from bplint.config import Config
+from bplint.files import SourceFile
+from bplint.index import ProjectIndex
+
+Progress = Callable[[int, int], None]
+# Below this many files to check, starting workers costs more than it saves.
+PARALLEL_MIN_FILES = 40
+CHUNK = 8
+
+_STATE: tuple[list[SourceFile], Config, ProjectIndex] | None = None
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _check_one(file: SourceFile, config: Config, index: ProjectIndex):
+    from bplint.engine import check_file
+
+    with index.reading() as reads:
+        result = check_file(file, config, index)
+    return result, set(reads)
+
+
+def _check_chunk(positions: list[int]):
+    from bplint.engine import run_with_deep_stack
+
+    files, config, index = _STATE  # type: ignore[misc]
+    return run_with_deep_stack(lambda: [(files[i].relpath, *_check_one(files[i], config, index)) for i in positions])
+
+
+def run_file_pass(files: list[SourceFile], config: Config, index: ProjectIndex, jobs: int = 1,
+                  cache: ScanCache | None = None, progress: Progress | None = None,
+                  content_hashes: dict[str, str] | None = None) -> dict:
+    """Check every file; returns relpath -> FileResult."""
+    from bplint.engine import run_with_deep_stack
+
+    results: dict = {}
+    todo: list[SourceFile] = []
+    hashes = content_hashes or {}
+    for file in files:
+        cached = None
+        if cache is not None and file.relpath in hashes:
+            cached = cache.result(file.relpath, file.rootpath, hashes[file.relpath], index)
+        if cached is not None:
+            results[file.relpath] = cached
+        else:
+            todo.append(file)
+    total, done = len(files), len(results)
+    if progress is not None:
+        progress(done, total)
+
+    def keep(relpath: str, result, reads) -> None:
+        nonlocal done
+        results[relpath] = result
+        if cache is not None and relpath in hashes:
+            file = by_path[relpath]
+            cache.store_result(relpath, file.rootpath, hashes[relpath], result, reads, index)
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    by_path = {f.relpath: f for f in todo}
+    if jobs > 1 and len(todo) >= PARALLEL_MIN_FILES and "fork" in multiprocessing.get_all_start_methods():
+        remaining = _run_parallel(todo, config, index, jobs, keep)
+    else:
+        remaining = todo
+    if remaining:
+        def sequential() -> None:
+            for file in remaining:
+                keep(file.relpath, *_check_one(file, config, index))
+
+        run_with_deep_stack(sequential)
+    return results
+
+
+def _run_parallel(todo: list[SourceFile], config: Config, index: ProjectIndex, jobs: int, keep) -> list[SourceFile]:
+    """Check ``todo`` in worker processes; returns the files left unchecked if the pool broke."""
+    global _STATE
+    # Large files first, so that no worker is left alone with a big one at the end.
+    order = sorted(range(len(todo)), key=lambda i: -_size(todo[i]))
+    chunks = [order[i:i + CHUNK] for i in range(0, len(order), CHUNK)]
+    _STATE = (todo, config, index)
+    finished: set[str] = set()
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for batch in pool.map(_check_chunk, chunks):
+                for relpath, result, reads in batch:
+                    finished.add(relpath)
+                    keep(relpath, result, reads)
+    except BrokenProcessPool:
+        pass  # a worker died: the files it had are checked here, one by one
+    finally:
+        _STATE = None
+    return [f for f in todo if f.relpath not in finished]
+
+
+def _size(file: SourceFile) -> int:
+    try:
+        return len(file.read_bytes())
+    except OSError:
+        return 0

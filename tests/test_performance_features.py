@@ -1,0 +1,131 @@
+"""Parallel scan and cache: same findings whatever the jobs or cache state; the cache invalidates right."""
+
+import json
+import pickle
+
+import pytest
+from click.testing import CliRunner
+
+from bplint import engine, workers
+from bplint.cache import ScanCache
+from bplint.cli import cli
+from bplint.config import build_config
+from bplint.engine import scan
+from bplint.findings import Severity
+from bplint.registry import all_rules
+from bplint.rule import PythonRule
+from bplint.testing import write_project
+
+
+class UsesOtherModule(PythonRule):
+    """Reports `Model()` calls when the module defining Model says it is a model."""
+
+    code, name, category, severity = "BP994", "test-cross-module", "test", Severity.INFO
+    summary = what = why = how_to_fix = bad = good = "x"
+
+    def visit_Call(self, node):
+        qualified = self.ctx.qualified_name(node.func)
+        found = self.ctx.index.resolve_definition(qualified) if qualified else None
+        if found is not None:
+            facts, name = found
+            if name in facts.defined and "IS_MODEL" in facts.instances:
+                self.report(node, f"model {name}")
+
+
+def project_files(count=60):
+    files = {f"pkg/mod{i:03}.py": f"import os\nx = os.getenv('V{i}')\ndef f():\n    print 'x'\n" if i % 7 == 0
+             else f"from pkg.models import User\nx{i} = {i}\nUser()\n" for i in range(count)}
+    files["pkg/__init__.py"] = ""
+    files["pkg/models.py"] = "IS_MODEL = object()\nclass User: pass\n"
+    files["requirements.txt"] = "flask==3.0.3\n"
+    return files
+
+
+def run_scan(root, jobs=1, cache_dir=None, rules=None):
+    rules = rules or (*all_rules(), UsesOtherModule)
+    config = build_config({"select": ["ALL"]}, rules, root=root)
+    cache = ScanCache(cache_dir, config) if cache_dir else None
+    result = scan([root], config, cwd=root, jobs=jobs, cache=cache)
+    return result, cache
+
+
+def as_json(result):
+    from bplint.reporters.json_report import as_dict
+
+    return json.dumps(as_dict(result), sort_keys=True)
+
+
+def test_same_findings_for_one_and_two_jobs_and_with_cache(tmp_path):
+    write_project(tmp_path, project_files())
+    one, _ = run_scan(tmp_path, jobs=1)
+    two, _ = run_scan(tmp_path, jobs=2)
+    cold, _ = run_scan(tmp_path, jobs=2, cache_dir=tmp_path / ".cache")
+    warm, cache = run_scan(tmp_path, jobs=2, cache_dir=tmp_path / ".cache")
+    assert len(one.findings) >= 60
+    assert as_json(one) == as_json(two) == as_json(cold) == as_json(warm)
+    assert cache.hits == warm.files_scanned == 63
+
+
+def test_parallel_pass_really_uses_workers(tmp_path, monkeypatch):
+    write_project(tmp_path, project_files())
+    calls = []
+    real = workers._run_parallel
+    monkeypatch.setattr(workers, "_run_parallel", lambda *a: calls.append(1) or real(*a))
+    run_scan(tmp_path, jobs=2)
+    assert calls == [1]
+
+
+def test_warm_scan_does_not_parse(tmp_path, monkeypatch):
+    write_project(tmp_path, project_files(10))
+    run_scan(tmp_path, cache_dir=tmp_path / ".cache")
+    parsed = []
+    monkeypatch.setattr(engine, "index_python", lambda file: parsed.append(file) or pytest.fail("parsed"))
+    monkeypatch.setattr(engine, "check_file", lambda *a: pytest.fail("checked"))
+    result, cache = run_scan(tmp_path, cache_dir=tmp_path / ".cache")
+    assert result.findings and not parsed
+
+
+def test_editing_a_model_module_rechecks_its_dependents_only(tmp_path, monkeypatch):
+    write_project(tmp_path, project_files(10))
+    first, _ = run_scan(tmp_path, cache_dir=tmp_path / ".cache")
+    assert sum(f.code == "BP994" for f in first.findings) == 8
+    checked = []
+    real = engine.check_file
+    monkeypatch.setattr(engine, "check_file", lambda file, *a: checked.append(file.relpath) or real(file, *a))
+    (tmp_path / "pkg/models.py").write_text("class User: pass\n")  # no longer a model
+    second, _ = run_scan(tmp_path, cache_dir=tmp_path / ".cache")
+    assert sum(f.code == "BP994" for f in second.findings) == 0
+    users = {f"pkg/mod{i:03}.py" for i in range(10) if i % 7}
+    assert set(checked) == users | {"pkg/models.py"}
+
+
+def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(tmp_path):
+    write_project(tmp_path, project_files(10))
+    fresh, cache = run_scan(tmp_path, cache_dir=tmp_path / ".cache")
+    cache.path.write_bytes(b"\x80\x04garbage")
+    again, cache2 = run_scan(tmp_path, cache_dir=tmp_path / ".cache")
+    assert as_json(fresh) == as_json(again) and cache2.hits == 0
+    cache.path.write_bytes(pickle.dumps({"format": 1, "key": "someone else", "entries": {"x": 1}}))
+    third, cache3 = run_scan(tmp_path, cache_dir=tmp_path / ".cache")
+    assert as_json(fresh) == as_json(third) and cache3.hits == 0
+    fourth, cache4 = run_scan(tmp_path, cache_dir=tmp_path / ".cache")
+    assert cache4.hits > 0
+
+
+def test_cli_cache_location_and_switches(tmp_path, monkeypatch):
+    write_project(tmp_path, {"app.py": "x = 1\n", "pyproject.toml": ""})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BPLINT_CACHE_DIR", raising=False)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["check", "--no-cache"]).exit_code == 0
+    assert not (tmp_path / ".bplint_cache").exists()
+    assert runner.invoke(cli, ["check"]).exit_code == 0
+    assert (tmp_path / ".bplint_cache/CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (tmp_path / ".bplint_cache/.gitignore").read_text() == "*\n"
+    assert runner.invoke(cli, ["check", "--cache-dir", "elsewhere"]).exit_code == 0
+    assert list((tmp_path / "elsewhere").glob("scan-*.pickle"))
+    monkeypatch.setenv("BPLINT_CACHE_DIR", str(tmp_path / "from-env"))
+    assert runner.invoke(cli, ["check"]).exit_code == 0
+    assert list((tmp_path / "from-env").glob("scan-*.pickle"))
+    assert runner.invoke(cli, ["check", "--jobs", "2"]).exit_code == 0
+    assert runner.invoke(cli, ["check", "--jobs", "0"]).exit_code == 2
