@@ -34,7 +34,8 @@ DEFAULT_EXCLUDE = [
     "build/", "dist/", "site-packages/", "*.egg-info/", ".eggs/", ".mypy_cache/", ".pytest_cache/",
     ".ruff_cache/", ".bplint_cache/",
 ]
-DEFAULT_TEST_PATHS = ["tests/", "test/", "test_*.py", "*_test.py", "conftest.py"]
+# tests.py: the module Django's startapp creates for an app's tests
+DEFAULT_TEST_PATHS = ["tests/", "test/", "test_*.py", "*_test.py", "tests.py", "conftest.py"]
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 DEFAULT_FILE_TIMEOUT = 30.0
 

@@ -6,6 +6,8 @@ map comes from the index phase, so resolving a name costs a dict look-up.
 
 from __future__ import annotations
 
+import warnings
+
 import libcst as cst
 
 from bplint.index import ModuleFacts
@@ -44,7 +46,9 @@ def string_value(node: cst.CSTNode) -> str | None:
     """The value of a plain (non-f) string literal, implicit concatenation included."""
     if isinstance(node, cst.SimpleString):
         try:
-            value = node.evaluated_value
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # invalid escapes such as "\e" in user code
+                value = node.evaluated_value
         except Exception:  # malformed escapes: treat as unknown
             return None
         if isinstance(value, bytes):
