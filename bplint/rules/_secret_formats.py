@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterator
+from urllib.parse import unquote, urlsplit
 
 
 def shannon_entropy(text: str) -> float:
@@ -271,3 +272,61 @@ def is_placeholder(value: str, allowed: frozenset[str] = frozenset()) -> bool:
     if not any(c.isalnum() for c in stripped):
         return True
     return bool(_TEMPLATE.search(stripped) or _PLACEHOLDER_WORDS.search(stripped))
+
+
+# --- credentials inside connection URLs -------------------------------------------
+
+_WHOLE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+# RFC 2606 documentation hosts: a URL pointing there is an example
+_EXAMPLE_HOSTS = ("example.com", "example.org", "example.net")
+
+
+@dataclass(frozen=True)
+class UrlCredential:
+    scheme: str
+    username: str
+    host: str
+    password: str
+
+    def masked(self) -> str:
+        """``postgresql://app:****@db.internal``: the password never shows."""
+        user = self.username if len(self.username) <= 24 else self.username[:4] + "..."
+        return f"{self.scheme}://{user}:****@{self.host}"
+
+
+def _ports_are_numbers(netloc: str) -> bool:
+    """False for ``user:password@host:port``: a URL template written out in words."""
+    hosts = netloc.rsplit("@", 1)[-1]
+    for host in hosts.split(","):
+        host = host.rsplit("]", 1)[-1]  # an IPv6 address in brackets
+        if ":" in host and not host.rsplit(":", 1)[1].isdigit() and host.rsplit(":", 1)[1] != "":
+            return False
+    return True
+
+
+def url_password(value: str, allowed: frozenset[str] = frozenset()) -> UrlCredential | None:
+    """The password of a URL literal (``scheme://user:password@host``), when it is a real one.
+
+    The literal must be the URL itself (prose that mentions a URL is
+    documentation); ``sqlite:`` URLs have no password, ``${DB_PASSWORD}``,
+    ``{password}``, ``%(password)s`` and the like are templates.
+    """
+    text = value.strip()
+    if "@" not in text or not _WHOLE_URL.fullmatch(text):
+        return None
+    try:
+        parts = urlsplit(text)
+        password = parts.password
+        username = parts.username or ""
+        host = parts.hostname or ""
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if not password or scheme.startswith("sqlite") or not _ports_are_numbers(parts.netloc):
+        return None
+    password = unquote(password)
+    if is_placeholder(password, allowed):
+        return None
+    if host in _EXAMPLE_HOSTS or host.endswith(tuple("." + h for h in _EXAMPLE_HOSTS)) or host.endswith(".example"):
+        return None
+    return UrlCredential(scheme, unquote(username), host, password)

@@ -60,6 +60,9 @@ NON_SECRET_LAST_WORDS = frozenset({
     "error", "errors", "strength", "hint", "mask", "masked", "char", "regexp", "serializer",
     "handler", "func", "function", "callback", "location", "sent", "used",
     "status", "state", "flag", "version", "scope", "scopes", "audience", "issuer",
+    # where it is put and how it is carried
+    "placement", "position", "use", "usage", "samesite", "domain", "httponly", "secure", "cookie",
+    "enc", "algo", "check", "checker", "complexity",
 })
 
 # A first word part that turns the name into a question or a count.
@@ -67,6 +70,10 @@ NON_SECRET_FIRST_WORDS = frozenset({
     "is", "has", "use", "uses", "enable", "enabled", "disable", "show", "hide", "num", "n",
     "max", "min", "count", "total", "len", "require", "requires", "allow", "check", "verify",
     "validate", "should", "can", "must", "no", "skip", "with", "without", "get", "set",
+    # an action on a secret (a view, URL or rate limit named after it)
+    "reset", "forgot", "change", "request", "send",
+    # sample values for documentation
+    "example", "sample", "placeholder",
 })
 
 # Whole names that are about secrets but hold none.
@@ -140,7 +147,18 @@ def is_secret_name(name: str, extra_names: Iterable[str] = ()) -> bool:
 
 # --- values that name a secret instead of holding one -------------------------
 
-_SNAKE_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
+_SNAKE_IDENTIFIER = re.compile(r"_*[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
+_RELATIVE_PATH = re.compile(r"[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+/?")
+# Stored password hashes: what a ``password_hash`` column holds, not the password.
+_PASSWORD_HASH = re.compile(r"(?:pbkdf2|scrypt|argon2|bcrypt|sha1|sha256|sha512|md5|crypt)[:$_]|\$2[abxy]?\$|\$argon2"
+                            r"|\$[156]\$|!", re.IGNORECASE)
+# Verbs that make ``set-password`` or ``password_reset`` the name of an action.
+_ACTION_WORDS = frozenset({"set", "reset", "change", "forgot", "update", "confirm", "verify", "recover",
+                           "new", "lost", "obtain", "refresh", "revoke", "validate"})
+_FLAG_VALUES = frozenset({"true", "false", "yes", "no", "on", "off", "enabled", "disabled", "required", "optional"})
+_ACTED_ON_WORDS = frozenset({"password", "passwd", "token", "pw", "pwd"})
+# The last word parts of a name that stores the *name* of something.
+_NAMING_LAST_WORDS = frozenset({"key", "name", "field", "param", "header", "cookie", "attr", "column"})
 _DOTTED_PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 _FILE_PATH = re.compile(r"(?:~|\.{1,2})?/|[A-Za-z]:\\|.*\.(?:pem|key|crt|cer|der|p12|pfx|json|txt|ya?ml|"
                         r"ini|cfg|toml|env|gpg|asc|pub|jks|keystore)$", re.IGNORECASE)
@@ -165,9 +183,31 @@ def names_a_field(name: str, value: str) -> bool:
     if not stripped:
         return True
     lower = stripped.lower()
-    if _normalized(stripped) == _normalized(name) and _normalized(name):
+    value_key = _normalized(stripped)
+    if value_key and value_key == _normalized(name):
         return True
     if _SNAKE_IDENTIFIER.fullmatch(stripped) and _secret_words_in(stripped):
+        return True
+    words = name_words(name)
+    value_words = name_words(stripped)
+    if re.fullmatch(r"[A-Za-z]+", stripped) and words and words[-1] in _NAMING_LAST_WORDS:
+        # PASSWORD_KEY = "password", CSRF_TOKEN_KEY = "csrftoken": the key a
+        # value is stored under. SECRET_KEY and API_KEY are themselves secrets.
+        pair = tuple(words[-2:])
+        if value_key in _normalized(name) and pair not in SECRET_PAIRS:
+            return True
+    if re.fullmatch(r"[a-z]+(?:[-_][a-z]+){1,2}", lower) and any(
+            {a, b} & _ACTION_WORDS and {a, b} & _ACTED_ON_WORDS for a, b in zip(value_words, value_words[1:])):
+        return True  # "set-password", "password-reset": a view or URL segment
+    if (value_key in SECRET_WORDS and stripped.isalpha() and len(words) > 1
+            and not set(words) & {value_key}):
+        # {"access_token": "password"}: a mapping from one field name to another
+        return True
+    if lower in _FLAG_VALUES:
+        return True  # "usable_password": "false"
+    if _PASSWORD_HASH.match(stripped):
+        return True
+    if _RELATIVE_PATH.fullmatch(stripped):
         return True
     if lower in HEADER_WORDS or lower.startswith(("x-", "http_x_")):
         return True
