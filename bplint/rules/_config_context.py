@@ -28,7 +28,7 @@ from typing import Iterable
 
 import libcst as cst
 
-from bplint.index import ENV_GETTERS, ENV_READER_CLASSES, ModuleFacts, ProjectIndex, collects, module_name
+from bplint.index import ENV_GETTERS, ENV_READER_CLASSES, ModuleFacts, ProjectIndex, collects
 from bplint.names import dotted, qualified_name, string_value
 
 FAMILY = "bp1_config"
@@ -38,6 +38,8 @@ DEV_TEST_WORDS = frozenset({"dev", "devel", "develop", "development", "local", "
                             "unittest", "unittests"})
 # An ``if`` guarded by one of these (or by an environment read) is a switch, not a fixed setting.
 GUARD_WORDS = DEV_TEST_WORDS | {"debug"}
+# The framework's own table of defaults, which every project's settings override.
+FRAMEWORK_DEFAULT_MODULES = ("django.conf.global_settings",)
 CONFIG_WORDS = ("config", "configuration", "settings", "setting", "conf")
 
 APP_CLASSES = {
@@ -96,8 +98,9 @@ class ConfigFacts:
     settings_modules: list[str] = field(default_factory=list)
     # function name -> dotted callees whose result the function returns (app factories)
     factory_calls: dict[str, list[str]] = field(default_factory=dict)
-    # module-level `name = func()` with a bare function name (local factories)
-    local_calls: dict[str, str] = field(default_factory=dict)
+    # name -> the callees (as spelled) whose results the module binds to it anywhere:
+    # `app = create_app()` inside main() as well as at the top
+    bound_calls: dict[str, set[str]] = field(default_factory=dict)
 
 
 def config_facts(facts: ModuleFacts) -> ConfigFacts:
@@ -151,16 +154,9 @@ def _module_config_facts(node: ast.Module, facts: ModuleFacts, _lines: object) -
     for stmt in _top_statements(node.body):
         if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             names = [n for n in _assigned_names(stmt) if n.isupper()]
-            value = getattr(stmt, "value", None)
-            local_call = (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
-                          and isinstance(stmt, ast.Assign))
-            if names or local_call:
+            if names:
                 info = info or config_facts(facts)
                 info.module_names.update(names)
-                if local_call:
-                    for target in stmt.targets:  # type: ignore[union-attr]
-                        if isinstance(target, ast.Name):
-                            info.local_calls[target.id] = value.func.id  # type: ignore[union-attr]
         elif isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
             info = info or config_facts(facts)
             info.star_imports.append(_resolve_from(stmt, facts))
@@ -204,6 +200,24 @@ def _factory_callees(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     return returned
 
 
+_APP_NAME = re.compile(r"app|api|server|site", re.IGNORECASE)
+
+
+@collects(ast.Assign)
+def _bound_call(node: ast.Assign, facts: ModuleFacts, _lines: object) -> None:
+    if not isinstance(node.value, ast.Call):
+        return
+    callee = _ast_dotted(node.value.func)
+    if callee is None:
+        return
+    for target in node.targets:
+        # only names that may hold an application: every local variable would bloat the index
+        if isinstance(target, ast.Name) and _APP_NAME.search(target.id):
+            calls = config_facts(facts).bound_calls.setdefault(target.id, set())
+            if len(calls) < 8:
+                calls.add(callee)
+
+
 @collects(ast.Call)
 def _settings_module_call(node: ast.Call, facts: ModuleFacts, _lines: object) -> None:
     # os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings") and getenv defaults
@@ -228,48 +242,66 @@ def _settings_module_assign(node: ast.Assign, facts: ModuleFacts, _lines: object
 
 
 class ProjectConfig:
-    """Cross-module look-ups over one project index."""
+    """Cross-module look-ups over one project index.
+
+    Built once per index from the raw module table; every look-up notes the
+    facts it depends on through the index, so cached results stay correct.
+    """
 
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
         self.by_suffix: dict[str, list[ModuleFacts]] = {}
         self.settings_names: set[str] = set()
-        for facts in index.modules.values():
+        modules = index.modules.raw() if hasattr(index.modules, "raw") else dict(index.modules)
+        for facts in modules.values():
             parts = facts.module.split(".") if facts.module else []
             for i in range(len(parts)):
                 self.by_suffix.setdefault(".".join(parts[i:]), []).append(facts)
             info = facts.extra.get(FAMILY)
             if isinstance(info, ConfigFacts):
                 self.settings_names.update(info.settings_modules)
+        self._modules = modules
         self._importers: dict[str, list[ModuleFacts]] | None = None
+
+    def _depends_on_all(self) -> None:
+        len(self.index.modules)  # notes a read of the whole module table
+
+    def _depends_on(self, found: list[ModuleFacts]) -> list[ModuleFacts]:
+        for facts in found:
+            self.index.modules.get(facts.relpath)  # notes the read
+        return found
 
     def modules_named(self, dotted_name: str) -> list[ModuleFacts]:
         """Project modules that `dotted_name` may stand for (matched on the name's tail)."""
         found = self.by_suffix.get(dotted_name)
-        if found:
-            return found
-        parts = dotted_name.split(".")
-        for i in range(1, len(parts)):  # an absolute name under a folder the scan root adds
-            found = self.by_suffix.get(".".join(parts[i:]))
-            if found:
-                return found
-        return []
+        if not found:
+            parts = dotted_name.split(".")
+            for i in range(1, len(parts)):  # an absolute name under a folder the scan root adds
+                found = self.by_suffix.get(".".join(parts[i:]))
+                if found:
+                    break
+        if not found:
+            self._depends_on_all()  # a module added later could match
+            return []
+        return self._depends_on(found)
 
     def is_named_settings_module(self, facts: ModuleFacts) -> bool:
+        self._depends_on_all()
         if not facts.module:
             return False
         return any(facts.module == name or facts.module.endswith("." + name) for name in self.settings_names)
 
     def star_importers(self, facts: ModuleFacts) -> list[ModuleFacts]:
         """Modules that do `from <this module> import *`."""
+        self._depends_on_all()
         if self._importers is None:
             self._importers = {}
-            for other in self.index.modules.values():
+            for other in self._modules.values():
                 info = other.extra.get(FAMILY)
                 if not isinstance(info, ConfigFacts):
                     continue
                 for name in info.star_imports:
-                    for target in self.modules_named(name):
+                    for target in self.by_suffix.get(name, ()):
                         self._importers.setdefault(target.relpath, []).append(other)
         return self._importers.get(facts.relpath, [])
 
@@ -289,37 +321,41 @@ class ProjectConfig:
         return None
 
     def factory_kind(self, facts: ModuleFacts, func: str, depth: int = 0) -> str | None:
+        """"Flask" when the module's function `func` returns an app it builds."""
         info = facts.extra.get(FAMILY)
-        if not isinstance(info, ConfigFacts):
+        if not isinstance(info, ConfigFacts) or depth > 4:
             return None
         for callee in info.factory_calls.get(func, ()):
-            head, _, rest = callee.partition(".")
-            resolved = facts.resolve_name(head)
-            if resolved is None:
-                if head in facts.defined and not rest:  # a helper in the same module
-                    kind = self.factory_kind(facts, head, depth + 1) if depth < 4 else None
-                    if kind:
-                        return kind
-                continue
-            kind = self.app_kind_of_callee(f"{resolved}.{rest}" if rest else resolved, depth + 1)
+            kind = self._kind_of_spelled(facts, callee, depth + 1)
             if kind:
                 return kind
         return None
 
-    def app_kind_of_name(self, facts: ModuleFacts, name: str) -> str | None:
-        """"Flask" / "FastAPI" when the module-level name is an application object."""
-        callee = facts.instances.get(name)
-        if callee is not None:
-            return self.app_kind_of_callee(callee)
+    def _kind_of_spelled(self, facts: ModuleFacts, callee: str, depth: int = 0) -> str | None:
+        """The app kind a call of `callee` (as spelled in the module) returns."""
+        head, _, rest = callee.partition(".")
+        resolved = facts.resolve_name(head)
+        if resolved is None:
+            if head in facts.defined and not rest:  # a factory in the same module
+                return self.factory_kind(facts, head, depth + 1)
+            return None
+        return self.app_kind_of_callee(f"{resolved}.{rest}" if rest else resolved, depth + 1)
+
+    def app_kind_of_name(self, facts: ModuleFacts, name: str, depth: int = 0) -> str | None:
+        """"Flask" / "FastAPI" when every call result the module binds to `name` is an app."""
         info = facts.extra.get(FAMILY)
-        if isinstance(info, ConfigFacts) and name in info.local_calls:
-            return self.factory_kind(facts, info.local_calls[name])
+        calls = info.bound_calls.get(name) if isinstance(info, ConfigFacts) else None
+        if calls:
+            kinds = {self._kind_of_spelled(facts, callee) for callee in calls}
+            return kinds.pop() if len(kinds) == 1 else None
         imported = facts.imports.get(name)
         if imported and "." in imported:  # `from myapp import app`
             module, _, attr = imported.rpartition(".")
             for other in self.modules_named(module):
-                if other is not facts and attr in other.instances:
-                    return self.app_kind_of_callee(other.instances[attr])
+                if other is not facts and depth < 3:
+                    kind = self.app_kind_of_name(other, attr, depth + 1)
+                    if kind:
+                        return kind
         return None
 
 
@@ -541,6 +577,13 @@ class ConfigScope:
 
     def file_is_dev_or_test(self) -> bool:
         return self.ctx.is_test or path_is_dev_or_test(self.ctx.file.rootpath)  # type: ignore[attr-defined]
+
+    def outside_production(self) -> bool:
+        """Dev/test code, an environment or debug switch around the node, or a framework's defaults."""
+        if self.guarded or self.file_is_dev_or_test():
+            return True
+        facts = self.ctx.facts  # type: ignore[attr-defined]
+        return facts is not None and facts.module.endswith(FRAMEWORK_DEFAULT_MODULES)
 
     def file_is_settings(self) -> bool:
         ctx = self.ctx  # type: ignore[attr-defined]

@@ -279,10 +279,10 @@ class DebugEnabled(ConfigScope, PythonRule):
     def applies_to(cls, ctx) -> bool:
         text = ctx.text
         # `.run(` for app.run(host, port, True) with debug passed by position
-        return "DEBUG" in text or "debug" in text or ".run(" in text
+        return "DEBUG" in text or "debug" in text or (".run(" in text and "True" in text)
 
     def _skip(self) -> bool:
-        return self.guarded or self.file_is_dev_or_test()
+        return self.outside_production()
 
     def _flag(self, node: cst.CSTNode, message: str) -> None:
         if not self._skip():
@@ -366,14 +366,30 @@ SENSITIVE_COOKIE_WORDS = frozenset({
 SET_COOKIE_POSITIONS = {"secure": 6, "httponly": 7}
 
 
+def _is_config_update(node: cst.Call) -> bool:
+    func = node.func
+    return (isinstance(func, cst.Attribute) and func.attr.value in APP_METHODS_CONFIG
+            and is_config_object(func.value))
+
+
 def _is_insecure(value: cst.CSTNode | None, literal: str) -> bool:
     return literal_false(value) if literal == "False" else literal_none(value)
 
 
-def sensitive_cookie_name(name: str) -> bool:
+# a cookie that says something about the session or token, not the credential itself
+STATE_COOKIE_WORDS = frozenset({"expired", "expiry", "expires", "exp", "type", "name", "hint", "present",
+                                "exists", "state", "status", "mode"})
+
+
+def sensitive_cookie_name(name: str, constant: bool = False) -> bool:
+    """Whether a cookie name (or, with `constant`, a setting such as SESSION_COOKIE_NAME) means a credential."""
     parts = words(name)
+    if constant:
+        parts = [p for p in parts if p not in ("name", "cookie", "key")]
     if any("csrf" in p or "xsrf" in p for p in parts):
         return False  # read by JavaScript on purpose (double-submit)
+    if parts and (parts[0] in ("is", "has", "show", "use") or any(p in STATE_COOKIE_WORDS for p in parts)):
+        return False  # `is_access_token_expired`, `token_type`: flags the front end reads
     return any(p in SENSITIVE_COOKIE_WORDS or p.endswith(("token", "session", "sessionid")) for p in parts)
 
 
@@ -429,8 +445,9 @@ class InsecureCookie(ConfigScope, PythonRule):
                 app = Flask(__name__)
                 app.config["SESSION_COOKIE_SECURE"] = False
                 app.config.update(SESSION_COOKIE_HTTPONLY=False, SESSION_COOKIE_SAMESITE=None)
+                app.config.from_mapping({"REMEMBER_COOKIE_SECURE": False})
                 return app
-            """, line=5, count=3),
+            """, line=5, count=4),
         Flag("""
             from flask import make_response, redirect
 
@@ -467,6 +484,16 @@ class InsecureCookie(ConfigScope, PythonRule):
                 resp.set_cookie("lang", "en", max_age=86400)
                 return resp
             """, note="non-sensitive cookies"),
+        Quiet("""
+            class App:
+                default_config = {
+                    "SESSION_COOKIE_SECURE": False,
+                    "SESSION_COOKIE_SAMESITE": None,
+                }
+
+            def expired(response):
+                response.set_cookie("is_access_token_expired", "true")
+            """, note="a table of framework defaults; a cookie the front end reads as a flag"),
         Quiet("""
             def login_response(resp, token):
                 resp.set_cookie("session", token, secure=True, httponly=True, samesite="Lax")
@@ -512,7 +539,7 @@ class InsecureCookie(ConfigScope, PythonRule):
         return "COOKIE" in text or "set_cookie" in text
 
     def _skip(self) -> bool:
-        return self.guarded or self.file_is_dev_or_test()
+        return self.outside_production()
 
     def _message(self, key: str) -> str:
         _, safe, purpose = COOKIE_SETTINGS[key]
@@ -548,22 +575,24 @@ class InsecureCookie(ConfigScope, PythonRule):
         if isinstance(func, cst.Attribute) and func.attr.value == "set_cookie":
             self._set_cookie(node)
             return
+        # app.config.update(SESSION_COOKIE_SECURE=False) / app.config.from_mapping({...}); a dict
+        # elsewhere (a framework's table of defaults, a local-development preset) is not config in force
+        if not _is_config_update(node) or self._skip():
+            return
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in COOKIE_SETTINGS:
                 key = arg.keyword.value
-                if _is_insecure(arg.value, COOKIE_SETTINGS[key][0]) and not self._skip():
+                if _is_insecure(arg.value, COOKIE_SETTINGS[key][0]):
                     self.report(arg.value, self._message(key))
-
-    def visit_Dict(self, node: cst.Dict) -> None:
-        for element in node.elements:
-            if isinstance(element, cst.DictElement):
-                key = string_value(element.key)
-                if key in COOKIE_SETTINGS and _is_insecure(element.value, COOKIE_SETTINGS[key][0]) \
-                        and not self._skip():
-                    self.report(element.value, self._message(key))
+            elif arg.keyword is None and isinstance(arg.value, cst.Dict):
+                for element in arg.value.elements:
+                    if isinstance(element, cst.DictElement):
+                        key = string_value(element.key)
+                        if key in COOKIE_SETTINGS and _is_insecure(element.value, COOKIE_SETTINGS[key][0]):
+                            self.report(element.value, self._message(key))
 
     def _set_cookie(self, node: cst.Call) -> None:
-        if any(arg.star for arg in node.args) or self.file_is_dev_or_test():
+        if any(arg.star for arg in node.args) or self.outside_production():
             return
         name_arg = keyword_arg(node, "key") or positional_arg(node, 0)
         if name_arg is None:
@@ -576,7 +605,7 @@ class InsecureCookie(ConfigScope, PythonRule):
             if not isinstance(spelled, cst.Name) or not spelled.value.isupper():
                 return  # only constants such as SESSION_COOKIE_NAME say what they hold
             cookie = spelled.value
-        if not sensitive_cookie_name(cookie) or self._is_deletion(node):
+        if not sensitive_cookie_name(cookie, constant=cookie.isupper()) or self._is_deletion(node):
             return
         weak: list[str] = []
         at: cst.CSTNode = node
@@ -608,6 +637,9 @@ SERVICE_URL = re.compile(
     r"^(?P<scheme>(?P<kind>postgres(?:ql)?|mysql|mariadb|oracle|mssql|cockroachdb|redshift|redis|rediss|valkey"
     r"|memcache|memcached|amqp|amqps|pyamqp|librabbitmq|mongodb|mongodb\+srv|kafka|nats)(?:\+[\w-]+)?)://",
     re.IGNORECASE)
+SERVICE_SCHEME_IN_TEXT = re.compile(
+    r"(?:postgres|mysql|mariadb|oracle|mssql|cockroachdb|redshift|redis|valkey|memcache|amqp|rabbitmq"
+    r"|mongodb|kafka|nats)[\w+-]*://", re.IGNORECASE)
 SERVICE_KINDS = {
     "redis": "cache/broker", "rediss": "cache/broker", "valkey": "cache/broker", "memcache": "cache",
     "memcached": "cache", "amqp": "broker", "amqps": "broker", "pyamqp": "broker", "librabbitmq": "broker",
@@ -766,10 +798,10 @@ class HardcodedConfig(ConfigScope, PythonRule):
     @classmethod
     def applies_to(cls, ctx) -> bool:
         text = ctx.text
-        return "://" in text or "DATABASES" in text
+        return "DATABASES" in text or ("://" in text and SERVICE_SCHEME_IN_TEXT.search(text) is not None)
 
     def _skip(self) -> bool:
-        return self.guarded or self.file_is_dev_or_test()
+        return self.outside_production()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._assignment(node)

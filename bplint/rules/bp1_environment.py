@@ -1,0 +1,280 @@
+"""BP1 environment: documenting the variables the code reads, and keeping `.env` out of git."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from pathlib import Path
+
+import pathspec
+
+from bplint.files import FileKind, split_lines
+from bplint.findings import Severity, Span
+from bplint.index import EnvRead
+from bplint.rule import Flag, Option, ProjectRule, Quiet, TextRule
+
+# Words in a dotenv file's name that make it documentation, not configuration.
+EXAMPLE_WORDS = frozenset({"example", "examples", "sample", "template", "tmpl", "tpl", "dist", "defaults",
+                           "skeleton"})
+# Example files under names that discovery does not treat as dotenv files: looked for at the root.
+EXTRA_EXAMPLE_NAMES = ("env.example", "env.sample", "env.template", ".env-example", ".env-sample",
+                       ".env_example", ".env_sample", ".env-template", ".env-dist")
+_NAME_PARTS = re.compile(r"[._-]+")
+_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*(?:=|$)")
+_COMMENTED_ASSIGNMENT = re.compile(r"^\s*#+\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=")
+
+# Set by the operating system, the shell, CI or the hosting platform: no project documents them.
+DEFAULT_IGNORED_VARS = [
+    "HOME", "PATH", "USER", "USERNAME", "LOGNAME", "SHELL", "TERM", "LANG", "LANGUAGE", "LC_*", "TZ", "PWD",
+    "TMPDIR", "TEMP", "TMP", "HOSTNAME", "EDITOR", "VISUAL", "DISPLAY", "COLUMNS", "LINES", "NO_COLOR",
+    "FORCE_COLOR", "PYTHON*", "VIRTUAL_ENV", "CONDA_*", "XDG_*", "CI", "GITHUB_*", "GITLAB_*", "TRAVIS*",
+    "READTHEDOCS*", "PYTEST_*", "TOX_*", "DJANGO_SETTINGS_MODULE", "WERKZEUG_*", "SERVER_SOFTWARE", "PORT",
+    "DYNO", "K_SERVICE", "GAE_*", "KUBERNETES_*", "AWS_LAMBDA_*", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+    "http_proxy", "https_proxy", "no_proxy", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE",
+]
+
+
+def is_dotenv_example(relpath: str) -> bool:
+    """`.env.example`, `.env.sample`, `example.env`, `.env.dev.template`: documentation files."""
+    name = relpath.rsplit("/", 1)[-1].lower()
+    return any(part in EXAMPLE_WORDS for part in _NAME_PARTS.split(name))
+
+
+def dotenv_keys(text: str) -> set[str]:
+    """Variable names a dotenv file mentions: `KEY=value`, `export KEY=`, `KEY`, and `# KEY=...`.
+
+    A commented-out assignment documents an optional variable, so it counts.
+    """
+    keys: set[str] = set()
+    for line in split_lines(text):
+        match = _ASSIGNMENT.match(line) or _COMMENTED_ASSIGNMENT.match(line)
+        if match:
+            keys.add(match.group(1))
+    return keys
+
+
+def has_assignments(text: str) -> bool:
+    return any(_ASSIGNMENT.match(line) and "=" in line for line in split_lines(text))
+
+
+# --- BP106 -------------------------------------------------------------------------------
+
+
+class EnvVarUndocumented(ProjectRule):
+    code = "BP106"
+    name = "env-var-undocumented"
+    category = "configuration"
+    severity = Severity.INFO
+    summary = "Environment variable read in code but not documented in .env.example"
+    what = ("Collects the environment variables the code reads (`os.environ[...]`, `os.getenv(...)`, "
+            "`os.environ.get(...)`, `decouple.config(...)`, environs / django-environ `env(...)`), "
+            "leaving out test code. When the project has no `.env.example` (or `.env.sample`, "
+            "`.env.template`, `example.env`, ...), reports it once, at the first read, with the "
+            "number of variables it should document. When it has one, reports each variable that no "
+            "example file mentions, at its first read. A `KEY=` with an empty value, a bare `KEY`, and "
+            "a commented-out `# KEY=...` all count as documented. Variables set by the operating "
+            "system, CI or the hosting platform (`HOME`, `PATH`, `PORT`, `DJANGO_SETTINGS_MODULE`, "
+            "...) are ignored; the `ignore-vars` option replaces that list (shell-style patterns).")
+    why = ("An undocumented variable is found at deploy time, when the app crashes or, worse, runs "
+           "with a default meant for a laptop. A checked-in example file is the list every deployer "
+           "and new developer works from.")
+    how_to_fix = ("Add a `.env.example` at the project root with every variable the code reads, with "
+                  "placeholder or empty values (`DATABASE_URL=`), and keep it in git.")
+    bad = ('# app/config.py\nimport os\n\nDATABASE_URL = os.environ["DATABASE_URL"]\n'
+           'SENTRY_DSN = os.getenv("SENTRY_DSN")\n\n# .env.example\nDATABASE_URL=\n')
+    good = ('# app/config.py\nimport os\n\nDATABASE_URL = os.environ["DATABASE_URL"]\n'
+            'SENTRY_DSN = os.getenv("SENTRY_DSN")\n\n# .env.example\nDATABASE_URL=\n# SENTRY_DSN=\n')
+    options = {
+        "ignore-vars": Option(default=DEFAULT_IGNORED_VARS,
+                              help="variables no project documents (shell-style patterns such as `XDG_*`); "
+                                   "replaces the default list"),
+    }
+    examples = (
+        Flag("""
+            import os
+
+            class Config:
+                SECRET_KEY = os.environ["SECRET_KEY"]
+                DATABASE_URL = os.getenv("DATABASE_URL", "postgresql://localhost/app")
+            """, path="app/config.py", files={"app/main.py": "import os\nDEBUG = os.getenv('DEBUG')\n"},
+            line=4, count=1, note="no example file: one finding, at the first read"),
+        Flag("""
+            import os
+
+            SECRET_KEY = os.environ["SECRET_KEY"]
+            SENTRY_DSN = os.getenv("SENTRY_DSN")
+            REDIS_URL = os.environ.get("REDIS_URL")
+            """, path="app/settings.py",
+            files={".env.example": "# copy to .env\nexport SECRET_KEY=\nREDIS_URL=redis://localhost:6379/0\n"},
+            line=4, count=1, note="one finding per undocumented variable"),
+        Flag("""
+            import environ
+
+            env = environ.Env()
+            DEBUG = env.bool("DJANGO_DEBUG", default=False)
+            EMAIL_URL = env("EMAIL_URL")
+            """, path="config/settings/base.py", files={".env.sample": "DJANGO_DEBUG=False\n"}, line=5),
+        Quiet("""
+            import os
+
+            DATABASE_URL = os.environ["DATABASE_URL"]
+            SENTRY_DSN = os.getenv("SENTRY_DSN")
+            SECRET_KEY = os.environ.get("SECRET_KEY")
+            HOME = os.environ["HOME"]
+            PORT = int(os.environ.get("PORT", "8000"))
+            """, path="app/config.py",
+            files={".env.example": "DATABASE_URL=\n# SENTRY_DSN=https://...\nSECRET_KEY\n"},
+            note="empty value, commented-out and bare keys document; HOME and PORT are ignored"),
+        Quiet("""
+            import os
+
+            API_TOKEN = os.environ["API_TOKEN"]
+            """, path="tests/conftest.py", note="test code only"),
+        Quiet("""
+            from decouple import config
+
+            DEBUG = config("DEBUG", cast=bool)
+            """, path="app/settings.py", files={"example.env": "DEBUG=False\n"}),
+        Quiet("""
+            import os
+
+            FEATURE_FLAGS = os.environ.get("FEATURE_FLAGS", "")
+            """, options={"ignore-vars": ["FEATURE_*"]}, note="ignore-vars"),
+    )
+
+    def check(self) -> None:
+        index = self.project.index
+        ignored = list(self.option("ignore-vars"))
+        first: dict[str, tuple[str, EnvRead]] = {}
+        tests = index.test_files
+        for relpath in sorted(index.modules):
+            if relpath in tests:
+                continue
+            for read in index.modules[relpath].env_reads:
+                name = read.name
+                if name in first or any(fnmatch.fnmatchcase(name, pattern) for pattern in ignored):
+                    continue
+                first[name] = (relpath, read)
+        if not first:
+            return
+        examples = self._example_files()
+        ordered = sorted(first.items(), key=lambda item: (item[1][0], item[1][1].location.line,
+                                                          item[1][1].location.column))
+        if not examples:
+            name, (relpath, read) = ordered[0]
+            count = len(ordered)
+            variables = "variable" if count == 1 else "variables"
+            self.report(relpath, _span(read),
+                        f"Add a `.env.example` at the project root that documents the {count} environment "
+                        f"{variables} the code reads (first: `{name}`), so deployers know what to set.")
+            return
+        documented: set[str] = set()
+        for _, text in examples:
+            documented |= dotenv_keys(text)
+        shown = examples[0][0]
+        for name, (relpath, read) in ordered:
+            if name not in documented:
+                self.report(relpath, _span(read),
+                            f"Document `{name}` in `{shown}`: the code reads it and the example file does not "
+                            f"mention it.")
+
+    def _example_files(self) -> list[tuple[str, str]]:
+        index = self.project.index
+        found: list[tuple[str, str]] = []
+        texts = {f.relpath: f for f in self.project.files}
+        for relpath, kind in sorted(index.files.items()):
+            if kind is FileKind.DOTENV and is_dotenv_example(relpath) and relpath in texts:
+                try:
+                    found.append((relpath.rsplit("/", 1)[-1], texts[relpath].text()))
+                except Exception:  # unreadable: it still exists, it documents nothing
+                    found.append((relpath.rsplit("/", 1)[-1], ""))
+        for name in EXTRA_EXAMPLE_NAMES:
+            path = Path(index.root) / name
+            if path.is_file():
+                try:
+                    found.append((name, path.read_text(encoding="utf-8", errors="replace")))
+                except OSError:
+                    found.append((name, ""))
+        return found
+
+
+def _span(read: EnvRead) -> Span:
+    loc = read.location
+    return Span(loc.line, loc.column, loc.end_line, loc.end_column)
+
+
+# --- BP107 -------------------------------------------------------------------------------
+
+
+class DotenvCommitted(TextRule):
+    code = "BP107"
+    name = "dotenv-committed"
+    category = "configuration"
+    severity = Severity.ERROR
+    cwe = (538,)
+    # a dotenv file among the tests is a fixture (loading .env is what is tested), not deploy config
+    quiet_in_tests = True
+    kinds = frozenset({FileKind.DOTENV})
+    summary = "A .env file that git does not ignore"
+    what = ("Reports a dotenv file (`.env`, `.env.production`, `.env.local`, `prod.env`, ...) in the "
+            "scanned tree that no `.gitignore` ignores, so it is committed or will be with the next "
+            "`git add .`. Example files (`.env.example`, `.env.sample`, `.env.template`, "
+            "`example.env`, ...) are meant to be committed and are left alone, and so is a dotenv "
+            "file with no assignments (empty or only comments): it holds nothing to leak. Dotenv files "
+            "in test code (`tests/`) are fixtures and are left alone too.")
+    why = ("A `.env` holds the real credentials of an environment. Once committed, everyone with "
+           "access to the repository, its forks, clones and CI logs has them, and deleting the file "
+           "later does not remove it from history.")
+    how_to_fix = ("Add the file to `.gitignore` (`.env`, `.env.*`, `!.env.example`), remove it from "
+                  "the repository with `git rm --cached .env`, rotate every secret it held, and commit a "
+                  "`.env.example` with placeholders instead.")
+    bad = "# .env  (no .gitignore entry)\nDATABASE_URL=postgresql://app:s3cret@db.internal/app\n"
+    good = "# .gitignore\n.env\n.env.*\n!.env.example\n"
+    examples = (
+        Flag("DATABASE_URL=postgresql://localhost/app\nSECRET_KEY=abc\n", path=".env", line=1,
+             files={"app.py": "import os\n"}),
+        Flag("SECRET_KEY=abc\n", path=".env.production", files={".gitignore": ".env\n"}, line=1,
+             note=".gitignore covers only .env"),
+        Flag("# local overrides\nDEBUG=1\n", path="deploy/prod.env", line=1),
+        Quiet("SECRET_KEY=abc\n", path=".env", files={".gitignore": "__pycache__/\n.env\n"}),
+        Quiet("SECRET_KEY=abc\n", path=".env.local", files={".gitignore": ".env*\n!.env.example\n"}),
+        Quiet("SECRET_KEY=\nDATABASE_URL=postgresql://localhost/app\n", path=".env.example"),
+        Quiet("SECRET_KEY=\n", path="example.env", note="an example under another spelling"),
+        Quiet("# copy .env.example here\n", path=".env", note="nothing assigned"),
+        Quiet("SECRET_KEY=abc\n", path="backend/.env", files={"backend/.gitignore": ".env\n"},
+              note="a .gitignore in a subfolder"),
+        Quiet("FOO=env\nSPAM=1\n", path="tests/test_apps/.env", note="a test fixture"),
+    )
+
+    def check(self) -> None:
+        ctx = self.ctx
+        if is_dotenv_example(ctx.relpath):
+            return
+        text = ctx.text
+        if not has_assignments(text) or _ignored_by_git(ctx.file.path, ctx.config.root):
+            return
+        first = split_lines(text)[0]
+        target = ctx.file.rootpath or ctx.relpath
+        self.report(Span(1, 1, 1, len(first) + 1),
+                    f"`{target}` is not ignored by git: add it to .gitignore, remove it from the repository "
+                    f"(`git rm --cached {target}`), and rotate the secrets it holds.", secret=True)
+
+
+def _ignored_by_git(path: Path, root: Path) -> bool:
+    """Discovery already skips ignored files in folders it walks; a file named on the command line is not."""
+    path = path.resolve()
+    root = root.resolve()
+    for folder in path.parents:
+        ignore_file = folder / ".gitignore"
+        if ignore_file.is_file():
+            try:
+                spec = pathspec.GitIgnoreSpec.from_lines(
+                    ignore_file.read_text(encoding="utf-8", errors="replace").splitlines())
+                result = spec.check_file(path.relative_to(folder).as_posix())
+            except Exception:
+                result = None
+            if result is not None and result.include is not None:
+                return bool(result.include)
+        if folder == root or (folder / ".git").exists():
+            break
+    return False
