@@ -25,7 +25,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -38,8 +38,6 @@ from bplint.requirements import (
     RequirementGraph,
     decode_requirement_bytes,
     exact_version,
-    parse_requirements_text,
-    version_sort_key,
 )
 
 if sys.version_info >= (3, 11):
@@ -47,7 +45,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-if False:  # typing only
+if TYPE_CHECKING:
     from bplint.context import ProjectContext
 
 SHARED_KEY = "bp2.dependencies"
@@ -61,11 +59,20 @@ DEVELOPMENT_WORDS = {"dev", "devel", "develop", "development", "test", "tests", 
                      "bench", "benchmark", "benchmarks", "coverage", "check", "checks", "pre-commit", "precommit",
                      "e2e", "integration", "functional", "unit", "build", "tools", "extra", "extras", "optional"}
 REQUIREMENT_FOLDERS = {"requirements", "reqs", "requirements.d"}
+# requirement files below these folders serve documentation builds, CI or tests
+DEVELOPMENT_FOLDERS = {"docs", "doc", "tests", "test", "testing", "ci", ".github", ".gitlab", "benchmarks",
+                       "tools", "dev", "devtools"}
+EXAMPLE_FOLDERS = {"examples", "example", "samples", "sample", "demo", "demos"}
 
 
 def requirement_file_role(rootpath: str) -> bool | None:
     """True for a production requirement file, False for development, None when the name does not say."""
     path = PurePosixPath(rootpath.lower())
+    folders = set(path.parent.parts)
+    if folders & DEVELOPMENT_FOLDERS:
+        return False
+    if folders & EXAMPLE_FOLDERS:
+        return None
     stem = path.name
     for suffix in (".txt", ".in", ".pip"):
         if stem.endswith(suffix):
@@ -220,6 +227,12 @@ class Manifest:
             if isinstance(table, dict) and isinstance(table.get("name"), str):
                 return table["name"]
         return None
+
+
+def is_test_file(index: Any, relpath: str) -> bool:
+    """Whether a scanned file is test code (by the `test-paths` setting)."""
+    check = getattr(index, "is_test_file", None)
+    return bool(check(relpath)) if callable(check) else relpath in index.test_files
 
 
 def _dig(data: Any, *keys: str) -> Any:
@@ -407,14 +420,12 @@ _NOT_APPLICATION_CODE = {"tests", "test", "testing", "example", "examples", "dem
                          "samples", "testproject", "test_project"}
 
 
-def application_signals(manifest: Manifest, project: "ProjectContext") -> list[str]:
-    """What says a pyproject.toml / Pipfile belongs to a deployed application (empty: none found)."""
+def manifest_signals(manifest: Manifest) -> list[str]:
+    """Application signals written in a pyproject.toml / Pipfile itself."""
     if manifest.kind is FileKind.PIPFILE:
         return ["a Pipfile"]
     data = manifest.data or {}
     signals = []
-    if manifest.build_backend is None:
-        signals.append("no [build-system] build-backend")
     if _dig(data, "tool", "poetry", "package-mode") is False:
         signals.append("package-mode = false")
     if _dig(data, "tool", "uv", "package") is False:
@@ -424,13 +435,15 @@ def application_signals(manifest: Manifest, project: "ProjectContext") -> list[s
     classifiers = _dig(data, "project", "classifiers")
     if isinstance(classifiers, list) and any(str(c).startswith("Private ::") for c in classifiers):
         signals.append("a `Private ::` classifier")
-    folder = manifest.file.path.parent
-    for name in APPLICATION_FILES:
-        if (folder / name).is_file():
-            signals.append(f"a {name}")
-    prefix = "" if str(manifest.folder) == "." else f"{manifest.folder}/"
+    return signals
+
+
+def folder_signals(folder: Path, rootfolder: str, project: "ProjectContext") -> list[str]:
+    """Application signals in a project folder: deployment files, WSGI/ASGI entry modules."""
+    signals = [f"a {name}" for name in APPLICATION_FILES if (folder / name).is_file()]
+    prefix = "" if rootfolder in ("", ".") else f"{rootfolder}/"
     for relpath, kind in project.index.files.items():
-        if kind is not FileKind.PYTHON or relpath in project.index.test_files:
+        if kind is not FileKind.PYTHON or is_test_file(project.index, relpath):
             continue
         rootpath = relpath[len(project.index.root_prefix):]
         if not rootpath.startswith(prefix):
@@ -440,6 +453,12 @@ def application_signals(manifest: Manifest, project: "ProjectContext") -> list[s
             signals.append(f"a {parts[-1]} ({rootpath})")
             break
     return signals
+
+
+@dataclass(frozen=True)
+class ProjectKind:
+    library: bool
+    reason: str
 
 
 # --- the project's picture --------------------------------------------------------
@@ -469,11 +488,14 @@ class ProjectDependencies:
         self.requirement_roots: list[Path] = []
         self.manifests: list[Manifest] = []
         self.lock_files: list[str] = []  # rootpaths
+        # folders (root-relative) that hold a package build configuration
+        self.build_configs: dict[str, list[str]] = {}
+        self._kinds: dict[str, ProjectKind] = {}
         self.tests: set[Path] = set()
         for file in project.files:
             path = Path(os.path.normpath(file.path.absolute()))
             self._report_paths[path] = file.relpath
-            if file.relpath in index.test_files:
+            if is_test_file(index, file.relpath):
                 self.tests.add(path)
                 continue
             if file.kind is FileKind.REQUIREMENTS:
@@ -483,6 +505,9 @@ class ProjectDependencies:
                 self.manifests.append(load_manifest(file))
             elif file.kind is FileKind.LOCKFILE or _is_pylock(file.rootpath):
                 self.lock_files.append(file.rootpath)
+            if file.rootpath.rsplit("/", 1)[-1] in ("setup.py", "setup.cfg", "pyproject.toml", "Pipfile"):
+                folder = str(PurePosixPath(file.rootpath).parent)
+                self.build_configs.setdefault(folder, []).append(file.rootpath.rsplit("/", 1)[-1])
         self.walks: dict[Path, list[Reached]] = {root: self.graph.walk(root) for root in self.requirement_roots}
         self.contexts: dict[Path, RequirementContext] = {}
         self._build_contexts()
@@ -548,7 +573,8 @@ class ProjectDependencies:
                     pins.setdefault(key, version)
             self.contexts[path] = RequirementContext(
                 file=parsed, report_path=self.report_path(path), rootpath=self.rootpath(path), production=role,
-                as_constraint_only=path in reached_as_constraint and not roots,
+                as_constraint_only=_named_constraints(path) or (
+                    path in reached_as_constraint and not (set(roots) - {path})),
                 compile_input=path.name.lower().endswith(".in"), constraint_pins=pins, roots=roots)
 
     def _role(self, path: Path) -> bool | None:
@@ -609,7 +635,7 @@ class ProjectDependencies:
                     versions.setdefault(requirement.key, set()).add(version)
         locked: dict[str, set[str]] = {}
         for file in self.project.files:
-            if file.kind is FileKind.LOCKFILE and file.relpath not in self.project.index.test_files:
+            if file.kind is FileKind.LOCKFILE and not is_test_file(self.project.index, file.relpath):
                 for name, version in _lock_versions(file):
                     locked.setdefault(canonicalize_name(name), set()).add(version)
         result = {}
@@ -619,8 +645,37 @@ class ProjectDependencies:
         return result
 
     # --- what the project is ---------------------------------------------------
+    def kind_of_folder(self, folder: str) -> ProjectKind:
+        """Application or library, for the package that holds a root-relative folder."""
+        path = PurePosixPath(folder)
+        candidates = [str(path), *(str(p) for p in path.parents)]
+        home = next((c for c in candidates if c in self.build_configs), None)
+        if home is None:
+            return ProjectKind(False, "no package build configuration")
+        if home not in self._kinds:
+            self._kinds[home] = self._classify(home)
+        return self._kinds[home]
+
+    def _classify(self, folder: str) -> ProjectKind:
+        names = self.build_configs.get(folder, [])
+        manifests = [m for m in self.manifests if str(m.folder) == folder]
+        signals = [s for m in manifests for s in manifest_signals(m)]
+        built = "setup.py" in names or "setup.cfg" in names or any(
+            m.kind is FileKind.PYPROJECT and m.build_backend for m in manifests)
+        if not built:
+            return ProjectKind(False, "no build backend")
+        signals += folder_signals(self.root / folder if folder != "." else self.root, folder, self.project)
+        if signals:
+            return ProjectKind(False, signals[0])
+        return ProjectKind(True, "a package build configuration and no application signal")
+
     def own_names(self) -> set[str]:
         return {canonicalize_name(m.project_name) for m in self.manifests if m.project_name}
+
+
+def _named_constraints(path: Path) -> bool:
+    """`constraints.txt`, `requirements/constraints-py3.txt`: files meant for `-c`."""
+    return "constraint" in path.name.lower()
 
 
 def _is_pylock(rootpath: str) -> bool:
@@ -662,8 +717,3 @@ def project_dependencies(project: "ProjectContext") -> ProjectDependencies:
         model = ProjectDependencies(project)
         project.shared[SHARED_KEY] = model
     return model
-
-
-def newest(versions: Iterable[str]) -> str | None:
-    ordered = sorted(versions, key=version_sort_key)
-    return ordered[-1] if ordered else None

@@ -32,14 +32,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 COMMENT_RE = re.compile(r"(^|\s+)#.*$")
 URL_SCHEMES = ("http", "https", "file", "ftp")
-VCS_NAMES = ("git", "hg", "svn", "bzr")
-VCS_SCHEMES = VCS_NAMES + tuple(
-    f"{vcs}+{proto}" for vcs in VCS_NAMES
-    for proto in ("http", "https", "ssh", "file", "git", "svn", "static-http", "sftp", "bzr", "ftp", "lp"))
+# The VCS URL schemes the installer accepts (a bare `git://` is not one of them).
+VCS_SCHEMES = (
+    "git+http", "git+https", "git+ssh", "git+git", "git+file",
+    "hg+file", "hg+http", "hg+https", "hg+ssh", "hg+static-http",
+    "svn+ssh", "svn+http", "svn+https", "svn+svn", "svn+file",
+    "bzr+http", "bzr+https", "bzr+ssh", "bzr+sftp", "bzr+ftp", "bzr+lp", "bzr+file",
+)
+_ANY_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar", ".zip", ".tar.bz2", ".tbz", ".tar.xz", ".txz",
                     ".tar.lz", ".tlz")
 STRONG_HASHES = ("sha256", "sha384", "sha512")
@@ -210,6 +213,14 @@ def mask_credentials(url: str) -> str:
     return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
 
+_USERINFO = re.compile(r"//[^/@\s'\"]+@")
+
+
+def mask_in_text(text: str) -> str:
+    """Any `//user:password@` inside a text replaced, safe to print."""
+    return _USERINFO.sub("//***@", text)
+
+
 def looks_like_path(text: str) -> bool:
     return "/" in text or "\\" in text or text.startswith(".")
 
@@ -285,6 +296,16 @@ def _fresh_defaults(parser: optparse.OptionParser) -> optparse.Values:
     for dest, default in parser.defaults.items():
         values[dest] = [] if isinstance(default, list) else default
     return optparse.Values(values)
+
+
+_SHELL_SPECIAL = re.compile(r"""['"\\]""")
+
+
+def _split_options(text: str) -> list[str]:
+    """Shell-style words; plain text (no quotes or backslashes) splits on whitespace alone."""
+    if text.isascii() and not _SHELL_SPECIAL.search(text):
+        return text.split()
+    return shlex.split(text)
 
 
 def _break_args_options(line: str) -> tuple[str, str]:
@@ -371,8 +392,11 @@ def parse_requirements_text(text: str, path: Path) -> RequirementFile:
     parser = _build_parser()
     for first, last, line in _logical_lines(physical):
         args, options_text = _break_args_options(line)
+        if not options_text:
+            _add_requirement(result, args, first, last, (), editable=False, physical=physical)
+            continue
         try:
-            words = shlex.split(options_text)
+            words = _split_options(options_text)
         except ValueError as exc:
             result.add_problem(ParseProblem(first, f"cannot split the options ({exc})"))
             continue
@@ -471,8 +495,11 @@ def interpret_requirement(text: str, first: int, last: int = 0,
         try:
             Requirement(f"placeholder; {marker}")
         except InvalidRequirement as exc:
-            return None, ParseProblem(first, f"invalid environment marker {marker!r}: {_first_line(exc)}")
+            return None, ParseProblem(first, f"invalid environment marker {mask_in_text(marker)!r}: "
+                                             f"{_first_line(exc)}")
     base.marker = marker
+    if editable and body.split(":", 1)[0].lower() in ("git", "hg", "svn", "bzr") and ":" in body:
+        body = f"{body.split(':', 1)[0].lower()}+{body}"  # `-e git://...` means `git+git://...`
     if is_url(body):
         base.url = body
         if body.lower().startswith("file:"):
@@ -482,8 +509,15 @@ def interpret_requirement(text: str, first: int, last: int = 0,
         base.name = egg_name(body) or wheel_name(body)
         return base, None
     if editable:
+        if "://" in body:
+            return None, ParseProblem(first, f"{mask_in_text(body)!r} is not a valid editable requirement: use a "
+                                             f"local folder or a VCS URL such as `git+https://...`")
         base.kind = "path"  # an editable that is not a URL is a project folder
         return base, None
+    if _ANY_SCHEME.match(body):
+        scheme = body.split(":", 1)[0]
+        return None, ParseProblem(first, f"invalid requirement {mask_in_text(body)!r}: `{scheme}://` is not a "
+                                         f"URL scheme the installer accepts (VCS URLs look like `git+https://...`)")
     body_no_extras = re.sub(r"\[[^\]]*\]$", "", body)
     if " @ " not in body and "@" not in body.split("/", 1)[0] and (
             looks_like_path(body_no_extras) or is_archive_name(body_no_extras)):
@@ -495,8 +529,8 @@ def interpret_requirement(text: str, first: int, last: int = 0,
         hint = ""
         if "=" in body and not any(op in body for op in ("==", ">=", "<=", "!=", "~=", "===")):
             hint = " (`=` is not a version operator; did you mean `==`?)"
-        return None, ParseProblem(first, f"invalid requirement {body!r}: {_first_line(exc)}{hint}",
-                                  _caret_column(exc))
+        return None, ParseProblem(first, f"invalid requirement {mask_in_text(body)!r}: "
+                                         f"{mask_in_text(_first_line(exc))}{hint}", _caret_column(exc))
     base.name = parsed.name
     base.extras = frozenset(parsed.extras)
     base.specifier = str(parsed.specifier)
@@ -522,13 +556,6 @@ def _caret_column(exc: Exception) -> int:
         indent = len(lines[1]) - len(lines[1].lstrip())
         return max(lines[2].index("^") - indent, 0) + 1
     return 1
-
-
-def version_sort_key(version: str) -> tuple[int, object]:
-    try:
-        return (1, Version(version))
-    except InvalidVersion:
-        return (0, version)
 
 
 # --- following includes ---------------------------------------------------------
