@@ -22,6 +22,14 @@ from typing import Callable, Iterator
 import libcst as cst
 
 
+# Methods whose result still carries the value they are called on: container
+# reads and copies, and string methods that keep the content.
+_VALUE_KEEPING_METHODS = frozenset({
+    "get", "copy", "dict", "model_dump", "to_dict", "items", "values",
+    "strip", "lstrip", "rstrip", "lower", "upper", "encode", "decode",
+})
+
+
 @dataclass(frozen=True)
 class Binding:
     """One binding of a name.
@@ -72,6 +80,10 @@ class Bindings:
         found = self.of(name)
         return found[0] if len(found) == 1 else None
 
+    def is_local(self, name: str) -> bool:
+        """True when the innermost function (or class body) binds ``name``, shadowing the module's."""
+        return len(self._stack) > 1 and name in self._stack[-1].names
+
     @property
     def function(self) -> cst.CSTNode | None:
         """The innermost function being walked (None at module or class level)."""
@@ -80,19 +92,23 @@ class Bindings:
                 return scope.node
         return None
 
-    def trace(self, expr: cst.BaseExpression, test: Callable[[cst.BaseExpression], bool], depth: int = 6) -> bool:
+    def trace(self, expr: cst.BaseExpression, test: Callable[[cst.BaseExpression], bool], depth: int = 6,
+              attributes: bool = False) -> bool:
         """True when ``expr`` is, or comes through names from, an expression ``test`` accepts.
 
         Follows names to their latest binding, and sees through subscripts,
-        ``.get()``/``.copy()``/``.dict()`` style calls on a traced value, and
-        ``await``. Stops after ``depth`` steps.
+        ``.get()``/``.copy()``/``.dict()`` style calls and value-keeping string
+        methods (``.strip()``, ``.encode()``) on a traced value, and ``await``.
+        With ``attributes``, ``payload.password`` also comes from ``payload``.
+        Stops after ``depth`` steps.
         """
-        for candidate in self.sources(expr, depth):
+        for candidate in self.sources(expr, depth, attributes):
             if test(candidate):
                 return True
         return False
 
-    def sources(self, expr: cst.BaseExpression, depth: int = 6) -> Iterator[cst.BaseExpression]:
+    def sources(self, expr: cst.BaseExpression, depth: int = 6,
+                attributes: bool = False) -> Iterator[cst.BaseExpression]:
         """``expr`` and the expressions it was derived from, nearest first."""
         seen: set[int] = set()
         current: list[cst.BaseExpression] = [expr]
@@ -104,6 +120,8 @@ class Bindings:
                 seen.add(id(node))
                 yield node
                 following.extend(self._derived_from(node))
+                if attributes and isinstance(node, cst.Attribute):
+                    following.append(node.value)
             if not following:
                 return
             current = following
@@ -123,7 +141,7 @@ class Bindings:
         if isinstance(node, cst.Subscript):
             return [node.value]
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and \
-                node.func.attr.value in ("get", "copy", "dict", "model_dump", "to_dict", "items", "values"):
+                node.func.attr.value in _VALUE_KEEPING_METHODS:
             return [node.func.value]
         return []
 

@@ -1,0 +1,249 @@
+"""BP303: a fast or broken hash (md5, sha256, weak passlib schemes) applied to a password.
+
+A hash counts as a password hash when the hashed data is, or is built from,
+a value called or keyed like a password, or when it sits in a function
+named like `hash_password`; checksums, ETags and cache keys stay quiet.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from bplint.findings import Severity
+from bplint.names import keyword_arg, positional_arg, string_value
+from bplint.origins import Origins, is_password_name, last_name, name_parts
+from bplint.rule import Flag, Quiet
+from bplint.rules.bp3_auth import PasswordRule, framework_of, value_label
+
+# --- BP303 --------------------------------------------------------------------------------
+
+# Words in a function's name that make its hashing about something other than a password.
+PASSWORD_FUNCTION_EXCLUDES = frozenset({"token", "reset", "salt", "url", "link", "email", "mail", "key"})
+WEAK_HASHLIB = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512", "blake2b", "blake2s",
+                          "sha3_224", "sha3_256", "sha3_384", "sha3_512"})
+WEAK_WERKZEUG_METHODS = frozenset({"plain", "md5", "sha1", "sha224", "sha256", "sha384", "sha512"})
+WEAK_PASSLIB = frozenset({"md5_crypt", "des_crypt", "bsdi_crypt", "bigcrypt", "crypt16", "ldap_md5", "ldap_sha1",
+                          "ldap_salted_md5", "ldap_salted_sha1", "hex_md5", "hex_sha1", "hex_sha256", "hex_sha512",
+                          "plaintext", "ldap_plaintext", "mysql323", "mysql41", "lmhash", "nthash", "apr_md5_crypt",
+                          "sun_md5_crypt", "postgres_md5", "oracle10", "msdcc", "htdigest"})
+
+
+class WeakPasswordHash(PasswordRule):
+    code = "BP303"
+    name = "weak-password-hash"
+    category = "authentication"
+    severity = Severity.ERROR
+    cwe = (916, 328)
+    quiet_in_tests = True
+    summary = "Password hashed with a fast or broken hash"
+    what = ("Reports a fast or broken hash applied to a password: `hashlib.md5/sha1/sha256/...` or "
+            "`blake2*` over a value called or coming from a password (or any such hash inside a function "
+            "named like `hash_password`/`set_password`), `generate_password_hash(pw, method=\"md5\")` "
+            "(`\"sha1\"`, `\"plain\"`), and passlib's weak schemes (`md5_crypt`, `des_crypt`, `ldap_md5`, "
+            "`hex_md5`...). The same hashes over file contents, ETags or cache keys are left alone.")
+    why = ("Fast hashes are built to be computed billions of times a second: a leaked table of unsalted or "
+           "single-round password hashes is cracked in hours.")
+    how_to_fix = ("Use a slow, salted password hash: werkzeug's default `generate_password_hash`, Django's "
+                  "`make_password`, argon2 or bcrypt through `pwdlib`/passlib.")
+    bad = 'import hashlib\n\n\ndef hash_password(password):\n    return hashlib.sha256(password.encode()).hexdigest()\n'
+    good = ('from werkzeug.security import generate_password_hash\n\n\ndef hash_password(password):\n'
+            '    return generate_password_hash(password)\n')
+    examples = (
+        Flag("""
+            import hashlib
+
+            def hash_password(password, salt):
+                return hashlib.sha256((salt + password).encode()).hexdigest()
+            """, line=4),
+        Flag("""
+            from hashlib import md5
+            from flask import request
+
+            def register(db):
+                pw = request.form["password"]
+                digest = md5(pw.encode("utf-8")).hexdigest()
+                db.save(digest)
+            """, line=6, note="a request password through a local name"),
+        Flag("""
+            from werkzeug.security import generate_password_hash
+            from passlib.hash import md5_crypt
+
+            def store(user, password):
+                user.password = generate_password_hash(password, method="sha1")
+                user.legacy = md5_crypt.hash(password)
+            """, line=5, count=2, note="werkzeug weak method and a passlib weak scheme"),
+        Flag("""
+            import hashlib
+
+            class User:
+                def set_password(self, raw):
+                    h = hashlib.sha1()
+                    h.update(raw.encode())
+                    self.password = h.hexdigest()
+            """, line=6, count=1, note="any fast hash inside set_password"),
+        Quiet("""
+            import hashlib
+
+            def file_checksum(path):
+                with open(path, "rb") as f:
+                    return hashlib.md5(f.read()).hexdigest()
+
+            def etag(body):
+                return '"' + hashlib.sha1(body).hexdigest() + '"'
+
+            def cache_key(user_id, query):
+                return hashlib.sha256(f"{user_id}:{query}".encode()).hexdigest()
+
+            def token_digest(password_reset_token):
+                return hashlib.sha256(password_reset_token.encode()).hexdigest()
+            """, note="checksums, ETags, cache keys and reset-token digests"),
+        Quiet("""
+            import hashlib
+            from werkzeug.security import generate_password_hash
+
+            def hash_password(password):
+                return generate_password_hash(password, method="scrypt")
+
+            def gravatar(email):
+                return hashlib.md5(email.lower().encode(), usedforsecurity=False).hexdigest()
+            """, note="a slow method; a hash not used for security"),
+    )
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.functions: list[str] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node.name.value)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.pop()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.origins.qualified(node.func)
+        if not qualified:
+            return
+        if qualified.startswith("hashlib.") and qualified.endswith("().update") and node.args:
+            algorithm = qualified[len("hashlib."):].split("(", 1)[0]
+            if algorithm in WEAK_HASHLIB and (self._in_password_function() or
+                                              _mentions_password(node.args[0].value, self.origins)):
+                self._report(node, f"`hashlib.{algorithm}`")
+        elif qualified.startswith("hashlib."):
+            self._check_hashlib(node, qualified)
+        elif qualified in ("werkzeug.security.generate_password_hash", "werkzeug.generate_password_hash"):
+            method = keyword_arg(node, "method") or positional_arg(node, 1)
+            value = string_value(method.value) if method is not None else None
+            if value is not None and value.split(":", 1)[0].lower() in WEAK_WERKZEUG_METHODS:
+                self._report(node, f"`method=\"{value}\"`")
+        elif qualified.startswith("passlib.hash.") and qualified.rsplit(".", 1)[-1] in ("hash", "encrypt"):
+            scheme = qualified.split(".")[2].removesuffix("()")
+            if scheme in WEAK_PASSLIB:
+                self._report(node, f"passlib's `{scheme}`")
+        elif qualified in ("passlib.context.CryptContext", "passlib.context.CryptContext()"):
+            schemes = keyword_arg(node, "schemes")
+            if schemes is not None and isinstance(schemes.value, (cst.List, cst.Tuple)) and schemes.value.elements:
+                first = string_value(schemes.value.elements[0].value)
+                if first in WEAK_PASSLIB:
+                    self._report(node, f"the `{first}` scheme")
+
+    def _check_hashlib(self, node: cst.Call, qualified: str) -> None:
+        algorithm = qualified[len("hashlib."):]
+        data_index = 0
+        if algorithm == "new":
+            first = positional_arg(node, 0)
+            algorithm = (string_value(first.value) or "").lower().replace("-", "") if first else ""
+            data_index = 1
+        if algorithm not in WEAK_HASHLIB:
+            return
+        marker = keyword_arg(node, "usedforsecurity")
+        if marker is not None and isinstance(marker.value, cst.Name) and marker.value.value == "False":
+            return
+        data = positional_arg(node, data_index)
+        if data is None:
+            return  # the data comes through `.update()`, checked there
+        if _http_digest(data.value, self.origins):
+            return  # HTTP Digest authentication (RFC 7616) prescribes MD5 over user:realm:password
+        if self._in_password_function() or (data is not None and _mentions_password(data.value, self.origins)):
+            self._report(node, f"`hashlib.{algorithm}`")
+
+    def _in_password_function(self) -> bool:
+        if not self.functions:
+            return False
+        words = name_parts(self.functions[-1])
+        return any(w in ("password", "passwd", "pwd") for w in words) and \
+            not any(w in PASSWORD_FUNCTION_EXCLUDES for w in words)
+
+    def _report(self, node: cst.CSTNode, what: str) -> None:
+        fix = {"flask": "`generate_password_hash(password)` with its default method",
+               "django": "`make_password(password)`",
+               "fastapi": "`PasswordHash.recommended().hash(password)` (pwdlib) or passlib with bcrypt",
+               None: "argon2, bcrypt, scrypt or PBKDF2 with a salt"}[framework_of(self.origins)]
+        self.report(node, f"{what} is too fast for passwords; hash them with {fix}.")
+
+
+def _http_digest(expr: cst.BaseExpression, origins: Origins) -> bool:
+    labels: set[str] = set()
+    for part in _parts(expr):
+        sources = origins.bindings.sources(part, depth=3) if origins.bindings is not None else [part]
+        for source in sources:
+            for piece in _parts(source):
+                labels.add((value_label(piece) or "").lower())
+    return bool(labels & {"realm", "nonce", "cnonce"})
+
+
+def _mentions_password(expr: cst.BaseExpression, origins: Origins, depth: int = 0) -> bool:
+    """The hashed data is, or contains, a password (by name or by the request key it came from)."""
+    if depth > 4:
+        return False
+    for part in _parts(expr):
+        if origins.bindings is None:
+            candidates = [part]
+        else:
+            candidates = list(origins.bindings.sources(part, depth=5))
+        for candidate in candidates:
+            label = value_label(candidate)
+            if label and is_password_name(label):
+                return True
+            if candidate is not part and candidate is not expr and depth < 3 and \
+                    isinstance(candidate, (cst.BinaryOperation, cst.FormattedString, cst.Call)) and \
+                    _mentions_password_inner(candidate, origins, depth):
+                return True
+    return False
+
+
+def _mentions_password_inner(candidate: cst.BaseExpression, origins: Origins, depth: int) -> bool:
+    parts = list(_parts(candidate))
+    if parts == [candidate]:
+        return False
+    return any(_mentions_password(p, origins, depth + 1) for p in parts)
+
+
+def _parts(expr: cst.BaseExpression):
+    """The values joined into ``expr``: through `+`, `%`, f-strings, `.encode()`, `.format()`,
+    `str()`/`bytes()` and `"".join([...])`."""
+    if isinstance(expr, cst.BinaryOperation):
+        yield from _parts(expr.left)
+        yield from _parts(expr.right)
+    elif isinstance(expr, cst.FormattedString):
+        for piece in expr.parts:
+            if isinstance(piece, cst.FormattedStringExpression):
+                yield from _parts(piece.expression)
+    elif isinstance(expr, cst.Call):
+        name = last_name(expr.func)
+        if name in ("encode", "lower", "strip", "decode") and isinstance(expr.func, cst.Attribute):
+            yield from _parts(expr.func.value)
+        elif name in ("str", "bytes", "bytearray") and expr.args:
+            yield from _parts(expr.args[0].value)
+        elif name == "format" and isinstance(expr.func, cst.Attribute):
+            for arg in expr.args:
+                yield from _parts(arg.value)
+        elif name == "join" and expr.args and isinstance(expr.args[0].value, (cst.List, cst.Tuple)):
+            for element in expr.args[0].value.elements:
+                yield from _parts(element.value)
+        else:
+            yield expr
+    elif isinstance(expr, (cst.Tuple, cst.List)):
+        for element in expr.elements:
+            yield from _parts(element.value)
+    else:
+        yield expr
