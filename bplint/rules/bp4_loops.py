@@ -1,0 +1,350 @@
+"""BP4 loops: queries run once per iteration of a loop over a collection (BP402).
+
+``LoopTracker`` (also used by BP407) follows the ``for`` loops and comprehensions the
+walk is inside, their targets, and whether they ``break``.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from bplint.findings import Severity
+from bplint.orm_models import DJANGO
+from bplint.orm_queries import QueryReader
+from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rules.bp4_queries import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2, _source
+
+# --- BP402 --------------------------------------------------------------------------------
+
+SA_EXECUTING = frozenset({"all", "first", "one", "one_or_none", "get", "scalar", "count", "get_or_404",
+                          "first_or_404", "one_or_404", "paginate", "exists", "scalar_one", "scalar_one_or_none"})
+SESSION_READS = frozenset({"get", "query", "execute", "scalars", "scalar", "get_one"})
+DJANGO_WRITES = frozenset({"create", "bulk_create", "update", "delete", "bulk_update", "update_or_create",
+                           "acreate", "aupdate", "adelete", "abulk_create"})
+SA_WRITES = frozenset({"update", "delete", "insert", "merge"})
+WRITE_STATEMENTS = frozenset({"sqlalchemy.insert", "sqlalchemy.update", "sqlalchemy.delete",
+                              "sqlalchemy.dialects.postgresql.insert", "sqlalchemy.dialects.sqlite.insert",
+                              "sqlalchemy.dialects.mysql.insert", "sqlalchemy.sql.expression.insert",
+                              "sqlalchemy.sql.expression.update", "sqlalchemy.sql.expression.delete",
+                              "sqlmodel.insert", "sqlmodel.update", "sqlmodel.delete"})
+
+
+class _Loop:
+    def __init__(self, node: cst.CSTNode, variables: set[str], has_break: bool, counted: bool) -> None:
+        self.node = node
+        self.variables = variables
+        self.has_break = has_break
+        self.counted = counted  # `for attempt in range(3)`: a retry loop, not a loop over a collection
+
+
+def _target_names(target: cst.BaseExpression) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        names: set[str] = set()
+        for element in target.elements:
+            names |= _target_names(element.value)
+        return names
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return set()
+
+
+class _BreakFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Break(self, node: cst.Break) -> None:
+        self.found = True
+
+    def visit_For(self, node: cst.For) -> bool:
+        return False
+
+    def visit_While(self, node: cst.While) -> bool:
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+
+class _CallCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.ids.add(id(node))
+
+
+def _is_literal_range(ctx, iterable: cst.BaseExpression) -> bool:
+    return isinstance(iterable, cst.Call) and ctx.qualified_name(iterable.func) == "builtins.range" and \
+        all(isinstance(a.value, cst.Integer) for a in iterable.args)
+
+
+class LoopTracker(PythonRule):
+    """Tracks the `for` loops (and comprehensions) the walk is inside, for per-iteration rules."""
+
+    uses_bindings = True
+    track_comprehensions = True
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.loops: list[_Loop] = []
+        self._outside: set[int] = set()  # calls in the iterable of an outermost loop: run once
+        self._iterated: set[int] = set()
+
+    def _enter(self, node: cst.CSTNode, targets: set[str], iterable: cst.BaseExpression, body: cst.CSTNode | None,
+               comprehension: bool = False) -> None:
+        if not self.loops:
+            collector = _CallCollector()
+            iterable.visit(collector)
+            self._outside |= collector.ids
+        self._iterated.add(id(iterable))
+        has_break = False
+        if body is not None:
+            finder = _BreakFinder()
+            body.visit(finder)
+            has_break = finder.found
+        self.loops.append(_Loop(node, targets, has_break, _is_literal_range(self.ctx, iterable)))
+
+    def visit_For(self, node: cst.For) -> None:
+        self._enter(node, _target_names(node.target), node.iter, node.body)
+
+    def leave_For(self, node: cst.For) -> None:
+        self.loops.pop()
+
+    def _comprehension(self, node) -> None:
+        if not self.track_comprehensions:
+            return
+        targets: set[str] = set()
+        comp = node.for_in
+        while comp is not None:
+            targets |= _target_names(comp.target)
+            comp = comp.inner_for_in
+        self._enter(node, targets, node.for_in.iter, None, comprehension=True)
+
+    def _leave_comprehension(self, node) -> None:
+        if self.track_comprehensions:
+            self.loops.pop()
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension  # type: ignore
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comprehension  # type: ignore
+
+    def in_loop(self, node: cst.CSTNode) -> _Loop | None:
+        if not self.loops or id(node) in self._outside:
+            return None
+        loop = self.loops[-1]
+        return None if loop.counted else loop
+
+
+class QueryInLoop(LoopTracker):
+    code = "BP402"
+    name = "query-in-loop"
+    category = "database"
+    severity = Severity.WARNING
+    summary = "Database query run once per iteration of a loop"
+    what = ("Reports a query executed inside a `for` loop or comprehension over a collection: Flask-SQLAlchemy "
+            "`Model.query.get/filter/filter_by(...).first()` (any executing method), SQLAlchemy "
+            "`session.get/query/execute/scalars/scalar` on a session, Django `Model.objects.get/filter/...` "
+            "(any reading method), DB-API `cursor.execute`. Writes are left alone (`session.add`, "
+            "`objects.create`, `insert()`/`update()` statements): batching them before one commit is the "
+            "point. Loops that `break` (a search that stops at the first hit), retry loops over "
+            "`range(3)`, and chunked loops that query `__in=chunk` / `.in_(chunk)` are fine.")
+    why = ("Each iteration is a round trip to the database: 1,000 ids make 1,000 queries where one would do, "
+           "and the request time grows with the data.")
+    how_to_fix = ("Query once for the whole collection (`filter(Model.id.in_(ids))`, "
+                  "`Model.objects.filter(pk__in=ids)`, `in_bulk(ids)`) and look the rows up in a dict inside "
+                  "the loop.")
+    bad = ('for order_id in order_ids:\n    order = Order.query.filter_by(id=order_id).first()\n'
+           '    totals.append(order.total)\n')
+    good = ('orders = {o.id: o for o in Order.query.filter(Order.id.in_(order_ids))}\n'
+            'for order_id in order_ids:\n    totals.append(orders[order_id].total)\n')
+    examples = (
+        Flag("""
+            from app.models import User
+
+
+            def names(ids):
+                result = []
+                for user_id in ids:
+                    user = User.query.filter_by(id=user_id).first()
+                    result.append(user.name)
+                return result
+            """, path="app/service.py", files={"app/models.py": MODELS_SA, "app/extensions.py": EXTENSIONS},
+            line=7, count=1),
+        Flag("""
+            from app.extensions import db
+            from app.models import Post
+
+
+            def titles(ids):
+                return [db.session.get(Post, i).title for i in ids]
+            """, path="app/service.py", files={"app/models.py": MODELS_SA, "app/extensions.py": EXTENSIONS},
+            line=6, note="db.session of a Flask-SQLAlchemy object imported from another module"),
+        Flag("""
+            from sqlalchemy import select
+            from sqlalchemy.orm import Session
+
+            from app.models import Book
+
+
+            def load(session: Session, ids):
+                for book_id in ids:
+                    yield session.scalars(select(Book).where(Book.id == book_id)).one()
+            """, path="app/load.py", files={"app/models.py": MODELS_SA2}, line=9),
+        Flag("""
+            from django.db import connection
+
+            from library.models import Author
+
+
+            def sync(rows):
+                for row in rows:
+                    author = Author.objects.get(pk=row["id"])
+                    with connection.cursor() as cursor:
+                        cursor.execute("UPDATE stats SET n = n + 1 WHERE author_id = %s", [author.pk])
+            """, path="library/sync.py", files={"library/models.py": MODELS_DJANGO}, line=8, count=2),
+        Quiet("""
+            from app.extensions import db
+            from app.models import Post, User
+
+
+            def import_posts(rows, candidates, ids):
+                for row in rows:
+                    db.session.add(Post(title=row["title"]))
+                db.session.commit()
+                for name in candidates:
+                    user = User.query.filter_by(name=name).first()
+                    if user is not None:
+                        break
+                for attempt in range(3):
+                    user = User.query.get(1)
+                for chunk in ids:
+                    print(User.query.filter(User.id.in_(chunk)).all())
+                for user in User.query.all():
+                    print(user.name)
+            """, path="app/imports.py", files={"app/models.py": MODELS_SA, "app/extensions.py": EXTENSIONS},
+            note="session.add batched before one commit, a search that breaks, retries, chunks, the loop's own query"),
+        Quiet("""
+            import requests
+
+            from library.models import Book
+
+
+            def fetch(urls, session: requests.Session):
+                for url in urls:
+                    session.get(url)
+                for book in Book.objects.all():
+                    Book.objects.create(title=book.title + " (copy)")
+            """, path="library/fetch.py", files={"library/models.py": MODELS_DJANGO},
+            note="an HTTP session's get, a write per row"),
+    )
+
+    @classmethod
+    def applies_to(cls, ctx) -> bool:
+        text = ctx.text
+        return ("for " in text) and any(word in text for word in (".query", "objects", "session", "execute",
+                                                                  "scalars", "_manager"))
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.reader = QueryReader(ctx)
+        self._handled: set[int] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if id(node) in self._handled:
+            return
+        loop = self.in_loop(node)
+        if loop is None or loop.has_break:
+            return
+        chain = self._chain(node)
+        for call in chain:
+            self._handled.add(id(call))
+        what = self._query_in(chain)
+        if what is None or self._chunked(chain, loop):
+            return
+        self.report(node, f"`{_source(self.ctx, node)}` runs {what} on every iteration of this loop; query once for "
+                          f"the whole collection (`in_()` / `__in=` filter) before the loop and look rows up in a dict.")
+
+    @staticmethod
+    def _chain(call: cst.Call) -> list[cst.Call]:
+        """The calls of a method chain, outermost first: `a.b(...).c(...)` gives [c-call, b-call]."""
+        calls = [call]
+        current: cst.BaseExpression = call.func
+        while isinstance(current, cst.Attribute):
+            current = current.value
+            if isinstance(current, cst.Call):
+                calls.append(current)
+                current = current.func
+        return calls
+
+    def _query_in(self, chain: list[cst.Call]) -> str | None:
+        outer = chain[0]
+        method = outer.func.attr.value if isinstance(outer.func, cst.Attribute) else ""
+        iterated = id(outer) in self._iterated
+        reader = self.reader
+        for call in reversed(chain):  # innermost first: find the query's root
+            func = call.func
+            if not isinstance(func, cst.Attribute):
+                continue
+            name = func.attr.value
+            if name in SESSION_READS and reader.is_session(func.value):
+                if name == "execute" and call.args and self._writes(call.args[0].value):
+                    return None
+                if method in SA_WRITES:
+                    return None
+                return "a query"
+            if name in ("execute", "executemany") and self._is_cursor(func.value):
+                first = call.args[0].value if call.args else None
+                if isinstance(first, cst.Name) and any(first.value in loop.variables for loop in self.loops):
+                    return None  # running a list of statements, one each: nothing to batch
+                return "a query"
+            query = reader.query(func.value)
+            if query is None:
+                continue
+            if query.chain:
+                return None  # a relationship of a loop variable: BP401's business
+            if query.orm == DJANGO and query.shape in ("manager", "queryset"):
+                return None if method in DJANGO_WRITES else "a query"
+            if query.shape == "query":
+                return "a query" if method in SA_EXECUTING or iterated else None
+            return None
+        return None
+
+    def _writes(self, statement: cst.BaseExpression) -> bool:
+        while isinstance(statement, cst.Call) and isinstance(statement.func, cst.Attribute):
+            statement = statement.func.value
+        return isinstance(statement, cst.Call) and self.ctx.qualified_name(statement.func) in WRITE_STATEMENTS
+
+    def _is_cursor(self, expr: cst.BaseExpression) -> bool:
+        def made_by_cursor(value: cst.BaseExpression) -> bool:
+            return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+                value.func.attr.value == "cursor"
+
+        if made_by_cursor(expr):
+            return True
+        bindings = self.ctx.bindings
+        if isinstance(expr, cst.Name) and bindings is not None:
+            binding = bindings.latest(expr.value)
+            return binding is not None and binding.value is not None and made_by_cursor(binding.value)
+        return False
+
+    def _chunked(self, chain: list[cst.Call], loop: _Loop) -> bool:
+        """`filter(id__in=chunk)` / `.in_(chunk)` with a loop variable: a query per chunk, by design."""
+        class Finder(cst.CSTVisitor):
+            found = False
+
+            def visit_Arg(self, node: cst.Arg) -> None:
+                if node.keyword is not None and node.keyword.value.endswith("__in") and \
+                        isinstance(node.value, cst.Name) and node.value.value in loop.variables:
+                    self.found = True
+
+            def visit_Call(self, node: cst.Call) -> None:
+                if isinstance(node.func, cst.Attribute) and node.func.attr.value == "in_" and node.args and \
+                        isinstance(node.args[0].value, cst.Name) and node.args[0].value.value in loop.variables:
+                    self.found = True
+
+        finder = Finder()
+        for call in chain:
+            for arg in call.args:
+                arg.visit(finder)
+        return finder.found

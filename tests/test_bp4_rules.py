@@ -1,0 +1,83 @@
+"""BP4 rules on shapes beyond their catalog examples."""
+
+from tests.test_orm_index import SA_MODELS, findings
+
+SESSION_FACTORY = {
+    "app/db.py": """
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import sessionmaker
+
+        engine = create_engine("sqlite://")
+        SessionLocal = sessionmaker(bind=engine)
+        """,
+}
+
+
+def test_generator_expression_and_enumerate(tmp_path):
+    files = {**SA_MODELS, "app/views.py": """
+        from app.models import Post
+
+
+        def owners():
+            total = sum(1 for p in Post.query.all() if p.owner)
+            for i, post in enumerate(Post.query.all()):
+                print(i, post.owner)
+            return total
+        """}
+    assert findings(tmp_path, files) == [("app/views.py", 5), ("app/views.py", 7)]
+
+
+def test_dynamic_relationship_iterated_in_a_nested_loop(tmp_path):
+    files = {**SA_MODELS, "app/views.py": """
+        from app.models import User
+
+
+        def walk():
+            for user in User.query.all():
+                for post in user.posts:
+                    print(post.writer)
+        """}
+    # user.posts is lazy="dynamic": a query per user; post.writer is a lazy="joined" backref
+    assert findings(tmp_path, files) == [("app/views.py", 6)]
+
+
+def test_session_from_a_sessionmaker_in_another_module(tmp_path):
+    files = {**SA_MODELS, **SESSION_FACTORY, "app/jobs.py": """
+        from app.db import SessionLocal
+        from app.models import User
+
+
+        def run(ids):
+            session = SessionLocal()
+            for i in ids:
+                session.get(User, i)
+                session.commit()
+        """}
+    assert findings(tmp_path, files, "BP402") == [("app/jobs.py", 8)]
+    assert findings(tmp_path, files, "BP407") == [("app/jobs.py", 9)]
+
+
+def test_sql_built_over_several_statements(tmp_path):
+    files = {"app/report.py": """
+        def report(cursor, params, columns):
+            sql = "SELECT id FROM orders WHERE 1 = 1"
+            if params.get("status"):
+                sql += " AND status = %s"
+            cursor.execute(sql, [params["status"]])
+            query = "SELECT " + ", ".join(columns) + " FROM orders"
+            cursor.execute(query)
+        """}
+    assert findings(tmp_path, files, "BP404") == [("app/report.py", 7)]
+
+
+def test_sql_rules_never_crash_on_odd_shapes(tmp_path):
+    files = {"app/odd.py": """
+        def odd(cursor, x):
+            cursor.execute()
+            cursor.execute(*x)
+            cursor.execute(sql=f"SELECT {x}")
+            (lambda: cursor.execute(f"DELETE FROM t WHERE id = {x}"))()
+            for [a, *b] in x:
+                a.commit()
+        """}
+    assert findings(tmp_path, files, "BP404") == [("app/odd.py", 4), ("app/odd.py", 5)]
