@@ -1,0 +1,126 @@
+"""Shared by the route rules: walking a handler's own code, reading response status codes."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+import libcst as cst
+
+from bplint import names
+
+# Response builders and where they take a status code: (keyword, positional index).
+RESPONSE_STATUS = {
+    "flask.make_response": (None, 1),
+    "flask.Response": ("status", 1),
+    "werkzeug.wrappers.Response": ("status", 1),
+    "fastapi.responses.JSONResponse": ("status_code", 1),
+    "starlette.responses.JSONResponse": ("status_code", 1),
+    "fastapi.responses.Response": ("status_code", 1),
+    "fastapi.responses.HTMLResponse": ("status_code", 1),
+    "fastapi.responses.ORJSONResponse": ("status_code", 1),
+    "fastapi.responses.UJSONResponse": ("status_code", 1),
+    "fastapi.JSONResponse": ("status_code", 1),
+    "fastapi.Response": ("status_code", 1),
+    "starlette.responses.Response": ("status_code", 1),
+    "django.http.JsonResponse": ("status", None),
+    "django.http.HttpResponse": ("status", None),
+    "django.http.response.JsonResponse": ("status", None),
+    "rest_framework.response.Response": ("status", 1),
+}
+# Builders whose status is fixed and not 200 OK for the purposes of these rules.
+REDIRECTS = frozenset({"flask.redirect", "django.shortcuts.redirect", "django.http.HttpResponseRedirect",
+                       "fastapi.responses.RedirectResponse", "starlette.responses.RedirectResponse",
+                       "werkzeug.utils.redirect", "flask.render_template", "django.shortcuts.render",
+                       "flask.render_template_string", "flask.send_file", "flask.send_from_directory"})
+_STATUS_DIGITS = re.compile(r"(?<!\d)([1-5]\d\d)(?!\d)")
+_HTTP_STATUS_NAMES = {"OK": 200, "CREATED": 201, "ACCEPTED": 202, "NO_CONTENT": 204, "BAD_REQUEST": 400,
+                      "UNAUTHORIZED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "CONFLICT": 409,
+                      "UNPROCESSABLE_ENTITY": 422, "INTERNAL_SERVER_ERROR": 500}
+
+UNKNOWN = -1  # a status that cannot be read (a variable)
+
+
+def own_nodes(function: cst.FunctionDef) -> Iterator[cst.CSTNode]:
+    """Every node of the function's body, not descending into nested functions, lambdas or classes."""
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        stack.extend(reversed(node.children))
+
+
+def own_returns(function: cst.FunctionDef) -> list[cst.Return]:
+    return [n for n in own_nodes(function) if isinstance(n, cst.Return)]
+
+
+def status_value(node: cst.CSTNode) -> int:
+    """An HTTP status from a literal (`404`), a constant (`status.HTTP_201_CREATED`,
+    `HTTPStatus.CREATED`) or `UNKNOWN`."""
+    if isinstance(node, cst.Integer):
+        try:
+            return int(node.value)
+        except ValueError:
+            return UNKNOWN
+    spelled = names.dotted(node) or ""
+    last = spelled.rsplit(".", 1)[-1]
+    match = _STATUS_DIGITS.search(last)
+    if match and last.upper().startswith("HTTP_"):
+        return int(match.group(1))
+    if last in _HTTP_STATUS_NAMES:
+        return _HTTP_STATUS_NAMES[last]
+    value = names.string_value(node)
+    if value is not None:
+        match = _STATUS_DIGITS.match(value.strip())
+        if match:
+            return int(match.group(1))
+    return UNKNOWN
+
+
+def response_status(ctx, value: cst.BaseExpression | None) -> int | None:
+    """The status a returned value sets: an int, None when it sets none (200 by default),
+    or UNKNOWN (a variable, a redirect, a template, something unread)."""
+    if value is None:
+        return None
+    if isinstance(value, cst.Tuple):
+        elements = [e.value for e in value.elements]
+        if len(elements) >= 2:
+            return status_value(elements[1])
+        return None
+    if isinstance(value, (cst.Dict, cst.List, cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+        return None
+    if isinstance(value, cst.Call):
+        callee = ctx.qualified_name(value.func)
+        if callee in REDIRECTS:
+            return UNKNOWN
+        if callee == "flask.jsonify" or callee == "flask.json.jsonify":
+            return None
+        if callee in RESPONSE_STATUS:
+            keyword, position = RESPONSE_STATUS[callee]
+            arg = names.keyword_arg(value, keyword) if keyword else None
+            if arg is None and position is not None:
+                arg = names.positional_arg(value, position)
+            return status_value(arg.value) if arg is not None else None
+        return UNKNOWN
+    return UNKNOWN
+
+
+def decorator_status(ctx, function: cst.FunctionDef) -> int | None:
+    """`status_code=` of a FastAPI route decorator, when given."""
+    for decorator in function.decorators:
+        if isinstance(decorator.decorator, cst.Call):
+            arg = names.keyword_arg(decorator.decorator, "status_code")
+            if arg is not None:
+                return status_value(arg.value)
+    return None
+
+
+def sets_status_code(function: cst.FunctionDef) -> bool:
+    """`response.status_code = 400` (FastAPI's Response parameter, a built response) somewhere."""
+    for node in own_nodes(function):
+        if isinstance(node, cst.AssignTarget) and isinstance(node.target, cst.Attribute) and \
+                node.target.attr.value in ("status_code", "status"):
+            return True
+    return False

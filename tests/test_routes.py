@@ -1,0 +1,231 @@
+"""The route index: handlers, methods, paths, applications and error handlers, across modules."""
+
+import libcst as cst
+
+from bplint import routes
+from bplint.config import build_config
+from bplint.discovery import discover
+from bplint.engine import build_index, scan
+from bplint.findings import Severity
+from bplint.registry import all_rules
+from bplint.rule import PythonRule
+from bplint.testing import write_project
+
+FLASK = {
+    "app/__init__.py": """\
+from flask import Flask as F
+from .errors import register_errors
+
+
+def create_app():
+    app = F(__name__)
+    from .api import bp as api_bp
+    app.register_blueprint(api_bp, url_prefix="/api")
+    register_errors(app)
+
+    @app.route("/ping", methods=["GET", "POST"])
+    def ping():
+        return "ok"
+    return app
+""",
+    "app/errors.py": """\
+from werkzeug.exceptions import HTTPException
+
+
+def register_errors(app):
+    app.register_error_handler(HTTPException, lambda e: e)
+
+    @app.errorhandler(500)
+    def err(e):
+        return "x", 500
+""",
+    "app/api/__init__.py": """\
+from flask import Blueprint
+bp = Blueprint("api", __name__, url_prefix="/v1")
+from . import users
+""",
+    "app/api/users.py": """\
+from unittest import mock
+from flask.views import MethodView
+from . import bp
+
+
+@bp.get("/users/<int:id>")
+def get_user(id):
+    return {}
+
+
+class UserAPI(MethodView):
+    def get(self, id): ...
+    def post(self): ...
+    def helper(self): ...
+
+
+bp.add_url_rule("/u", view_func=UserAPI.as_view("users"))
+
+
+@mock.patch("x.y")
+def patched(): ...
+
+
+def plain(): ...
+""",
+}
+
+FASTAPI = {
+    "api/main.py": """\
+from fastapi import FastAPI
+from api.routers import items
+
+app = FastAPI()
+app.include_router(items.router, prefix="/v2")
+
+
+@app.exception_handler(Exception)
+async def on_error(request, exc): ...
+""",
+    "api/routers/items.py": """\
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/items")
+
+
+@router.get("/{item_id}")
+async def read(item_id: int): ...
+
+
+@router.api_route("/", methods=["POST", "PUT"])
+def write(): ...
+""",
+}
+
+DJANGO = {
+    "shop/views.py": """\
+from django.views.generic import View
+from rest_framework import viewsets
+from rest_framework.decorators import action, api_view
+
+
+def detail(request, pk): ...
+
+
+def not_routed(request): ...
+
+
+class Thing(View):
+    def get(self, request): ...
+    def helper(self): ...
+
+
+class ThingViewSet(viewsets.ModelViewSet):
+    def list(self, request): ...
+
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk): ...
+
+    def get_queryset(self): ...
+
+
+@api_view(["GET", "POST"])
+def api(request): ...
+""",
+    "shop/urls.py": """\
+from django.urls import path, re_path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+from .views import Thing
+
+router = DefaultRouter()
+router.register(r"things", views.ThingViewSet)
+urlpatterns = [
+    path("d/<int:pk>/", views.detail, name="detail"),
+    re_path(r"^t/$", Thing.as_view()),
+]
+""",
+}
+
+
+def _project(tmp_path, files):
+    write_project(tmp_path, files)
+    config = build_config({}, all_rules(), root=tmp_path)
+    found = discover([tmp_path], tmp_path, config.exclude, tmp_path)
+    return routes.project_routes(build_index(found.files, config, tmp_path, []))
+
+
+def _table(project):
+    return {(r.relpath, r.handler): (r.framework, tuple(sorted(r.methods)), r.path, r.full_path)
+            for r in project.routes}
+
+
+def test_flask_app_blueprints_method_views_across_modules(tmp_path):
+    project = _project(tmp_path, FLASK)
+    assert _table(project) == {
+        ("app/__init__.py", "create_app.ping"): ("flask", ("GET", "POST"), "/ping", "/ping"),
+        ("app/api/users.py", "get_user"): ("flask", ("GET",), "/users/<int:id>", "/api/users/<int:id>"),
+        ("app/api/users.py", "UserAPI.get"): ("flask", ("GET",), None, None),
+        ("app/api/users.py", "UserAPI.post"): ("flask", ("POST",), None, None),
+    }
+    [app] = project.apps
+    assert (app.framework, app.relpath, app.name, app.scope, app.location.line) == \
+        ("flask", "app/__init__.py", "app", "create_app", 6)
+    assert project.app_has_routes(app)
+    handled = {h.handles for h in project.handlers_for_app(app)}
+    assert handled == {"werkzeug.exceptions.HTTPException", "500"}
+
+
+def test_fastapi_routers_and_prefixes_across_modules(tmp_path):
+    project = _project(tmp_path, FASTAPI)
+    assert _table(project) == {
+        ("api/routers/items.py", "read"): ("fastapi", ("GET",), "/{item_id}", "/v2/items/{item_id}"),
+        ("api/routers/items.py", "write"): ("fastapi", ("POST", "PUT"), "/", "/v2/items/"),
+    }
+    [app] = project.apps
+    assert app.framework == "fastapi" and project.app_has_routes(app)
+    assert [h.handles for h in project.handlers_for_app(app)] == ["builtins.Exception"]
+
+
+def test_django_paths_class_views_and_drf(tmp_path):
+    project = _project(tmp_path, DJANGO)
+    assert _table(project) == {
+        ("shop/views.py", "detail"): ("django", (), "d/<int:pk>/", None),
+        ("shop/views.py", "Thing.get"): ("django", ("GET",), None, None),
+        ("shop/views.py", "ThingViewSet.list"): ("drf", ("GET",), None, None),
+        ("shop/views.py", "ThingViewSet.publish"): ("drf", ("POST",), None, None),
+        ("shop/views.py", "api"): ("drf", ("GET", "POST"), None, None),
+    }
+    assert project.apps == []
+
+
+def test_names_not_spelling_decide(tmp_path):
+    project = _project(tmp_path, {
+        "a.py": "import requests\nfrom flask import Flask\n\n@requests.get('/x')\ndef a(): ...\n",
+        "b.py": "class Cache:\n    def get(self, k): ...\ncache = Cache()\n\n@cache.get('/x')\ndef b(): ...\n",
+        "c.py": "def route(p):\n    return lambda f: f\n\n@route('/x')\ndef c(): ...\n",
+    })
+    assert project.routes == []
+
+
+class _Handlers(PythonRule):
+    code, name, category, severity = "BP985", "test-route-handlers", "test", Severity.INFO
+    summary = what = why = how_to_fix = bad = good = "x"
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        route = routes.route_for(self.ctx, node)
+        if route is not None:
+            self.report(node, f"{route.framework} {','.join(sorted(route.methods))} {route.path}")
+
+
+def test_route_for_a_visited_node(tmp_path):
+    files = {**FLASK, **FASTAPI}
+    write_project(tmp_path, files)
+    config = build_config({"select": ["BP985"]}, (*all_rules(), _Handlers), root=tmp_path)
+    result = scan([tmp_path], config, cwd=tmp_path)
+    assert sorted((f.path, f.line, f.message) for f in result.findings) == [
+        ("api/routers/items.py", 7, "fastapi GET /{item_id}"),
+        ("api/routers/items.py", 11, "fastapi POST,PUT /"),
+        ("app/__init__.py", 12, "flask GET,POST /ping"),
+        ("app/api/users.py", 7, "flask GET /users/<int:id>"),
+        ("app/api/users.py", 12, "flask GET None"),
+        ("app/api/users.py", 13, "flask POST None"),
+    ]
