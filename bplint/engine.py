@@ -31,6 +31,9 @@ from bplint.workers import Progress, run_file_pass
 
 T = TypeVar("T")
 
+# Tests switch this off to check that ast triggers never lose a finding.
+USE_AST_TRIGGERS = True
+
 
 @dataclasses.dataclass
 class FileResult:
@@ -120,6 +123,7 @@ def build_index(files: list[SourceFile], config: Config, cwd: Path, errors: list
                 cache: ScanCache | None = None, hashes: dict[str, str] | None = None) -> ProjectIndex:
     root_rel = report_path(config.root, cwd)
     index = ProjectIndex(root=config.root, root_prefix="" if root_rel == "." else root_rel.rstrip("/") + "/")
+    triggers = ast_triggers(config)
     for file in files:
         try:
             size = file.path.stat().st_size
@@ -141,14 +145,24 @@ def build_index(files: list[SourceFile], config: Config, cwd: Path, errors: list
             if cache is not None and content is not None:
                 facts = cache.facts(file.relpath, file.rootpath, content)
             if facts is None:
-                facts = index_python(file)
+                facts = index_python(file, triggers)
                 if cache is not None and content is not None:
                     cache.store_facts(file.relpath, file.rootpath, content, facts)
             index.modules[file.relpath] = facts
     return index
 
 
-def index_python(file: SourceFile) -> ModuleFacts:
+def ast_triggers(config: Config) -> dict[type, list[tuple[str, Callable]]]:
+    """The enabled rules' ast triggers, by node type."""
+    triggers: dict[type, list[tuple[str, Callable]]] = {}
+    for rule in config.rules:
+        if issubclass(rule, PythonRule) and rule.code in config.enabled:
+            for node_type in rule.ast_trigger_types:
+                triggers.setdefault(node_type, []).append((rule.code, rule.ast_trigger))
+    return triggers
+
+
+def index_python(file: SourceFile, triggers: dict | None = None) -> ModuleFacts:
     try:
         text = file.text()
     except DecodeError as exc:
@@ -159,7 +173,7 @@ def index_python(file: SourceFile) -> ModuleFacts:
         facts = ModuleFacts(relpath=file.relpath, module="")
         facts.syntax_error = SyntaxProblem(f"cannot read: {exc.strerror}", 1, 1)
         return facts
-    _, facts = parse_module_facts(file, text)
+    _, facts = parse_module_facts(file, text, triggers)
     return facts
 
 
@@ -183,7 +197,8 @@ def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileRes
             outcome.findings.append(syntax_error_finding(file.relpath, facts.syntax_error))
             return outcome
         ctx = FileContext(file, config, index, facts, is_test)
-        rules = [r for r in config.rules if issubclass(r, PythonRule) and wanted(r)]
+        rules = [r for r in config.rules if issubclass(r, PythonRule) and wanted(r)
+                 and (not USE_AST_TRIGGERS or not r.ast_trigger_types or r.code in facts.triggered)]
         active = []
         for rule in rules:
             try:
@@ -242,7 +257,7 @@ def _run_python_rules(ctx: FileContext, rules: list[type[PythonRule]], config: C
     instances = [rule(ctx) for rule in rules]
     deadline = time.monotonic() + config.file_timeout
     try:
-        ctx.module.visit(Dispatcher(instances, deadline, on_crash, ctx.bindings))
+        Dispatcher(instances, deadline, on_crash, ctx.bindings).walk(ctx.module)
     except FileTimeout:
         outcome.errors.append(ScanError(file.relpath, f"incomplete: gave up after {config.file_timeout:g} s "
                                                       f"(file-timeout); findings so far are reported"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import builtins
 import sys
+from collections import deque
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -63,6 +64,8 @@ class ModuleFacts:
     extra: dict[str, object] = field(default_factory=dict)
     node_count: int = 0
     syntax_error: SyntaxProblem | None = None
+    # codes of the rules whose ast trigger fired in this module (see PythonRule.ast_trigger)
+    triggered: set[str] = field(default_factory=set)
 
     @property
     def imported_roots(self) -> set[str]:
@@ -251,7 +254,18 @@ MAX_NODES = 400_000
 GATE_RECURSION_LIMIT = 1000
 
 
-def parse_module_facts(file: SourceFile, text: str) -> tuple[ast.Module | None, ModuleFacts]:
+Trigger = Callable[[ast.AST, ModuleFacts], bool]
+
+
+def parse_module_facts(file: SourceFile, text: str,
+                       triggers: dict[type, list[tuple[str, Trigger]]] | None = None
+                       ) -> tuple[ast.Module | None, ModuleFacts]:
+    """Parse with CPython's parser and gather the module's facts in one walk.
+
+    ``triggers`` maps ast node types to (rule code, test) pairs: a rule whose
+    test holds for some node is noted in ``facts.triggered``, and only such
+    rules' libcst visitors run on the file later.
+    """
     facts = ModuleFacts(relpath=file.relpath, module=module_name(file.rootpath or file.relpath))
     try:
         with warnings.catch_warnings(), _default_recursion_limit():
@@ -269,13 +283,35 @@ def parse_module_facts(file: SourceFile, text: str) -> tuple[ast.Module | None, 
         return None, facts
     lines = _LineIndex(text)
     collectors = FACT_COLLECTORS
+    triggers = triggers or {}
+    triggered = facts.triggered
     count = 0
-    for node in ast.walk(tree):
+    # Breadth first, as ast.walk: module-level imports and assignments are
+    # seen before the code nested in functions that uses them.
+    todo = deque([tree])
+    pop, push = todo.popleft, todo.append
+    AST, context = ast.AST, ast.expr_context
+    while todo:
+        node = pop()
         count += 1
-        handlers = collectors.get(type(node))
+        kind = type(node)
+        handlers = collectors.get(kind)
         if handlers:
             for handler in handlers:
                 handler(node, facts, lines)
+        tests = triggers.get(kind)
+        if tests:
+            for code, test in tests:
+                if code not in triggered and test(node, facts):
+                    triggered.add(code)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+            elif isinstance(value, AST) and not isinstance(value, context):
+                push(value)
     facts.node_count = count
     return tree, facts
 

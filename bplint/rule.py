@@ -132,6 +132,17 @@ class PythonRule(Rule):
     def __init__(self, ctx: "FileContext") -> None:
         self.ctx = ctx
 
+    # A cheap test over CPython's ast, run in the index phase on nodes of these
+    # types. When a rule sets ast_trigger_types, its libcst visitor runs only in
+    # files where ast_trigger returned True for some node, so most files are never
+    # parsed with libcst at all. The trigger must hold for every node the rule
+    # could report (a superset of the findings), never less.
+    ast_trigger_types: ClassVar[tuple[type, ...]] = ()
+
+    @staticmethod
+    def ast_trigger(node: Any, facts: Any) -> bool:
+        return True
+
     @classmethod
     def applies_to(cls, ctx: "FileContext") -> bool:
         """A cheap pre-check: False skips this rule's visitor in the file."""

@@ -1,13 +1,23 @@
-"""One libcst traversal per file, shared by every Python rule active in it.
+"""One walk of the libcst tree per file, shared by every Python rule active in it.
 
 Each rule defines ``visit_<Node>`` / ``leave_<Node>`` methods like a libcst
 visitor. The dispatcher builds a table from node type name to the bound
 methods of the active rules and calls them as the single walk goes by, so a
 file costs one traversal however many rules run.
+
+The walk is bplint's own rather than ``Module.visit``: libcst's visit
+rebuilds and re-validates every node on the way back up (it is built for
+transformers), which costs as much as the parse. This walk only reads. It
+visits children in the order libcst's own visitor does (read once per node
+class from libcst's source), and skips whitespace and punctuation fields,
+which no rule looks at, unless some active rule asks for such a node type.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+import re
 import time
 from typing import Callable
 
@@ -19,25 +29,53 @@ from bplint.rule import PythonRule
 _FUNCTIONS = ("FunctionDef", "Lambda")
 _RECORDED_ON_LEAVE = frozenset({"Assign", "AnnAssign", "AugAssign", "NamedExpr", "WithItem", "Import", "ImportFrom"})
 
+# Fields that hold only layout: whitespace, comments, brackets, separators.
+_TRIVIA_FIELDS = frozenset({
+    "lpar", "rpar", "lbrace", "rbrace", "lbracket", "rbracket", "comma", "semicolon", "equal", "colon", "dot",
+    "first_colon", "second_colon", "header", "footer", "leading_lines", "lines_after_decorators",
+    "trailing_whitespace", "whitespace",
+})
+# The node types those fields hold; a rule that handles one of them gets the full walk.
+_TRIVIA_TYPES = frozenset({
+    "SimpleWhitespace", "ParenthesizedWhitespace", "TrailingWhitespace", "Newline", "EmptyLine", "Comment",
+    "LeftParen", "RightParen", "LeftCurlyBrace", "RightCurlyBrace", "LeftSquareBracket", "RightSquareBracket",
+    "Comma", "Semicolon", "AssignEqual", "Colon", "Dot",
+})
+_VISIT_CALL = re.compile(r'visit_(?:required|optional|sequence|sentinel|iterable|body_sequence)\(\s*self,\s*"(\w+)"')
+
+
+def _is_trivia(field: str) -> bool:
+    return field in _TRIVIA_FIELDS or field.startswith("whitespace")
+
+
+_ORDER: dict[tuple[type, bool], tuple[str, ...]] = {}
+
+
+def child_fields(cls: type, skip_trivia: bool) -> tuple[str, ...]:
+    """The fields of a node class that hold children, in libcst's visiting order."""
+    key = (cls, skip_trivia)
+    order = _ORDER.get(key)
+    if order is None:
+        try:
+            names = _VISIT_CALL.findall(inspect.getsource(cls._visit_and_replace_children))
+        except (OSError, TypeError):
+            names = []
+        if not names:  # no source at hand: the dataclass order is close to it
+            names = [f.name for f in dataclasses.fields(cls)]
+        order = _ORDER[key] = tuple(n for n in names if not (skip_trivia and _is_trivia(n)))
+    return order
+
 
 class FileTimeout(Exception):
     pass
 
 
-class RuleCrash(Exception):
-    def __init__(self, rule: PythonRule, error: BaseException) -> None:
-        super().__init__(f"{rule.code}: {type(error).__name__}: {error}")
-        self.rule = rule
-        self.error = error
-
-
-class Dispatcher(cst.CSTVisitor):
+class Dispatcher:
     # how many nodes between two looks at the clock
     _CLOCK_EVERY = 2048
 
     def __init__(self, rules: list[PythonRule], deadline: float, on_crash: Callable[[PythonRule, BaseException], None],
                  bindings: Bindings | None = None) -> None:
-        super().__init__()
         self._bindings = bindings
         self._visit: dict[str, list[Callable]] = {}
         self._leave: dict[str, list[Callable]] = {}
@@ -51,42 +89,46 @@ class Dispatcher(cst.CSTVisitor):
                     self._visit.setdefault(attr[6:], []).append(getattr(rule, attr))
                 elif attr.startswith("leave_") and attr != "leave_":
                     self._leave.setdefault(attr[6:], []).append(getattr(rule, attr))
+        self._skip_trivia = not (_TRIVIA_TYPES & (set(self._visit) | set(self._leave)))
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
+    def walk(self, node: cst.CSTNode) -> None:
         self._count += 1
         if self._count % self._CLOCK_EVERY == 0 and time.monotonic() > self._deadline:
             raise FileTimeout()
-        kind = type(node).__name__
-        if self._bindings is not None:
-            self._track_visit(kind, node)
+        cls = type(node)
+        kind = cls.__name__
+        bindings = self._bindings
+        if bindings is not None:
+            # Scopes open before the rules see the node, so a rule visiting a
+            # function already sees its parameters.
+            if kind in _FUNCTIONS:
+                bindings.enter_function(node)  # type: ignore[arg-type]
+            elif kind == "ClassDef":
+                bindings.enter_class(node)  # type: ignore[arg-type]
+            elif kind == "For" or kind == "CompFor":
+                bindings.record_loop_target(node.target, node.iter, node)  # type: ignore[attr-defined]
         handlers = self._visit.get(kind)
         if handlers:
             for handler in handlers:
                 self._call(handler, node)
-        # Rules never prune the walk: another rule may want the children.
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        kind = type(original_node).__name__
+        order = _ORDER.get((cls, self._skip_trivia)) or child_fields(cls, self._skip_trivia)
+        for field in order:
+            value = getattr(node, field)
+            if isinstance(value, cst.CSTNode):
+                self.walk(value)
+            elif isinstance(value, (tuple, list)):
+                for item in value:
+                    if isinstance(item, cst.CSTNode):
+                        self.walk(item)
         handlers = self._leave.get(kind)
         if handlers:
             for handler in handlers:
-                self._call(handler, original_node)
-        if self._bindings is not None:
+                self._call(handler, node)
+        if bindings is not None:
             if kind in _RECORDED_ON_LEAVE:
-                self._bindings.record(original_node)
+                bindings.record(node)
             elif kind in _FUNCTIONS or kind == "ClassDef":
-                self._bindings.leave_scope()
-
-    def _track_visit(self, kind: str, node: cst.CSTNode) -> None:
-        # Scopes open before the rules see the node, so a rule visiting a
-        # function already sees its parameters.
-        if kind in _FUNCTIONS:
-            self._bindings.enter_function(node)  # type: ignore[arg-type]
-        elif kind == "ClassDef":
-            self._bindings.enter_class(node)  # type: ignore[arg-type]
-        elif kind in ("For", "CompFor"):
-            self._bindings.record_loop_target(node.target, node.iter, node)  # type: ignore[attr-defined]
+                bindings.leave_scope()
 
     def _call(self, handler: Callable, node: cst.CSTNode) -> None:
         rule = handler.__self__

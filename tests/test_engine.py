@@ -251,3 +251,27 @@ def walrus():
         defs = [i for i, text in enumerate(source_lines[:line], 1) if text.startswith("def ")]
         functions.append(source_lines[defs[-1] - 1].split("(")[0][4:])
     assert functions == ["direct", "through_names", "unpacked", "dict_get", "walrus"]
+
+
+def test_ast_triggers_skip_files_without_candidates(tmp_path, monkeypatch):
+    import ast as pyast
+
+    parsed = []
+    real_parse = cst.parse_module
+    monkeypatch.setattr(cst, "parse_module", lambda text: parsed.append(text) or real_parse(text))
+
+    class PrintCalls(_FlaskRun):
+        code = "BP987"
+        ast_trigger_types = (pyast.Call,)
+
+        @staticmethod
+        def ast_trigger(node, facts):
+            return isinstance(node.func, pyast.Name) and node.func.id == "print"
+
+        def visit_Call(self, node):
+            if isinstance(node.func, cst.Name) and node.func.value == "print":
+                self.report(node, "print")
+
+    result = _scan_with(PrintCalls, {"a.py": "def f():\n    print(1)\n", "b.py": "len([])\n"}, tmp_path)
+    assert [(f.path, f.line) for f in result.findings] == [("a.py", 2)]
+    assert parsed == ["def f():\n    print(1)\n"]

@@ -19,3 +19,22 @@ def test_rule_example(rule, example, tmp_path):
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)
 def test_rule_is_documented_and_has_examples(rule):
     assert rule.docs_problems() == []
+
+
+TRIGGERED = [(rule, example) for rule, example in CASES if getattr(rule, "ast_trigger_types", ())]
+
+
+@pytest.mark.parametrize(
+    "rule, example", TRIGGERED,
+    ids=[f"{r.code}-{'flag' if e.flagged else 'quiet'}-{i}" for i, (r, e) in enumerate(TRIGGERED)],
+)
+def test_ast_trigger_loses_no_finding(rule, example, tmp_path, monkeypatch):
+    """A rule's ast trigger only skips files: with or without it, the findings are the same."""
+    from bplint import engine
+    from bplint.testing import run_example
+
+    _, with_trigger = run_example(rule, example, tmp_path / "a")
+    monkeypatch.setattr(engine, "USE_AST_TRIGGERS", False)
+    _, without = run_example(rule, example, tmp_path / "b")
+    assert [(f.path, f.line, f.column, f.message) for f in with_trigger] == \
+        [(f.path, f.line, f.column, f.message) for f in without]
