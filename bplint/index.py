@@ -18,7 +18,9 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
+
+T = TypeVar("T")
 
 from bplint.files import FileKind, SourceFile, is_env_example
 
@@ -152,6 +154,24 @@ class ProjectIndex:
         self.files: _Recorded = _Recorded("files", self._note)  # relpath -> FileKind
         self.tests: _Recorded = _Recorded("tests", self._note)  # relpath -> True, for test files
         self._by_name: dict[str, ModuleFacts] | None = None
+        self._derived: dict[str, tuple[object, frozenset[tuple[str, str]]]] = {}
+
+    def derived(self, name: str, build: Callable[["ProjectIndex"], T]) -> T:
+        """A project-wide view (all routes, all models) built once per scan and shared.
+
+        What ``build`` read is recorded for every file that asks for the view,
+        not only the first, so cached results that used it are re-checked when
+        those facts change. A builder may iterate ``modules.raw()`` and note
+        only the facts it really used, to keep the dependency narrow.
+        """
+        entry = self._derived.get(name)
+        if entry is None:
+            with self.reading() as reads:
+                value = build(self)
+            entry = self._derived[name] = (value, frozenset(reads))
+        for key in entry[1]:
+            self._note(key)
+        return entry[0]  # type: ignore[return-value]
 
     def _note(self, key: tuple[str, str]) -> None:
         if self._reads is not None:

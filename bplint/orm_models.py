@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import ast
 import re
-import weakref
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -784,26 +783,11 @@ def _shared_prefix(a: list[str], b: list[str]) -> int:
     return count
 
 
-# One view per scan: kept while the ProjectIndex it was built from is alive.
-_VIEWS: dict[int, tuple[weakref.ref, OrmIndex]] = {}
-
-
 def orm_index(index: ProjectIndex, note: bool = True) -> OrmIndex:
     """The project's model index, built on first use and shared by every file of the scan.
 
-    With ``note``, records for the scan cache that the calling file's findings depend on
-    the modules that declare models (editing a model re-checks the loops over it); a
-    ``QueryReader`` does it once per file.
+    Every caller is recorded (for the scan cache) as depending on the facts the
+    view was built from, so editing a model re-checks the loops over it.
+    ``note`` is kept for callers' readability; the dependency is always recorded.
     """
-    entry = _VIEWS.get(id(index))
-    if entry is not None and entry[0]() is index:
-        view = entry[1]
-    else:
-        for key in [k for k, (ref, _) in _VIEWS.items() if ref() is None]:
-            del _VIEWS[key]
-        view = OrmIndex(index)
-        _VIEWS[id(index)] = (weakref.ref(index), view)
-    if note:
-        for relpath in view.model_modules:
-            index.modules.get(relpath)
-    return view
+    return index.derived("orm", OrmIndex)

@@ -35,7 +35,6 @@ annotated ``Session`` / ``AsyncSession``) from other objects with ``get``/``exec
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -162,14 +161,10 @@ class Element:
         return strategy in EAGER_STRATEGIES or strategy == "unknown"
 
 
-_NOTED: "weakref.WeakSet[object]" = weakref.WeakSet()  # files whose dependence on the models is recorded
-
-
 class QueryReader:
     def __init__(self, ctx: "FileContext") -> None:
         self.ctx = ctx
-        self.orm: OrmIndex = orm_index(ctx.index, note=ctx not in _NOTED)
-        _NOTED.add(ctx)
+        self.orm: OrmIndex = orm_index(ctx.index)
         self._loops: list[dict[str, Element]] = []
 
     # --- loop variables ---------------------------------------------------------------

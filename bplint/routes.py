@@ -434,18 +434,7 @@ class _Resolver:
 
 def project_routes(index: ProjectIndex) -> ProjectRoutes:
     """Every route, application object and error handler of the project (computed once per scan)."""
-    cached = _CACHE.get(id(index))
-    if cached is not None and cached[0]() is index:
-        return cached[1]
-    result = _build(index)
-    _CACHE[id(index)] = (weakref.ref(index), result)
-    if len(_CACHE) > 64:
-        for key in [k for k, (ref, _) in _CACHE.items() if ref() is None]:
-            del _CACHE[key]
-    return result
-
-
-_CACHE: dict[int, tuple[weakref.ref, ProjectRoutes]] = {}
+    return index.derived("routes", _build)
 
 
 def _framework_of_module(facts: ModuleFacts) -> str | None:

@@ -129,3 +129,20 @@ def test_cli_cache_location_and_switches(tmp_path, monkeypatch):
     assert list((tmp_path / "from-env").glob("scan-*.pickle"))
     assert runner.invoke(cli, ["check", "--jobs", "2"]).exit_code == 0
     assert runner.invoke(cli, ["check", "--jobs", "0"]).exit_code == 2
+
+
+def test_a_project_wide_view_records_its_inputs_for_every_file(tmp_path):
+    from bplint.index import ProjectIndex
+
+    index = ProjectIndex(root=tmp_path)
+    index.modules["a.py"] = object()
+    index.modules["b.py"] = object()
+
+    def build(idx):
+        return sorted(idx.modules)  # reads every module
+
+    with index.reading() as first:
+        assert index.derived("view", build) == ["a.py", "b.py"]
+    with index.reading() as second:
+        index.derived("view", build)  # from the memo: still recorded
+    assert first == second == {("modules", "*")}
