@@ -27,7 +27,7 @@ from bplint.index import MAX_NODES, ModuleFacts, ProjectIndex, SyntaxProblem, mo
 from bplint.rule import ProjectRule, PythonRule, Rule, TextRule
 from bplint.suppressions import apply_suppressions
 from bplint.traversal import Dispatcher, FileTimeout
-from bplint.workers import Progress, run_file_pass
+from bplint.workers import Progress, index_files, run_file_pass
 
 T = TypeVar("T")
 
@@ -54,7 +54,7 @@ def scan(paths: Sequence[Path], config: Config, cwd: Path | None = None, *, jobs
     project_files, subset = _project_files(paths, found.files, config, cwd)
     index_errors: list[ScanError] = []
     hashes: dict[str, str] = {}
-    index = build_index(project_files, config, cwd, index_errors, cache, hashes)
+    index = build_index(project_files, config, cwd, index_errors, cache, hashes, jobs)
     checked = [f for f in found.files if f.relpath in index.files.raw()]
     report_paths = {f.relpath for f in found.files}
     result.errors.extend(e for e in index_errors if e.path in report_paths)
@@ -120,10 +120,11 @@ def finalize(findings: list[Finding], config: Config, rootpaths: dict[str, str],
 
 
 def build_index(files: list[SourceFile], config: Config, cwd: Path, errors: list[ScanError],
-                cache: ScanCache | None = None, hashes: dict[str, str] | None = None) -> ProjectIndex:
+                cache: ScanCache | None = None, hashes: dict[str, str] | None = None, jobs: int = 1) -> ProjectIndex:
     root_rel = report_path(config.root, cwd)
     index = ProjectIndex(root=config.root, root_prefix="" if root_rel == "." else root_rel.rstrip("/") + "/")
     triggers = ast_triggers(config)
+    to_parse: list[SourceFile] = []
     for file in files:
         try:
             size = file.path.stat().st_size
@@ -140,15 +141,18 @@ def build_index(files: list[SourceFile], config: Config, cwd: Path, errors: list
         if config.is_test_path(file.rootpath):
             index.tests[file.relpath] = True
         if file.kind is FileKind.PYTHON:
-            facts = None
             content = hashes.get(file.relpath) if hashes is not None else None
-            if cache is not None and content is not None:
-                facts = cache.facts(file.relpath, file.rootpath, content)
+            facts = cache.facts(file.relpath, file.rootpath, content) if cache is not None and content else None
             if facts is None:
-                facts = index_python(file, triggers)
-                if cache is not None and content is not None:
-                    cache.store_facts(file.relpath, file.rootpath, content, facts)
+                to_parse.append(file)
             index.modules[file.relpath] = facts
+    parsed = index_files(to_parse, triggers, jobs)
+    for file in to_parse:
+        facts = parsed[file.relpath]
+        index.modules[file.relpath] = facts
+        content = hashes.get(file.relpath) if hashes is not None else None
+        if cache is not None and content:
+            cache.store_facts(file.relpath, file.rootpath, content, facts)
     return index
 
 

@@ -136,8 +136,10 @@ class Dispatcher:
             return
         try:
             handler(node)
-        except (FileTimeout, RecursionError):
+        except FileTimeout:
             raise
-        except Exception as exc:  # one rule's bug must not stop the others
+        except (Exception, RecursionError) as exc:  # one rule's bug must not stop the others
+            # (the walk itself fits the raised recursion limit for any tree
+            # CPython accepts, so a RecursionError here is the rule's own)
             self._dead.add(id(rule))
             self._on_crash(rule, exc)

@@ -116,6 +116,40 @@ def _run_parallel(todo: list[SourceFile], config: Config, index: ProjectIndex, j
     return [f for f in todo if f.relpath not in finished]
 
 
+def _index_chunk(positions: list[int]):
+    from bplint.engine import index_python
+
+    files, triggers = _INDEX_STATE  # type: ignore[misc]
+    return [(files[i].relpath, index_python(files[i], triggers)) for i in positions]
+
+
+_INDEX_STATE: tuple[list[SourceFile], dict] | None = None
+
+
+def index_files(files: list[SourceFile], triggers: dict, jobs: int) -> dict:
+    """relpath -> ModuleFacts for Python files, parsed in worker processes when it pays."""
+    from bplint.engine import index_python
+
+    global _INDEX_STATE
+    facts: dict = {}
+    if jobs > 1 and len(files) >= PARALLEL_MIN_FILES and "fork" in multiprocessing.get_all_start_methods():
+        order = sorted(range(len(files)), key=lambda i: -_size(files[i]))
+        chunks = [order[i:i + CHUNK * 2] for i in range(0, len(order), CHUNK * 2)]
+        _INDEX_STATE = (files, triggers)
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                for batch in pool.map(_index_chunk, chunks):
+                    facts.update(batch)
+        except BrokenProcessPool:
+            pass  # what is missing is parsed here
+        finally:
+            _INDEX_STATE = None
+    for file in files:
+        if file.relpath not in facts:
+            facts[file.relpath] = index_python(file, triggers)
+    return facts
+
+
 def _size(file: SourceFile) -> int:
     try:
         return len(file.read_bytes())
