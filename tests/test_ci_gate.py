@@ -258,3 +258,20 @@ def test_checking_some_files_still_reads_the_whole_project(tmp_path, monkeypatch
     result = scan([Path("main.py")], config, cwd=tmp_path)
     assert [f.path for f in result.findings] == ["main.py"]
     assert result.files_scanned == 1
+
+
+def test_baseline_round_trip_on_the_violation_fixture(tmp_path, monkeypatch):
+    import shutil
+
+    project = tmp_path / "shop"
+    shutil.copytree(REPO / "fixtures" / "flask-violations", project)
+    monkeypatch.chdir(project)
+    assert run("baseline", "-o", ".bplint-baseline.json").exit_code == 0
+    assert "s3cr3t" not in (project / ".bplint-baseline.json").read_text()  # no secret in clear
+    config = project / "app" / "config.py"
+    # old code moves down 10 lines, and one new violation arrives
+    config.write_text("\n" * 10 + config.read_text() + '\n\nADMIN_PASSWORD = "n3w-Adm1n-pa55"\n')
+    result = CliRunner().invoke(cli, ["check", "--format", "json", "--baseline", ".bplint-baseline.json"])
+    found = [(f["path"], f["code"]) for f in json.loads(result.stdout)["findings"]]
+    assert found == [("app/config.py", "BP101")], found
+    assert "0 baseline entries are fixed" in result.stderr
