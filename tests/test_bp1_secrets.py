@@ -11,9 +11,9 @@ import pytest
 from bplint.config import build_config
 from bplint.engine import scan
 from bplint.registry import all_rules
-from bplint.rules._secret_formats import find_tokens, is_placeholder, shannon_entropy, url_password
+from bplint.rules._secret_fakes import FAKE
+from bplint.rules._secret_formats import find_tokens, is_placeholder, preview, shannon_entropy, url_password
 from bplint.rules._secret_names import holds_no_secret, is_secret_name, name_words, names_a_field
-from bplint.rules.bp1_secrets import FAKE, preview
 from bplint.testing import write_project
 
 
@@ -553,18 +553,34 @@ def test_django_project(tmp_path):
     assert "Django's generated development key" in findings[0].message
 
 
-def test_prefilter_skips_files_without_hints(tmp_path):
-    from bplint.context import FileContext
+def test_modules_without_candidates_are_skipped(tmp_path):
+    """The index phase decides which modules BP101 and BP102 need to parse at all."""
+    from bplint.engine import ast_triggers
     from bplint.files import FileKind, SourceFile
-    from bplint.index import ProjectIndex
-    from bplint.rules.bp1_secrets import CredentialsInUrl, HardcodedSecret
+    from bplint.index import parse_module_facts
+    from bplint.rules._secret_candidates import has_candidate
 
-    path = tmp_path / "plain.py"
-    path.write_text("def add(a, b):\n    return a + b\n")
-    config = build_config({"select": ["BP101"]}, all_rules(), root=tmp_path)
-    ctx = FileContext(SourceFile(path, "plain.py", FileKind.PYTHON), config, ProjectIndex(root=tmp_path))
-    assert not HardcodedSecret.applies_to(ctx)
-    assert not CredentialsInUrl.applies_to(ctx)
+    config = build_config({"select": ["BP101", "BP102"]}, all_rules(), root=tmp_path)
+    triggers = ast_triggers(config)
+
+    def facts_of(code):
+        path = tmp_path / "mod.py"
+        path.write_text(code)
+        return parse_module_facts(SourceFile(path, "mod.py", FileKind.PYTHON), code, triggers)[1]
+
+    plain = facts_of('def add(a, b):\n    return a + b\n\nPASSWORD_FIELD = "password"\n'
+                     'DOCS = "https://user@example.org/docs"\nsecret_key = None\n')
+    assert not has_candidate(plain) and "BP102" not in plain.triggered
+    assert has_candidate(facts_of('SECRET_KEY = "s3cr3t-k3y-for-sessions"\n'))
+    assert has_candidate(facts_of('from jwt import encode as enc\n\nTOKEN = enc({}, "k3y-value")\n'))
+    assert has_candidate(facts_of(f'HOOK = "https://{FAKE["SLACK_HOOK"]}"\n'))
+    assert "BP102" in facts_of('URL = "postgresql://app:s3cret@db.internal/app"\n').triggered
+
+
+def test_extra_names_reach_modules_without_built_in_candidates(tmp_path):
+    findings = run(tmp_path, {"app.py": 'LICENSE_KEY = "ACME-4F2A-99B1-7C3D"\nlicenseKey = "ACME-77"\n'},
+                   select=("BP101",), options={"BP101": {"extra-names": ["license_key"]}})
+    assert lines_of(findings) == [1, 2]
 
 
 def test_large_file_is_fast(tmp_path):

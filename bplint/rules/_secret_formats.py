@@ -241,6 +241,13 @@ def _private_key_end(text: str, body_start: int) -> int | None:
     return trailer.end() if trailer else limit
 
 
+def preview(value: str) -> str:
+    """At most the first four characters, and none of a short value."""
+    head = value[:4] if len(value) >= 8 else ""
+    head = "".join(c if c.isprintable() and c not in "`\\" else "?" for c in head)
+    return f"{head}..."
+
+
 # --- placeholders ---------------------------------------------------------------
 
 # What counts as a placeholder (a value nobody can run with, so not a secret):

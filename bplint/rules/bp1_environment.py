@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pathspec
 
 from bplint.files import FileKind, split_lines
 from bplint.findings import Severity, Span
+from bplint.dependencies import project_dependencies
 from bplint.index import EnvRead
 from bplint.rule import Flag, Option, ProjectRule, Quiet, TextRule
 
@@ -74,7 +75,11 @@ class EnvVarUndocumented(ProjectRule):
             "example file mentions, at its first read. A `KEY=` with an empty value, a bare `KEY`, and "
             "a commented-out `# KEY=...` all count as documented. Variables set by the operating "
             "system, CI or the hosting platform (`HOME`, `PATH`, `PORT`, `DJANGO_SETTINGS_MODULE`, "
-            "...) are ignored; the `ignore-vars` option replaces that list (shell-style patterns).")
+            "...) are ignored; the `ignore-vars` option replaces that list (shell-style patterns). "
+            "A library has no deployment to document, so it gets no \"no example file\" finding: bplint "
+            "tells an application from a library as BP202 describes, and the `project-type` option "
+            "(`auto`, `application`, `library`) decides it yourself. A library that ships an example file "
+            "still gets the per-variable findings.")
     why = ("An undocumented variable is found at deploy time, when the app crashes or, worse, runs "
            "with a default meant for a laptop. A checked-in example file is the list every deployer "
            "and new developer works from.")
@@ -88,6 +93,8 @@ class EnvVarUndocumented(ProjectRule):
         "ignore-vars": Option(default=DEFAULT_IGNORED_VARS,
                               help="variables no project documents (shell-style patterns such as `XDG_*`); "
                                    "replaces the default list"),
+        "project-type": Option(default="auto", help="auto (detect from application signals, see BP202), "
+                                                    "application or library (no \"no example file\" finding)"),
     }
     examples = (
         Flag("""
@@ -140,6 +147,31 @@ class EnvVarUndocumented(ProjectRule):
 
             FEATURE_FLAGS = os.environ.get("FEATURE_FLAGS", "")
             """, options={"ignore-vars": ["FEATURE_*"]}, note="ignore-vars"),
+        Quiet("""
+            import os
+
+            CACHE_DIR = os.environ.get("MYLIB_CACHE_DIR", "~/.cache/mylib")
+            """, path="src/mylib/settings.py",
+            files={"pyproject.toml": '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+                                     '[project]\nname = "mylib"\nversion = "1.0"\n'},
+            note="a library (a package build configuration, no application signal): no example file expected"),
+        Flag("""
+            import os
+
+            CACHE_DIR = os.environ.get("MYLIB_CACHE_DIR", "~/.cache/mylib")
+            """, path="src/mylib/settings.py",
+            files={"pyproject.toml": '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+                                     '[project]\nname = "mylib"\nversion = "1.0"\n'},
+            options={"project-type": "application"}, line=3, note="project-type = application overrides the detection"),
+        Flag("""
+            import os
+
+            DATABASE_URL = os.environ["DATABASE_URL"]
+            """, path="shop/settings.py",
+            files={"pyproject.toml": '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+                                     '[project]\nname = "shop"\nversion = "1.0"\n',
+                   "Dockerfile": "FROM python:3.12\n"},
+            line=3, note="a package with a Dockerfile is an application"),
     )
 
     def check(self) -> None:
@@ -162,6 +194,8 @@ class EnvVarUndocumented(ProjectRule):
                                                           item[1][1].location.column))
         if not examples:
             name, (relpath, read) = ordered[0]
+            if self._is_library(relpath):
+                return
             count = len(ordered)
             variables = "variable" if count == 1 else "variables"
             self.report(relpath, _span(read),
@@ -177,6 +211,15 @@ class EnvVarUndocumented(ProjectRule):
                 self.report(relpath, _span(read),
                             f"Document `{name}` in `{shown}`: the code reads it and the example file does not "
                             f"mention it.")
+
+    def _is_library(self, relpath: str) -> bool:
+        """A library is configured by the application that uses it: no deployment to document."""
+        project_type = str(self.option("project-type")).lower()
+        if project_type != "auto":
+            return project_type == "library"
+        rootpath = relpath[len(self.project.index.root_prefix):]
+        folder = str(PurePosixPath(rootpath).parent)
+        return project_dependencies(self.project).kind_of_folder(folder).library
 
     def _example_files(self) -> list[tuple[str, str]]:
         index = self.project.index

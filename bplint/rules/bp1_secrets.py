@@ -1,209 +1,27 @@
-"""BP1 secrets: hardcoded secrets (BP101) and passwords inside connection URLs (BP102).
+"""BP101 hardcoded-secret: keys, passwords and tokens written into the source or config files.
 
-What counts as a secret-like name lives in ``_secret_names``; the credential
-formats of well-known issuers and what counts as a placeholder live in
-``_secret_formats``.
+The rule class holds the docs and examples; its checks come from two mixins:
+``SecretBindings`` (``_secret_bindings``: literals bound to secret-like names
+and keys handed to signing APIs) and ``CredentialFormats`` (``_secret_tokens``:
+well-known credential formats in any string and in config files). Which
+modules can hold a finding at all is decided in the index phase
+(``_secret_candidates``), so most modules are never parsed for it.
 """
 
 from __future__ import annotations
 
-import bisect
-import re
-from typing import Iterator
-
-import libcst as cst
-
 from bplint.files import FileKind
-from bplint.findings import Severity, Span
-from bplint.names import keyword_arg, positional_arg, string_value
+from bplint.findings import Severity
 from bplint.rule import Flag, Option, PythonRule, Quiet, TextRule
-from bplint.rules._secret_formats import (
-    TOKEN_HINT,
-    TokenMatch,
-    find_tokens,
-    is_placeholder,
-    looks_made_up,
-    shannon_entropy,
-    url_password,
-)
-from bplint.rules._secret_names import is_secret_name, name_words, names_a_field
-
-# --- fake credentials for the examples ---------------------------------------------
-# Random values in the shape of real ones, assembled from pieces so that this
-# module does not itself hold a credential-shaped literal.
-_PEM_BODY = ("rkv4ew+2vtRZJglsZEhDghnvub6Ty9C8d5IEoIg9Em+9XqSVuYta6VYB0Xpi44tZtdH49vXjvjTNQTbw+TFDg3ok"
-             "q8iWtc9g8u6j4jftKyZlWqtYwYtmhw9QoTMXHIXZpa6d3lXAygSUkaJ/T2Pn49Wsid7IhPyhfpJQU9JQEXe1adzj")
-FAKE = {
-    "AWS_KEY_ID": "AKIA" + "4HAFCFGWPBBBW65J",
-    "AWS_SECRET": "NH/CSkcQDu9+risFvYPq5fViV0" + "fjODzSW+gd5kL2",
-    "GITHUB": "ghp_" + "rpP7mD4HQb8GeavjTEQykdeLFkeJnjb7wXh9",
-    "GITLAB": "glpat-" + "sN6f1JfwItMt7fXS-R78",
-    "SLACK": "xoxb-" + "959188147046-9284703976026-30M4kCUXH0CsrhXlABXh8Hg1",
-    "SLACK_HOOK": "hooks.slack.com/services/" + "TV8VNF7PG/BTBEFBT9W1B/zDfnfwPvwywSgbiiCwTVigdr",
-    "STRIPE": "sk_" + "live_1Fy00QqPmwgSSZ9kL68rj21U",
-    "STRIPE_TEST": "sk_" + "test_1Fy00QqPmwgSSZ9kL68rj21U",
-    "GOOGLE": "AIza" + "P5jkYBgKeClON6iGj2zmYy6EUA1wAMhTt-8",
-    "DJANGO": "django-insecure-" + "&4-!yt!rqjwi(&q$tpskj#%@=3dq0xdw%)-a6cm$tm4*y^**su",
-    "PEM": "-----BEGIN RSA PRIVATE" + " KEY-----\\n" + _PEM_BODY[:88] + "\\n" + _PEM_BODY[88:]
-           + "\\n-----END RSA PRIVATE" + " KEY-----",
-    "FERNET": "pU3KGCUwux1tEyze1iN7Ltke" + "P3IfyxlxF0SU1kk8nVw=",
-}
+from bplint.rules._secret_bindings import SecretBindings
+from bplint.rules._secret_candidates import has_candidate
+from bplint.rules._secret_fakes import with_fakes as _code
+from bplint.rules._secret_formats import TOKEN_HINT
+from bplint.rules._secret_names import name_words
+from bplint.rules._secret_tokens import CredentialFormats
 
 
-def _code(template: str) -> str:
-    """An example's code with @NAME@ replaced by the fake credential NAME."""
-    for key, value in FAKE.items():
-        template = template.replace(f"@{key}@", value)
-    return template
-
-
-# --- where a literal is bound to a name -----------------------------------------
-
-# Environment readers whose second argument (or ``default=``) is a fallback value.
-ENV_DEFAULT_GETTERS = frozenset({
-    "os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop", "posix.getenv",
-    "decouple.config",
-})
-ENV_READER_CLASSES = frozenset({"environs.Env", "environ.Env"})
-
-# Calls whose argument is a key or password: qualified name -> (position, keywords).
-KEY_ARGUMENTS: dict[str, tuple[int | None, tuple[str, ...]]] = {
-    "jwt.encode": (1, ("key",)),
-    "jwt.decode": (1, ("key",)),
-    "jwt.api_jwt.encode": (1, ("key",)),
-    "jwt.api_jwt.decode": (1, ("key",)),
-    "jose.jwt.encode": (1, ("key",)),
-    "jose.jwt.decode": (1, ("key",)),
-    "jose.jws.sign": (1, ("key",)),
-    "jose.jws.verify": (1, ("key",)),
-    "authlib.jose.jwt.encode": (2, ("key",)),
-    "authlib.jose.jwt.decode": (1, ("key",)),
-    "hmac.new": (0, ("key",)),
-    "hmac.HMAC": (0, ("key",)),
-    "hmac.digest": (0, ("key",)),
-    "cryptography.fernet.Fernet": (0, ("key",)),
-    "django.core.signing.Signer": (0, ("key",)),
-    "django.core.signing.TimestampSigner": (0, ("key",)),
-    "django.core.signing.dumps": (None, ("key",)),
-    "django.core.signing.loads": (None, ("key",)),
-    "Crypto.Cipher.AES.new": (0, ("key",)),
-    "Cryptodome.Cipher.AES.new": (0, ("key",)),
-    "nacl.secret.SecretBox": (0, ("key",)),
-    "requests.auth.HTTPBasicAuth": (1, ("password",)),
-    "requests.auth.HTTPDigestAuth": (1, ("password",)),
-    "httpx.BasicAuth": (1, ("password",)),
-    "httpx.DigestAuth": (1, ("password",)),
-    "aiohttp.BasicAuth": (1, ("password",)),
-}
-# Every signer and serializer of itsdangerous takes the secret key first.
-ITSDANGEROUS_CLASSES = frozenset({
-    "Signer", "TimestampSigner", "Serializer", "TimedSerializer", "URLSafeSerializer",
-    "URLSafeTimedSerializer", "JSONWebSignatureSerializer", "TimedJSONWebSignatureSerializer",
-})
-
-# Keyword arguments, dict keys and names whose value is sample data for API
-# docs or a UI: a ``"password": "secret"`` there is an example, not a credential.
-EXAMPLE_KEYS = frozenset({"json_schema_extra", "schema_extra"})
-EXAMPLE_WORDS = frozenset({"example", "examples", "sample", "samples", "placeholder", "placeholders"})
-
-
-def is_example_name(name: str | None) -> bool:
-    return name is not None and (name in EXAMPLE_KEYS or bool(EXAMPLE_WORDS.intersection(name_words(name))))
-
-
-class _ExampleContext:
-    """Counts how deep the walk is inside sample data (``examples=[...]``,
-    ``{"example": {...}}``, ``sqlalchemy_uri_placeholder = "..."``)."""
-
-    _example_depth = 0
-
-    def _example_names(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.Arg):
-            return node.keyword is not None and is_example_name(node.keyword.value)
-        if isinstance(node, cst.DictElement):
-            return is_example_name(string_value(node.key))
-        if isinstance(node, cst.Assign):
-            return any(is_example_name(_target_name(t.target)) for t in node.targets)
-        if isinstance(node, cst.AnnAssign):
-            return is_example_name(_target_name(node.target))
-        return False
-
-    def _enter(self, node: cst.CSTNode) -> None:
-        if self._example_names(node):
-            self._example_depth += 1
-
-    def _leave(self, node: cst.CSTNode) -> None:
-        if self._example_names(node):
-            self._example_depth -= 1
-
-ENUM_BASES = ("enum.", "django.db.models.TextChoices", "django.db.models.IntegerChoices",
-              "django.db.models.Choices", "django.db.models.enums.")
-
-# A file can only hold a BP101 finding when it mentions one of these.
-_SECRET_HINT = re.compile(
-    r"secret|passw|passphrase|pwd|pw|token|api.?key|access.?key|private.?key|auth.?key|master.?key"
-    r"|signing.?key|encryption.?key|credential|creds|['\"]pass['\"]|hmac|fernet|itsdangerous|signing"
-    r"|jwt|jose|SecretBox|AES|BasicAuth|DigestAuth",
-    re.IGNORECASE)
-
-# Shorter values are not secrets anything relies on (and lexer tables are full
-# of `token = "if"`).
-MIN_SECRET_LENGTH = 3
-
-
-def preview(value: str) -> str:
-    """At most the first four characters, and none of a short value."""
-    head = value[:4] if len(value) >= 8 else ""
-    head = "".join(c if c.isprintable() and c not in "`\\" else "?" for c in head)
-    return f"{head}..."
-
-
-def env_name(name: str) -> str:
-    """``dbPassword`` -> ``DB_PASSWORD``: the variable to read it from."""
-    return "_".join(name_words(name)).upper() or "SECRET"
-
-
-def literal_leaves(expr: cst.BaseExpression | None) -> Iterator[tuple[cst.BaseExpression, str]]:
-    """The string literals an expression can evaluate to: ``x or "dev"``, ``"a" if c else "b"``."""
-    if expr is None:
-        return
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-        value = string_value(expr)
-        if value is not None:
-            yield expr, value
-    elif isinstance(expr, cst.IfExp):
-        yield from literal_leaves(expr.body)
-        yield from literal_leaves(expr.orelse)
-    elif isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
-        yield from literal_leaves(expr.left)
-        yield from literal_leaves(expr.right)
-
-
-def _target_name(target: cst.BaseExpression) -> str | None:
-    if isinstance(target, cst.Name):
-        return target.value
-    if isinstance(target, cst.Attribute):
-        return target.attr.value
-    if isinstance(target, cst.Subscript) and len(target.slice) == 1:
-        index = target.slice[0].slice
-        if isinstance(index, cst.Index):
-            return string_value(index.value)
-    return None
-
-
-def _is_enum_class(node: cst.ClassDef, rule: PythonRule) -> bool:
-    for base in node.bases:
-        qualified = rule.ctx.qualified_name(base.value) or ""
-        if qualified.startswith(ENUM_BASES):
-            return True
-        # a project's own enum base class, defined elsewhere in the project
-        spelled = qualified or (base.value.value if isinstance(base.value, cst.Name) else "")
-        if spelled.endswith(("Enum", "Choices")):
-            return True
-    return False
-
-
-class HardcodedSecret(_ExampleContext, PythonRule, TextRule):
+class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
     # One rule over two kinds of file: the visitor runs on Python modules,
     # ``check`` on dotenv and config files (the engine picks by base class).
     code = "BP101"
@@ -457,6 +275,32 @@ class HardcodedSecret(_ExampleContext, PythonRule, TextRule):
         Flag('''
             LICENSE_KEY = "ACME-4F2A-99B1-7C3D"
             ''', options={"extra-names": ["license_key"]}, note="extra-names adds secret-like names"),
+        Flag(_code('''
+            from pydantic import BaseModel, Field
+
+            ADMIN_USER, ADMIN_PASSWORD = "admin", "Adm1n-pa55"
+            WEBHOOK_SECRET = b"whsec-b7e1c0d2"
+
+
+            class Settings(BaseModel):
+                api_key: str = Field("k-2f9a7c1e55", description="the partner API key")
+
+
+            def connect(host, *, token="tok-41f0c2aa"):
+                return host
+
+
+            def sign(claims):
+                from jwt import encode as make_token
+
+                return make_token(claims, "jwt-inner-k3y")
+
+
+            retry = lambda secret="s3cr3t-lambda": secret
+            HEADER = f"token @GITHUB@ for {connect}"
+            '''), path="app/shapes.py", line=3, count=7,
+             note="tuple unpacking, bytes, Field default, keyword-only and lambda defaults, an alias "
+                  "imported inside a function, a token in an f-string"),
         # --- Quiet --------------------------------------------------------------
         Quiet('''
             import os
@@ -608,469 +452,12 @@ class HardcodedSecret(_ExampleContext, PythonRule, TextRule):
 
     @classmethod
     def applies_to(cls, ctx) -> bool:
-        text = ctx.text
-        return bool(ctx.option(cls.code, "extra-names")) or bool(_SECRET_HINT.search(text) or TOKEN_HINT.search(text))
-
-    # --- judging one literal --------------------------------------------------
-
-    def _judge_bound(self, name: str, expr: cst.BaseExpression | None, what: str) -> None:
-        """``expr`` is bound to ``name``; report its literal values when ``name`` holds a secret."""
-        if expr is None or self._example_depth or not is_secret_name(name, self._extra):
-            return
-        for node, value in literal_leaves(expr):
-            if id(node) in self._done or is_placeholder(value, self._allowed):
-                continue
-            if len(value.strip()) < MIN_SECRET_LENGTH or names_a_field(name, value):
-                continue
-            self._report_secret(node, value, what, name)
-        if isinstance(expr, cst.Call):
-            self._judge_lookup(expr, fallback_name=name)
-
-    def _report_secret(self, node: cst.CSTNode, value: str, what: str, name: str) -> None:
-        self._done.add(id(node))
-        shown = preview(value)
-        if value.startswith("django-insecure-"):
-            message = (f"{what} is Django's generated development key (`{shown}`); read it from the "
-                       f"environment (`os.environ[\"{env_name(name)}\"]`) or a secrets manager instead.")
-        else:
-            token = next(find_tokens(value), None)
-            kind = f"holds {token.title}" if token else "is a hardcoded secret"
-            if what.startswith("The default of parameter"):
-                message = (f"{what} {kind} (`{shown}`); remove the default and pass the value in, read "
-                           f"from the environment or a secrets manager.")
-            else:
-                message = (f"{what} {kind} (`{shown}`); read it from the environment "
-                           f"(`os.environ[\"{env_name(name)}\"]`) or a secrets manager instead.")
-        self.report(node, message, secret=True)
-
-    # --- scopes: enum bodies hold member values, not secrets -------------------
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._scopes.append("enum" if _is_enum_class(node, self) else "class")
-
-    def leave_ClassDef(self, node: cst.ClassDef) -> None:
-        self._scopes.pop()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._scopes.append("def")
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._scopes.pop()
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self._scopes.append("def")
-
-    def leave_Lambda(self, node: cst.Lambda) -> None:
-        self._scopes.pop()
-
-    @property
-    def _in_enum(self) -> bool:
-        return bool(self._scopes) and self._scopes[-1] == "enum"
-
-    # --- example data for API docs -------------------------------------------
-
-    def visit_Arg(self, node: cst.Arg) -> None:
-        self._enter(node)
-
-    def leave_Arg(self, node: cst.Arg) -> None:
-        self._leave(node)
-
-    # --- bindings -------------------------------------------------------------
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self._bind(target.target, node.value)
-        self._enter(node)
-
-    def leave_Assign(self, node: cst.Assign) -> None:
-        self._leave(node)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._bind(node.target, node.value)
-        self._enter(node)
-
-    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._leave(node)
-
-    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
-        if value is None or self._in_enum:
-            return
-        if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)):
-            if len(target.elements) == len(value.elements):
-                for t, v in zip(target.elements, value.elements):
-                    self._bind(t.value, v.value)
-            return
-        name = _target_name(target)
-        if name is None:
-            return
-        self._judge_bound(name, value, f"`{name}`")
-        if isinstance(value, cst.Call) and self._scopes and self._scopes[-1] == "class":
-            self._judge_field_default(name, value)
-
-    def _judge_field_default(self, name: str, call: cst.Call) -> None:
-        """``secret_key: str = Field("dev", ...)`` in a pydantic model or dataclass."""
-        qualified = self.ctx.qualified_name(call.func) or ""
-        if qualified.rsplit(".", 1)[-1] not in ("Field", "field") or not qualified.startswith(
-                ("pydantic", "dataclasses", "sqlmodel", "attr", "msgspec")):
-            return
-        arg = keyword_arg(call, "default") or (positional_arg(call, 0) if qualified.startswith(("pydantic", "sqlmodel")) else None)
-        if arg is not None:
-            self._judge_bound(name, arg.value, f"The default of `{name}`")
-
-    def visit_Param(self, node: cst.Param) -> None:
-        if node.default is not None:
-            self._judge_bound(node.name.value, node.default, f"The default of parameter `{node.name.value}`")
-
-    def visit_DictElement(self, node: cst.DictElement) -> None:
-        key = string_value(node.key)
-        if key is not None:
-            self._judge_bound(key, node.value, f"The `{key}` entry")
-        self._enter(node)
-
-    def leave_DictElement(self, node: cst.DictElement) -> None:
-        self._leave(node)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        for arg in node.args:
-            if arg.keyword is not None:
-                self._judge_bound(arg.keyword.value, arg.value, f"The `{arg.keyword.value}` argument")
-        self._judge_lookup(node)
-        self._judge_key_argument(node)
-
-    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
-        # os.environ.get("SECRET_KEY") or "dev"
-        if isinstance(node.operator, cst.Or) and isinstance(node.left, cst.Call):
-            looked_up = self._lookup_name(node.left)
-            if looked_up is not None:
-                self._judge_bound(looked_up[0], node.right, f"The fallback for `{looked_up[0]}`")
-
-    # --- environment reads and lookups with a literal fallback ----------------
-
-    def _lookup_name(self, call: cst.Call) -> tuple[str, cst.BaseExpression | None] | None:
-        """For a lookup by name, the name and its fallback expression (None when there is none)."""
-        func = call.func
-        qualified = self.ctx.qualified_name(func)
-        if qualified == "builtins.getattr":
-            # getattr(settings, "SECRET_KEY", "dev"): the name is the second argument
-            name_arg, default = positional_arg(call, 1), positional_arg(call, 2)
-            looked_up = string_value(name_arg.value) if name_arg is not None else None
-            if looked_up is None:
-                return None
-            return looked_up, (default.value if default is not None else None)
-        first = positional_arg(call, 0)
-        looked_up = string_value(first.value) if first is not None else None
-        if looked_up is None:
-            return None
-        default = keyword_arg(call, "default")
-        if qualified in ENV_DEFAULT_GETTERS:
-            default = default or positional_arg(call, 1)
-        elif isinstance(func, cst.Name) and self.ctx.instance_of(func) in ENV_READER_CLASSES:
-            pass  # env("SECRET_KEY", default="dev"): the second positional is a cast
-        elif isinstance(func, cst.Attribute):
-            owner = func.value
-            if isinstance(owner, cst.Name) and self.ctx.instance_of(owner) in ENV_READER_CLASSES:
-                default = default or positional_arg(call, 1)  # env.str("SECRET_KEY", "dev")
-            elif func.attr.value in ("get", "setdefault") and len(call.args) == 2:
-                default = default or positional_arg(call, 1)  # settings.get("SECRET_KEY", "dev")
-            else:
-                return None
-        else:
-            return None
-        return looked_up, (default.value if default is not None else None)
-
-    def _judge_lookup(self, call: cst.Call, fallback_name: str | None = None) -> None:
-        looked_up = self._lookup_name(call)
-        if looked_up is None or looked_up[1] is None:
-            return
-        name, default = looked_up
-        if not is_secret_name(name, self._extra) and fallback_name is not None:
-            name = fallback_name
-        self._judge_bound(name, default, f"The fallback value for `{name}`")
-
-    # --- keys handed to signing and encryption APIs ----------------------------
-
-    def _judge_key_argument(self, call: cst.Call) -> None:
-        qualified = self.ctx.qualified_name(call.func)
-        if qualified is None:
-            return
-        spec = KEY_ARGUMENTS.get(qualified)
-        if spec is None and qualified.startswith("itsdangerous.") and qualified.rsplit(".", 1)[-1] in ITSDANGEROUS_CLASSES:
-            spec = (0, ("secret_key",))
-        if spec is None:
-            return
-        position, keywords = spec
-        arg = next((keyword_arg(call, k) for k in keywords if keyword_arg(call, k) is not None), None)
-        if arg is None and position is not None:
-            arg = positional_arg(call, position)
-        if arg is None:
-            return
-        callee = qualified.replace("builtins.", "")
-        for node, value in literal_leaves(arg.value):
-            if id(node) in self._done or is_placeholder(value, self._allowed):
-                continue
-            if "PUBLIC KEY" in value or "CERTIFICATE" in value:
-                continue  # verifying with a public key is not a secret
-            self._done.add(id(node))
-            what = "password" if keywords == ("password",) else "key"
-            self.report(node, f"`{callee}` is given a hardcoded {what} (`{preview(value)}`); read it from "
-                              f"the environment or a secrets manager instead.", secret=True)
-
-    # --- well-known credential formats in any string ---------------------------
-
-    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
-        if id(node) in self._done:
-            return
-        # judge the whole concatenation once: a key split over lines is one key
-        stack: list[cst.CSTNode] = [node.left, node.right]
-        while stack:
-            part = stack.pop()
-            self._done.add(id(part))
-            if isinstance(part, cst.ConcatenatedString):
-                stack.extend((part.left, part.right))
-        value = string_value(node)
-        if value is None:
-            # an f-string part: judge the plain parts on their own
-            stack = [node.left, node.right]
-            while stack:
-                part = stack.pop()
-                if isinstance(part, cst.ConcatenatedString):
-                    stack.extend((part.left, part.right))
-                elif isinstance(part, cst.SimpleString):
-                    self._scan_literal(part, part.value)
-            return
-        self._scan_literal(node, value)
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if id(node) not in self._done:
-            self._scan_literal(node, node.value)
-
-    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
-        self._scan_literal(node, node.value)
-
-    def _scan_literal(self, node: cst.CSTNode, text: str) -> None:
-        # ``text`` may be the source spelling (escapes unevaluated): formats
-        # never contain escapes, and private key bodies are read either way.
-        if not self._scan_tokens or len(text) < 20 or id(node) in self._done or self._example_depth:
-            return
-        token: TokenMatch | None = next(find_tokens(text, self._allowed), None)
-        if token is None:
-            return
-        if url_password(string_value(node) or text) is not None:
-            return  # a password inside a URL: BP102 reports it
-        self._done.add(id(node))
-        self.report(node, f"This string holds {token.title} (`{preview(token.value)}`); revoke it and read it "
-                          f"from the environment or a secrets manager instead.", secret=True)
-
-    # --- dotenv and config files -----------------------------------------------
-
-    def check(self) -> None:
-        text = self.ctx.text
-        starts = _line_starts(text)
-        found = [(m.start, m.end, m.title, m.value) for m in find_tokens(text, self._allowed)]
-        found += list(_aws_secret_keys(text))
-        found.sort()
-        last_end = -1
-        for start, end, title, value in found:
-            if start < last_end:
-                continue
-            last_end = end
-            self._report_text(_span(starts, start, end), f"This file holds {title} (`{preview(value)}`); revoke "
-                             f"it and read it from the environment or a secrets manager instead.")
-
-    def _report_text(self, span: Span, message: str) -> None:
-        self.ctx.report_span(self, span, message, secret=True)
-
-
-# The AWS secret access key has no prefix: it is only recognizable next to its name.
-_AWS_SECRET = re.compile(
-    r"aws[\w.-]{0,20}?(?:secret|key|pwd|pw|password|pass|token)[\w.-]{0,20}?[\"']?\s*[=:]\s*[\"']?"
-    r"(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])", re.IGNORECASE)
-
-
-def _aws_secret_keys(text: str) -> Iterator[tuple[int, int, str, str]]:
-    if "aws" not in text.lower():
-        return
-    for match in _AWS_SECRET.finditer(text):
-        value = match.group("value")
-        if shannon_entropy(value) >= 4.0 and not looks_made_up(value) and not value.upper().endswith("EXAMPLEKEY"):
-            yield match.start("value"), match.end("value"), "an AWS secret access key", value
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            starts.append(index + 1)
-    return starts
-
-
-def _span(starts: list[int], start: int, end: int) -> Span:
-    line = bisect.bisect_right(starts, start)
-    end_line = bisect.bisect_right(starts, max(end - 1, start))
-    return Span(line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1)
-
-
-class CredentialsInUrl(_ExampleContext, PythonRule):
-    code = "BP102"
-    name = "credentials-in-url"
-    category = "secrets"
-    severity = Severity.ERROR
-    cwe = (798,)
-    quiet_in_tests = True
-    summary = "A connection URL with a password written into it"
-    what = (
-        "Reports a string literal that is a URL with an embedded password: "
-        "`postgresql://user:pw@host/db`, `redis://:pw@host`, `amqp://guest:guest@host`, "
-        "`mongodb+srv://u:p@cluster`, in code or as the fallback of an environment read. "
-        "URLs without a password, `sqlite:` URLs, templates (`${DB_PASSWORD}`, `{password}`, "
-        "`%(password)s`), placeholders and URLs in docstrings stay quiet."
-    )
-    why = (
-        "A database, cache or broker URL with its password is a credential: everyone who reads the "
-        "repository can connect, and the password stays in the history after it is removed. A "
-        "fallback URL (`os.getenv(\"DATABASE_URL\", \"postgresql://app:pw@db/app\")`) ships the "
-        "password to every environment where the variable is missing."
-    )
-    how_to_fix = (
-        "Read the whole URL from the environment (`os.environ[\"DATABASE_URL\"]`), or build it "
-        "from parts with the password read from the environment or a secrets manager, and rotate "
-        "the committed password."
-    )
-    bad = 'SQLALCHEMY_DATABASE_URI = "postgresql://app:s3cret@db.internal/app"\n'
-    good = 'SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]\n'
-
-    examples = (
-        Flag('''
-            import os
-
-
-            class Config:
-                SQLALCHEMY_DATABASE_URI = "postgresql://app:s3cret@db.internal/app"
-                CELERY_BROKER_URL = "amqp://guest:guest@rabbitmq:5672//"
-                REDIS_URL = os.getenv("REDIS_URL", "redis://:r3dis-pw@cache.internal:6379/0")
-            ''', path="app/config.py", line=5, count=3,
-             note="config class attributes and an environment fallback"),
-        Flag('''
-            from pymongo import MongoClient
-
-
-            def get_db():
-                client = MongoClient(
-                    "mongodb+srv://shop:Mongo-pw-2024@cluster0.mongodb.net/shop",
-                    serverSelectionTimeoutMS=5000,
-                )
-                return client.shop
-            ''', path="app/db.py", line=6, note="a URL passed in a multi-line call"),
-        Flag('''
-            DATABASES = {
-                "default": {"URL": "mysql://root:"
-                                   "r00t-pw@mysql.internal/shop"},
-            }
-            ''', path="shop/settings.py", line=2, note="implicitly concatenated literal"),
-        Quiet('''
-            import os
-
-            SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
-            BROKER_URL = os.getenv("BROKER_URL", "amqp://rabbitmq:5672//")
-            CACHE_URL = "redis://cache.internal:6379/0"
-            ADMIN_DB = "postgresql://admin@db.internal/app"
-            ''', note="no password part"),
-        Quiet('''
-            import os
-
-            DATABASE_URL = "postgresql://app:${DB_PASSWORD}@db.internal/app"
-            TEMPLATE = "postgresql://{user}:{password}@{host}/{name}"
-            LEGACY = "mysql://%(user)s:%(password)s@%(host)s/shop"
-            url = "postgresql://{}:{}@{}/{}".format("app", os.environ["DB_PASSWORD"], "db", "app")
-            SAMPLE = "postgresql://user:<password>@host/db"
-            ''', note="templates and placeholders"),
-        Quiet('''
-            SQLALCHEMY_DATABASE_URI = "sqlite:///instance/app.db"
-            TEST_DB = "sqlite+pysqlite:///:memory:"
-            ''', note="sqlite URLs"),
-        Quiet('''
-            def connect(url):
-                """Connect to the database.
-
-                ``url`` looks like ``postgresql://user:password@host:5432/dbname``.
-                """
-                return url
-
-
-            HELP = "Database URL, for example postgresql://user:password@host/db"
-            ''', note="documentation and prose that mention a URL"),
-        Quiet('''
-            DATABASE_URL = "postgresql://app:s3cret@db.internal/app"
-            ''', path="tests/conftest.py", note="test code is quiet by default"),
-    )
-
-    def __init__(self, ctx) -> None:
-        super().__init__(ctx)
-        self._done: set[int] = set()
-
-    @classmethod
-    def applies_to(cls, ctx) -> bool:
-        text = ctx.text
-        return "://" in text and "@" in text
-
-    # sample data: connection examples shown in a UI or API docs
-    def visit_Arg(self, node: cst.Arg) -> None:
-        self._enter(node)
-
-    def leave_Arg(self, node: cst.Arg) -> None:
-        self._leave(node)
-
-    def visit_DictElement(self, node: cst.DictElement) -> None:
-        self._enter(node)
-
-    def leave_DictElement(self, node: cst.DictElement) -> None:
-        self._leave(node)
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self._enter(node)
-
-    def leave_Assign(self, node: cst.Assign) -> None:
-        self._leave(node)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._enter(node)
-
-    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._leave(node)
-
-    def visit_Expr(self, node: cst.Expr) -> None:
-        # a string statement is documentation; its URLs are examples
-        if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString)):
-            self._mark(node.value)
-
-    def _mark(self, node: cst.CSTNode) -> None:
-        self._done.add(id(node))
-        if isinstance(node, cst.ConcatenatedString):
-            self._mark(node.left)
-            self._mark(node.right)
-
-    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
-        if id(node) in self._done:
-            return
-        self._mark(node)
-        self._check(node)
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if id(node) not in self._done:
-            self._check(node)
-
-    def _check(self, node: cst.BaseExpression) -> None:
-        if self._example_depth:
-            return
-        raw = node.value if isinstance(node, cst.SimpleString) else "://@"
-        if "://" not in raw or "@" not in raw:
-            return
-        value = string_value(node)
-        if value is None:
-            return
-        credential = url_password(value)
-        if credential is None:
-            return
-        self.report(node, f"This URL embeds a password (`{credential.masked()}`); read the URL or its "
-                          f"password from the environment or a secrets manager instead.", secret=True)
-
+        # the index phase noted whether the module holds a candidate (_secret_candidates);
+        # names added with extra-names are looked for in the text: all their words must occur
+        if has_candidate(ctx.facts):
+            return True
+        extra = ctx.option(cls.code, "extra-names")
+        if not extra:
+            return False
+        lower = ctx.text.lower()
+        return any(all(word in lower for word in name_words(name)) for name in extra)

@@ -1,0 +1,359 @@
+"""BP101's checks of literals bound to a name: the ``SecretBindings`` visitor mixin.
+
+A literal is judged by the name it is bound to: by assignment (module, class,
+attribute and subscript targets, tuple unpacking), annotation, keyword
+argument, dict key, parameter default, pydantic/dataclass field default, and
+the fallback of an environment or settings lookup. Literals handed to the key
+or password argument of a signing, encryption or auth API are judged by the
+API. What counts as a secret-like name lives in ``_secret_names``.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import libcst as cst
+
+from bplint.names import keyword_arg, positional_arg, string_value
+from bplint.rule import PythonRule
+from bplint.rules._secret_formats import find_tokens, is_placeholder, preview
+from bplint.rules._secret_names import is_secret_name, name_words, names_a_field
+
+
+# Environment readers whose second argument (or ``default=``) is a fallback value.
+ENV_DEFAULT_GETTERS = frozenset({
+    "os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop", "posix.getenv",
+    "decouple.config",
+})
+ENV_READER_CLASSES = frozenset({"environs.Env", "environ.Env"})
+
+# Calls whose argument is a key or password: qualified name -> (position, keywords).
+KEY_ARGUMENTS: dict[str, tuple[int | None, tuple[str, ...]]] = {
+    "jwt.encode": (1, ("key",)),
+    "jwt.decode": (1, ("key",)),
+    "jwt.api_jwt.encode": (1, ("key",)),
+    "jwt.api_jwt.decode": (1, ("key",)),
+    "jose.jwt.encode": (1, ("key",)),
+    "jose.jwt.decode": (1, ("key",)),
+    "jose.jws.sign": (1, ("key",)),
+    "jose.jws.verify": (1, ("key",)),
+    "authlib.jose.jwt.encode": (2, ("key",)),
+    "authlib.jose.jwt.decode": (1, ("key",)),
+    "hmac.new": (0, ("key",)),
+    "hmac.HMAC": (0, ("key",)),
+    "hmac.digest": (0, ("key",)),
+    "cryptography.fernet.Fernet": (0, ("key",)),
+    "django.core.signing.Signer": (0, ("key",)),
+    "django.core.signing.TimestampSigner": (0, ("key",)),
+    "django.core.signing.dumps": (None, ("key",)),
+    "django.core.signing.loads": (None, ("key",)),
+    "Crypto.Cipher.AES.new": (0, ("key",)),
+    "Cryptodome.Cipher.AES.new": (0, ("key",)),
+    "nacl.secret.SecretBox": (0, ("key",)),
+    "requests.auth.HTTPBasicAuth": (1, ("password",)),
+    "requests.auth.HTTPDigestAuth": (1, ("password",)),
+    "httpx.BasicAuth": (1, ("password",)),
+    "httpx.DigestAuth": (1, ("password",)),
+    "aiohttp.BasicAuth": (1, ("password",)),
+}
+# Every signer and serializer of itsdangerous takes the secret key first.
+ITSDANGEROUS_CLASSES = frozenset({
+    "Signer", "TimestampSigner", "Serializer", "TimedSerializer", "URLSafeSerializer",
+    "URLSafeTimedSerializer", "JSONWebSignatureSerializer", "TimedJSONWebSignatureSerializer",
+})
+
+# Keyword arguments, dict keys and names whose value is sample data for API
+# docs or a UI: a ``"password": "secret"`` there is an example, not a credential.
+EXAMPLE_KEYS = frozenset({"json_schema_extra", "schema_extra"})
+EXAMPLE_WORDS = frozenset({"example", "examples", "sample", "samples", "placeholder", "placeholders"})
+
+
+def is_example_name(name: str | None) -> bool:
+    return name is not None and (name in EXAMPLE_KEYS or bool(EXAMPLE_WORDS.intersection(name_words(name))))
+
+
+class ExampleContext:
+    """Counts how deep the walk is inside sample data (``examples=[...]``,
+    ``{"example": {...}}``, ``sqlalchemy_uri_placeholder = "..."``)."""
+
+    _example_depth = 0
+
+    def _example_names(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Arg):
+            return node.keyword is not None and is_example_name(node.keyword.value)
+        if isinstance(node, cst.DictElement):
+            return is_example_name(string_value(node.key))
+        if isinstance(node, cst.Assign):
+            return any(is_example_name(target_name(t.target)) for t in node.targets)
+        if isinstance(node, cst.AnnAssign):
+            return is_example_name(target_name(node.target))
+        return False
+
+    def _enter(self, node: cst.CSTNode) -> None:
+        if self._example_names(node):
+            self._example_depth += 1
+
+    def _leave(self, node: cst.CSTNode) -> None:
+        if self._example_names(node):
+            self._example_depth -= 1
+
+ENUM_BASES = ("enum.", "django.db.models.TextChoices", "django.db.models.IntegerChoices",
+              "django.db.models.Choices", "django.db.models.enums.")
+
+# Shorter values are not secrets anything relies on (and lexer tables are full
+# of `token = "if"`).
+MIN_SECRET_LENGTH = 3
+
+
+def env_name(name: str) -> str:
+    """``dbPassword`` -> ``DB_PASSWORD``: the variable to read it from."""
+    return "_".join(name_words(name)).upper() or "SECRET"
+
+
+def literal_leaves(expr: cst.BaseExpression | None) -> Iterator[tuple[cst.BaseExpression, str]]:
+    """The string literals an expression can evaluate to: ``x or "dev"``, ``"a" if c else "b"``."""
+    if expr is None:
+        return
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        value = string_value(expr)
+        if value is not None:
+            yield expr, value
+    elif isinstance(expr, cst.IfExp):
+        yield from literal_leaves(expr.body)
+        yield from literal_leaves(expr.orelse)
+    elif isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
+        yield from literal_leaves(expr.left)
+        yield from literal_leaves(expr.right)
+
+
+def target_name(target: cst.BaseExpression) -> str | None:
+    if isinstance(target, cst.Name):
+        return target.value
+    if isinstance(target, cst.Attribute):
+        return target.attr.value
+    if isinstance(target, cst.Subscript) and len(target.slice) == 1:
+        index = target.slice[0].slice
+        if isinstance(index, cst.Index):
+            return string_value(index.value)
+    return None
+
+
+def is_enum_class(node: cst.ClassDef, rule: PythonRule) -> bool:
+    for base in node.bases:
+        qualified = rule.ctx.qualified_name(base.value) or ""
+        if qualified.startswith(ENUM_BASES):
+            return True
+        # a project's own enum base class, defined elsewhere in the project
+        spelled = qualified or (base.value.value if isinstance(base.value, cst.Name) else "")
+        if spelled.endswith(("Enum", "Choices")):
+            return True
+    return False
+
+
+class SecretBindings(ExampleContext):
+    """The binding checks of ``HardcodedSecret`` (BP101). The rule's ``__init__`` sets
+    ``_extra``, ``_allowed``, ``_done`` and ``_scopes``."""
+
+    # --- judging one literal --------------------------------------------------
+
+    def _judge_bound(self, name: str, expr: cst.BaseExpression | None, what: str) -> None:
+        """``expr`` is bound to ``name``; report its literal values when ``name`` holds a secret."""
+        if expr is None or self._example_depth or not is_secret_name(name, self._extra):
+            return
+        for node, value in literal_leaves(expr):
+            if id(node) in self._done or is_placeholder(value, self._allowed):
+                continue
+            if len(value.strip()) < MIN_SECRET_LENGTH or names_a_field(name, value):
+                continue
+            self._report_secret(node, value, what, name)
+        if isinstance(expr, cst.Call):
+            self._judge_lookup(expr, fallback_name=name)
+
+    def _report_secret(self, node: cst.CSTNode, value: str, what: str, name: str) -> None:
+        self._done.add(id(node))
+        shown = preview(value)
+        if value.startswith("django-insecure-"):
+            message = (f"{what} is Django's generated development key (`{shown}`); read it from the "
+                       f"environment (`os.environ[\"{env_name(name)}\"]`) or a secrets manager instead.")
+        else:
+            token = next(find_tokens(value), None)
+            kind = f"holds {token.title}" if token else "is a hardcoded secret"
+            if what.startswith("The default of parameter"):
+                message = (f"{what} {kind} (`{shown}`); remove the default and pass the value in, read "
+                           f"from the environment or a secrets manager.")
+            else:
+                message = (f"{what} {kind} (`{shown}`); read it from the environment "
+                           f"(`os.environ[\"{env_name(name)}\"]`) or a secrets manager instead.")
+        self.report(node, message, secret=True)
+
+    # --- scopes: enum bodies hold member values, not secrets -------------------
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._scopes.append("enum" if is_enum_class(node, self) else "class")
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._scopes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._scopes.append("def")
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._scopes.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._scopes.append("def")
+
+    def leave_Lambda(self, node: cst.Lambda) -> None:
+        self._scopes.pop()
+
+    @property
+    def _in_enum(self) -> bool:
+        return bool(self._scopes) and self._scopes[-1] == "enum"
+
+    # --- example data for API docs -------------------------------------------
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        self._enter(node)
+
+    def leave_Arg(self, node: cst.Arg) -> None:
+        self._leave(node)
+
+    # --- bindings -------------------------------------------------------------
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind(target.target, node.value)
+        self._enter(node)
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        self._leave(node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._bind(node.target, node.value)
+        self._enter(node)
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._leave(node)
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if value is None or self._in_enum:
+            return
+        if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)):
+            if len(target.elements) == len(value.elements):
+                for t, v in zip(target.elements, value.elements):
+                    self._bind(t.value, v.value)
+            return
+        name = target_name(target)
+        if name is None:
+            return
+        self._judge_bound(name, value, f"`{name}`")
+        if isinstance(value, cst.Call) and self._scopes and self._scopes[-1] == "class":
+            self._judge_field_default(name, value)
+
+    def _judge_field_default(self, name: str, call: cst.Call) -> None:
+        """``secret_key: str = Field("dev", ...)`` in a pydantic model or dataclass."""
+        qualified = self.ctx.qualified_name(call.func) or ""
+        if qualified.rsplit(".", 1)[-1] not in ("Field", "field") or not qualified.startswith(
+                ("pydantic", "dataclasses", "sqlmodel", "attr", "msgspec")):
+            return
+        arg = keyword_arg(call, "default") or (positional_arg(call, 0) if qualified.startswith(("pydantic", "sqlmodel")) else None)
+        if arg is not None:
+            self._judge_bound(name, arg.value, f"The default of `{name}`")
+
+    def visit_Param(self, node: cst.Param) -> None:
+        if node.default is not None:
+            self._judge_bound(node.name.value, node.default, f"The default of parameter `{node.name.value}`")
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        key = string_value(node.key)
+        if key is not None:
+            self._judge_bound(key, node.value, f"The `{key}` entry")
+        self._enter(node)
+
+    def leave_DictElement(self, node: cst.DictElement) -> None:
+        self._leave(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        for arg in node.args:
+            if arg.keyword is not None:
+                self._judge_bound(arg.keyword.value, arg.value, f"The `{arg.keyword.value}` argument")
+        self._judge_lookup(node)
+        self._judge_key_argument(node)
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        # os.environ.get("SECRET_KEY") or "dev"
+        if isinstance(node.operator, cst.Or) and isinstance(node.left, cst.Call):
+            looked_up = self._lookup_name(node.left)
+            if looked_up is not None:
+                self._judge_bound(looked_up[0], node.right, f"The fallback for `{looked_up[0]}`")
+
+    # --- environment reads and lookups with a literal fallback ----------------
+
+    def _lookup_name(self, call: cst.Call) -> tuple[str, cst.BaseExpression | None] | None:
+        """For a lookup by name, the name and its fallback expression (None when there is none)."""
+        func = call.func
+        qualified = self.ctx.qualified_name(func)
+        if qualified == "builtins.getattr":
+            # getattr(settings, "SECRET_KEY", "dev"): the name is the second argument
+            name_arg, default = positional_arg(call, 1), positional_arg(call, 2)
+            looked_up = string_value(name_arg.value) if name_arg is not None else None
+            if looked_up is None:
+                return None
+            return looked_up, (default.value if default is not None else None)
+        first = positional_arg(call, 0)
+        looked_up = string_value(first.value) if first is not None else None
+        if looked_up is None:
+            return None
+        default = keyword_arg(call, "default")
+        if qualified in ENV_DEFAULT_GETTERS:
+            default = default or positional_arg(call, 1)
+        elif isinstance(func, cst.Name) and self.ctx.instance_of(func) in ENV_READER_CLASSES:
+            pass  # env("SECRET_KEY", default="dev"): the second positional is a cast
+        elif isinstance(func, cst.Attribute):
+            owner = func.value
+            if isinstance(owner, cst.Name) and self.ctx.instance_of(owner) in ENV_READER_CLASSES:
+                default = default or positional_arg(call, 1)  # env.str("SECRET_KEY", "dev")
+            elif func.attr.value in ("get", "setdefault") and len(call.args) == 2:
+                default = default or positional_arg(call, 1)  # settings.get("SECRET_KEY", "dev")
+            else:
+                return None
+        else:
+            return None
+        return looked_up, (default.value if default is not None else None)
+
+    def _judge_lookup(self, call: cst.Call, fallback_name: str | None = None) -> None:
+        looked_up = self._lookup_name(call)
+        if looked_up is None or looked_up[1] is None:
+            return
+        name, default = looked_up
+        if not is_secret_name(name, self._extra) and fallback_name is not None:
+            name = fallback_name
+        self._judge_bound(name, default, f"The fallback value for `{name}`")
+
+    # --- keys handed to signing and encryption APIs ----------------------------
+
+    def _judge_key_argument(self, call: cst.Call) -> None:
+        qualified = self.ctx.qualified_name(call.func)
+        if qualified is None:
+            return
+        spec = KEY_ARGUMENTS.get(qualified)
+        if spec is None and qualified.startswith("itsdangerous.") and qualified.rsplit(".", 1)[-1] in ITSDANGEROUS_CLASSES:
+            spec = (0, ("secret_key",))
+        if spec is None:
+            return
+        position, keywords = spec
+        arg = next((keyword_arg(call, k) for k in keywords if keyword_arg(call, k) is not None), None)
+        if arg is None and position is not None:
+            arg = positional_arg(call, position)
+        if arg is None:
+            return
+        callee = qualified.replace("builtins.", "")
+        for node, value in literal_leaves(arg.value):
+            if id(node) in self._done or is_placeholder(value, self._allowed):
+                continue
+            if "PUBLIC KEY" in value or "CERTIFICATE" in value:
+                continue  # verifying with a public key is not a secret
+            self._done.add(id(node))
+            what = "password" if keywords == ("password",) else "key"
+            self.report(node, f"`{callee}` is given a hardcoded {what} (`{preview(value)}`); read it from "
+                              f"the environment or a secrets manager instead.", secret=True)
