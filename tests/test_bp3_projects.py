@@ -307,3 +307,51 @@ def test_test_code_is_quiet_for_password_rules(tmp_path):
             hashlib.md5(b"password").hexdigest()
         """}
     assert [f for f in run(tmp_path, files) if f[1].startswith("tests/")] == []
+
+
+def test_only_findings_depend_on_every_module(tmp_path):
+    """For the scan cache: a file the BP3 rules find nothing in reads other modules by name only; the
+    project-wide view (which depends on every module) is read only on the way to a finding. And
+    what an answer about another module read is recorded for every file that asks it, not only the
+    first (answers are remembered per scan)."""
+    from bplint.engine import build_index, check_file
+    from bplint.files import FileKind, SourceFile
+
+    view = """
+        from flask import request
+
+        from .models import User
+
+
+        def login():
+            user = User.query.filter_by(email=request.form["email"]).first()
+            if user is None or not user.check_password(request.form["password"]):
+                return "no", 401
+            return User(email=request.form["email"], password_hash=request.form["password"])
+        """
+    files = {**FLASK_BASE, "shop/auth.py": view, "shop/admin.py": view, "shop/mailer.py": """
+        class Mailer:
+            def __init__(self, host, password):
+                self.host = host
+                self.password = password
+        """}
+    write_project(tmp_path, {path: textwrap.dedent(code).lstrip("\n") for path, code in files.items()})
+    config = build_config({"select": ["BP3"]}, all_rules(), root=tmp_path)
+    sources = [SourceFile(tmp_path / path, path, FileKind.PYTHON, path) for path in files]
+    index = build_index(sources, config, tmp_path, [])
+    reads = {}
+    for source in sources:
+        with index.reading() as noted:
+            result = check_file(source, config, index)
+        reads[source.relpath] = (set(noted), [f.code for f in result.findings])
+    assert {path: codes for path, (_, codes) in reads.items() if codes} == \
+        {"shop/auth.py": ["BP301"], "shop/admin.py": ["BP301"], "shop/tokens.py": ["BP306"]}
+    for path, (noted, codes) in reads.items():
+        # the models and the mailer have password code but no finding: they never ask whether some
+        # class hashes on assignment or some module handles JWT errors (tokens.py does)
+        if not codes:
+            assert ("modules", "*") not in noted, (path, noted)
+    assert ("modules", "*") in reads["shop/tokens.py"][0]
+    # `User` is a model because `db` in shop.extensions is a SQLAlchemy object: both views depend on it
+    assert ("name", "shop.extensions") in reads["shop/auth.py"][0]
+    assert ("name", "shop.extensions") in reads["shop/admin.py"][0]

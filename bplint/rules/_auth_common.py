@@ -1,10 +1,15 @@
-"""What the BP3 rules share: per-framework fixes and "is this a stored user object?"."""
+"""What the BP3 rules share: per-framework fixes, "is this a stored user object?", the base
+of the password rules (BP301-BP303) and the name a value goes by."""
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
-from bplint.origins import DB, MODEL, REQUEST, VALIDATED, Origins, last_name, name_parts
+from bplint.names import string_value
+from bplint.origins import DB, MODEL, REQUEST, VALIDATED, Origins, last_name, name_parts, project_names
+from bplint.rule import PythonRule
 
 # How to hash a password, by framework.
 HASH_FIX = {
@@ -71,3 +76,61 @@ def is_stored_object(origins: Origins, node: cst.BaseExpression, class_kind: str
         words = name_parts(node.value)
         return bool(words) and words[-1] in USER_WORDS
     return False
+
+
+def framework_of(origins: Origins) -> str | None:
+    return origins.framework()
+
+
+# "password", "passwd" or "pwd" anywhere, in any case, without copying the text.
+_PASSWORD_TEXT = re.compile("pass(?:word|wd)|pwd", re.IGNORECASE).search
+
+
+class PasswordRule(PythonRule):
+    """The base of BP301-BP303: origins of values, and the kind of the class being walked."""
+
+    uses_bindings = True
+
+    @classmethod
+    def applies_to(cls, ctx) -> bool:
+        return _PASSWORD_TEXT(ctx.text) is not None
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.origins = Origins(ctx)
+        # (class node, its kind) for the classes being walked
+        self.classes: list[tuple[cst.ClassDef, str | None]] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        kind = None
+        if not self.classes and self.ctx.facts is not None:
+            kind = project_names(self.ctx.index).class_kind(f"{self.ctx.facts.module}.{node.name.value}")
+        self.classes.append((node, kind))
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.pop()
+
+    @property
+    def class_kind(self) -> str | None:
+        return self.classes[-1][1] if self.classes else None
+
+
+
+def empty_value(value: cst.BaseExpression) -> bool:
+    """`None`, `""` or a blank string."""
+    if isinstance(value, cst.Name) and value.value == "None":
+        return True
+    text = string_value(value)
+    return text is not None and not text.strip()
+
+
+def value_label(expr: cst.BaseExpression) -> str | None:
+    """The name a value goes by: `password`, `form.password`, `data["password"]`."""
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+        return string_value(expr.slice[0].slice.value)
+    if isinstance(expr, cst.Call) and last_name(expr.func) == "get" and expr.args:
+        return string_value(expr.args[0].value)
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "data":
+        return last_name(expr.value)
+    return last_name(expr)
+

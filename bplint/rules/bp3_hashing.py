@@ -13,7 +13,8 @@ from bplint.findings import Severity
 from bplint.names import keyword_arg, positional_arg, string_value
 from bplint.origins import Origins, is_password_name, last_name, name_parts
 from bplint.rule import Flag, Quiet
-from bplint.rules.bp3_auth import PasswordRule, framework_of, value_label
+from bplint.rules._auth_common import PasswordRule, framework_of, value_label
+from bplint.rules._auth_triggers import HASH_TRIGGER_TYPES, calls_hash
 
 # --- BP303 --------------------------------------------------------------------------------
 
@@ -35,6 +36,8 @@ class WeakPasswordHash(PasswordRule):
     severity = Severity.ERROR
     cwe = (916, 328)
     quiet_in_tests = True
+    ast_trigger_types = HASH_TRIGGER_TYPES
+    ast_trigger = staticmethod(calls_hash)
     summary = "Password hashed with a fast or broken hash"
     what = ("Reports a fast or broken hash applied to a password: `hashlib.md5/sha1/sha256/...` or "
             "`blake2*` over a value called or coming from a password (or any such hash inside a function "
@@ -81,6 +84,12 @@ class WeakPasswordHash(PasswordRule):
                     h.update(raw.encode())
                     self.password = h.hexdigest()
             """, line=6, count=1, note="any fast hash inside set_password"),
+        Flag("""
+            from hashlib import sha256 as digest
+
+            def hash_password(password):
+                return digest(password.encode()).hexdigest()
+            """, line=4, note="a hash function imported under another name"),
         Quiet("""
             import hashlib
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import libcst as cst
 
 from bplint.findings import Severity
-from bplint.origins import MODEL, SCHEMA, Origins, last_name
+from bplint.origins import MODEL, SCHEMA, Origins, auth_facts, last_name
 from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rules._auth_triggers import REQUEST_TRIGGER_TYPES, reads_request
 
 MANAGER_WRITES = frozenset({"create", "update", "get_or_create", "update_or_create", "bulk_create"})
 QUERY_BASES = frozenset({"query", "filter", "filter_by", "where", "objects", "exclude", "all"})
@@ -32,6 +33,8 @@ class MassAssignment(PythonRule):
     severity = Severity.ERROR
     cwe = (915,)
     uses_bindings = True
+    ast_trigger_types = REQUEST_TRIGGER_TYPES
+    ast_trigger = staticmethod(reads_request)
     summary = "Request data spread straight into a model"
     what = ("Reports raw request data spread into a model or object: `User(**request.get_json())`, "
             "`Model(**await request.json())`, `Model.objects.create(**request.POST.dict())`, "
@@ -103,6 +106,42 @@ class MassAssignment(PythonRule):
                    "app/models.py": "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n"
                                     "    pass\n\n\nclass Item(Base):\n    __tablename__ = 'items'\n"},
             line=8, note="Starlette request body and a FastAPI dict body"),
+        Flag("""
+            from rest_framework.views import APIView
+            from rest_framework.response import Response
+            from .models import Order
+
+            class OrderCreate(APIView):
+                def post(self, request):
+                    order = Order.objects.create(**self.request.data)
+                    return Response({"id": order.id})
+            """, path="shop/views.py", files={"shop/__init__.py": "", "shop/models.py": ""}, line=7,
+            note="a class-based view's `self.request.data`"),
+        Flag("""
+            from flask import request as rq
+            from app.models import User, db
+
+            def create_user():
+                db.session.add(User(**rq.get_json()))
+            """, path="app/views.py",
+            files={"app/__init__.py": "",
+                   "app/models.py": "from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n\n\n"
+                                    "class User(db.Model):\n    pass\n"},
+            line=5, note="Flask's request under another name"),
+        Flag("""
+            from fastapi import FastAPI
+            from app.models import Item
+
+            app = FastAPI()
+
+            @app.post("/items")
+            def create(payload: dict):
+                return Item(**payload)
+            """, path="app/api.py",
+            files={"app/__init__.py": "",
+                   "app/models.py": "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n"
+                                    "    pass\n\n\nclass Item(Base):\n    __tablename__ = 'items'\n"},
+            line=8, note="a FastAPI body declared as a plain dict"),
         Quiet("""
             from fastapi import FastAPI
             from pydantic import BaseModel
@@ -219,8 +258,6 @@ class MassAssignment(PythonRule):
         if found is None:
             return False
         facts, local = found
-        from bplint.origins import auth_facts
-
         auth = auth_facts(facts)
         return auth is not None and local in auth.classes  # a project class of another kind
 

@@ -1,0 +1,155 @@
+"""What the auth family records about each module in the index phase (``facts.extra["auth"]``).
+
+Per module: the line span of each top-level function and method, the
+spelled bases of each class, the hash-like calls (so a project function is
+known to hash when its body calls a hashing API), the property setters and
+synonyms of classes, and which calls sit in a `try` that catches JWT errors.
+Rules read these across modules through ``_auth_project.ProjectNames``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from bplint.index import ModuleFacts, collects
+
+# Method names that hash a password whatever object they are called on.
+HASH_METHOD_NAMES = frozenset({"generate_password_hash", "make_password", "set_password", "hashpw"})
+# Words in a callee's name that make it hashing for quiet-side decisions.
+HASH_WORDS = ("hash", "crypt", "digest", "pbkdf2", "scrypt", "argon")
+
+
+@dataclass
+class AuthFacts:
+    """What the auth family records about one module in the index phase."""
+
+    # top-level function or "Class.method" -> (first line, last line)
+    functions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # class name -> spelled bases ("db.Model", "Base")
+    classes: dict[str, list[str]] = field(default_factory=dict)
+    class_keywords: dict[str, set[str]] = field(default_factory=dict)
+    # (line, spelled callee) of calls whose name looks like hashing or a password
+    hash_calls: list[tuple[int, str]] = field(default_factory=list)
+    # simple names of functions called inside a `try` that catches JWT errors
+    jwt_guarded: set[str] = field(default_factory=set)
+    # an error handler for JWT errors is registered (`@app.errorhandler(jwt.InvalidTokenError)`)
+    jwt_handler: bool = False
+    # class name -> attributes it defines through a property, setter or synonym (`@password.setter`)
+    setters: dict[str, set[str]] = field(default_factory=dict)
+
+
+def auth_facts(facts: ModuleFacts | None) -> AuthFacts | None:
+    if facts is None:
+        return None
+    found = facts.extra.get("auth")
+    return found if isinstance(found, AuthFacts) else None
+
+
+def _own_facts(facts: ModuleFacts) -> AuthFacts:
+    found = facts.extra.get("auth")
+    if not isinstance(found, AuthFacts):
+        found = AuthFacts()
+        facts.extra["auth"] = found
+    return found
+
+
+def ast_spelling(node: ast.AST) -> str | None:
+    """`a.b.c`, with `()` for a call on the way: `PasswordHasher().hash`."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = ast_spelling(node.value)
+        return f"{base}.{node.attr}" if base else None
+    if isinstance(node, ast.Call):
+        base = ast_spelling(node.func)
+        return f"{base}()" if base else None
+    return None
+
+
+SETTER_DECORATORS = frozenset({"hybrid_property", "property", "cached_property"})
+
+
+# Every name in HASH_METHOD_NAMES contains "hash" or "password", so one search covers them.
+_HASH_LIKE = re.compile("|".join((*HASH_WORDS, "password")), re.IGNORECASE).search
+_hash_like_names: dict[str, bool] = {}
+
+
+def _hash_like(name: str) -> bool:
+    """Memoised: the index asks for every call of every module, and callee names repeat."""
+    found = _hash_like_names.get(name)
+    if found is None:
+        found = _hash_like_names[name] = _HASH_LIKE(name) is not None
+    return found
+
+
+ERROR_HANDLER_REGISTRATIONS = frozenset({"errorhandler", "exception_handler", "register_error_handler",
+                                         "add_exception_handler"})
+JWT_ERROR_NAMES = frozenset({"ExpiredSignatureError", "InvalidTokenError", "PyJWTError", "JWTError", "JOSEError",
+                             "Exception", "BaseException"})
+
+
+def _catches_jwt_errors(handler_type: ast.AST | None) -> bool:
+    if handler_type is None:
+        return True
+    if isinstance(handler_type, ast.Tuple):
+        return any(_catches_jwt_errors(e) for e in handler_type.elts)
+    spelled = ast_spelling(handler_type) or ""
+    return spelled.rsplit(".", 1)[-1] in JWT_ERROR_NAMES
+
+
+@collects(ast.Module)
+def _module_layout(node: ast.Module, facts: ModuleFacts, _: object) -> None:
+    auth = None
+    for statement in node.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            auth = auth or _own_facts(facts)
+            auth.functions[statement.name] = (statement.lineno, statement.end_lineno or statement.lineno)
+        elif isinstance(statement, ast.ClassDef):
+            auth = auth or _own_facts(facts)
+            auth.classes[statement.name] = [s for s in map(ast_spelling, statement.bases) if s]
+            auth.class_keywords[statement.name] = {
+                k.arg for k in statement.keywords
+                if k.arg and not (isinstance(k.value, ast.Constant) and k.value.value in (False, None))}
+            for member in statement.body:
+                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    auth.functions[f"{statement.name}.{member.name}"] = (member.lineno,
+                                                                        member.end_lineno or member.lineno)
+                    for decorator in member.decorator_list:
+                        spelled = ast_spelling(decorator) or ""
+                        if spelled.endswith(".setter") or spelled.rsplit(".", 1)[-1] in SETTER_DECORATORS:
+                            auth.setters.setdefault(statement.name, set()).add(member.name)
+                elif isinstance(member, ast.Assign) and isinstance(member.value, ast.Call):
+                    callee = (ast_spelling(member.value.func) or "").rsplit(".", 1)[-1]
+                    if callee in ("synonym", "property", "hybrid_property", "column_property"):
+                        names = {t.id for t in member.targets if isinstance(t, ast.Name)}
+                        auth.setters.setdefault(statement.name, set()).update(names)
+
+
+@collects(ast.Call)
+def _hash_like_call(node: ast.Call, facts: ModuleFacts, _: object) -> None:
+    func = node.func
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if last is None:
+        return
+    if _hash_like(last):
+        spelled = ast_spelling(func)
+        if spelled:
+            _own_facts(facts).hash_calls.append((node.lineno, spelled))
+    if last in ERROR_HANDLER_REGISTRATIONS:
+        if any(_catches_jwt_errors(a) for a in node.args[:1]) and node.args:
+            _own_facts(facts).jwt_handler = True
+
+
+@collects(ast.Try, getattr(ast, "TryStar", ast.Try))
+def _jwt_guarded_calls(node: ast.Try, facts: ModuleFacts, _: object) -> None:
+    if not any(_catches_jwt_errors(h.type) and h.type is not None for h in node.handlers):
+        return
+    guarded = _own_facts(facts).jwt_guarded
+    for statement in node.body:
+        for inner in ast.walk(statement):
+            if isinstance(inner, ast.Call):
+                spelled = ast_spelling(inner.func)
+                if spelled:
+                    guarded.add(spelled.rsplit(".", 1)[-1])
