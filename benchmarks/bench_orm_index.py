@@ -4,7 +4,8 @@
     python benchmarks/bench_orm_index.py PATH [PATH...]  # any folders
 
 Times the project-index phase with and without the model collectors
-(``bplint.orm_models``), the building of the project-wide model view, and a
+(``bplint.orm_models``), the BP4 rules' ast-trigger analysis (``bplint.orm_triggers``,
+CPU time, parse excluded), the building of the project-wide model view, and a
 whole scan with every rule, and prints how many models and relationships
 were found.
 """
@@ -15,7 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from bplint import engine, index, orm_models
+import ast
+
+from bplint import engine, index, orm_models, orm_triggers
 from bplint.config import build_config
 from bplint.discovery import discover
 from bplint.registry import all_rules
@@ -55,6 +58,22 @@ def main(argv: list[str]) -> None:
 
     without = index_time(files, config, root, with_orm=False)
     with_orm = index_time(files, config, root, with_orm=True)
+    trees = []
+    for file in files:
+        if file.kind.name == "PYTHON":
+            try:
+                trees.append(ast.parse(file.text()))
+            except (SyntaxError, ValueError, RecursionError, UnicodeDecodeError):
+                pass
+    started = time.process_time()
+    analyses = [orm_triggers.Analysis(tree) for tree in trees]
+    walk_time = time.process_time() - started
+    started = time.process_time()
+    triggered = {code: sum(a.result(code, test) for a in analyses) for code, test in (
+        ("BP401", orm_triggers._n_plus_one), ("BP402", orm_triggers._query_in_loop),
+        ("BP403", orm_triggers._unbounded_query), ("BP404", orm_triggers._sql_injection),
+        ("BP407", orm_triggers._commit_in_loop))}
+    test_time = time.process_time() - started
     project = engine.build_index(files, config, root, [])
     started = time.perf_counter()
     view = orm_models.OrmIndex(project)
@@ -71,6 +90,8 @@ def main(argv: list[str]) -> None:
     print(f"index phase without the model collectors: {without:.2f} s")
     print(f"index phase with the model collectors:    {with_orm:.2f} s "
           f"(+{with_orm - without:.2f} s, +{100 * (with_orm - without) / without:.1f}%)")
+    print(f"BP4 ast-trigger analysis: walk {walk_time:.2f} s, tests {test_time:.2f} s (CPU); files with a "
+          f"candidate: {triggered} (BP403 also needs route facts)")
     print(f"project model view: {view_time:.3f} s, {len(models)} models, {relations} relationships")
     print(f"whole scan, all rules: {scan_time:.2f} s; the model index is "
           f"{100 * (with_orm - without + view_time) / scan_time:.1f}% of it")

@@ -7,8 +7,9 @@ Two halves, like the rest of the index:
   the relationship declarations in its body with their loading options, its methods and
   properties (line ranges), managers, ``Meta.abstract``, ``__tablename__`` and the tables
   its foreign-key columns point to; for the module, every ``self.<attr>`` read (line and
-  name). Nothing is resolved yet: the import map is complete only after the walk. The
-  result is ``facts.extra["orm"]`` (an ``OrmModuleFacts``).
+  name) inside such a class (one with bases or relationships). Nothing is resolved yet:
+  the import map is complete only after the walk. The result is ``facts.extra["orm"]``
+  (an ``OrmModuleFacts``).
 
   Declarations recognised: SQLAlchemy / Flask-SQLAlchemy ``relationship()`` (also in
   ``Mapped[...]`` annotated assignments and ``@declared_attr`` methods of mixins), with
@@ -98,7 +99,7 @@ class RawClass:
 @dataclass
 class OrmModuleFacts:
     classes: list[RawClass] = field(default_factory=list)
-    # (line, attr) of every `self.<attr>` read: methods' relationship reads are found by line range
+    # (line, attr) of the `self.<attr>` reads in recorded classes: methods' relationship reads, by line range
     self_reads: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -327,8 +328,16 @@ def _collect_class(node: ast.ClassDef, facts: ModuleFacts, _: _LineIndex) -> Non
 @collects(ast.Attribute)
 def _collect_self_read(node: ast.Attribute, facts: ModuleFacts, _: _LineIndex) -> None:
     value = node.value
-    if isinstance(value, ast.Name) and value.id == "self" and isinstance(node.ctx, ast.Load):
-        _orm_facts(facts).self_reads.append((node.lineno, node.attr))
+    if not (isinstance(value, ast.Name) and value.id == "self" and isinstance(node.ctx, ast.Load)):
+        return
+    # Only reads inside a class that may be a model or mixin (one with bases or relationships):
+    # the walk is breadth first, so the enclosing class was recorded before its methods' code.
+    orm = facts.extra.get(ORM_KEY)
+    if not isinstance(orm, OrmModuleFacts) or not orm.classes:
+        return
+    line = node.lineno
+    if any(c.line <= line <= c.end_line for c in orm.classes):
+        orm.self_reads.append((line, node.attr))
 
 
 # --- the project view ---------------------------------------------------------------

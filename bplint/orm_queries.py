@@ -207,15 +207,24 @@ class QueryReader:
         if facts is None:
             return None
         if isinstance(expr, cst.Name):
-            bindings = self.ctx.bindings
-            if bindings is not None and bindings.is_local(expr.value):
-                latest = bindings.latest(expr.value)
-                if latest is not None and latest.kind != "import":
-                    return None  # a local variable of the same name
+            if self._local_variable(expr.value):
+                return None  # a local variable of the same name
             return self.orm.model_of_name(facts, expr.value)
         if isinstance(expr, cst.Attribute):
+            root: cst.BaseExpression = expr
+            while isinstance(root, cst.Attribute):
+                root = root.value
+            if isinstance(root, cst.Name) and self._local_variable(root.value):
+                return None  # `models.Book` where `models` is a local variable, not the imported module
             return self.orm.model_named(self.ctx.qualified_name(expr))
         return None
+
+    def _local_variable(self, name: str) -> bool:
+        bindings = self.ctx.bindings
+        if bindings is None or not bindings.is_local(name):
+            return False
+        latest = bindings.latest(name)
+        return latest is not None and latest.kind != "import"
 
     # --- queries --------------------------------------------------------------------
     def query(self, expr: cst.BaseExpression, depth: int = 0,

@@ -81,3 +81,47 @@ def test_sql_rules_never_crash_on_odd_shapes(tmp_path):
                 a.commit()
         """}
     assert findings(tmp_path, files, "BP404") == [("app/odd.py", 4), ("app/odd.py", 5)]
+
+
+def test_sql_in_database_backend_classes_is_not_checked(tmp_path):
+    files = {
+        "mybackend/base.py": """
+            from django.db.backends.postgresql.schema import DatabaseSchemaEditor
+
+
+            class BaseEditor(DatabaseSchemaEditor):
+                pass
+            """,
+        "mybackend/schema.py": """
+            from mybackend.base import BaseEditor
+
+
+            class Editor(BaseEditor):
+                def copy(self, table, columns):
+                    self.execute("INSERT INTO %s SELECT %s FROM old" % (table, ", ".join(columns)))
+
+
+            class Report:
+                def copy(self, cursor, table):
+                    cursor.execute("SELECT * FROM %s" % table)
+            """,
+    }
+    # a class built on a project class that is built on the backend's schema editor is quiet
+    assert findings(tmp_path, files, "BP404") == [("mybackend/schema.py", 11)]
+
+
+def test_ast_triggers_survive_deep_expressions(tmp_path):
+    """An 800-term concatenation is a tree 800 levels deep: the trigger analysis must not recurse on it."""
+    from bplint import engine
+    from bplint.config import build_config
+    from bplint.files import FileKind, SourceFile
+    from bplint.index import parse_module_facts
+    from bplint.registry import all_rules
+
+    terms = " + ".join(f"x{i}" for i in range(800))
+    text = f"def deep(cursor, x0):\n    cursor.execute(\"SELECT \" + {terms})\n"
+    config = build_config({"select": ["BP4"]}, all_rules(), root=tmp_path)
+    _, facts = parse_module_facts(SourceFile(tmp_path / "deep.py", "deep.py", FileKind.PYTHON, "deep.py"), text,
+                                  engine.ast_triggers(config))
+    assert facts.syntax_error is None
+    assert "BP404" in facts.triggered

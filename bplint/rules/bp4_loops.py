@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import libcst as cst
 
+from bplint import orm_triggers
 from bplint.findings import Severity
 from bplint.orm_models import DJANGO
 from bplint.orm_queries import QueryReader
 from bplint.rule import Flag, PythonRule, Quiet
-from bplint.rules.bp4_queries import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2, _source
+from bplint.rules.bp4_fixtures import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2
+from bplint.rules.bp4_queries import _source
 
 # --- BP402 --------------------------------------------------------------------------------
 
@@ -237,7 +239,30 @@ class QueryInLoop(LoopTracker):
                     Book.objects.create(title=book.title + " (copy)")
             """, path="library/fetch.py", files={"library/models.py": MODELS_DJANGO},
             note="an HTTP session's get, a write per row"),
+        Flag("""
+            from library.models import Book
+
+
+            def load(ids):
+                for book_id in ids:
+                    def fetch():
+                        return Book.objects.get(pk=book_id)
+                    print(fetch())
+            """, path="library/load.py", files={"library/models.py": MODELS_DJANGO}, line=7,
+            note="a query in a function defined in the loop body"),
+        Flag("""
+            from django.db import connection
+
+
+            def counts(tables):
+                with connection.cursor() as cursor:
+                    return [cursor.execute("SELECT count(*) FROM t WHERE name = %s", [t]) for t in tables]
+            """, path="library/counts.py", line=6, note="a cursor bound by `with`, used in a comprehension"),
     )
+
+    # libcst runs only in files with a candidate (bplint.orm_triggers)
+    ast_trigger_types = orm_triggers.TRIGGER_TYPES
+    ast_trigger = staticmethod(orm_triggers.query_in_loop)
 
     @classmethod
     def applies_to(cls, ctx) -> bool:

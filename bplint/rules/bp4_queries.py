@@ -1,6 +1,6 @@
-"""BP4 queries: N+1 relationship loads (BP401), and the example models the BP4 rules share.
+"""BP4 queries: N+1 relationship loads (BP401).
 
-Both read the project's model index (``bplint.orm_models``) and recognise queries with
+The rule reads the project's model index (``bplint.orm_models``) and recognise queries with
 ``bplint.orm_queries``; models and the loops over them may live in different modules.
 """
 
@@ -8,111 +8,17 @@ from __future__ import annotations
 
 import libcst as cst
 
+from bplint import orm_triggers
 from bplint.findings import Severity
 from bplint.orm_models import DJANGO, QUERY_PER_ACCESS, SA, Model, Relation, orm_index
 from bplint.orm_queries import Element, QueryReader
 from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rules.bp4_fixtures import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2
 
 # methods of a Django related manager that write instead of reading the related rows
 MANAGER_WRITES = frozenset({"add", "remove", "set", "clear", "create", "get_or_create", "update_or_create",
                             "bulk_create"})
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
-
-MODELS_SA = '''\
-from app.extensions import db
-
-
-class User(db.Model):
-    id = db.Column(db.Integer, primary_key=True)
-    name = db.Column(db.String(80))
-    posts = db.relationship("Post", backref="author", lazy=True)
-    followers = db.relationship("User", lazy="dynamic")
-
-    def to_dict(self):
-        return {"name": self.name, "posts": [p.title for p in self.posts]}
-
-
-class Post(db.Model):
-    id = db.Column(db.Integer, primary_key=True)
-    title = db.Column(db.String(200))
-    user_id = db.Column(db.Integer, db.ForeignKey("user.id"))
-    comments = db.relationship("Comment", lazy="select")
-    tags = db.relationship("Tag", lazy="selectin")
-
-
-class Comment(db.Model):
-    id = db.Column(db.Integer, primary_key=True)
-    post_id = db.Column(db.Integer, db.ForeignKey("post.id"))
-
-
-class Tag(db.Model):
-    id = db.Column(db.Integer, primary_key=True)
-'''
-EXTENSIONS = "from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n"
-
-MODELS_SA2 = '''\
-from typing import List, Optional
-
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Author(Base):
-    __tablename__ = "authors"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    books: Mapped[List["Book"]] = relationship(back_populates="author")
-
-
-class Book(Base):
-    __tablename__ = "books"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"))
-    author: Mapped["Author"] = relationship(back_populates="books")
-    publisher: Mapped[Optional["Publisher"]] = relationship(lazy="joined")
-
-
-class Publisher(Base):
-    __tablename__ = "publishers"
-    id: Mapped[int] = mapped_column(primary_key=True)
-'''
-
-MODELS_DJANGO = '''\
-from django.conf import settings
-from django.db import models
-
-
-class TimeStamped(models.Model):
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                   related_name="%(class)s_created")
-
-    class Meta:
-        abstract = True
-
-
-class Author(TimeStamped):
-    name = models.CharField(max_length=100)
-
-
-class Publisher(models.Model):
-    name = models.CharField(max_length=100)
-
-
-class Book(TimeStamped):
-    title = models.CharField(max_length=200)
-    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
-    publisher = models.ForeignKey("library.Publisher", on_delete=models.PROTECT)
-    tags = models.ManyToManyField("Tag")
-
-
-class Tag(models.Model):
-    label = models.CharField(max_length=50)
-'''
-
 
 def _source(ctx, node: cst.CSTNode) -> str:
     module = ctx.module
@@ -375,7 +281,32 @@ class NPlusOneQuery(_LoopRule):
                     print(row.posts)
             """, path="app/names.py", files={"app/models.py": MODELS_SA, "app/extensions.py": EXTENSIONS},
             note="a loop over a parameter, a single object, an unknown iterable"),
+        Flag("""
+            from library.models import Book
+
+            ALL_BOOKS = Book.objects.all()
+
+
+            def report():
+                def titles():
+                    return [b.author.name for b in ALL_BOOKS]
+                return titles()
+            """, path="library/report.py", files={"library/models.py": MODELS_DJANGO}, line=8,
+            note="a module-level queryset, read in a nested function"),
+        Flag("""
+            from library import models
+
+
+            def report():
+                for i, book in enumerate(models.Book.objects.filter(title="x")):
+                    print(i, book.publisher.name)
+            """, path="library/report.py", files={"library/models.py": MODELS_DJANGO}, line=6,
+            note="enumerate() over `models.Book.objects`, the model reached through its module"),
     )
+
+    # libcst runs only in files with a candidate (bplint.orm_triggers)
+    ast_trigger_types = orm_triggers.TRIGGER_TYPES
+    ast_trigger = staticmethod(orm_triggers.n_plus_one)
 
     @classmethod
     def applies_to(cls, ctx) -> bool:

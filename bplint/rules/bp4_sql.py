@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from bplint import orm_triggers
 from bplint.findings import Severity
 from bplint.names import keyword_arg, positional_arg, string_value
+from bplint.orm_models import orm_index
 from bplint.orm_queries import QueryReader
 from bplint.rule import Flag, PythonRule, Quiet
 
@@ -24,6 +26,14 @@ SAFE_CALLS = frozenset({"int", "float", "len", "bool", "abs", "round", "quote_na
 SAFE_ATTRIBUTES = frozenset({"__tablename__", "db_table", "_meta", "__name__"})
 # upper-case attributes that hold request data, not constants
 REQUEST_DATA = frozenset({"GET", "POST", "FILES", "META", "COOKIES", "REQUEST", "DATA", "JSON"})
+# methods that return SQL compiled by the ORM as an (sql, params) pair: the values are in params
+COMPILED_SQL = frozenset({"as_sql", "compile"})
+# Modules whose classes implement a database backend or the ORM's SQL compiler, spelled
+# from the package root (a scan of the framework's own source names them without it).
+BACKEND_MODULES = re.compile(r"(^|\.)db\.backends\.|(^|\.)db\.models\.sql\.compiler\.")
+# how many steps (names, calls, containers) a value is followed to tell it is constant
+MAX_DEPTH = 16
+NAMED_PLACEHOLDER = re.compile(r"%\((\w+)\)")
 
 
 @dataclass
@@ -46,11 +56,23 @@ class SqlInjection(PythonRule):
             "constant, and passed to `cursor.execute` / `executemany`, `connection.execute`, "
             "`session.execute`, `engine.execute`, `exec_driver_sql`, SQLAlchemy `text()`, Django "
             "`raw()`, `extra()` or `RawSQL`, also when the string is built in a local variable first "
-            "(`sql = f\"...\"`, `sql += ...`). Constant strings, parameterized queries "
-            "(`execute(\"... %s\", (x,))`, `text(\"... :id\").bindparams(...)`), and interpolated "
-            "constants (module-level or local literals, numbers from `int()` / `len()`, identifier "
-            "quoting with `quote_name()`, placeholder lists like `\", \".join([\"%s\"] * len(ids))`) "
-            "are fine.")
+            "(`sql = f\"...\"`, `sql += ...`). Request data and function parameters spliced in are "
+            "reported; so is any value the rule cannot show to be harmless.\n\n"
+            "Harmless, and quiet: constant strings; parameterized queries (`execute(\"... %s\", (x,))`, "
+            "`text(\"... :id\").bindparams(...)`); interpolated values that cannot carry outside text: "
+            "module-level or local literals, upper-case settings, numbers from `int()` / `len()`, "
+            "placeholder lists like `\", \".join([\"%s\"] * len(ids))`, identifiers quoted with "
+            "`quote_name()` (also in a comprehension over quoted names), table names from `_meta` / "
+            "`__tablename__`, what the database backend's operations object returns for such inputs "
+            "(`connection.ops.<method>(...)`), and SQL the ORM compiled together with its parameters "
+            "(`sql, params = compiler.as_sql()`). With `%(name)s` placeholders only the values of the "
+            "keys the template names count. A value wrapped in more SQL step by step "
+            "(`value = \"TO_CHAR(%s)\" % value`) is judged by what it started from.\n\n"
+            "Code of database backends is not checked: methods of classes built on the framework's "
+            "backend classes (`django.db.backends...`: schema editor, operations, creation, "
+            "introspection, features, connection wrapper) and of the ORM's SQL compiler. Writing DDL "
+            "and introspection SQL from identifiers, backend settings and catalog data is their job, "
+            "and user values reach them only as query parameters.")
     why = ("A value spliced into SQL text can close the string and add its own SQL: read every table, "
            "drop one, or log in as anyone. Parameters are sent apart from the SQL and cannot.")
     how_to_fix = ("Pass values as parameters: `cursor.execute(\"SELECT * FROM users WHERE id = %s\", (user_id,))`, "
@@ -122,7 +144,79 @@ class SqlInjection(PythonRule):
                 job.execute(f"backup {name}")
                 print(f"SELECT * FROM users WHERE name = '{name}'")
             """, note="an execute() of something that is not SQL; an SQL-like string never executed"),
+        Flag("""
+            from django.db import connection
+
+
+            def rename(table, new_name):
+                with connection.cursor() as cursor:
+                    params = {"old": connection.ops.quote_name(table), "new": new_name}
+                    cursor.execute("ALTER TABLE %(old)s RENAME TO %(new)s" % params)
+                    cursor.execute("SELECT %s" % connection.ops.quote_name(table) + new_name)
+                    names = [f"{new_name}.{column}" for column in ("a", "b")]
+                    cursor.execute("SELECT %s FROM t" % ", ".join(names))
+            """, path="app/db.py", line=7, count=3,
+            note="a named placeholder filled from a parameter; quoting one part only; a comprehension of it"),
+        Flag("""
+            class Report:
+                def __init__(self, connection):
+                    self.connection = connection
+
+                def run(self, column):
+                    with self.connection.cursor() as cursor:
+                        cursor.execute(f"SELECT {column} FROM reports")
+            """, path="app/report.py", line=7, count=1,
+            note="a method's parameter, in a class that is no database backend"),
+        Flag("""
+            def columns(cursor, column):
+                cursor.execute("SELECT {c} FROM reports".format(c=column))
+            """, line=2, note="format() by keyword"),
+        Quiet("""
+            from django.db import connection
+            from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+
+            def create_collation(schema_editor, name, locale, suffix):
+                args = {"locale": schema_editor.quote_name(locale)}
+                schema_editor.execute("CREATE COLLATION %(name)s (%(args)s)" % {
+                    "name": schema_editor.quote_name(name),
+                    "args": ", ".join(f"{option}={value}" for option, value in args.items()),
+                })
+                params = {"dbname": connection.ops.quote_name(name), "suffix": suffix}
+                with connection.cursor() as cursor:
+                    cursor.execute("DROP DATABASE %(dbname)s" % params)
+                    column = connection.ops.quote_name(name)
+                    column = "TO_CHAR(%s)" % column
+                    cursor.execute("UPDATE t SET c = %s" % column)
+                    cursor.execute("SELECT %s" % connection.ops.max_name_length())
+
+
+            def subquery(query, cursor):
+                sql, params = query.get_compiler(using="default").as_sql()
+                cursor.execute("SELECT * FROM (%s) subquery" % sql, params)
+
+
+            class SchemaEditor(BaseDatabaseSchemaEditor):
+                def copy(self, table, columns):
+                    self.execute("INSERT INTO %s SELECT %s FROM old" % (self.quote_name(table), ", ".join(columns)))
+            """, path="app/schema.py",
+            note="quoted identifiers (also through a comprehension and a wrapped value), only the keys a "
+                 "template names, backend operations, ORM-compiled SQL, a database backend class"),
+        Flag("""
+            def search(conn, term):
+                sql = "SELECT * FROM posts"
+                sql += " WHERE title = '%s'" % term
+                return conn.execute(sa_text(sql))
+
+
+            from sqlalchemy import text as sa_text
+            """, path="app/search.py", line=4, count=1,
+            note="text() under an alias imported below its use; SQL grown with `+=`"),
     )
+
+    # libcst runs only in files with a candidate (bplint.orm_triggers)
+    ast_trigger_types = orm_triggers.TRIGGER_TYPES
+    ast_trigger = staticmethod(orm_triggers.sql_injection)
 
     @classmethod
     def applies_to(cls, ctx) -> bool:
@@ -133,6 +227,32 @@ class SqlInjection(PythonRule):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self._reader: QueryReader | None = None
+        self._classes: list[bool] = []  # per enclosing class: does it implement a database backend?
+        # names bound by the comprehensions being judged: name -> the iterable it walks
+        self._comprehension_names: dict[str, cst.BaseExpression] = {}
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(bool(self._classes and self._classes[-1]) or self._is_backend_class(node))
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.pop()
+
+    def _is_backend_class(self, node: cst.ClassDef) -> bool:
+        """A class of a database backend (schema editor, operations, creation, introspection, features,
+        connection wrapper) or of the ORM's SQL compiler: here, or built on one."""
+        facts = self.ctx.facts
+        if facts is None:
+            return False
+        own = f"{facts.module}.{node.name.value}"
+        names = [own]
+        model = orm_index(self.ctx.index).models.get(own)
+        if model is not None:  # the project's class index knows its bases, resolved across modules
+            for ancestor in model.lineage():
+                names.append(ancestor.key)
+                names.extend(ancestor.external_bases)
+        else:
+            names.extend(q for q in (self.ctx.qualified_name(b.value) for b in node.bases) if q)
+        return any(BACKEND_MODULES.search(name) for name in names)
 
     @property
     def reader(self) -> QueryReader:
@@ -181,7 +301,7 @@ class SqlInjection(PythonRule):
         return isinstance(expr, cst.Attribute) and expr.attr.value == "objects" and self.ctx.imports_any("django")
 
     def _check(self, call: cst.Call, sql: cst.BaseExpression | None, needs_sql_words: bool) -> None:
-        if sql is None:
+        if sql is None or (self._classes and self._classes[-1]):
             return
         built = self._built(sql, 0, set())
         if built is None or not built.unsafe:
@@ -193,6 +313,8 @@ class SqlInjection(PythonRule):
                           f"formatting it into the SQL.")
 
     def _check_extra(self, call: cst.Call) -> None:
+        if self._classes and self._classes[-1]:
+            return
         for keyword in ("where", "select", "tables", "order_by"):
             arg = keyword_arg(call, keyword)
             if arg is None:
@@ -244,7 +366,8 @@ class SqlInjection(PythonRule):
                 left = self._built(expr.left, depth + 1, seen)
                 if left is None:
                     return None
-                return Built(left.unsafe or not self._safe(expr.right, depth + 1, seen), left.text)
+                return Built(left.unsafe or not self._safe_arguments(left.text, expr.right, depth + 1, seen),
+                             left.text)
             if isinstance(expr.operator, cst.Add):
                 parts = self._flatten_add(expr)
                 built = [self._built(p, depth + 1, seen) for p in parts]
@@ -293,7 +416,7 @@ class SqlInjection(PythonRule):
 
     def _safe(self, expr: cst.BaseExpression, depth: int, seen: set[str]) -> bool:
         """True when the value cannot carry text from outside the code: constants and what is made of them."""
-        if depth > 8:
+        if depth > MAX_DEPTH:
             return False
         if isinstance(expr, (cst.Integer, cst.Float, cst.SimpleString)):
             return True
@@ -329,8 +452,11 @@ class SqlInjection(PythonRule):
             func = expr.func
             name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) \
                 else ""
-            if name in SAFE_CALLS or name.startswith("quote_"):  # quote_name_unless_alias(...)
+            if name in SAFE_CALLS or name.lstrip("_").startswith("quote_"):  # quote_name_unless_alias(...)
                 return True
+            if isinstance(func, cst.Attribute) and self._backend_operation(func.value) and \
+                    all(self._safe(a.value, depth + 1, seen) for a in expr.args):
+                return True  # `connection.ops.sequence_name(table)`: SQL the database backend writes
             if isinstance(func, cst.Name) and self._project_function(func) and \
                     all(self._safe(a.value, depth + 1, seen) for a in expr.args):
                 return True  # `_descendants_cte()`: SQL text kept in a helper of the project
@@ -344,6 +470,25 @@ class SqlInjection(PythonRule):
             return self._safe_name(expr.value, depth, seen)
         return False
 
+    def _safe_arguments(self, template: str, values: cst.BaseExpression, depth: int, seen: set[str]) -> bool:
+        """The right side of `template % values`: with `%(name)s` placeholders, only the values of the
+        keys the template names are spliced into the SQL."""
+        keys = set(NAMED_PLACEHOLDER.findall(template))
+        mapping = values
+        if keys and isinstance(values, cst.Name) and self.ctx.bindings is not None:
+            binding = self.ctx.bindings.only(values.value)
+            if binding is not None and binding.kind in ("assign", "annassign") and binding.value is not None:
+                mapping = binding.value
+        if not keys or not isinstance(mapping, cst.Dict):
+            return self._safe(values, depth, seen)
+        named: dict[str, cst.BaseExpression] = {}
+        for element in mapping.elements:
+            key = string_value(element.key) if isinstance(element, cst.DictElement) else None
+            if key is None:
+                return self._safe(values, depth, seen)  # `**other` or a computed key: judge it all
+            named[key] = element.value
+        return all(key in named and self._safe(named[key], depth + 1, seen) for key in keys)
+
     def _project_function(self, func: cst.Name) -> bool:
         facts = self.ctx.facts
         if facts is None or func.value in SAFE_CALLS:
@@ -353,22 +498,50 @@ class SqlInjection(PythonRule):
         qualified = facts.imports.get(func.value)
         return qualified is not None and self.ctx.index.resolve_definition(qualified) is not None
 
+    @staticmethod
+    def _backend_operation(expr: cst.BaseExpression) -> bool:
+        """`connection.ops` / `self.connection.ops`: the database backend's operations object."""
+        return isinstance(expr, cst.Attribute) and expr.attr.value == "ops" and (
+            (isinstance(expr.value, cst.Name) and expr.value.value == "connection") or
+            (isinstance(expr.value, cst.Attribute) and expr.value.attr.value == "connection"))
+
     def _safe_items(self, expr: cst.BaseExpression, depth: int, seen: set[str]) -> bool:
         """The items joined into a string: placeholders or constants."""
         if isinstance(expr, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
-            return self._safe(expr.elt, depth + 1, seen)
+            # the walk has not reached the comprehension yet, so its names are bound here:
+            # each stands for an item of what its `for` walks
+            added: list[str] = []
+            clause: cst.CompFor | None = expr.for_in
+            while clause is not None:
+                for name in _target_names(clause.target):
+                    if name not in self._comprehension_names:
+                        self._comprehension_names[name] = clause.iter
+                        added.append(name)
+                clause = clause.inner_for_in
+            try:
+                return self._safe(expr.elt, depth + 1, seen)
+            finally:
+                for name in added:
+                    del self._comprehension_names[name]
         return self._safe(expr, depth + 1, seen)
 
     def _safe_name(self, name: str, depth: int, seen: set[str]) -> bool:
         if name in ("True", "False", "None"):
             return True
+        if name in seen:
+            return True  # `sql = "(%s)" % sql`: the name's other bindings decide
+        if name in self._comprehension_names:
+            iterable = self._comprehension_names[name]
+            return self._safe(iterable, depth + 1, seen | {name})
         bindings = self.ctx.bindings
-        if bindings is None or name in seen:
+        if bindings is None:
             return False
         found = bindings.of(name)
         if not found:
             # not bound in this module so far: a constant defined further down, or a builtin
             return name.isupper()
+        if all(b.kind == "unpack" and b.index == 0 and _compiled_sql(b.value) for b in found):
+            return True  # `sql, params = compiler.as_sql()`: ORM-built SQL, its values in params
         if any(b.kind in ("param", "with", "unpack") for b in found):
             return False
         if any(b.kind == "for" for b in found):  # a loop over a constant collection yields constants
@@ -380,3 +553,18 @@ class SqlInjection(PythonRule):
         seen = seen | {name}
         values = [b.value for b in found if b.kind != "import"]
         return all(v is not None and self._safe(v, depth + 1, seen) for v in values)
+
+
+def _compiled_sql(value: cst.BaseExpression | None) -> bool:
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+        value.func.attr.value in COMPILED_SQL
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for element in target.elements for name in _target_names(element.value)]
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return []

@@ -8,13 +8,15 @@ from __future__ import annotations
 import libcst as cst
 
 from bplint import routes
+from bplint import orm_triggers
 from bplint.findings import Severity
 from bplint.orm_models import Model, orm_index
 from bplint.orm_queries import BOUNDING as BOUNDING_METHODS
 from bplint.orm_queries import QueryReader
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules.bp4_loops import QueryInLoop
-from bplint.rules.bp4_queries import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2, _source
+from bplint.rules.bp4_fixtures import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2
+from bplint.rules.bp4_queries import _source
 
 # --- BP403 --------------------------------------------------------------------------------
 
@@ -109,6 +111,10 @@ class UnboundedQuery(PythonRule):
             """, path="library/views.py", files={"library/models.py": MODELS_DJANGO},
             note="paginated, sliced, filtered, narrowed later; a function that is not a route handler"),
     )
+
+    # libcst runs only in files with a candidate (bplint.orm_triggers)
+    ast_trigger_types = orm_triggers.TRIGGER_TYPES
+    ast_trigger = staticmethod(orm_triggers.unbounded_query)
 
     @classmethod
     def applies_to(cls, ctx) -> bool:

@@ -1,0 +1,284 @@
+"""BP4 schema: tables created with create_all() in application code (BP405).
+
+Which code runs only from the command line (CLI commands, `if __name__ == "__main__":`) and
+which functions named like `init_db` are called from where, is collected per module in
+the index phase (``facts.extra["db_cli"]``).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from bplint.findings import Severity
+from bplint.index import ModuleFacts, _LineIndex, collects
+from bplint.orm_queries import QueryReader
+from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rules.bp4_fixtures import EXTENSIONS
+
+CLI_KEY = "db_cli"
+# functions whose job is to create the schema: fine when only a command-line entry point runs them
+INIT_FUNCTION = re.compile(r"^_?(init|create|setup|reset|recreate|initiali[sz]e|bootstrap|build|make)_?"
+                           r"(the_)?(db|database|databases|tables|schema|models|all)$", re.IGNORECASE)
+CLI_DECORATORS = frozenset({"command", "group", "with_appcontext", "option", "argument"})
+NOT_APP_DIRS = ("tests/", "test/", "scripts/", "migrations/", "alembic/")
+
+
+@dataclass
+class CliFacts:
+    """Per module: the line ranges run from the command line, and calls of schema-creating functions."""
+
+    cli_ranges: list[tuple[int, int]] = field(default_factory=list)
+    init_calls: list[tuple[str, int]] = field(default_factory=list)
+
+    def from_cli(self, line: int) -> bool:
+        return any(start <= line <= end for start, end in self.cli_ranges)
+
+
+def _cli_facts(facts: ModuleFacts) -> CliFacts:
+    found = facts.extra.get(CLI_KEY)
+    if found is None:
+        found = facts.extra[CLI_KEY] = CliFacts()
+    return found  # type: ignore[return-value]
+
+
+def _decorator_last_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    names = set()
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(target, ast.Attribute):
+            names.add(target.attr)
+        elif isinstance(target, ast.Name):
+            names.add(target.id)
+    return names
+
+
+@collects(ast.FunctionDef, ast.AsyncFunctionDef)
+def _collect_cli_function(node: ast.FunctionDef, facts: ModuleFacts, _: _LineIndex) -> None:
+    if node.decorator_list and _decorator_last_names(node) & CLI_DECORATORS:
+        _cli_facts(facts).cli_ranges.append((node.lineno, node.end_lineno or node.lineno))
+
+
+@collects(ast.If)
+def _collect_main_block(node: ast.If, facts: ModuleFacts, _: _LineIndex) -> None:
+    test = node.test
+    if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
+        _cli_facts(facts).cli_ranges.append((node.lineno, node.end_lineno or node.lineno))
+
+
+@collects(ast.Call)
+def _collect_init_call(node: ast.Call, facts: ModuleFacts, _: _LineIndex) -> None:
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name and INIT_FUNCTION.match(name):
+        _cli_facts(facts).init_calls.append((name, node.lineno))
+
+
+def _is_cli_decorator(decorator: cst.Decorator) -> bool:
+    target = decorator.decorator
+    if isinstance(target, cst.Call):
+        target = target.func
+    name = target.attr.value if isinstance(target, cst.Attribute) else target.value if isinstance(target, cst.Name) \
+        else ""
+    return name in CLI_DECORATORS
+
+
+class CreateAllInApp(PythonRule):
+    code = "BP405"
+    name = "create-all-in-app"
+    category = "database"
+    severity = Severity.WARNING
+    quiet_in_tests = True
+    uses_bindings = True
+    summary = "Schema created with create_all() in application code instead of migrations"
+    what = ("Reports `db.create_all()` on a Flask-SQLAlchemy object and `metadata.create_all(...)` "
+            "(`Base.metadata`, `SQLModel.metadata`, a `MetaData()`; also passed to `run_sync`) in "
+            "application code. Test code, `conftest.py`, files under `tests/`, `scripts/` and "
+            "`migrations/`, command-line commands (`@app.cli.command`, `@click.command`, "
+            "`if __name__ == \"__main__\":`) and functions named like `init_db` that only such commands "
+            "call (or nothing in the project calls) are fine.")
+    why = ("`create_all()` creates missing tables but never changes existing ones: the first added "
+           "column leaves production's schema behind the code, with nothing recording which schema a "
+           "database has. Running it at app start also races between workers.")
+    how_to_fix = ("Manage the schema with migrations (Alembic, Flask-Migrate: `flask db migrate` / "
+                  "`flask db upgrade`) and keep `create_all()` for tests and a one-off `init-db` command.")
+    bad = ("def create_app():\n    app = Flask(__name__)\n    db.init_app(app)\n    with app.app_context():\n"
+           "        db.create_all()\n    return app\n")
+    good = ("def create_app():\n    app = Flask(__name__)\n    db.init_app(app)\n    Migrate(app, db)\n"
+            "    return app\n")
+    examples = (
+        Flag("""
+            from flask import Flask
+
+            from app.extensions import db
+
+
+            def create_app():
+                app = Flask(__name__)
+                db.init_app(app)
+                with app.app_context():
+                    db.create_all()
+                return app
+            """, path="app/__init__.py", files={"app/extensions.py": EXTENSIONS}, line=10),
+        Flag("""
+            from contextlib import asynccontextmanager
+
+            from fastapi import FastAPI
+
+            from app.db import Base, engine
+
+
+            @asynccontextmanager
+            async def lifespan(app):
+                async with engine.begin() as conn:
+                    await conn.run_sync(Base.metadata.create_all)
+                yield
+
+
+            def init_db():
+                Base.metadata.create_all(bind=engine)
+
+
+            app = FastAPI(lifespan=lifespan)
+            init_db()
+            """, path="app/main.py", line=11, count=2, note="run_sync(metadata.create_all); init_db called at import"),
+        Quiet("""
+            import click
+            from flask import Flask
+
+            from app.extensions import db
+
+
+            def init_db():
+                db.create_all()
+
+
+            def create_app():
+                app = Flask(__name__)
+
+                @app.cli.command("init-db")
+                def init_db_command():
+                    init_db()
+                    click.echo("Initialized the database.")
+
+                return app
+            """, path="app/__init__.py", files={"app/extensions.py": EXTENSIONS},
+            note="init_db only called by a CLI command"),
+        Quiet("""
+            from app.extensions import db
+
+            db.create_all()
+            """, path="scripts/bootstrap.py", files={"app/extensions.py": EXTENSIONS}),
+        Quiet("""
+            import pytest
+
+            from app.extensions import db
+
+
+            @pytest.fixture
+            def database():
+                db.create_all()
+                yield db
+                db.drop_all()
+            """, path="conftest.py", files={"app/extensions.py": EXTENSIONS}),
+        Quiet("""
+            class Registry:
+                def create_all(self):
+                    return []
+
+
+            registry = Registry()
+            registry.create_all()
+            """, note="a create_all of something else"),
+    )
+
+    ast_trigger_types = (ast.Call,)
+
+    @staticmethod
+    def ast_trigger(node: ast.Call, facts: ModuleFacts) -> bool:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "create_all":
+            return True
+        return any(isinstance(v, ast.Attribute) and v.attr == "create_all"
+                   for v in (*node.args, *(k.value for k in node.keywords)))
+
+    @classmethod
+    def applies_to(cls, ctx) -> bool:
+        if "create_all" not in ctx.text:
+            return False
+        rootpath = "/" + (ctx.file.rootpath or ctx.relpath)
+        return not any(f"/{d}" in rootpath for d in NOT_APP_DIRS) and ctx.filename != "conftest.py"
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.reader = QueryReader(ctx)
+        self._functions: list[cst.FunctionDef] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.pop()
+
+    def visit_If(self, node: cst.If) -> None:
+        test = node.test
+        if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == "__name__":
+            self._functions.append(node)  # type: ignore[arg-type]  # a command-line entry point
+
+    def leave_If(self, node: cst.If) -> None:
+        if self._functions and self._functions[-1] is node:
+            self._functions.pop()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "create_all" and self._is_schema(func.value):
+            self._check(node)
+            return
+        for arg in node.args:  # conn.run_sync(Base.metadata.create_all)
+            value = arg.value
+            if isinstance(value, cst.Attribute) and value.attr.value == "create_all" and self._is_schema(value.value):
+                self._check(value)
+
+    def _is_schema(self, receiver: cst.BaseExpression) -> bool:
+        if isinstance(receiver, cst.Attribute) and receiver.attr.value == "metadata":
+            return True
+        if self.reader._is_flask_sqlalchemy(receiver):
+            return True
+        if isinstance(receiver, cst.Name):
+            callee = self.ctx.instance_of(receiver) or ""
+            if callee.endswith(".MetaData") and callee.startswith("sqlalchemy"):
+                return True
+            qualified = self.ctx.qualified_name(receiver) or ""
+            return qualified.endswith(".metadata")
+        return False
+
+    def _check(self, node: cst.CSTNode) -> None:
+        for function in self._functions:
+            if isinstance(function, cst.If):
+                return
+            if any(_is_cli_decorator(d) for d in function.decorators):
+                return
+        if self._functions:
+            innermost = self._functions[-1]
+            if isinstance(innermost, cst.FunctionDef) and INIT_FUNCTION.match(innermost.name.value) \
+                    and not innermost.decorators and not self._called_by_app(innermost.name.value):
+                return
+        self.report(node, "Create and change the schema with migrations (Alembic / Flask-Migrate) instead of "
+                          "`create_all()` in application code, which never alters existing tables.")
+
+    def _called_by_app(self, name: str) -> bool:
+        index = self.ctx.index
+        for relpath, facts in index.modules.items():
+            cli = facts.extra.get(CLI_KEY)
+            if not isinstance(cli, CliFacts) or relpath in index.test_files:
+                continue
+            rootpath = "/" + relpath[len(index.root_prefix):]
+            if any(f"/{d}" in rootpath for d in NOT_APP_DIRS) or relpath.endswith("conftest.py"):
+                continue
+            for called, line in cli.init_calls:
+                if called == name and not cli.from_cli(line):
+                    return True
+        return False
