@@ -124,3 +124,44 @@ def sets_status_code(function: cst.FunctionDef) -> bool:
                 node.target.attr.value in ("status_code", "status"):
             return True
     return False
+
+
+# --- exception handlers and error-handler functions ---------------------------------------------
+
+BROAD = frozenset({"builtins.Exception", "builtins.BaseException"})
+ERROR_HANDLER_DECORATORS = frozenset({"errorhandler", "app_errorhandler", "exception_handler"})
+
+
+def caught_broadly(ctx, handler: cst.ExceptHandler) -> bool:
+    """`except:`, `except Exception:`, `except BaseException:` or a tuple holding one of them."""
+    if handler.type is None:
+        return True
+    types = [e.value for e in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
+    return any(ctx.qualified_name(t) in BROAD for t in types)
+
+
+def error_handler_of(ctx, function: cst.FunctionDef) -> str | None:
+    """For an `@app.errorhandler(X)` / `@app.exception_handler(X)` function: what it handles
+    ("500", "builtins.Exception", "werkzeug.exceptions.HTTPException"...)."""
+    for decorator in function.decorators:
+        call = decorator.decorator
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and \
+                call.func.attr.value in ERROR_HANDLER_DECORATORS and call.args:
+            value = call.args[0].value
+            if isinstance(value, cst.Integer):
+                return value.value
+            return ctx.qualified_name(value) or (getattr(value, "value", None) if isinstance(value, cst.Name) else "?")
+    return None
+
+
+def is_broad_handled(handles: str) -> bool:
+    return handles in ("500", "builtins.Exception", "builtins.BaseException") or handles.startswith("5")
+
+
+DOCS_DIRS = ("docs/", "doc/", "docs_src/")
+
+
+def in_docs(relpath: str) -> bool:
+    """Code snippets of the documentation: examples of one feature, not applications."""
+    return any(relpath.startswith(d) or f"/{d}" in relpath for d in DOCS_DIRS)
+

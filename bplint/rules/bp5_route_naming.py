@@ -1,0 +1,140 @@
+"""BP506: route paths that name an action (`/getUsers`, `/users/delete/<id>`) instead of a resource."""
+
+from __future__ import annotations
+
+import re
+
+from bplint import routes
+from bplint.findings import Severity, Span
+from bplint.rule import Flag, ProjectRule, Quiet
+from bplint.rules._route_helpers import in_docs
+
+
+CRUD_VERBS = frozenset({"get", "fetch", "create", "add", "new", "update", "edit", "modify", "delete", "remove",
+                        "insert", "set"})
+# HTML-form convention: `/posts/new`, `/posts/<id>/edit` serve the form page for GET.
+FORM_PAGE_SEGMENTS = frozenset({"new", "edit"})
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def verb_segment(path: str) -> str | None:
+    """The first path segment that starts with a CRUD verb (`getUsers`, `create_user`, `delete`)."""
+    for segment in re.split(r"[/^$]+", path):
+        if not segment or segment.startswith(("<", "{", "(", "?", ":")):
+            continue
+        words = [w.lower() for w in _WORD.findall(segment)]
+        if words and words[0] in CRUD_VERBS:
+            return segment
+    return None
+
+
+class VerbInRoute(ProjectRule):
+    code = "BP506"
+    name = "verb-in-route"
+    category = "routes"
+    severity = Severity.INFO
+    summary = "Route path names an action instead of a resource"
+    what = ("Finds route paths with a segment that starts with a CRUD verb: get, fetch, create, add, new, "
+            "update, edit, modify, delete, remove, insert, set (`/getUsers`, `/create_user`, "
+            "`/users/delete/<id>`, `/updateProfile`). Paths such as `/login`, `/logout`, `/register`, "
+            "`/search`, `/reset-password` and `/verify` are actions by nature and stay quiet, as do "
+            "`/new` and `/edit` form pages reached with GET. Test code and documentation snippets are not checked.")
+    why = ("The HTTP method already says what happens; a verb in the path duplicates it, invites "
+           "`GET /deleteUser` (which crawlers and prefetchers will follow), and makes the API "
+           "inconsistent to use.")
+    how_to_fix = ("Name the resource and let the method carry the action: `DELETE /users/<id>` instead of "
+                  "`/users/delete/<id>`, `POST /users` instead of `/create_user`.")
+    bad = '@bp.route("/users/delete/<int:user_id>", methods=["POST"])\ndef delete_user(user_id): ...\n'
+    good = '@bp.delete("/users/<int:user_id>")\ndef delete_user(user_id): ...\n'
+    examples = (
+        Flag("""
+            from flask import Blueprint
+
+            bp = Blueprint("users", __name__)
+
+            @bp.get("/getUsers")
+            def users():
+                return []
+
+            @bp.post("/create_user")
+            def create():
+                return {}, 201
+
+            @bp.route("/users/delete/<int:user_id>", methods=["POST"])
+            def delete(user_id):
+                return "", 204
+
+            @bp.put("/updateProfile")
+            def profile():
+                return {}
+            """, line=5, count=4),
+        Flag("""
+            from django.urls import path
+            from . import views
+
+            urlpatterns = [path("orders/remove/<int:pk>/", views.remove_order)]
+            """, path="shop/urls.py", files={"shop/views.py": "def remove_order(request, pk):\n    pass\n"},
+            line=4),
+        Quiet("""
+            from fastapi import APIRouter
+
+            router = APIRouter()
+
+            @router.post("/login")
+            def login(): ...
+
+            @router.post("/logout")
+            def logout(): ...
+
+            @router.post("/register")
+            def register(): ...
+
+            @router.get("/search")
+            def search(): ...
+
+            @router.post("/reset-password")
+            def reset_password(): ...
+
+            @router.get("/verify")
+            def verify(): ...
+
+            @router.get("/settings")
+            def settings(): ...
+
+            @router.get("/users/{user_id}/addresses")
+            def addresses(user_id: int): ...
+            """),
+        Quiet("""
+            from flask import Blueprint
+
+            bp = Blueprint("posts", __name__)
+
+            @bp.route("/posts/new", methods=["GET", "POST"])
+            def new_post(): ...
+
+            @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+            def edit_post(post_id): ...
+            """, note="HTML form pages"),
+    )
+
+    def check(self) -> None:
+        index = self.project.index
+        seen: set[tuple[str, int, int]] = set()
+        for route in routes.project_routes(index).routes:
+            where = route.declared_in
+            if route.path is None or route.path_location is None or where is None or where in index.test_files \
+                    or in_docs(where):
+                continue
+            segment = verb_segment(route.path)
+            if segment is None:
+                continue
+            if segment.lower() in FORM_PAGE_SEGMENTS and (not route.methods or "GET" in route.methods):
+                continue
+            location = route.path_location
+            key = (where, location.line, location.column)
+            if key in seen:
+                continue
+            seen.add(key)
+            self.report(where, Span(location.line, location.column, location.end_line, location.end_column),
+                        f"Name the resource in the path and let the HTTP method carry the action "
+                        f"(`{segment}` is a verb): e.g. `DELETE /users/<id>` instead of `/users/delete/<id>`.")
