@@ -449,10 +449,32 @@ def folder_signals(folder: Path, rootfolder: str, project: "ProjectContext") -> 
         if not rootpath.startswith(prefix):
             continue
         parts = PurePosixPath(rootpath[len(prefix):]).parts
-        if parts and parts[-1] in APPLICATION_MODULES and not _NOT_APPLICATION_CODE & {p.lower() for p in parts[:-1]}:
+        if parts and parts[-1] in APPLICATION_MODULES and _is_entry_module(project, relpath, parts[:-1]):
             signals.append(f"a {parts[-1]} ({rootpath})")
             break
     return signals
+
+
+def _is_entry_module(project: "ProjectContext", relpath: str, folders: tuple[str, ...]) -> bool:
+    """A wsgi.py/asgi.py that serves an app: it binds a module-level `application` or `app`.
+
+    Frameworks ship modules of these names that only define helpers
+    (`django/core/asgi.py`), and project generators ship templates of them.
+    """
+    lowered = {p.lower() for p in folders}
+    if _NOT_APPLICATION_CODE & lowered or any("template" in p for p in lowered):
+        return False
+    source = next((f for f in project.files if f.relpath == relpath), None)
+    try:
+        text = source.text() if source is not None else ""
+    except Exception:
+        return False
+    return _BINDS_APP.search(text) is not None
+
+
+# `application = get_wsgi_application()`, `app: FastAPI = ...`, `from shop import app`, `def app(...)`
+_BINDS_APP = re.compile(r"^(?:(?:application|app)\b\s*(?::[^=\n]*)?=|from\s+\S+\s+import\s+[^\n]*\b(?:app|application)\b"
+                        r"|(?:async\s+)?def\s+(?:app|application)\s*\()", re.MULTILINE)
 
 
 @dataclass(frozen=True)

@@ -261,7 +261,8 @@ class MissingLockfileRule(_DependencyRule):
             "`build-backend`, or a `setup.py`/`setup.cfg`) and shows none of these application signals: `package-mode = false` (Poetry), `[tool.uv] package = false`, `[tool.pdm] "
             "distribution = false`, a `Private ::` classifier, a `Dockerfile`, `Procfile`, `app.yaml`, "
             "`fly.toml`, `render.yaml`, `vercel.json`, `zappa_settings.json` or `serverless.yml` next to "
-            "it, or a `wsgi.py`/`asgi.py` module below it outside tests and examples. A folder without a "
+            "it, or a `wsgi.py`/`asgi.py` module below it that binds `application` or `app` (outside tests, "
+            "examples and project templates). A folder without a "
             "build configuration, and every `Pipfile`, count as applications. Set the rule's "
             "`project-type` option to `application` or `library` to decide it yourself.")
     why = ("Without a lock, each install resolves the ranges anew: a deploy, a CI run and a developer's "
