@@ -38,9 +38,13 @@ finally:
 """
 
 
+# Both tools run as installed tools do: with bytecode caches allowed.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(command: list[str], cwd: Path) -> tuple[float, str, str]:
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=ENV)
     return time.perf_counter() - started, done.stdout, done.stderr
 
 

@@ -100,6 +100,8 @@ class ScanCache:
         self._old: dict[str, Entry] = self._load()
         self._new: dict[str, Entry] = {}
         self._digests: dict[tuple[str, str], str | None] = {}
+        # relpath -> content hash of every file of this scan (set by the engine)
+        self.contents: dict[str, str] = {}
         self.hits = 0
 
     def _load(self) -> dict[str, Entry]:
@@ -134,6 +136,15 @@ class ScanCache:
             entry = self._new[relpath] = Entry(content, rootpath)
         return entry
 
+    def _changed(self) -> bool:
+        """Whether this run learned anything the cache file does not hold yet."""
+        for relpath, entry in self._new.items():
+            old = self._old.get(relpath)
+            if old is None or old.content != entry.content or old.reads != entry.reads or \
+                    old.result is not entry.result or old.facts is not entry.facts:
+                return True
+        return False
+
     # --- findings -------------------------------------------------------------
     def result(self, relpath: str, rootpath: str, content: str, index: ProjectIndex) -> Any:
         entry = self._old.get(relpath)
@@ -159,8 +170,12 @@ class ScanCache:
             return self._digests[key]
         label, name = key
         if label == "name":
-            facts = next((f for f in index.modules.raw().values() if f.module == name), None)
+            facts = index.module_by_name(name)
             value = None if facts is None else self.read_digest(index, ("modules", facts.relpath))
+        elif label == "modules" and name != "*" and name in self.contents:
+            # A module's facts are a function of its content (and the
+            # configuration, which keys the whole cache): its hash will do.
+            value = self.contents[name] if name in index.modules.raw() else None
         else:
             table = {"modules": index.modules, "files": index.files, "tests": index.tests}.get(label)
             if table is None:
@@ -176,7 +191,9 @@ class ScanCache:
 
     # --- writing --------------------------------------------------------------
     def save(self) -> None:
-        """Write this run's entries (only the files seen in this run)."""
+        """Write this run's entries (only the files seen in this run), if anything changed."""
+        if self._old and not self._changed():
+            return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             tag = self.directory / "CACHEDIR.TAG"

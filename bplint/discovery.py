@@ -35,32 +35,37 @@ class _GitIgnores:
     """The .gitignore files met on the walk, deepest taking precedence, as in git."""
 
     def __init__(self) -> None:
-        self._specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self._specs: dict[str, pathspec.GitIgnoreSpec | None] = {}
 
-    def _spec(self, folder: Path) -> pathspec.GitIgnoreSpec | None:
+    def _spec(self, folder: str) -> pathspec.GitIgnoreSpec | None:
         if folder not in self._specs:
             spec = None
-            ignore_file = folder / ".gitignore"
-            if ignore_file.is_file():
+            ignore_file = os.path.join(folder, ".gitignore")
+            if os.path.isfile(ignore_file):
                 try:
-                    lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
-                    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+                    with open(ignore_file, encoding="utf-8", errors="replace") as handle:
+                        spec = pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())
                 except Exception:  # an unreadable .gitignore ignores nothing
                     spec = None
             self._specs[folder] = spec
         return self._specs[folder]
 
-    def ignored(self, path: Path, is_dir: bool, stop: Path) -> bool:
-        for folder in (path.parent, *path.parent.parents):
+    def ignored(self, path: str, is_dir: bool, stop: str) -> bool:
+        """``path`` and ``stop`` are absolute, normalized strings."""
+        folder = os.path.dirname(path)
+        while True:
             spec = self._spec(folder)
             if spec is not None:
-                rel = path.relative_to(folder).as_posix() + ("/" if is_dir else "")
+                rel = path[len(folder):].lstrip(os.sep).replace(os.sep, "/") + ("/" if is_dir else "")
                 result = spec.check_file(rel)
                 if result.include is not None:
                     return bool(result.include)
             if folder == stop:
-                break
-        return False
+                return False
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return False
+            folder = parent
 
 
 def _gitignore_boundary(top: Path, root: Path) -> Path:
@@ -77,53 +82,59 @@ def discover(paths: Sequence[Path], root: Path, exclude: Sequence[str], cwd: Pat
     excluded = pathspec.GitIgnoreSpec.from_lines(exclude)
     gitignores = _GitIgnores()
     found = Discovery()
-    seen: set[Path] = set()
+    seen: set[str] = set()
 
-    def rel_to_root(path: Path, is_dir: bool) -> str:
-        try:
-            rel = path.relative_to(root).as_posix()
-        except ValueError:
-            rel = path.name
+    root_str = str(root)
+
+    def rel_to_root(path: str, is_dir: bool) -> str:
+        if path == root_str:
+            rel = ""
+        elif path.startswith(root_str + os.sep):
+            rel = path[len(root_str) + 1:].replace(os.sep, "/")
+        else:
+            rel = os.path.basename(path)
         return rel + "/" if is_dir else rel
 
-    def skip(path: Path, is_dir: bool, stop: Path) -> bool:
-        if excluded.match_file(rel_to_root(path, is_dir)) or excluded.match_file(path.name + ("/" if is_dir else "")):
+    def skip(path: str, is_dir: bool, stop: str) -> bool:
+        name = os.path.basename(path) + ("/" if is_dir else "")
+        if excluded.match_file(rel_to_root(path, is_dir)) or excluded.match_file(name):
             return True
-        if is_dir and (path / "pyvenv.cfg").is_file():  # a virtualenv
+        if is_dir and os.path.isfile(os.path.join(path, "pyvenv.cfg")):  # a virtualenv
             return True
         return gitignores.ignored(path, is_dir, stop)
 
-    def add(path: Path, explicit: bool) -> None:
-        rel = report_path(path, cwd)
-        if path.is_symlink() and not path.exists():
-            found.errors.append(ScanError(rel, "skipped: a symbolic link whose target does not exist"))
+    def add(path: str, rootpath: str, kind: FileKind) -> None:
+        if os.path.islink(path) and not os.path.exists(path):
+            found.errors.append(ScanError(report_path(Path(path), cwd), "skipped: a symbolic link whose target does not exist"))
             return
-        kind = classify(rel_to_root(path, False))
-        if kind not in SCANNED_KINDS:
+        key = os.path.realpath(path) if os.path.islink(path) else path
+        if key in seen:
             return
-        resolved = path.resolve()
-        if resolved in seen:
-            return
-        seen.add(resolved)
-        found.files.append(SourceFile(path=path, relpath=rel, kind=kind, rootpath=rel_to_root(path, False)))
+        seen.add(key)
+        found.files.append(SourceFile(path=Path(path), relpath=report_path(Path(path), cwd), kind=kind, rootpath=rootpath))
 
     for given in paths:
-        absolute = (cwd / given) if not given.is_absolute() else given
-        absolute = Path(os.path.normpath(absolute))
-        if not absolute.exists() and not absolute.is_symlink():
-            found.errors.append(ScanError(report_path(absolute, cwd), "no such file or directory"))
+        absolute = os.path.normpath(os.path.join(str(cwd), str(given)))
+        if not os.path.exists(absolute) and not os.path.islink(absolute):
+            found.errors.append(ScanError(report_path(Path(absolute), cwd), "no such file or directory"))
             continue
-        if not absolute.is_dir():
-            if not excluded.match_file(rel_to_root(absolute.resolve(), False)):
-                add(absolute, explicit=True)
+        if not os.path.isdir(absolute):
+            resolved = os.path.realpath(absolute)
+            if not excluded.match_file(rel_to_root(resolved, False)):
+                rootpath = rel_to_root(absolute, False)
+                kind = classify(rootpath)
+                if kind in SCANNED_KINDS:
+                    add(absolute, rootpath, kind)
             continue
-        stop = _gitignore_boundary(absolute, root)
+        stop = str(_gitignore_boundary(Path(absolute), root))
         for folder, dirnames, filenames in os.walk(absolute, followlinks=False):
-            here = Path(folder)
-            dirnames[:] = sorted(d for d in dirnames if not skip(here / d, True, stop))
+            dirnames[:] = sorted(d for d in dirnames if not skip(os.path.join(folder, d), True, stop))
             for name in sorted(filenames):
-                path = here / name
-                if not skip(path, False, stop):
-                    add(path, explicit=False)
+                path = os.path.join(folder, name)
+                rootpath = rel_to_root(path, False)
+                kind = classify(rootpath)
+                # most files of a repository are none of ours: classify before the costlier checks
+                if kind in SCANNED_KINDS and not skip(path, False, stop):
+                    add(path, rootpath, kind)
     found.files.sort(key=lambda f: f.relpath)
     return found

@@ -55,6 +55,8 @@ def scan(paths: Sequence[Path], config: Config, cwd: Path | None = None, *, jobs
     index_errors: list[ScanError] = []
     hashes: dict[str, str] = {}
     index = build_index(project_files, config, cwd, index_errors, cache, hashes, jobs)
+    if cache is not None:
+        cache.contents = hashes
     checked = [f for f in found.files if f.relpath in index.files.raw()]
     report_paths = {f.relpath for f in found.files}
     result.errors.extend(e for e in index_errors if e.path in report_paths)

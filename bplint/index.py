@@ -95,6 +95,15 @@ class _Recorded(dict):
         super().__init__()
         self._label = label
         self._note = note
+        self._plain: dict = {}  # the same contents, read without noting
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self._plain[key] = value
+
+    def __delitem__(self, key) -> None:
+        super().__delitem__(key)
+        del self._plain[key]
 
     def __getitem__(self, key):  # type: ignore[override]
         self._note((self._label, key))
@@ -132,8 +141,8 @@ class _Recorded(dict):
         return super().items()
 
     def raw(self) -> dict:
-        """The contents, without noting a read (for the engine's own bookkeeping)."""
-        return dict(super().items())
+        """The contents, without noting a read (for the engine's own bookkeeping; do not modify)."""
+        return self._plain
 
 
 class ProjectIndex:

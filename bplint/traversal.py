@@ -70,6 +70,39 @@ class FileTimeout(Exception):
     pass
 
 
+def visit_readonly(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """Run a libcst ``CSTVisitor`` over ``node`` without rebuilding the tree.
+
+    ``node.visit(visitor)`` rebuilds and re-validates every node it passes (it
+    serves transformers); a rule that searches a subtree (a loop body, an
+    argument) should call this instead. Visitors see the same ``visit_X`` /
+    ``leave_X`` calls, in the same order, and may prune by returning False.
+    """
+    cls = type(visitor)
+    skip = _SKIP_TRIVIA.get(cls)
+    if skip is None:
+        skip = _SKIP_TRIVIA[cls] = not any(
+            attr.split("_", 1)[1] in _TRIVIA_TYPES for attr in dir(cls) if attr.startswith(("visit_", "leave_")))
+    _visit_readonly(node, visitor, skip)
+
+
+_SKIP_TRIVIA: dict[type, bool] = {}
+
+
+def _visit_readonly(node: cst.CSTNode, visitor: cst.CSTVisitor, skip_trivia: bool) -> None:
+    if visitor.on_visit(node):
+        cls = type(node)
+        for field in _ORDER.get((cls, skip_trivia)) or child_fields(cls, skip_trivia):
+            value = getattr(node, field)
+            if isinstance(value, cst.CSTNode):
+                _visit_readonly(value, visitor, skip_trivia)
+            elif isinstance(value, (tuple, list)):
+                for item in value:
+                    if isinstance(item, cst.CSTNode):
+                        _visit_readonly(item, visitor, skip_trivia)
+    visitor.on_leave(node)
+
+
 class Dispatcher:
     # how many nodes between two looks at the clock
     _CLOCK_EVERY = 2048

@@ -10,6 +10,7 @@ from bplint.orm_queries import QueryReader
 from bplint.rule import Flag, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS
 from bplint.rules.bp4_loops import LoopTracker
+from bplint.traversal import visit_readonly
 
 
 class CommitInLoop(LoopTracker):
@@ -118,5 +119,5 @@ def _has_modulo(test: cst.BaseExpression) -> bool:
                 self.found = True
 
     finder = Finder()
-    test.visit(finder)
+    visit_readonly(test, finder)
     return finder.found

@@ -15,6 +15,7 @@ from bplint.orm_queries import QueryReader
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2
 from bplint.rules.bp4_queries import _source
+from bplint.traversal import visit_readonly
 
 # --- BP402 --------------------------------------------------------------------------------
 
@@ -98,13 +99,13 @@ class LoopTracker(PythonRule):
                comprehension: bool = False) -> None:
         if not self.loops:
             collector = _CallCollector()
-            iterable.visit(collector)
+            visit_readonly(iterable, collector)
             self._outside |= collector.ids
         self._iterated.add(id(iterable))
         has_break = False
         if body is not None:
             finder = _BreakFinder()
-            body.visit(finder)
+            visit_readonly(body, finder)
             has_break = finder.found
         self.loops.append(_Loop(node, targets, has_break, _is_literal_range(self.ctx, iterable)))
 
@@ -371,5 +372,5 @@ class QueryInLoop(LoopTracker):
         finder = Finder()
         for call in chain:
             for arg in call.args:
-                arg.visit(finder)
+                visit_readonly(arg, finder)
         return finder.found
