@@ -137,4 +137,21 @@ class VerbInRoute(ProjectRule):
             seen.add(key)
             self.report(where, Span(location.line, location.column, location.end_line, location.end_column),
                         f"Name the resource in the path and let the HTTP method carry the action "
-                        f"(`{segment}` is a verb): e.g. `DELETE /users/<id>` instead of `/users/delete/<id>`.")
+                        f"(`{segment}` is a verb): e.g. {_idiom(segment)}.")
+
+
+# The REST spelling of each kind of action, for the message.
+_IDIOMS = (
+    (("get", "fetch"), "`GET /users` or `GET /users/<id>` instead of `/getUsers`"),
+    (("create", "add", "new", "insert"), "`POST /users` instead of `/users/create`"),
+    (("update", "edit", "modify", "set"), "`PUT` or `PATCH /users/<id>` instead of `/users/update/<id>`"),
+    (("delete", "remove"), "`DELETE /users/<id>` instead of `/users/delete/<id>`"),
+)
+
+
+def _idiom(segment: str) -> str:
+    word = re.split(r"[_\-]|(?<=[a-z])(?=[A-Z])", segment)[0].lower()
+    for verbs, idiom in _IDIOMS:
+        if word in verbs:
+            return idiom
+    return _IDIOMS[-1][1]
