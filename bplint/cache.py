@@ -11,6 +11,7 @@ unreadable cache is ignored and rewritten, never an error.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import hashlib
@@ -194,6 +195,7 @@ class ScanCache:
         """Write this run's entries (only the files seen in this run), if anything changed."""
         if self._old and not self._changed():
             return
+        temp: str | None = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             tag = self.directory / "CACHEDIR.TAG"
@@ -208,15 +210,16 @@ class ScanCache:
             with os.fdopen(handle, "wb") as out:
                 pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temp, self.path)
+            temp = None
             for stale in self.directory.glob("scan-*.pickle"):
                 if stale != self.path:
                     stale.unlink(missing_ok=True)
-        except Exception:
-            # an unwritable or full disk loses the cache, never the scan
-            try:
-                os.unlink(temp)  # type: ignore[possibly-undefined]
-            except Exception:
-                pass
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            # An unwritable or full disk, or facts a rule pack made unpicklable,
+            # lose the cache, never the scan.
+            if temp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
 
 
 def cache_directory(config: Config, override: Path | None = None) -> Path:
