@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from bplint.index import Location, ModuleFacts, collects
+from bplint.index import Location, ModuleFacts, ast_dotted, collects
 
 FAMILY = "routes"
 
@@ -86,26 +86,17 @@ class RouteFacts:
     handler_calls: list[_Call] = field(default_factory=list)
 
 
-def _spelling(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _spelling(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
-
-
 def _literal(node: ast.AST) -> object:
     if isinstance(node, ast.Constant) and isinstance(node.value, (str, int)) and not isinstance(node.value, bool):
         return node.value
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         items = [_literal(e) for e in node.elts]
         return tuple(items)
-    spelled = _spelling(node)
+    spelled = ast_dotted(node)
     if spelled is not None:
         return ("name", spelled)
     if isinstance(node, ast.Call):
-        inner = _spelling(node.func)
+        inner = ast_dotted(node.func)
         if inner is not None and inner.endswith(".as_view"):
             return ("as_view", inner[: -len(".as_view")])
     return None
@@ -154,7 +145,7 @@ def _walk_body(body: list[ast.stmt], scope: str, cls: str | None, found: RouteFa
             decorators = []
             for dec in stmt.decorator_list:
                 target = dec.func if isinstance(dec, ast.Call) else dec
-                spelled = _spelling(target)
+                spelled = ast_dotted(target)
                 if spelled is None:
                     continue
                 receiver, _, attr = spelled.rpartition(".")
@@ -172,7 +163,7 @@ def _walk_body(body: list[ast.stmt], scope: str, cls: str | None, found: RouteFa
             _walk_body(stmt.body, qualname, None, found, lines)
         elif kind is ast.ClassDef:
             qualname = f"{scope}.{stmt.name}" if scope else stmt.name
-            bases = [s for s in (_spelling(b) for b in stmt.bases) if s]
+            bases = [s for s in (ast_dotted(b) for b in stmt.bases) if s]
             found.classes[qualname] = _Class(qualname, bases, [])
             _walk_body(stmt.body, qualname, qualname, found, lines)
         elif kind in _ASSIGNS:
@@ -181,7 +172,7 @@ def _walk_body(body: list[ast.stmt], scope: str, cls: str | None, found: RouteFa
                 continue
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             if isinstance(value, ast.Call):
-                callee = _spelling(value.func)
+                callee = ast_dotted(value.func)
                 if callee is not None:
                     _, kwargs = _call_parts(value)
                     for target in targets:
@@ -200,14 +191,14 @@ def _walk_body(body: list[ast.stmt], scope: str, cls: str | None, found: RouteFa
 def _record_call(call: ast.Call, scope: str, found: RouteFacts, lines) -> None:
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr in INTERESTING_CALLS:
-        receiver = _spelling(func.value)
+        receiver = ast_dotted(func.value)
         if receiver is not None:
             args, kwargs = _call_parts(call)
             found.calls.append(_Call(receiver, func.attr, args, kwargs, scope, lines.location(call)))
     elif isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute) \
             and func.func.attr in ERROR_HANDLER_DECORATORS:
         # app.errorhandler(404)(handle_404)
-        receiver = _spelling(func.func.value)
+        receiver = ast_dotted(func.func.value)
         if receiver is not None:
             args, kwargs = _call_parts(func)
             found.handler_calls.append(_Call(receiver, func.func.attr, args, kwargs, scope, lines.location(call)))
@@ -217,7 +208,7 @@ def _collect_patterns(value: ast.AST, found: RouteFacts, lines) -> None:
     for node in ast.walk(value):
         if not isinstance(node, ast.Call) or len(node.args) < 2:
             continue
-        callee = _spelling(node.func)
+        callee = ast_dotted(node.func)
         if callee is None or callee.rsplit(".", 1)[-1] not in ("path", "re_path", "url"):
             continue
         literal = isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
@@ -226,12 +217,12 @@ def _collect_patterns(value: ast.AST, found: RouteFacts, lines) -> None:
         view = node.args[1]
         as_view = False
         if isinstance(view, ast.Call):
-            inner = _spelling(view.func)
+            inner = ast_dotted(view.func)
             if inner is None or not inner.endswith(".as_view"):
                 continue
             view_spelling, as_view = inner[: -len(".as_view")], True
         else:
-            view_spelling = _spelling(view)
+            view_spelling = ast_dotted(view)
         if view_spelling:
             found.url_patterns.append(_UrlPattern(callee, route, route_location, view_spelling, as_view,
                                                   lines.location(node)))

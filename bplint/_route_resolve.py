@@ -60,6 +60,13 @@ class ProjectRoutes:
     unattributed: set[str] = field(default_factory=set)
     by_module: dict[str, dict[str, list[Route]]] = field(default_factory=dict)
 
+    def attach(self, target: tuple[str, str] | None, framework: str) -> None:
+        """Routes or blueprints were attached to ``target``, or to an unresolved object of ``framework``."""
+        if target is not None:
+            self.objects_with_routes.add(target)
+        else:
+            self.unattributed.add(framework)
+
     def routes_in(self, relpath: str) -> dict[str, list[Route]]:
         return self.by_module.get(relpath, {})
 
@@ -135,6 +142,15 @@ class _Resolver:
             return self.definition(target, name) if target is not facts else None
         return target, name
 
+    def route_definition(self, facts: ModuleFacts, spelling: str) -> tuple[ModuleFacts, str, RouteFacts] | None:
+        """Like ``definition``, with the route facts of the module that defines it."""
+        found = self.definition(facts, spelling)
+        if found is None:
+            return None
+        target, name = found
+        raw = target.extra.get(FAMILY)
+        return (target, name, raw) if isinstance(raw, RouteFacts) else None
+
 
 def _framework_of_module(facts: ModuleFacts) -> str | None:
     flask = facts.imports_any("flask", "apiflask", "quart")
@@ -197,10 +213,7 @@ def build(index: ProjectIndex) -> ProjectRoutes:
             if call.attr in ("register_blueprint", "include_router"):
                 if framework is None:
                     continue
-                if target is not None:
-                    out.objects_with_routes.add(target)
-                else:
-                    out.unattributed.add(framework)
+                out.attach(target, framework)
                 child = call.args[0] if call.args else None
                 if isinstance(child, tuple) and child and child[0] == "name":
                     child_obj = resolver.object_of(facts, child[1])  # type: ignore[arg-type]
@@ -216,10 +229,7 @@ def build(index: ProjectIndex) -> ProjectRoutes:
             elif call.attr in ("add_url_rule", "add_api_route"):
                 if framework is None:
                     continue
-                if target is not None:
-                    out.objects_with_routes.add(target)
-                else:
-                    out.unattributed.add(framework)
+                out.attach(target, framework)
                 found.extend(_url_rule_routes(resolver, facts, call, framework, view_classes))
             elif call.attr == "register" and len(call.args) >= 2:
                 # DRF router.register(r"users", UserViewSet)
@@ -241,13 +251,10 @@ def build(index: ProjectIndex) -> ProjectRoutes:
         for pattern in raw.url_patterns:
             if resolver.qualified(facts, pattern.callee) not in DJANGO_PATH_FUNCS:
                 continue
-            target_def = resolver.definition(facts, pattern.view)
+            target_def = resolver.route_definition(facts, pattern.view)
             if target_def is None:
                 continue
-            target_facts, name = target_def
-            target_raw = target_facts.extra.get(FAMILY)
-            if not isinstance(target_raw, RouteFacts):
-                continue
+            target_facts, name, target_raw = target_def
             if name in target_raw.classes:
                 view_classes.setdefault((target_facts.relpath, name), "django")
             elif not pattern.as_view and name in target_raw.defs:
@@ -378,13 +385,10 @@ def _url_rule_routes(resolver: _Resolver, facts: ModuleFacts, call: _Call, frame
         view = call.args[positional] if len(call.args) > positional else None
     if not isinstance(view, tuple) or not view:
         return
-    target = resolver.definition(facts, view[1])  # type: ignore[arg-type]
+    target = resolver.route_definition(facts, view[1])  # type: ignore[arg-type]
     if target is None:
         return
-    target_facts, name = target
-    raw = target_facts.extra.get(FAMILY)
-    if not isinstance(raw, RouteFacts):
-        return
+    target_facts, name, raw = target
     if view[0] == "as_view" or name in raw.classes:
         view_classes.setdefault((target_facts.relpath, name), framework)
         return
@@ -414,11 +418,10 @@ def _view_class_framework(resolver: _Resolver, facts: ModuleFacts, klass: _Class
             return "drf"
         if parts[:2] == ["django", "views"] and parts[-1][:1].isupper() and "Mixin" not in parts[-1]:
             return "django"
-        definition = resolver.definition(facts, base)
+        definition = resolver.route_definition(facts, base)
         if definition is not None:
-            target_facts, name = definition
-            raw = target_facts.extra.get(FAMILY)
-            if isinstance(raw, RouteFacts) and name in raw.classes and raw.classes[name] is not klass:
+            target_facts, name, raw = definition
+            if name in raw.classes and raw.classes[name] is not klass:
                 found = _view_class_framework(resolver, target_facts, raw.classes[name], depth + 1)
                 if found:
                     return found

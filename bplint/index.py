@@ -398,6 +398,20 @@ def _definition(node: ast.AST, facts: ModuleFacts, _: _LineIndex) -> None:
     facts.defined.add(node.name)  # type: ignore[attr-defined]
 
 
+def ast_dotted(node: ast.AST, calls: bool = False) -> str | None:
+    """The source spelling of a Name/Attribute chain (`a.b.c`), else None; with `calls`,
+    a call on the way is spelled `f()` (`PasswordHasher().hash`)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = ast_dotted(node.value, calls)
+        return f"{base}.{node.attr}" if base else None
+    if calls and isinstance(node, ast.Call):
+        base = ast_dotted(node.func, calls)
+        return f"{base}()" if base else None
+    return None
+
+
 def qualified_name(node: ast.AST, facts: ModuleFacts) -> str | None:
     """The qualified name of a Name/Attribute chain, resolved through imports."""
     if isinstance(node, ast.Name):

@@ -13,13 +13,17 @@ import libcst as cst
 from bplint.index import ModuleFacts
 
 
-def dotted(node: cst.CSTNode) -> str | None:
-    """The source spelling of a Name/Attribute chain (`a.b.c`), else None."""
+def dotted(node: cst.CSTNode, calls: bool = False) -> str | None:
+    """The source spelling of a Name/Attribute chain (`a.b.c`), else None; with `calls`,
+    a call on the way is spelled `f()` (`PasswordHasher().hash`). See ``index.ast_dotted``."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        base = dotted(node.value)
+        base = dotted(node.value, calls)
         return f"{base}.{node.attr.value}" if base else None
+    if calls and isinstance(node, cst.Call):
+        base = dotted(node.func, calls)
+        return f"{base}()" if base else None
     return None
 
 

@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from bplint.index import ModuleFacts, ProjectIndex, _LineIndex, collects
+from bplint.index import ModuleFacts, ProjectIndex, _LineIndex, ast_dotted, collects
 
 ORM_KEY = "orm"
 
@@ -110,15 +110,6 @@ def _orm_facts(facts: ModuleFacts) -> OrmModuleFacts:
     return found  # type: ignore[return-value]
 
 
-def _dotted(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
-
-
 def _last(dotted: str | None) -> str:
     return dotted.rsplit(".", 1)[-1] if dotted else ""
 
@@ -159,16 +150,16 @@ def _target_spelling(node: ast.AST | None) -> str | None:
         return text
     if isinstance(node, ast.Lambda):
         return _target_spelling(node.body)
-    if isinstance(node, ast.Call) and _last(_dotted(node.func)) == "get_user_model":
+    if isinstance(node, ast.Call) and _last(ast_dotted(node.func)) == "get_user_model":
         return "settings.AUTH_USER_MODEL"
-    return _dotted(node)
+    return ast_dotted(node)
 
 
 def _annotation_target(annotation: ast.AST | None) -> tuple[str | None, bool | None, str | None]:
     """For `Mapped[list["Post"]]`: ("Post", collection=True, lazy implied by the wrapper or None)."""
     if not isinstance(annotation, ast.Subscript):
         return None, None, None
-    wrapper = _last(_dotted(annotation.value))
+    wrapper = _last(ast_dotted(annotation.value))
     lazy = {"DynamicMapped": "dynamic", "WriteOnlyMapped": "write_only"}.get(wrapper)
     if wrapper not in ("Mapped", "DynamicMapped", "WriteOnlyMapped", "Relationship"):
         return None, None, None
@@ -180,7 +171,7 @@ def _annotation_target(annotation: ast.AST | None) -> tuple[str | None, bool | N
             return None, None, lazy
     collection: bool | None = False
     if isinstance(inner, ast.Subscript):
-        outer = _last(_dotted(inner.value))
+        outer = _last(ast_dotted(inner.value))
         if outer in ("Optional",):
             inner = inner.slice
         elif outer in COLLECTION_TYPES:
@@ -199,7 +190,7 @@ def _annotation_target(annotation: ast.AST | None) -> tuple[str | None, bool | N
 
 
 def _relation_from_call(attr: str, call: ast.Call, line: int, annotation: ast.AST | None = None) -> RawRelation | None:
-    callee = _dotted(call.func)
+    callee = ast_dotted(call.func)
     name = _last(callee)
     if callee is None:
         return None
@@ -244,7 +235,7 @@ def _relation_from_call(attr: str, call: ast.Call, line: int, annotation: ast.AS
 def _foreign_key_tables(call: ast.Call, into: set[str]) -> None:
     """Tables named by `ForeignKey("users.id")` inside a column definition."""
     for arg in call.args:
-        if isinstance(arg, ast.Call) and _last(_dotted(arg.func)) == "ForeignKey" and arg.args:
+        if isinstance(arg, ast.Call) and _last(ast_dotted(arg.func)) == "ForeignKey" and arg.args:
             target = _str(arg.args[0])
             if target and "." in target:
                 into.add(target.rsplit(".", 1)[0].rsplit(".", 1)[-1])
@@ -257,7 +248,7 @@ def _foreign_key_tables(call: ast.Call, into: set[str]) -> None:
 def _is_manager_call(call: ast.Call) -> bool:
     if isinstance(call.func, ast.Call):  # Manager.from_queryset(QS)()
         return True
-    name = _last(_dotted(call.func))
+    name = _last(ast_dotted(call.func))
     return name.endswith("Manager") or name == "as_manager"
 
 
@@ -265,7 +256,7 @@ def _decorator_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     names = set()
     for decorator in node.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        dotted = _dotted(target)
+        dotted = ast_dotted(target)
         if dotted:
             names.add(dotted)
             names.add(_last(dotted))
@@ -274,7 +265,7 @@ def _decorator_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
 
 @collects(ast.ClassDef)
 def _collect_class(node: ast.ClassDef, facts: ModuleFacts, _: _LineIndex) -> None:
-    bases = tuple(b for b in (_dotted(base) for base in node.bases) if b)
+    bases = tuple(b for b in (ast_dotted(base) for base in node.bases) if b)
     raw = RawClass(node.name, node.lineno, node.end_lineno or node.lineno, bases)
     for statement in node.body:
         targets: list[ast.AST] = []
@@ -315,7 +306,7 @@ def _collect_class(node: ast.ClassDef, facts: ModuleFacts, _: _LineIndex) -> Non
             relation = _relation_from_call(attr, value, statement.lineno, annotation)
             if relation is not None:
                 raw.relations.append(relation)
-            elif _last(_dotted(value.func)) in COLUMN_CALLS:
+            elif _last(ast_dotted(value.func)) in COLUMN_CALLS:
                 _foreign_key_tables(value, raw.fk_tables)
             elif _is_manager_call(value):
                 raw.managers.append(attr)

@@ -13,7 +13,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from bplint.index import ModuleFacts, collects
+from bplint.index import ModuleFacts, ast_dotted, collects
 
 # Method names that hash a password whatever object they are called on.
 HASH_METHOD_NAMES = frozenset({"generate_password_hash", "make_password", "set_password", "hashpw"})
@@ -57,15 +57,7 @@ def _own_facts(facts: ModuleFacts) -> AuthFacts:
 
 def ast_spelling(node: ast.AST) -> str | None:
     """`a.b.c`, with `()` for a call on the way: `PasswordHasher().hash`."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = ast_spelling(node.value)
-        return f"{base}.{node.attr}" if base else None
-    if isinstance(node, ast.Call):
-        base = ast_spelling(node.func)
-        return f"{base}()" if base else None
-    return None
+    return ast_dotted(node, calls=True)
 
 
 SETTER_DECORATORS = frozenset({"hybrid_property", "property", "cached_property"})

@@ -22,6 +22,7 @@ from typing import Callable, TypeVar
 import libcst as cst
 
 from bplint.index import ModuleFacts, ProjectIndex
+from bplint.names import dotted
 from bplint.rules._auth_index import HASH_METHOD_NAMES, auth_facts
 
 T = TypeVar("T")
@@ -59,16 +60,8 @@ FRAMEWORK_ROOTS = (("django", ("django", "rest_framework")), ("fastapi", ("fasta
 
 
 def spelling(node: cst.CSTNode) -> str | None:
-    """The libcst twin of ``ast_spelling``."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = spelling(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    if isinstance(node, cst.Call):
-        base = spelling(node.func)
-        return f"{base}()" if base else None
-    return None
+    """The libcst twin of ``ast_spelling``: `a.b.c`, with `()` for a call on the way."""
+    return dotted(node, calls=True)
 
 
 def last_name(node: cst.CSTNode) -> str | None:

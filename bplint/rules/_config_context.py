@@ -28,7 +28,7 @@ from typing import Iterable
 
 import libcst as cst
 
-from bplint.index import ENV_GETTERS, ENV_READER_CLASSES, ModuleFacts, ProjectIndex, collects
+from bplint.index import ENV_GETTERS, ENV_READER_CLASSES, ModuleFacts, ProjectIndex, ast_dotted, collects
 from bplint.names import dotted, qualified_name, string_value
 
 FAMILY = "bp1_config"
@@ -124,15 +124,6 @@ def _top_statements(body: list[ast.stmt]) -> Iterable[ast.stmt]:
             yield from _top_statements(stmt.finalbody)
 
 
-def _ast_dotted(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _ast_dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
-
-
 def _assigned_names(stmt: ast.stmt) -> list[str]:
     targets: list[ast.AST] = []
     if isinstance(stmt, ast.Assign):
@@ -185,7 +176,7 @@ def _factory_callees(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     returned: list[str] = []
     for stmt in func.body:
         if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
-            callee = _ast_dotted(stmt.value.func)
+            callee = ast_dotted(stmt.value.func)
             if callee:
                 for target in stmt.targets:
                     if isinstance(target, ast.Name):
@@ -194,7 +185,7 @@ def _factory_callees(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
             if isinstance(stmt.value, ast.Name) and stmt.value.id in bound:
                 returned.append(bound[stmt.value.id])
             elif isinstance(stmt.value, ast.Call):
-                callee = _ast_dotted(stmt.value.func)
+                callee = ast_dotted(stmt.value.func)
                 if callee:
                     returned.append(callee)
     return returned
@@ -207,7 +198,7 @@ _APP_NAME = re.compile(r"app|api|server|site", re.IGNORECASE)
 def _bound_call(node: ast.Assign, facts: ModuleFacts, _lines: object) -> None:
     if not isinstance(node.value, ast.Call):
         return
-    callee = _ast_dotted(node.value.func)
+    callee = ast_dotted(node.value.func)
     if callee is None:
         return
     for target in node.targets:

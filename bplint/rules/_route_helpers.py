@@ -7,7 +7,8 @@ from typing import Iterator
 
 import libcst as cst
 
-from bplint import names
+from bplint import names, routes
+from bplint.rule import PythonRule
 
 # Response builders and where they take a status code: (keyword, positional index).
 RESPONSE_STATUS = {
@@ -165,3 +166,19 @@ def in_docs(relpath: str) -> bool:
     """Code snippets of the documentation: examples of one feature, not applications."""
     return any(relpath.startswith(d) or f"/{d}" in relpath for d in DOCS_DIRS)
 
+
+class RouteHandlerRule(PythonRule):
+    """The base of rules that look at route handlers only (outside test files): each handler
+    function is passed to ``visit_route`` with its route."""
+
+    @classmethod
+    def applies_to(cls, ctx) -> bool:
+        return not ctx.is_test and routes.module_has_routes(ctx)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        route = routes.route_for(self.ctx, node)
+        if route is not None:
+            self.visit_route(node, route)
+
+    def visit_route(self, node: cst.FunctionDef, route: routes.Route) -> None:
+        raise NotImplementedError

@@ -44,6 +44,14 @@ class _DependencyRule(ProjectRule):
     def reportable_manifests(self) -> list[Manifest]:
         return [m for m in self.deps.manifests if not is_test_file(self.project.index, m.file.relpath)]
 
+    # For the rules with the `project-type` option (pins matter in applications only).
+    def project_type(self) -> str:
+        return str(self.option("project-type")).lower()
+
+    def library_folder(self, folder: str) -> bool:
+        """Not configured as an application, and the folder looks like a library."""
+        return self.project_type() != "application" and self.deps.kind_of_folder(folder).library
+
 
 # --- BP200 ---------------------------------------------------------------------------
 
@@ -207,14 +215,13 @@ class UnpinnedRequirementRule(_DependencyRule):
 
     def check(self) -> None:
         deps = self.deps
-        project_type = str(self.option("project-type")).lower()
-        if project_type == "library":
+        if self.project_type() == "library":
             return
         for context in deps.checked_requirement_files():
             if context.compile_input or context.as_constraint_only:
                 continue
             folder = str(Path(context.rootpath or ".").parent.as_posix())
-            if project_type != "application" and deps.kind_of_folder(folder).library:
+            if self.library_folder(folder):
                 continue
             for requirement in context.file.requirements:
                 if requirement.immutable:
@@ -315,8 +322,7 @@ class MissingLockfileRule(_DependencyRule):
 
     def check(self) -> None:
         deps = self.deps
-        project_type = str(self.option("project-type")).lower()
-        if project_type == "library":
+        if self.project_type() == "library":
             return
         for manifest in self.reportable_manifests():
             if manifest.data is None:
@@ -325,7 +331,7 @@ class MissingLockfileRule(_DependencyRule):
                       for dep in table.dependencies if not dep.exact]
             if not ranged:
                 continue
-            if project_type != "application" and deps.kind_of_folder(str(manifest.folder)).library:
+            if self.library_folder(str(manifest.folder)):
                 continue
             if deps.lock_for(manifest.folder) is not None:
                 continue

@@ -8,8 +8,8 @@ import libcst as cst
 
 from bplint import flow, names, routes
 from bplint.findings import Severity
-from bplint.rule import Flag, PythonRule, Quiet
-from bplint.rules._route_helpers import own_nodes
+from bplint.rule import Flag, Quiet
+from bplint.rules._route_helpers import RouteHandlerRule, own_nodes
 
 
 # Chain methods that make `.first()` a database query rather than a list helper.
@@ -86,7 +86,7 @@ def _missing_object_advice(framework: str, name: str) -> str:
             f"None before using it.")
 
 
-class UnhandledMissingObject(PythonRule):
+class UnhandledMissingObject(RouteHandlerRule):
     code = "BP501"
     name = "unhandled-missing-object"
     category = "routes"
@@ -248,14 +248,7 @@ class UnhandledMissingObject(PythonRule):
         return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and \
             value.func.attr in NULLABLE_METHODS
 
-    @classmethod
-    def applies_to(cls, ctx) -> bool:
-        return not ctx.is_test and routes.module_has_routes(ctx)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        route = routes.route_for(self.ctx, node)
-        if route is None:
-            return
+    def visit_route(self, node: cst.FunctionDef, route: routes.Route) -> None:
         for child in own_nodes(node):
             if not isinstance(child, (cst.Assign, cst.AnnAssign)) or child.value is None:
                 continue

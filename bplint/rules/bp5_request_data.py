@@ -8,8 +8,8 @@ import libcst as cst
 
 from bplint import flow, routes
 from bplint.findings import Severity
-from bplint.rule import Flag, PythonRule, Quiet
-from bplint.rules._route_helpers import own_nodes
+from bplint.rule import Flag, Quiet
+from bplint.rules._route_helpers import RouteHandlerRule, own_nodes
 
 
 def _is_request_json(ctx, node: cst.BaseExpression) -> bool:
@@ -20,7 +20,7 @@ def _is_request_json(ctx, node: cst.BaseExpression) -> bool:
     return False
 
 
-class UncheckedRequestData(PythonRule):
+class UncheckedRequestData(RouteHandlerRule):
     code = "BP502"
     name = "unchecked-request-data"
     category = "routes"
@@ -104,13 +104,8 @@ class UncheckedRequestData(PythonRule):
     def ast_trigger(node, facts) -> bool:
         return node.attr == "json" or node.attr == "get_json"
 
-    @classmethod
-    def applies_to(cls, ctx) -> bool:
-        return not ctx.is_test and routes.module_has_routes(ctx)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        route = routes.route_for(self.ctx, node)
-        if route is None or route.framework != "flask":
+    def visit_route(self, node: cst.FunctionDef, route: routes.Route) -> None:
+        if route.framework != "flask":
             return
         direct_checked = False
         for child in own_nodes(node):

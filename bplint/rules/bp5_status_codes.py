@@ -8,8 +8,9 @@ import libcst as cst
 
 from bplint import routes
 from bplint.findings import Severity
+from bplint.names import dotted
 from bplint.rule import Flag, PythonRule, Quiet
-from bplint.rules._route_helpers import (UNKNOWN, decorator_status, error_handler_of, own_nodes,
+from bplint.rules._route_helpers import (UNKNOWN, RouteHandlerRule, decorator_status, error_handler_of, own_nodes,
                                          response_status, sets_status_code)
 
 
@@ -176,7 +177,7 @@ def _creates(ctx, function: cst.FunctionDef) -> int | None:
             continue
         method = node.func.attr.value
         receiver = node.func.value
-        spelled = (_dotted(receiver) or "").lower()
+        spelled = (dotted(receiver) or "").lower()
         if method in ("add", "add_all") and (spelled.endswith("session") or spelled.split(".")[-1] == "db"):
             added = position if added is None else added
         elif method == "commit":
@@ -194,27 +195,18 @@ def _creates(ctx, function: cst.FunctionDef) -> int | None:
 def _plain_value(function: cst.FunctionDef, value: cst.CSTNode) -> bool:
     """A returned model or dict rather than a Response object (for FastAPI)."""
     if isinstance(value, cst.Call):
-        return not (_dotted(value.func) or "").endswith("Response")
+        return not (dotted(value.func) or "").endswith("Response")
     if isinstance(value, cst.Name):
         for node in own_nodes(function):
             if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == value.value
                                                     for t in node.targets):
-                if isinstance(node.value, cst.Call) and (_dotted(node.value.func) or "").endswith("Response"):
+                if isinstance(node.value, cst.Call) and (dotted(node.value.func) or "").endswith("Response"):
                     return False
         return True
     return isinstance(value, (cst.Attribute, cst.Dict, cst.List))
 
 
-def _dotted(node: cst.CSTNode) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
-
-
-class CreateNot201(PythonRule):
+class CreateNot201(RouteHandlerRule):
     code = "BP508"
     name = "create-not-201"
     category = "routes"
@@ -299,14 +291,7 @@ class CreateNot201(PythonRule):
     def ast_trigger(node, facts) -> bool:
         return isinstance(node.func, ast.Attribute) and node.func.attr in CREATING_METHODS
 
-    @classmethod
-    def applies_to(cls, ctx) -> bool:
-        return not ctx.is_test and routes.module_has_routes(ctx)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        route = routes.route_for(self.ctx, node)
-        if route is None:
-            return
+    def visit_route(self, node: cst.FunctionDef, route: routes.Route) -> None:
         creating = route.methods == frozenset({"POST"}) or (route.framework == "drf" and node.name.value == "create")
         if not creating or sets_status_code(node):
             return
