@@ -28,7 +28,7 @@ from bplint.config import Config
 from bplint.index import ModuleFacts, ProjectIndex
 
 CACHE_DIR_NAME = ".bplint_cache"
-FORMAT = 1
+FORMAT = 2
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by bplint.\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
@@ -91,6 +91,10 @@ class Entry:
     facts: ModuleFacts | None = None
     result: Any = None  # engine.FileResult
     reads: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    # Names the version of ``facts``: an edit that leaves the facts equal (a
+    # comment, a changed string) keeps it, so files that read this module's
+    # facts need no re-check.
+    facts_version: str = ""
 
 
 class ScanCache:
@@ -103,6 +107,8 @@ class ScanCache:
         self._digests: dict[tuple[str, str], str | None] = {}
         # relpath -> content hash of every file of this scan (set by the engine)
         self.contents: dict[str, str] = {}
+        # relpath -> version of the module's facts (see Entry.facts_version)
+        self.versions: dict[str, str] = {}
         self.hits = 0
 
     def _load(self) -> dict[str, Entry]:
@@ -124,12 +130,22 @@ class ScanCache:
     def facts(self, relpath: str, rootpath: str, content: str) -> ModuleFacts | None:
         entry = self._old.get(relpath)
         if entry is not None and entry.content == content and entry.rootpath == rootpath and entry.facts is not None:
-            self._entry(relpath, rootpath, content).facts = entry.facts
+            new = self._entry(relpath, rootpath, content)
+            new.facts, new.facts_version = entry.facts, entry.facts_version or entry.content
+            self.versions[relpath] = new.facts_version
             return entry.facts
         return None
 
     def store_facts(self, relpath: str, rootpath: str, content: str, facts: ModuleFacts) -> None:
-        self._entry(relpath, rootpath, content).facts = facts
+        entry = self._entry(relpath, rootpath, content)
+        entry.facts = facts
+        old = self._old.get(relpath)
+        try:
+            same = old is not None and old.facts is not None and old.rootpath == rootpath and old.facts == facts
+        except Exception:  # facts a rule pack made uncomparable: treat as changed
+            same = False
+        entry.facts_version = (old.facts_version or old.content) if same else content  # type: ignore[union-attr]
+        self.versions[relpath] = entry.facts_version
 
     def _entry(self, relpath: str, rootpath: str, content: str) -> Entry:
         entry = self._new.get(relpath)
@@ -173,10 +189,11 @@ class ScanCache:
         if label == "name":
             facts = index.module_by_name(name)
             value = None if facts is None else self.read_digest(index, ("modules", facts.relpath))
-        elif label == "modules" and name != "*" and name in self.contents:
+        elif label == "modules" and name != "*" and name in self.versions:
             # A module's facts are a function of its content (and the
-            # configuration, which keys the whole cache): its hash will do.
-            value = self.contents[name] if name in index.modules.raw() else None
+            # configuration, which keys the whole cache); the version names them
+            # without hashing them, and survives edits that leave them equal.
+            value = self.versions[name] if name in index.modules.raw() else None
         else:
             table = {"modules": index.modules, "files": index.files, "tests": index.tests}.get(label)
             if table is None:

@@ -146,3 +146,16 @@ def test_a_project_wide_view_records_its_inputs_for_every_file(tmp_path):
     with index.reading() as second:
         index.derived("view", build)  # from the memo: still recorded
     assert first == second == {("modules", "*")}
+
+
+def test_an_edit_that_leaves_a_module_s_facts_equal_rechecks_only_that_module(tmp_path, monkeypatch):
+    write_project(tmp_path, project_files(10))
+    run_scan(tmp_path, cache_dir=tmp_path / ".cache")
+    checked = []
+    real = engine.check_file
+    monkeypatch.setattr(engine, "check_file", lambda file, *a: checked.append(file.relpath) or real(file, *a))
+    models = tmp_path / "pkg/models.py"
+    models.write_text(models.read_text() + "# a comment at the end\n")
+    second, _ = run_scan(tmp_path, cache_dir=tmp_path / ".cache")
+    assert checked == ["pkg/models.py"]
+    assert sum(f.code == "BP994" for f in second.findings) == 8
