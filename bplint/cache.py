@@ -109,6 +109,7 @@ class ScanCache:
         self.contents: dict[str, str] = {}
         # relpath -> version of the module's facts (see Entry.facts_version)
         self.versions: dict[str, str] = {}
+        self._shared_reads: dict[frozenset, dict] = {}
         self.hits = 0
 
     def _load(self) -> dict[str, Entry]:
@@ -179,7 +180,13 @@ class ScanCache:
                      reads: set[tuple[str, str]], index: ProjectIndex) -> None:
         entry = self._entry(relpath, rootpath, content)
         entry.result = result
-        entry.reads = {key: self.read_digest(index, key) for key in reads}
+        # Files often read the same facts; sharing one dict per distinct set
+        # keeps the cache file (and its load time) small.
+        shape = frozenset(reads)
+        shared = self._shared_reads.get(shape)
+        if shared is None:
+            shared = self._shared_reads[shape] = {key: self.read_digest(index, key) for key in sorted(reads)}
+        entry.reads = shared
 
     def read_digest(self, index: ProjectIndex, key: tuple[str, str]) -> str | None:
         """The current digest of one fact a rule read."""
