@@ -284,6 +284,8 @@ GATE_RECURSION_LIMIT = 1000
 
 
 Trigger = Callable[[ast.AST, ModuleFacts], bool]
+# Nodes with no child nodes but their expression context: a third of a tree.
+_LEAF_TYPES = frozenset({ast.Name, ast.Constant})
 
 
 def parse_module_facts(file: SourceFile, text: str,
@@ -319,7 +321,7 @@ def parse_module_facts(file: SourceFile, text: str,
     # seen before the code nested in functions that uses them.
     todo = deque([tree])
     pop, push = todo.popleft, todo.append
-    AST, context = ast.AST, ast.expr_context
+    AST, context, leaves = ast.AST, ast.expr_context, _LEAF_TYPES
     while todo:
         node = pop()
         count += 1
@@ -333,6 +335,8 @@ def parse_module_facts(file: SourceFile, text: str,
             for code, test in tests:
                 if code not in triggered and test(node, facts):
                     triggered.add(code)
+        if kind in leaves:
+            continue
         for name in node._fields:
             value = getattr(node, name, None)
             if isinstance(value, list):
