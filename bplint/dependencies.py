@@ -231,8 +231,7 @@ class Manifest:
 
 def is_test_file(index: Any, relpath: str) -> bool:
     """Whether a scanned file is test code (by the `test-paths` setting)."""
-    check = getattr(index, "is_test_file", None)
-    return bool(check(relpath)) if callable(check) else relpath in index.test_files
+    return index.is_test_file(relpath)
 
 
 def _dig(data: Any, *keys: str) -> Any:

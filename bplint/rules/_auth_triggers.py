@@ -128,9 +128,10 @@ COMPARE_TRIGGER_TYPES = (ast.Compare, ast.Call)
 
 # --- BP303: a fast hash ----------------------------------------------------------------------
 
-WEAK_HASH_CALLS = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512", "blake2b", "blake2s",
-                             "sha3_224", "sha3_256", "sha3_384", "sha3_512", "new",
-                             "generate_password_hash", "CryptContext"})
+# hashlib's fast hashes, shared with BP303 itself
+WEAK_HASHLIB = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512", "blake2b", "blake2s",
+                          "sha3_224", "sha3_256", "sha3_384", "sha3_512"})
+WEAK_HASH_CALLS = WEAK_HASHLIB | {"new", "generate_password_hash", "CryptContext"}
 # Called on an object: passlib's `md5_crypt.hash(...)`; builtin `hash(x)` is a plain name.
 WEAK_HASH_METHODS = frozenset({"hash", "encrypt"})
 

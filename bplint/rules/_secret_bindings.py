@@ -15,17 +15,15 @@ from typing import Iterator
 import libcst as cst
 
 from bplint.names import keyword_arg, positional_arg, string_value
+from bplint.index import ENV_GETTERS, ENV_READER_CLASSES
 from bplint.rule import PythonRule
 from bplint.rules._secret_formats import find_tokens, is_placeholder, preview
 from bplint.rules._secret_names import is_secret_name, name_words, names_a_field
 
 
-# Environment readers whose second argument (or ``default=``) is a fallback value.
-ENV_DEFAULT_GETTERS = frozenset({
-    "os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop", "posix.getenv",
-    "decouple.config",
-})
-ENV_READER_CLASSES = frozenset({"environs.Env", "environ.Env"})
+# Environment readers (the index's own list): their second argument (or ``default=``)
+# is a fallback value.
+ENV_DEFAULT_GETTERS = frozenset(ENV_GETTERS)
 
 # Calls whose argument is a key or password: qualified name -> (position, keywords).
 KEY_ARGUMENTS: dict[str, tuple[int | None, tuple[str, ...]]] = {

@@ -14,14 +14,12 @@ from bplint.names import keyword_arg, positional_arg, string_value
 from bplint.origins import Origins, is_password_name, last_name, name_parts
 from bplint.rule import Flag, Quiet
 from bplint.rules._auth_common import PasswordRule, framework_of, value_label
-from bplint.rules._auth_triggers import HASH_TRIGGER_TYPES, calls_hash
+from bplint.rules._auth_triggers import HASH_TRIGGER_TYPES, WEAK_HASHLIB, calls_hash
 
 # --- BP303 --------------------------------------------------------------------------------
 
 # Words in a function's name that make its hashing about something other than a password.
 PASSWORD_FUNCTION_EXCLUDES = frozenset({"token", "reset", "salt", "url", "link", "email", "mail", "key"})
-WEAK_HASHLIB = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512", "blake2b", "blake2s",
-                          "sha3_224", "sha3_256", "sha3_384", "sha3_512"})
 WEAK_WERKZEUG_METHODS = frozenset({"plain", "md5", "sha1", "sha224", "sha256", "sha384", "sha512"})
 WEAK_PASSLIB = frozenset({"md5_crypt", "des_crypt", "bsdi_crypt", "bigcrypt", "crypt16", "ldap_md5", "ldap_sha1",
                           "ldap_salted_md5", "ldap_salted_sha1", "hex_md5", "hex_sha1", "hex_sha256", "hex_sha512",
