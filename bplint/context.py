@@ -11,7 +11,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from bplint import names
 from bplint.bindings import Bindings
 from bplint.files import SourceFile
-from bplint.findings import Finding, Span
+from bplint.findings import Finding, Severity, Span
 from bplint.index import ModuleFacts, ProjectIndex
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ class _Pending:
     message: str
     fix: str | None
     secret: bool
+    severity: "Severity | None" = None
 
 
 class FileContext:
@@ -83,14 +84,14 @@ class FileContext:
 
     # --- reporting ------------------------------------------------------
     def report_node(self, rule: "Rule", node: cst.CSTNode, message: str, *, fix: str | None = None,
-                    secret: bool = False) -> None:
+                    secret: bool = False, severity: "Severity | None" = None) -> None:
         # Positions are resolved once, after the traversal, and only in files
         # with findings: most files have none and never pay for them.
-        self._pending.append(_Pending(type(rule), node, message, fix, secret))
+        self._pending.append(_Pending(type(rule), node, message, fix, secret, severity))
 
     def report_span(self, rule: "Rule", span: Span, message: str, *, fix: str | None = None,
-                    secret: bool = False) -> None:
-        self.findings.append(make_finding(type(rule), self.relpath, span, message, fix, secret))
+                    secret: bool = False, severity: "Severity | None" = None) -> None:
+        self.findings.append(make_finding(type(rule), self.relpath, span, message, fix, secret, severity))
 
     def resolve_pending(self) -> None:
         if not self._pending:
@@ -102,13 +103,14 @@ class FileContext:
             else:
                 span = Span(code_range.start.line, code_range.start.column + 1,
                             code_range.end.line, code_range.end.column + 1)
-            self.findings.append(make_finding(item.rule, self.relpath, span, item.message, item.fix, item.secret))
+            self.findings.append(make_finding(item.rule, self.relpath, span, item.message, item.fix, item.secret,
+                                              item.severity))
         self._pending.clear()
 
 
 def make_finding(rule: type["Rule"], path: str, span: Span, message: str, fix: str | None = None,
-                 secret: bool = False) -> Finding:
-    return Finding(code=rule.code, name=rule.name, severity=rule.severity, category=rule.category,
+                 secret: bool = False, severity: "Severity | None" = None) -> Finding:
+    return Finding(code=rule.code, name=rule.name, severity=severity or rule.severity, category=rule.category,
                    message=message, path=path, line=span.line, column=span.column,
                    end_line=span.end_line, end_column=span.end_column, fix=fix, secret=secret)
 
@@ -131,5 +133,5 @@ class ProjectContext:
         return self.index.root_relpath(name)
 
     def report(self, rule: "Rule", path: str, span: Span, message: str, *, fix: str | None = None,
-               secret: bool = False) -> None:
-        self.findings.append(make_finding(type(rule), path, span, message, fix, secret))
+               secret: bool = False, severity: "Severity | None" = None) -> None:
+        self.findings.append(make_finding(type(rule), path, span, message, fix, secret, severity))

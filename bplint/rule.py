@@ -152,8 +152,10 @@ class PythonRule(Rule):
         return self.ctx.option(self.code, key)
 
     def report(self, node: cst.CSTNode, message: str, *, fix: str | None = None,
-               secret: bool = False) -> None:
-        self.ctx.report_node(self, node, message, fix=fix, secret=secret)
+               secret: bool = False, severity: Severity | None = None) -> None:
+        """``severity`` overrides the rule's default for this finding (the catalog
+        sometimes gives one case of a rule a lower severity)."""
+        self.ctx.report_node(self, node, message, fix=fix, secret=secret, severity=severity)
 
     def get_metadata(self, key: type, node: cst.CSTNode, default: Any = None) -> Any:
         return self.ctx.get_metadata(key, node, default)
@@ -173,8 +175,9 @@ class TextRule(Rule):
     def check(self) -> None:
         raise NotImplementedError
 
-    def report(self, span: Span, message: str, *, fix: str | None = None, secret: bool = False) -> None:
-        self.ctx.report_span(self, span, message, fix=fix, secret=secret)
+    def report(self, span: Span, message: str, *, fix: str | None = None, secret: bool = False,
+               severity: Severity | None = None) -> None:
+        self.ctx.report_span(self, span, message, fix=fix, secret=secret, severity=severity)
 
 
 class ProjectRule(Rule):
@@ -190,8 +193,8 @@ class ProjectRule(Rule):
         raise NotImplementedError
 
     def report(self, path: str, span: Span, message: str, *, fix: str | None = None,
-               secret: bool = False) -> None:
-        self.project.report(self, path, span, message, fix=fix, secret=secret)
+               secret: bool = False, severity: Severity | None = None) -> None:
+        self.project.report(self, path, span, message, fix=fix, secret=secret, severity=severity)
 
 
 def iter_rule_classes(namespace: Iterable[Any]) -> Iterator[type[Rule]]:

@@ -229,3 +229,19 @@ def test_route_for_a_visited_node(tmp_path):
         ("app/api/users.py", 12, "flask GET None"),
         ("app/api/users.py", 13, "flask POST None"),
     ]
+
+
+def test_fastapi_missing_exception_handler_is_info_and_flask_is_warning(tmp_path):
+    from bplint.config import build_config
+    from bplint.engine import scan
+    from bplint.findings import Severity
+    from bplint.registry import all_rules
+    from bplint.testing import write_project
+
+    write_project(tmp_path, {
+        "api.py": "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/items')\ndef items():\n    return []\n",
+        "web.py": "from flask import Flask\napp = Flask(__name__)\n\n@app.get('/pages')\ndef pages():\n    return ''\n",
+    })
+    config = build_config({"select": ["BP503"]}, all_rules(), root=tmp_path)
+    found = {f.path: f.severity for f in scan([tmp_path], config, cwd=tmp_path).findings}
+    assert found == {"api.py": Severity.INFO, "web.py": Severity.WARNING}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 from bplint import routes
 from bplint.findings import Severity, Span
@@ -142,8 +141,7 @@ class MissingErrorHandler(ProjectRule):
                 if not handled & {"Exception", "BaseException", "500"}:
                     self.report(app.relpath, span,
                                 f"Register `@{app.name}.exception_handler(Exception)` so unexpected errors are "
-                                f"logged once and answered with a JSON 500.")
-                    self.project.findings[-1] = _as_info(self.project.findings[-1])
+                                f"logged once and answered with a JSON 500.", severity=Severity.INFO)
                 continue
             missing = []
             if not handled & NOT_FOUND_NAMES:
@@ -155,6 +153,3 @@ class MissingErrorHandler(ProjectRule):
                             f"Register error handlers for {' and '.join(missing)} on this app "
                             f"(`@{app.name}.errorhandler(...)`) so clients get JSON errors instead of HTML pages.")
 
-
-def _as_info(finding):
-    return dataclasses.replace(finding, severity=Severity.INFO)
