@@ -102,7 +102,7 @@ class ScanCache:
         self.directory = directory
         self.key = digest((code_fingerprint(config), config_fingerprint(config)))
         self.path = directory / f"scan-{self.key[:20]}.pickle"
-        self._old: dict[str, Entry] = self._load()
+        self._loaded: dict[str, Entry] | None = None
         self._new: dict[str, Entry] = {}
         self._digests: dict[tuple[str, str], str | None] = {}
         # relpath -> content hash of every file of this scan (set by the engine)
@@ -111,6 +111,13 @@ class ScanCache:
         self.versions: dict[str, str] = {}
         self._shared_reads: dict[frozenset, dict] = {}
         self.hits = 0
+
+    @property
+    def _old(self) -> dict[str, Entry]:
+        # read on first use, inside the scan (see engine.fewer_collections)
+        if self._loaded is None:
+            self._loaded = self._load()
+        return self._loaded
 
     def _load(self) -> dict[str, Entry]:
         try:

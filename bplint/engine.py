@@ -7,7 +7,9 @@ cached and computed in parallel.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import sys
 import threading
 import time
@@ -45,6 +47,29 @@ def scan(paths: Sequence[Path], config: Config, cwd: Path | None = None, *, jobs
          cache: ScanCache | None = None, progress: Progress | None = None) -> ScanResult:
     """Scan ``paths``: ``jobs`` worker processes for the per-file pass (1: in this process),
     an optional cache, and an optional ``progress(done, total)`` callback."""
+    with fewer_collections():
+        return _scan(paths, config, cwd, jobs, cache, progress)
+
+
+@contextlib.contextmanager
+def fewer_collections():
+    """Run the garbage collector's full passes rarely while scanning.
+
+    A scan keeps many long-lived objects (the index's facts, the loaded cache)
+    and makes almost no reference cycles, so CPython's default thresholds
+    re-examine the same live objects over and over: a fifth of a cold scan and
+    a third of a warm one. Freed objects still go at once by reference count.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+def _scan(paths: Sequence[Path], config: Config, cwd: Path | None, jobs: int, cache: ScanCache | None,
+          progress: Progress | None) -> ScanResult:
     cwd = (cwd or Path.cwd()).resolve()
     result = ScanResult()
     found = discover(paths, config.root, config.exclude, cwd)
