@@ -25,6 +25,7 @@ from typing import Any
 
 from bplint import __version__
 from bplint.config import Config
+from bplint.filesystem import fingerprint
 from bplint.index import ModuleFacts, ProjectIndex
 
 CACHE_DIR_NAME = ".bplint_cache"
@@ -203,6 +204,8 @@ class ScanCache:
         if label == "name":
             facts = index.module_by_name(name)
             value = None if facts is None else self.read_digest(index, ("modules", facts.relpath))
+        elif label == "fs":
+            value = fingerprint(index.fs.answer(name))
         elif label == "modules" and name != "*" and name in self.versions:
             # A module's facts are a function of its content (and the
             # configuration, which keys the whole cache); the version names them

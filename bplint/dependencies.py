@@ -439,7 +439,7 @@ def manifest_signals(manifest: Manifest) -> list[str]:
 
 def folder_signals(folder: Path, rootfolder: str, project: "ProjectContext") -> list[str]:
     """Application signals in a project folder: deployment files, WSGI/ASGI entry modules."""
-    signals = [f"a {name}" for name in APPLICATION_FILES if (folder / name).is_file()]
+    signals = [f"a {name}" for name in APPLICATION_FILES if project.index.fs.is_file(folder / name)]
     prefix = "" if rootfolder in ("", ".") else f"{rootfolder}/"
     for relpath, kind in project.index.files.items():
         if kind is not FileKind.PYTHON or is_test_file(project.index, relpath):
@@ -504,7 +504,7 @@ class ProjectDependencies:
         self.project = project
         index = project.index
         self.root = Path(os.path.normpath(index.root.absolute()))
-        self.graph = RequirementGraph(max_size=project.config.max_file_size)
+        self.graph = RequirementGraph(max_size=project.config.max_file_size, fs=project.index.fs)
         self._report_paths: dict[Path, str] = {}
         self.requirement_roots: list[Path] = []
         self.manifests: list[Manifest] = []

@@ -23,6 +23,7 @@ from typing import Callable, Iterator, TypeVar
 T = TypeVar("T")
 
 from bplint.files import FileKind, SourceFile, is_env_example
+from bplint.filesystem import FileSystem
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -150,7 +151,7 @@ class ProjectIndex:
 
     While the engine checks one file it records which facts that file's rules
     read (``reading``): modules by path or name, the file list, the test
-    files. A cached result is reused only while those facts are unchanged, so
+    files, and the paths it asked ``fs`` about. A cached result is reused only while those facts are unchanged, so
     editing a model module re-checks the views that look at it and nothing else.
     """
 
@@ -162,6 +163,8 @@ class ProjectIndex:
         self.modules: _Recorded = _Recorded("modules", self._note)  # relpath -> ModuleFacts
         self.files: _Recorded = _Recorded("files", self._note)  # relpath -> FileKind
         self.tests: _Recorded = _Recorded("tests", self._note)  # relpath -> True, for test files
+        # paths beyond the scanned files (a README, an included requirement file)
+        self.fs = FileSystem(self._note)
         self._by_name: dict[str, ModuleFacts] | None = None
         self._derived: dict[str, tuple[object, frozenset[tuple[str, str]]]] = {}
 

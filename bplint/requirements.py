@@ -33,6 +33,8 @@ from urllib.parse import urlsplit, urlunsplit
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from bplint.filesystem import FileSystem
+
 COMMENT_RE = re.compile(r"(^|\s+)#.*$")
 URL_SCHEMES = ("http", "https", "file", "ftp")
 # The VCS URL schemes the installer accepts (a bare `git://` is not one of them).
@@ -338,14 +340,16 @@ def decode_requirement_bytes(raw: bytes) -> tuple[str | None, ParseProblem | Non
                                         f"(byte {raw[exc.start]:#04x}); save it as UTF-8")
 
 
-def read_requirement_file(path: Path, max_size: int | None = None) -> RequirementFile:
+def read_requirement_file(path: Path, max_size: int | None = None, fs: FileSystem | None = None) -> RequirementFile:
+    fs = fs or FileSystem()
     try:
-        if max_size is not None and path.stat().st_size > max_size:
+        size = fs.size(path)
+        if max_size is not None and size is not None and size > max_size:
             result = RequirementFile(path)
             result.add_problem(ParseProblem(1, f"the file is larger than max-file-size ({max_size} bytes) "
                                                f"and was not read"))
             return result
-        raw = path.read_bytes()
+        raw = fs.read_bytes(path)
     except OSError as exc:
         result = RequirementFile(path)
         result.add_problem(ParseProblem(1, f"cannot read the file ({exc.strerror or exc})"))
@@ -580,16 +584,17 @@ class IncludeProblem:
 class RequirementGraph:
     """Reads each requirement file once and walks `-r`/`-c` includes from a starting file."""
 
-    def __init__(self, max_size: int | None = None) -> None:
+    def __init__(self, max_size: int | None = None, fs: FileSystem | None = None) -> None:
         self._files: dict[Path, RequirementFile] = {}
         self.max_size = max_size
+        self.fs = fs or FileSystem()
         self.include_problems: dict[tuple[Path, int, str], IncludeProblem] = {}
         self._reported_cycles: set[frozenset[Path]] = set()
 
     def read(self, path: Path) -> RequirementFile:
         key = Path(os.path.normpath(path))
         if key not in self._files:
-            self._files[key] = read_requirement_file(key, self.max_size)
+            self._files[key] = read_requirement_file(key, self.max_size, self.fs)
         return self._files[key]
 
     def add_text(self, path: Path, text: str) -> RequirementFile:
@@ -627,9 +632,9 @@ class RequirementGraph:
                 if target in stack:
                     self._cycle(key, include, stack[stack.index(target):])
                     continue
-                if not target.is_file():
+                if not self.fs.is_file(target):
                     option = "-c" if include.constraint else "-r"
-                    what = "is a folder, not a file" if target.is_dir() else "does not exist"
+                    what = "is a folder, not a file" if self.fs.is_dir(target) else "does not exist"
                     self._problem(key, include.line, f"`{option} {include.target}`: the included file {what}")
                     continue
                 visit(target, constraint or include.constraint, depth + 1)

@@ -159,3 +159,53 @@ def test_an_edit_that_leaves_a_module_s_facts_equal_rechecks_only_that_module(tm
     second, _ = run_scan(tmp_path, cache_dir=tmp_path / ".cache")
     assert checked == ["pkg/models.py"]
     assert sum(f.code == "BP994" for f in second.findings) == 8
+
+
+def test_a_cached_result_is_rechecked_when_a_path_its_rules_asked_about_changes(tmp_path):
+    # BP107 on a .env named on the command line reads the .gitignore files above it.
+    write_project(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\n", "deploy/.env": "SECRET_KEY=abc\n"})
+    config = build_config({}, all_rules(), root=tmp_path)
+
+    def bp107():
+        cache = ScanCache(tmp_path / ".cache", config)
+        result = scan([tmp_path / "deploy/.env"], config, cwd=tmp_path, cache=cache)
+        return [f.path for f in result.findings if f.code == "BP107"], cache.hits
+
+    assert bp107() == (["deploy/.env"], 0)
+    assert bp107() == (["deploy/.env"], 1)
+    (tmp_path / ".gitignore").write_text(".env\n")
+    assert bp107() == ([], 0)
+
+
+FILE_SYSTEM_CALLS = {"is_file", "is_dir", "exists", "iterdir", "read_text", "stat", "glob", "rglob", "scandir",
+                     "listdir", "isfile", "isdir"}
+
+
+def test_rules_and_their_fact_modules_ask_the_file_system_only_through_the_index():
+    """Every path a rule looks at beyond the scanned files must be a recorded input of its result."""
+    import ast
+    from pathlib import Path
+
+    import bplint
+
+    package = Path(bplint.__file__).parent
+    modules = [*sorted((package / "rules").glob("*.py")),
+               *(package / f"{name}.py" for name in ("dependencies", "requirements", "routes", "_route_facts",
+                                                     "_route_resolve", "orm_models", "orm_queries",
+                                                     "orm_triggers", "origins", "flow", "bindings", "context"))]
+    offenders = []
+    for path in modules:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Name) and func.id == "open":
+                offenders.append(f"{path.name}:{node.lineno} open()")
+            elif isinstance(func, ast.Attribute) and func.attr in FILE_SYSTEM_CALLS | {"read_bytes", "walk"}:
+                receiver = ast.unparse(func.value)
+                through_fs = receiver == "fs" or receiver.endswith(".fs")
+                scanned_file = func.attr == "read_bytes" and receiver in ("file", "self.file")
+                tree_walk = func.attr == "walk" and receiver != "os"
+                if not through_fs and not scanned_file and not tree_walk:
+                    offenders.append(f"{path.name}:{node.lineno} {receiver}.{func.attr}()")
+    assert offenders == []

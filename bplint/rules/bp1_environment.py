@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 import pathspec
 
 from bplint.files import FileKind, split_lines
+from bplint.filesystem import FileSystem
 from bplint.findings import Severity, Span
 from bplint.dependencies import project_dependencies
 from bplint.index import EnvRead
@@ -233,11 +234,8 @@ class EnvVarUndocumented(ProjectRule):
                     found.append((relpath.rsplit("/", 1)[-1], ""))
         for name in EXTRA_EXAMPLE_NAMES:
             path = Path(index.root) / name
-            if path.is_file():
-                try:
-                    found.append((name, path.read_text(encoding="utf-8", errors="replace")))
-                except OSError:
-                    found.append((name, ""))
+            if index.fs.is_file(path):
+                found.append((name, index.fs.read_text(path) or ""))
         return found
 
 
@@ -294,7 +292,7 @@ class DotenvCommitted(TextRule):
         if is_dotenv_example(ctx.relpath):
             return
         text = ctx.text
-        if not has_assignments(text) or _ignored_by_git(ctx.file.path, ctx.config.root):
+        if not has_assignments(text) or _ignored_by_git(ctx.file.path, ctx.config.root, ctx.index.fs):
             return
         first = split_lines(text)[0]
         target = ctx.file.rootpath or ctx.relpath
@@ -303,21 +301,21 @@ class DotenvCommitted(TextRule):
                     f"(`git rm --cached {target}`), and rotate the secrets it holds.", secret=True)
 
 
-def _ignored_by_git(path: Path, root: Path) -> bool:
+def _ignored_by_git(path: Path, root: Path, fs: FileSystem) -> bool:
     """Discovery already skips ignored files in folders it walks; a file named on the command line is not."""
     path = path.resolve()
     root = root.resolve()
     for folder in path.parents:
         ignore_file = folder / ".gitignore"
-        if ignore_file.is_file():
+        text = fs.read_text(ignore_file) if fs.is_file(ignore_file) else None
+        if text is not None:
             try:
-                spec = pathspec.GitIgnoreSpec.from_lines(
-                    ignore_file.read_text(encoding="utf-8", errors="replace").splitlines())
+                spec = pathspec.GitIgnoreSpec.from_lines(text.splitlines())
                 result = spec.check_file(path.relative_to(folder).as_posix())
             except Exception:
                 result = None
             if result is not None and result.include is not None:
                 return bool(result.include)
-        if folder == root or (folder / ".git").exists():
+        if folder == root or fs.exists(folder / ".git"):
             break
     return False

@@ -626,7 +626,7 @@ def _expand(deps: ProjectDependencies, root: Path) -> list[tuple[RequirementLine
         done.add(path)
         for item in deps.graph.read(path).items:
             if isinstance(item, Include):
-                if not item.constraint and item.path is not None and item.path.is_file():
+                if not item.constraint and item.path is not None and deps.graph.fs.is_file(item.path):
                     visit(Path(item.path))
             else:
                 result.append((item, path))
@@ -644,7 +644,7 @@ def _include_closure(deps: ProjectDependencies, root: Path) -> dict[Path, set[Pa
         if path in direct:
             continue
         targets = {Path(i.path) for i in deps.graph.read(path).includes
-                   if not i.constraint and i.path is not None and i.path.is_file()}
+                   if not i.constraint and i.path is not None and deps.graph.fs.is_file(i.path)}
         direct[path] = targets
         pending.extend(targets)
     closure: dict[Path, set[Path]] = {}

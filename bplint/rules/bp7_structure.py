@@ -26,7 +26,7 @@ def _root_target(project, fallback: str | None = None) -> tuple[str, Span]:
     fallback file, or the root itself, line 1."""
     index = project.index
     for name in ROOT_FILES:
-        if (Path(index.root) / name).is_file():
+        if index.fs.is_file(Path(index.root) / name):
             return index.root_relpath(name), Span(1, 1, 1, 1)
     if fallback is not None:
         return fallback, Span(1, 1, 1, 1)
@@ -108,7 +108,7 @@ class MissingTests(ProjectRule):
             return
         if any(path in index.test_files for path in index.modules):
             return
-        if any((Path(index.root) / d).is_dir() for d in TEST_DIRS):
+        if any(index.fs.is_dir(Path(index.root) / d) for d in TEST_DIRS):
             return
         path, span = _root_target(self.project, modules[0])
         self.report(path, span, "Add tests (a `tests/` folder with pytest tests) for this application's "
@@ -444,12 +444,12 @@ class MissingMigrations(ProjectRule):
             if any(part in MIGRATION_MARKERS for part in parts[:-1]) or parts[-1] == "alembic.ini":
                 return True
         root = Path(index.root)
-        if any((root / marker).exists() for marker in MIGRATION_MARKERS):
+        if any(index.fs.exists(root / marker) for marker in MIGRATION_MARKERS):
             return True
         # a Django app's migrations package next to its models, or one level up
         folder = (root / _rootpath(self.project, model_module)).parent
         for candidate in (folder, folder.parent):
-            if (candidate / "migrations").is_dir() or (candidate / "alembic").is_dir():
+            if index.fs.is_dir(candidate / "migrations") or index.fs.is_dir(candidate / "alembic"):
                 return True
         return False
 
@@ -484,11 +484,7 @@ class MissingReadme(ProjectRule):
         modules = application_modules(self.project)
         if not modules:
             return
-        root = Path(index.root)
-        try:
-            entries = [p.name.lower() for p in root.iterdir() if p.is_file()]
-        except OSError:
-            return
+        entries = [name.lower() for name in index.fs.file_names(index.root)]
         if any(name == "readme" or name.startswith("readme.") for name in entries):
             return
         path, span = _root_target(self.project, modules[0])

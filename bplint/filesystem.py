@@ -1,0 +1,118 @@
+"""The file system beyond the scanned files, as rules see it.
+
+Some rules look past the files a scan reads: is there a README at the
+project root, what does a `-r` included requirement file say, does a
+.gitignore cover this .env. They ask through ``FileSystem`` (the project
+index's ``fs``), never through ``pathlib`` or ``open``: each question is
+recorded like a read of the index's facts, so a cached result is reused only
+while every answer it was built on is still the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Callable, Union
+
+Answer = Union[bool, int, bytes, tuple, OSError, None]
+
+
+def _size(path: str) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None
+
+
+def _read(path: str) -> bytes | OSError:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        return exc
+
+
+def _file_names(folder: str) -> tuple[str, ...]:
+    try:
+        with os.scandir(folder) as entries:
+            return tuple(sorted(e.name for e in entries if e.is_file()))
+    except OSError:
+        return ()
+
+
+_QUESTIONS: dict[str, Callable[[str], Answer]] = {
+    "is_file": os.path.isfile,
+    "is_dir": os.path.isdir,
+    "exists": os.path.exists,
+    "size": _size,
+    "read": _read,
+    "file_names": _file_names,
+}
+
+
+def ask(key: str) -> Answer:
+    """The answer today to a recorded question (``"is_file:/abs/path"``)."""
+    question, _, path = key.partition(":")
+    return _QUESTIONS[question](path)
+
+
+def fingerprint(answer: Answer) -> str:
+    """A short, comparable form of an answer (file contents by their hash)."""
+    if isinstance(answer, bytes):
+        return "bytes:" + hashlib.sha256(answer).hexdigest()
+    if isinstance(answer, OSError):
+        return f"error:{answer.errno}"
+    return repr(answer)
+
+
+class FileSystem:
+    """Answers questions about paths, once per scan, noting each question asked."""
+
+    def __init__(self, note: Callable[[tuple[str, str]], None] | None = None) -> None:
+        self._note = note
+        self._answers: dict[str, Answer] = {}
+
+    def _ask(self, question: str, path: str | os.PathLike) -> Answer:
+        key = f"{question}:{os.path.abspath(path)}"
+        if self._note is not None:
+            self._note(("fs", key))
+        if key not in self._answers:
+            self._answers[key] = ask(key)
+        return self._answers[key]
+
+    def answer(self, key: str) -> Answer:
+        """The answer this scan saw (or would see) to a recorded question."""
+        if key not in self._answers:
+            self._answers[key] = ask(key)
+        return self._answers[key]
+
+    def is_file(self, path: str | os.PathLike) -> bool:
+        return bool(self._ask("is_file", path))
+
+    def is_dir(self, path: str | os.PathLike) -> bool:
+        return bool(self._ask("is_dir", path))
+
+    def exists(self, path: str | os.PathLike) -> bool:
+        return bool(self._ask("exists", path))
+
+    def size(self, path: str | os.PathLike) -> int | None:
+        """The size in bytes, or None when the path cannot be read."""
+        return self._ask("size", path)  # type: ignore[return-value]
+
+    def read_bytes(self, path: str | os.PathLike) -> bytes:
+        """The file's bytes; raises OSError as ``open`` would."""
+        answer = self._ask("read", path)
+        if isinstance(answer, OSError):
+            raise OSError(answer.errno, answer.strerror, answer.filename)  # a fresh one each time
+        return answer  # type: ignore[return-value]
+
+    def read_text(self, path: str | os.PathLike) -> str | None:
+        """The file's text (UTF-8, undecodable bytes replaced), or None when it cannot be read."""
+        answer = self._ask("read", path)
+        if isinstance(answer, OSError):
+            return None
+        return answer.decode("utf-8", errors="replace")  # type: ignore[union-attr]
+
+    def file_names(self, folder: str | os.PathLike) -> tuple[str, ...]:
+        """The names of the files (not folders) in ``folder``, sorted; empty when unreadable."""
+        return self._ask("file_names", folder)  # type: ignore[return-value]
