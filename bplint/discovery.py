@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -36,6 +37,13 @@ class _GitIgnores:
 
     def __init__(self) -> None:
         self._specs: dict[str, pathspec.GitIgnoreSpec | None] = {}
+        # (folder, stop) -> the .gitignore specs that apply in folder, nearest first
+        self._chains: dict[tuple[str, str], list[tuple[str, pathspec.GitIgnoreSpec]]] = {}
+
+    def listed(self, folder: str, has_ignore_file: bool) -> None:
+        """What the walk saw in a folder's listing, which spares a look for .gitignore there."""
+        if not has_ignore_file:
+            self._specs.setdefault(folder, None)
 
     def _spec(self, folder: str) -> pathspec.GitIgnoreSpec | None:
         if folder not in self._specs:
@@ -50,22 +58,24 @@ class _GitIgnores:
             self._specs[folder] = spec
         return self._specs[folder]
 
+    def _chain(self, folder: str, stop: str) -> list[tuple[str, pathspec.GitIgnoreSpec]]:
+        key = (folder, stop)
+        chain = self._chains.get(key)
+        if chain is None:
+            spec = self._spec(folder)
+            parent = os.path.dirname(folder)
+            above = [] if folder == stop or parent == folder else self._chain(parent, stop)
+            chain = self._chains[key] = [(folder, spec), *above] if spec is not None else above
+        return chain
+
     def ignored(self, path: str, is_dir: bool, stop: str) -> bool:
         """``path`` and ``stop`` are absolute, normalized strings."""
-        folder = os.path.dirname(path)
-        while True:
-            spec = self._spec(folder)
-            if spec is not None:
-                rel = path[len(folder):].lstrip(os.sep).replace(os.sep, "/") + ("/" if is_dir else "")
-                result = spec.check_file(rel)
-                if result.include is not None:
-                    return bool(result.include)
-            if folder == stop:
-                return False
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                return False
-            folder = parent
+        for folder, spec in self._chain(os.path.dirname(path), stop):
+            rel = path[len(folder):].lstrip(os.sep).replace(os.sep, "/") + ("/" if is_dir else "")
+            result = spec.check_file(rel)
+            if result.include is not None:
+                return bool(result.include)
+        return False
 
 
 def _gitignore_boundary(top: Path, root: Path) -> Path:
@@ -76,10 +86,38 @@ def _gitignore_boundary(top: Path, root: Path) -> Path:
     return root if top == root or root in top.parents else top
 
 
+class _Excluded:
+    """Exclude patterns (gitignore syntax), matched in one regular expression when none negates.
+
+    A scan tests every folder and candidate file against them, twice (its
+    path and its name); one combined expression does that in one search
+    instead of one per pattern. With a `!` pattern, order decides, and
+    pathspec's own matching is used.
+    """
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self._spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        self._combined = None
+        patterns = [p for p in self._spec.patterns if p.include is not None]
+        if all(p.include and isinstance(getattr(p, "regex", None), re.Pattern) for p in patterns):
+            # The named groups only tell pathspec which kind of pattern matched.
+            parts = [_NAMED_GROUP.sub("(?:", p.regex.pattern) for p in patterns]
+            self._combined = re.compile("|".join(f"(?:{part})" for part in parts) or r"(?!)")
+
+    def match(self, path: str) -> bool:
+        if self._combined is not None:
+            return self._combined.match(path) is not None
+        return self._spec.match_file(path)
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
 def discover(paths: Sequence[Path], root: Path, exclude: Sequence[str], cwd: Path | None = None) -> Discovery:
     cwd = (cwd or Path.cwd()).resolve()
+    cwd_str = str(cwd)
     root = root.resolve()
-    excluded = pathspec.GitIgnoreSpec.from_lines(exclude)
+    excluded = _Excluded(exclude)
     gitignores = _GitIgnores()
     found = Discovery()
     seen: set[str] = set()
@@ -95,46 +133,76 @@ def discover(paths: Sequence[Path], root: Path, exclude: Sequence[str], cwd: Pat
             rel = os.path.basename(path)
         return rel + "/" if is_dir else rel
 
-    def skip(path: str, is_dir: bool, stop: str) -> bool:
-        name = os.path.basename(path) + ("/" if is_dir else "")
-        if excluded.match_file(rel_to_root(path, is_dir)) or excluded.match_file(name):
-            return True
-        if is_dir and os.path.isfile(os.path.join(path, "pyvenv.cfg")):  # a virtualenv
+    def report(path: str) -> str:
+        # report_path without pathlib: this runs for every file of the project
+        if path.startswith(cwd_str + os.sep):
+            return path[len(cwd_str) + 1:].replace(os.sep, "/")
+        return report_path(Path(path), cwd)
+
+    def skip(path: str, name: str, is_dir: bool, stop: str) -> bool:
+        suffix = "/" if is_dir else ""
+        if excluded.match(rel_to_root(path, is_dir)) or excluded.match(name + suffix):
             return True
         return gitignores.ignored(path, is_dir, stop)
 
-    def add(path: str, rootpath: str, kind: FileKind) -> None:
-        if os.path.islink(path) and not os.path.exists(path):
-            found.errors.append(ScanError(report_path(Path(path), cwd), "skipped: a symbolic link whose target does not exist"))
+    def add(path: str, rootpath: str, kind: FileKind, is_link: bool) -> None:
+        if is_link and not os.path.exists(path):
+            found.errors.append(ScanError(report(path), "skipped: a symbolic link whose target does not exist"))
             return
-        key = os.path.realpath(path) if os.path.islink(path) else path
+        key = os.path.realpath(path) if is_link else path
         if key in seen:
             return
         seen.add(key)
-        found.files.append(SourceFile(path=Path(path), relpath=report_path(Path(path), cwd), kind=kind, rootpath=rootpath))
+        found.files.append(SourceFile(path=Path(path), relpath=report(path), kind=kind, rootpath=rootpath))
+
+    def walk(top: str, stop: str) -> None:
+        # top-down and depth-first in name order, a folder's files before its subfolders
+        # (as os.walk goes); a stack, not recursion, for arbitrarily deep trees
+        pending = [top]
+        while pending:
+            folder = pending.pop()
+            try:
+                with os.scandir(folder) as listing:
+                    entries = list(listing)
+            except OSError:
+                continue  # unreadable folders are passed over
+            if folder != top and any(e.name == "pyvenv.cfg" for e in entries):
+                continue  # a virtualenv
+            gitignores.listed(folder, any(e.name == ".gitignore" for e in entries))
+            folders: list[tuple[str, str]] = []
+            files: list[tuple[str, str, bool]] = []
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if not entry.is_symlink():  # links to folders are not followed
+                        folders.append((entry.name, entry.path))
+                else:
+                    files.append((entry.name, entry.path, entry.is_symlink()))
+            for name, path, is_link in sorted(files):
+                rootpath = rel_to_root(path, False)
+                kind = classify(rootpath)
+                # most files of a repository are none of ours: classify before the costlier checks
+                if kind in SCANNED_KINDS and not skip(path, name, False, stop):
+                    add(path, rootpath, kind, is_link)
+            kept = [path for name, path in sorted(folders) if not skip(path, name, True, stop)]
+            pending.extend(reversed(kept))
 
     for given in paths:
-        absolute = os.path.normpath(os.path.join(str(cwd), str(given)))
+        absolute = os.path.normpath(os.path.join(cwd_str, str(given)))
         if not os.path.exists(absolute) and not os.path.islink(absolute):
             found.errors.append(ScanError(report_path(Path(absolute), cwd), "no such file or directory"))
             continue
         if not os.path.isdir(absolute):
             resolved = os.path.realpath(absolute)
-            if not excluded.match_file(rel_to_root(resolved, False)):
+            if not excluded.match(rel_to_root(resolved, False)):
                 rootpath = rel_to_root(absolute, False)
                 kind = classify(rootpath)
                 if kind in SCANNED_KINDS:
-                    add(absolute, rootpath, kind)
+                    add(absolute, rootpath, kind, os.path.islink(absolute))
             continue
-        stop = str(_gitignore_boundary(Path(absolute), root))
-        for folder, dirnames, filenames in os.walk(absolute, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if not skip(os.path.join(folder, d), True, stop))
-            for name in sorted(filenames):
-                path = os.path.join(folder, name)
-                rootpath = rel_to_root(path, False)
-                kind = classify(rootpath)
-                # most files of a repository are none of ours: classify before the costlier checks
-                if kind in SCANNED_KINDS and not skip(path, False, stop):
-                    add(path, rootpath, kind)
+        walk(absolute, str(_gitignore_boundary(Path(absolute), root)))
     found.files.sort(key=lambda f: f.relpath)
     return found

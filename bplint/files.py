@@ -6,6 +6,7 @@ import codecs
 import enum
 import fnmatch
 import io
+import os
 import re
 import tokenize
 from dataclasses import dataclass, field
@@ -45,7 +46,7 @@ def classify(relpath: str) -> FileKind:
         return FileKind.DOTENV
     if is_requirements_name(name, parent):
         return FileKind.REQUIREMENTS
-    if Path(lower).suffix in CONFIG_SUFFIXES:
+    if os.path.splitext(lower)[1] in CONFIG_SUFFIXES:
         return FileKind.CONFIG
     return FileKind.OTHER
 

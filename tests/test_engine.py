@@ -275,3 +275,42 @@ def test_ast_triggers_skip_files_without_candidates(tmp_path, monkeypatch):
     result = _scan_with(PrintCalls, {"a.py": "def f():\n    print(1)\n", "b.py": "len([])\n"}, tmp_path)
     assert [(f.path, f.line) for f in result.findings] == [("a.py", 2)]
     assert parsed == ["def f():\n    print(1)\n"]
+
+
+@pytest.mark.parametrize("patterns", [
+    ["build/", "*.egg-info/", "/top.py", "docs/**/conf.py", "*.log", "a/b/", "*_pb2.py"],
+    ["build/", "!build/keep/", "*.py", "!main.py"],  # negations: order decides
+    [],
+])
+def test_exclude_matching_agrees_with_gitignore_semantics(patterns):
+    import pathspec
+
+    from bplint.discovery import _Excluded
+
+    paths = ["build/", "build/x.py", "src/build/", "x.egg-info/", "top.py", "sub/top.py", "docs/a/b/conf.py",
+             "docs/conf.py", "app.log", "a/b/", "a/b/c.py", "x/a/b/", "m_pb2.py", "main.py", "build/keep/",
+             "keep/", "deep/er/main.py", "deep/er/other.py", "name with space.py", ""]
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    excluded = _Excluded(patterns)
+    assert [excluded.match(p) for p in paths] == [spec.match_file(p) for p in paths]
+
+
+def test_discovery_walks_very_deep_trees(tmp_path):
+    import os
+
+    from bplint.discovery import discover
+
+    depth = 1100  # deeper than the recursion limit
+    folders = [os.path.join(str(tmp_path), *["d"] * n) for n in range(1, depth + 1)]
+    for folder in folders:
+        os.mkdir(folder)
+    deep = os.path.join(folders[-1], "deep.py")
+    with open(deep, "w") as handle:
+        handle.write("x = 1\n")
+    try:
+        found = discover([tmp_path], tmp_path, [], tmp_path)
+        assert [f.relpath.count("/") for f in found.files] == [depth]
+    finally:  # removed bottom-up: recursive removal would hit the same limit
+        os.unlink(deep)
+        for folder in reversed(folders):
+            os.rmdir(folder)
