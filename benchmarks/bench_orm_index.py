@@ -18,6 +18,7 @@ from pathlib import Path
 
 import ast
 
+from bplint.workset import Workset
 from bplint import engine, index, orm_models, orm_triggers
 from bplint.config import build_config
 from bplint.discovery import discover
@@ -38,7 +39,7 @@ def index_time(files, config, root: Path, with_orm: bool, repeat: int = 3) -> fl
         best = float("inf")
         for _ in range(repeat):
             started = time.perf_counter()
-            engine.build_index(files, config, root, [])
+            engine.build_index(Workset.of(files), config, root)
             best = min(best, time.perf_counter() - started)
         return best
     finally:
@@ -74,7 +75,7 @@ def main(argv: list[str]) -> None:
         ("BP403", orm_triggers._unbounded_query), ("BP404", orm_triggers._sql_injection),
         ("BP407", orm_triggers._commit_in_loop))}
     test_time = time.process_time() - started
-    project = engine.build_index(files, config, root, [])
+    project = engine.build_index(Workset.of(files), config, root)
     started = time.perf_counter()
     view = orm_models.OrmIndex(project)
     view_time = time.perf_counter() - started

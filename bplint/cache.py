@@ -62,17 +62,28 @@ def digest(value: Any) -> str:
 
 def code_fingerprint(config: Config) -> str:
     """bplint's own modules and every rule pack's, by path, size and modification time."""
-    modules = {sys.modules[__name__.split(".")[0]].__file__}
-    modules |= {getattr(sys.modules.get(rule.__module__), "__file__", None) for rule in config.rules}
-    package = Path(__file__).parent
+    return digest((__version__, sys.version_info[:2], file_stats(sorted({*own_modules(), *rule_modules(config)}))))
+
+
+def own_modules() -> list[str]:
+    return sorted(str(p) for p in Path(__file__).parent.rglob("*.py"))
+
+
+def rule_modules(config: Config) -> set[str]:
+    """The files of the modules that define the configured rules."""
+    found = {getattr(sys.modules.get(rule.__module__), "__file__", None) for rule in config.rules}
+    return {path for path in found if path}
+
+
+def file_stats(paths: list[str]) -> list[tuple[str, int, int]]:
     stats = []
-    for path in sorted({*(str(p) for p in package.rglob("*.py")), *(m for m in modules if m)}):
+    for path in paths:
         try:
             st = os.stat(path)
             stats.append((path, st.st_size, st.st_mtime_ns))
         except OSError:
             stats.append((path, 0, 0))
-    return digest((__version__, sys.version_info[:2], stats))
+    return stats
 
 
 def config_fingerprint(config: Config) -> str:
@@ -111,6 +122,8 @@ class ScanCache:
         # relpath -> version of the module's facts (see Entry.facts_version)
         self.versions: dict[str, str] = {}
         self._shared_reads: dict[frozenset, dict] = {}
+        # the paths beyond the scanned files that project rules asked about, with their answers
+        self.project_answers: dict[str, str] = {}
         self.hits = 0
 
     @property
@@ -130,10 +143,6 @@ class ScanCache:
             return entries if isinstance(entries, dict) else {}
         except Exception:  # missing, corrupt, foreign, from another version: start afresh
             return {}
-
-    @staticmethod
-    def content_hash(raw: bytes) -> str:
-        return hashlib.sha256(raw).hexdigest()
 
     # --- facts ----------------------------------------------------------------
     def facts(self, relpath: str, rootpath: str, content: str) -> ModuleFacts | None:
@@ -224,6 +233,14 @@ class ScanCache:
         self._digests[key] = value
         return value
 
+    def outside_answers(self) -> dict[str, str]:
+        """Every question this scan's rules asked about paths beyond the scanned files, with
+        the answers' fingerprints (see ``filesystem``)."""
+        answers = dict(self.project_answers)
+        for entry in self._new.values():
+            answers.update((name, value) for (label, name), value in entry.reads.items() if label == "fs")
+        return answers
+
     # --- writing --------------------------------------------------------------
     def save(self) -> None:
         """Write this run's entries (only the files seen in this run), if anything changed."""
@@ -256,10 +273,10 @@ class ScanCache:
                     os.unlink(temp)
 
 
-def cache_directory(config: Config, override: Path | None = None) -> Path:
+def cache_directory(root: Path, override: Path | None = None) -> Path:
     if override is not None:
         return override
     from_env = os.environ.get("BPLINT_CACHE_DIR")
     if from_env:
         return Path(from_env)
-    return config.root / CACHE_DIR_NAME
+    return root / CACHE_DIR_NAME

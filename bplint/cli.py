@@ -10,13 +10,14 @@ import json
 import os
 import sys
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, TextIO
 
 import click
 
 from bplint import __version__
-from bplint.config import ConfigError, load_config
+from bplint.config import ConfigError, read_settings
 from bplint.findings import ScanResult, Severity
 from bplint.registry import RegistryError, all_rules, find_rule
 from bplint.reporters import FORMATS, ReportOptions, get_reporter
@@ -59,12 +60,16 @@ def scan_options(func):
     return func
 
 
+@dataclass
+class ScanOutcome:
+    result: ScanResult
+    enabled: frozenset[str]  # the codes the scan ran
+    fail_on: Severity
+
+
 def _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir, fail_on=None,
-              quiet=False):
-    from bplint.cache import ScanCache, cache_directory
-    from bplint.engine import scan
-    from bplint.progress import ProgressBar
-    from bplint.workers import default_jobs
+              quiet=False) -> ScanOutcome:
+    from bplint.workset import gather
 
     targets = list(paths) or [Path(".")]
     overrides: dict = {}
@@ -74,24 +79,51 @@ def _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, 
         overrides["extend-select"] = _split(extend_select)
     if ignore:
         overrides["extend-ignore"] = _split(ignore)
+    if exclude:
+        overrides["extend-exclude-cli"] = _split(exclude)
     if fail_on:
         overrides["fail-on"] = fail_on
     try:
-        rules = all_rules()
-        config = load_config(targets, rules, config_file=config_file, overrides=overrides)
-        if exclude:
-            config.exclude = [*config.exclude, *_split(exclude)]
-        cache = None if no_cache else ScanCache(cache_directory(config, cache_dir), config)
-        progress = ProgressBar() if ProgressBar.wanted(quiet) else None
-        try:
-            return config, scan(targets, config, jobs=jobs or default_jobs(), cache=cache, progress=progress)
-        finally:
-            if progress is not None:
-                progress.close()
+        settings = read_settings(targets, config_file=config_file, overrides=overrides)
+        general = settings.general()
+        cwd = Path.cwd().resolve()
+        workset = gather(targets, settings.root, general.exclude, general.max_file_size, cwd, not no_cache)
+        if no_cache:
+            return _scan_afresh(settings, targets, cwd, workset, jobs, None, None, quiet)
+        from bplint.cache import cache_directory
+        from bplint.last_scan import LastScan, scan_key
+
+        directory = cache_directory(settings.root, cache_dir)
+        last = LastScan(directory, scan_key(settings, targets, cwd, workset))
+        recalled = last.recall()
+        if recalled is not None:
+            return ScanOutcome(recalled.result, recalled.enabled, general.fail_on)
+        return _scan_afresh(settings, targets, cwd, workset, jobs, directory, last, quiet)
     except (ConfigError, RegistryError) as exc:
         _fail(str(exc))
     except Exception as exc:  # a bug in bplint itself
         _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+    raise AssertionError("unreachable")
+
+
+def _scan_afresh(settings, targets, cwd, workset, jobs, cache_dir, last, quiet) -> ScanOutcome:
+    from bplint.cache import ScanCache
+    from bplint.engine import scan
+    from bplint.progress import ProgressBar
+    from bplint.workers import default_jobs
+
+    config = settings.config(all_rules())
+    cache = ScanCache(cache_dir, config) if cache_dir is not None else None
+    progress = ProgressBar() if ProgressBar.wanted(quiet) else None
+    try:
+        result = scan(targets, config, cwd, jobs=jobs or default_jobs(), cache=cache, progress=progress,
+                      workset=workset)
+    finally:
+        if progress is not None:
+            progress.close()
+    if last is not None and cache is not None:
+        last.remember(result, config, cache.outside_answers())
+    return ScanOutcome(result, config.enabled, config.fail_on)
 
 
 def _parse_report(value: str) -> tuple[str, Path]:
@@ -125,8 +157,9 @@ def check(paths, select, extend_select, ignore, exclude, config_file, jobs, no_c
           output, reports, fail_on, exit_zero, baseline_file, diff_ref, no_color, quiet, statistics) -> None:
     """Scan PATHS (default: the current directory) and report findings."""
     extra_reports = [_parse_report(r) for r in reports]
-    config, result = _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir,
-                               fail_on, quiet)
+    scanned = _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir,
+                        fail_on, quiet)
+    result = scanned.result
     sources = SourceLines()
     if diff_ref:
         from bplint.changes import changed_lines, only_changed
@@ -148,18 +181,17 @@ def check(paths, select, extend_select, ignore, exclude, config_file, jobs, no_c
                        f"{outcome.fixed} baseline entries are fixed", err=True)
 
     _print_errors(result, quiet)
-    rules = tuple(r for r in config.rules if r.code in config.enabled)
     for name, path in extra_reports:
         with _open_output(path) as out:
-            get_reporter(name)(result, out, ReportOptions(sources=sources, enabled_rules=rules))
+            get_reporter(name)(result, out, ReportOptions(sources=sources, enabled_codes=scanned.enabled))
     with _open_output(output) as out:
         color = _use_color(out, no_color) and output_format == "text"
         get_reporter(output_format)(result, out, ReportOptions(color=color, quiet=quiet, statistics=statistics,
-                                                               sources=sources, enabled_rules=rules))
+                                                               sources=sources, enabled_codes=scanned.enabled))
 
     if any(e.internal for e in result.errors):
         sys.exit(EXIT_ERROR)
-    failing = [f for f in result.findings if f.severity.rank >= config.fail_on.rank]
+    failing = [f for f in result.findings if f.severity.rank >= scanned.fail_on.rank]
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
 
 
@@ -171,7 +203,7 @@ def baseline(paths, select, extend_select, ignore, exclude, config_file, jobs, n
     """Record today's findings in a baseline file; `check --baseline FILE` then reports only new ones."""
     from bplint.baseline import write_baseline
 
-    _, result = _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir)
+    result = _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir).result
     _print_errors(result, quiet=False)
     try:
         count = write_baseline(output, result.findings, SourceLines())

@@ -12,12 +12,14 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import pathspec
 
 from bplint.findings import Severity
-from bplint.rule import Rule
+
+if TYPE_CHECKING:
+    from bplint.rule import Rule
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -134,12 +136,50 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
 
 
+@dataclass
+class Settings:
+    """The configuration as written (file table and command line), before it is checked against the rules.
+
+    A scan can be answered from the last run's result with these alone, so
+    they are read without loading any rule.
+    """
+
+    table: dict[str, Any]
+    root: Path
+    source: Path | None = None
+    where: str = "configuration"
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def general(self) -> "GeneralSettings":
+        """The settings that do not name rules (what to scan, when to fail), validated."""
+        return general_settings(self.table, self.where, self.overrides)
+
+    def config(self, rules: Sequence[type[Rule]]) -> Config:
+        return build_config(self.table, rules, root=self.root, source=self.source, where=self.where,
+                            overrides=self.overrides)
+
+
+@dataclass
+class GeneralSettings:
+    exclude: list[str]
+    test_paths: list[str]
+    fail_on: Severity = Severity.INFO
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    file_timeout: float = DEFAULT_FILE_TIMEOUT
+
+
 def load_config(paths: Sequence[Path], rules: Sequence[type[Rule]], config_file: Path | None = None,
                 overrides: dict[str, Any] | None = None) -> Config:
     """Find, read and validate the configuration for a scan of ``paths``.
 
     ``overrides`` holds command-line settings (same keys as the file); they win.
     """
+    return read_settings(paths, config_file, overrides).config(rules)
+
+
+def read_settings(paths: Sequence[Path], config_file: Path | None = None,
+                  overrides: dict[str, Any] | None = None) -> Settings:
+    """Find and read the configuration for a scan of ``paths``, without checking it against the rules."""
     start = paths[0] if paths else Path(".")
     table: dict[str, Any] = {}
     source: Path | None = None
@@ -158,7 +198,7 @@ def load_config(paths: Sequence[Path], rules: Sequence[type[Rule]], config_file:
         where = "configuration"
     else:
         where = f"{source}: [tool.bplint]" if source.name == "pyproject.toml" else str(source)
-    return build_config(table, rules, root=root, source=source, where=where, overrides=overrides or {})
+    return Settings(table, root, source, where, dict(overrides or {}))
 
 
 def build_config(table: dict[str, Any], rules: Sequence[type[Rule]], *, root: Path,
@@ -169,22 +209,19 @@ def build_config(table: dict[str, Any], rules: Sequence[type[Rule]], *, root: Pa
     for key in table:
         if key not in KEYS:
             raise ConfigError(f"{where}: unknown key {key!r}; allowed keys: {', '.join(sorted(KEYS))}")
+    general = general_settings(table, where, overrides or {})
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     # Each value is checked where it came from, so messages name the file or the option.
     cli_ignore = overrides.pop("extend-ignore", [])
+    overrides.pop("extend-exclude-cli", None)
     merged = {**table, **overrides}
-    config = Config(root=root, source=source, rules=tuple(rules))
+    config = Config(root=root, source=source, rules=tuple(rules), exclude=general.exclude,
+                    test_paths=general.test_paths, fail_on=general.fail_on, max_file_size=general.max_file_size,
+                    file_timeout=general.file_timeout)
+    strings = _strings_reader(merged, overrides, where)
 
     def origin(key: str) -> str:
         return "command line" if key in overrides else where
-
-    def strings(key: str, value: Any = None) -> list[str]:
-        value = merged.get(key, []) if value is None else value
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{origin(key)}: {key!r} must be a list of strings")
-        return value
 
     select = resolve_selectors(strings("select"), rules, origin("select"), "select") if "select" in merged else None
     extend = resolve_selectors(strings("extend-select"), rules, origin("extend-select"), "extend-select")
@@ -204,12 +241,6 @@ def build_config(table: dict[str, Any], rules: Sequence[type[Rule]], *, root: Pa
         resolved = resolve_selectors(codes, rules, where, f"per-file-ignores {pattern!r}", include_opt_in=True)
         config.per_file_ignores.append((pathspec.GitIgnoreSpec.from_lines([pattern]), frozenset(resolved)))
 
-    if "exclude" in merged:
-        config.exclude = strings("exclude")
-    config.exclude = [*config.exclude, *strings("extend-exclude")]
-    if "test-paths" in merged:
-        config.test_paths = strings("test-paths")
-
     severities = merged.get("severity", {})
     if not isinstance(severities, dict):
         raise ConfigError(f"{where}: 'severity' must be a table of code = \"error\" | \"warning\" | \"info\"")
@@ -217,16 +248,6 @@ def build_config(table: dict[str, Any], rules: Sequence[type[Rule]], *, root: Pa
         sev = _severity(level, where, f"severity.{selector}")
         for code in resolve_selectors([selector], rules, where, "severity", include_opt_in=True):
             config.severity[code] = sev
-    if "fail-on" in merged:
-        config.fail_on = _severity(merged["fail-on"], origin("fail-on"), "fail-on")
-
-    for key, kind in (("max-file-size", int), ("file-timeout", (int, float))):
-        if key in merged:
-            value = merged[key]
-            if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
-                raise ConfigError(f"{where}: {key!r} must be a positive number")
-            setattr(config, key.replace("-", "_"), value)
-
     options = merged.get("rules", {})
     if not isinstance(options, dict):
         raise ConfigError(f"{where}: 'rules' must be a table of per-rule tables, e.g. [tool.bplint.rules.BP101]")
@@ -247,6 +268,45 @@ def build_config(table: dict[str, Any], rules: Sequence[type[Rule]], *, root: Pa
                 raise ConfigError(f"{where}: rules.{rule_key}.{opt} must be {problem}")
             config.rule_options.setdefault(rule.code, {})[opt] = value
     return config
+
+
+def general_settings(table: dict[str, Any], where: str, overrides: dict[str, Any]) -> GeneralSettings:
+    """The settings that name no rule. ``overrides["extend-exclude-cli"]`` adds --exclude patterns."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: must be a table")
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    cli_exclude = overrides.pop("extend-exclude-cli", [])
+    merged = {**table, **overrides}
+    strings = _strings_reader(merged, overrides, where)
+    general = GeneralSettings(exclude=list(DEFAULT_EXCLUDE), test_paths=list(DEFAULT_TEST_PATHS))
+    if "exclude" in merged:
+        general.exclude = strings("exclude")
+    general.exclude = [*general.exclude, *strings("extend-exclude"), *cli_exclude]
+    if "test-paths" in merged:
+        general.test_paths = strings("test-paths")
+    if "fail-on" in merged:
+        general.fail_on = _severity(merged["fail-on"], "command line" if "fail-on" in overrides else where,
+                                    "fail-on")
+    for key, kind in (("max-file-size", int), ("file-timeout", (int, float))):
+        if key in merged:
+            value = merged[key]
+            if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
+                raise ConfigError(f"{where}: {key!r} must be a positive number")
+            setattr(general, key.replace("-", "_"), value)
+    return general
+
+
+def _strings_reader(merged: dict[str, Any], overrides: dict[str, Any], where: str):
+    def strings(key: str, value: Any = None) -> list[str]:
+        value = merged.get(key, []) if value is None else value
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            origin = "command line" if key in overrides else where
+            raise ConfigError(f"{origin}: {key!r} must be a list of strings")
+        return value
+
+    return strings
 
 
 def _severity(value: Any, where: str, key: str) -> Severity:

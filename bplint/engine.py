@@ -22,7 +22,7 @@ from bplint.bindings import Bindings
 from bplint.cache import ScanCache
 from bplint.config import Config
 from bplint.context import FileContext, ProjectContext, make_finding
-from bplint.discovery import discover, report_path
+from bplint.discovery import report_path
 from bplint.files import DecodeError, FileKind, SourceFile
 from bplint.findings import Finding, ScanError, ScanResult, Span
 from bplint.index import MAX_NODES, ModuleFacts, ProjectIndex, SyntaxProblem, module_name, parse_module_facts
@@ -30,6 +30,7 @@ from bplint.rule import ProjectRule, PythonRule, Rule, TextRule
 from bplint.suppressions import apply_suppressions
 from bplint.traversal import Dispatcher, FileTimeout
 from bplint.workers import Progress, index_files, run_file_pass
+from bplint.workset import Workset, gather
 
 T = TypeVar("T")
 
@@ -44,11 +45,16 @@ class FileResult:
 
 
 def scan(paths: Sequence[Path], config: Config, cwd: Path | None = None, *, jobs: int = 1,
-         cache: ScanCache | None = None, progress: Progress | None = None) -> ScanResult:
+         cache: ScanCache | None = None, progress: Progress | None = None,
+         workset: Workset | None = None) -> ScanResult:
     """Scan ``paths``: ``jobs`` worker processes for the per-file pass (1: in this process),
-    an optional cache, and an optional ``progress(done, total)`` callback."""
+    an optional cache, an optional ``progress(done, total)`` callback, and the
+    files already gathered for these paths, if the caller has them."""
+    cwd = (cwd or Path.cwd()).resolve()
     with fewer_collections():
-        return _scan(paths, config, cwd, jobs, cache, progress)
+        if workset is None:
+            workset = gather(paths, config.root, config.exclude, config.max_file_size, cwd, cache is not None)
+        return _scan(workset, config, cwd, jobs, cache, progress)
 
 
 @contextlib.contextmanager
@@ -68,23 +74,17 @@ def fewer_collections():
         gc.set_threshold(*old)
 
 
-def _scan(paths: Sequence[Path], config: Config, cwd: Path | None, jobs: int, cache: ScanCache | None,
+def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCache | None,
           progress: Progress | None) -> ScanResult:
-    cwd = (cwd or Path.cwd()).resolve()
     result = ScanResult()
-    found = discover(paths, config.root, config.exclude, cwd)
+    found, project_files, subset, hashes = workset.found, workset.project_files, workset.subset, workset.hashes
     result.errors.extend(found.errors)
-    # Cross-file facts (models, routes, env examples) come from the whole
-    # project even when only some files are checked (pre-commit, one file).
-    project_files, subset = _project_files(paths, found.files, config, cwd)
-    index_errors: list[ScanError] = []
-    hashes: dict[str, str] = {}
-    index = build_index(project_files, config, cwd, index_errors, cache, hashes, jobs)
+    index = build_index(workset, config, cwd, cache, jobs)
     if cache is not None:
         cache.contents = hashes
     checked = [f for f in found.files if f.relpath in index.files.raw()]
     report_paths = {f.relpath for f in found.files}
-    result.errors.extend(e for e in index_errors if e.path in report_paths)
+    result.errors.extend(e for path, e in workset.skipped.items() if path in report_paths)
     outcomes = run_file_pass(checked, config, index, jobs, cache, progress, hashes)
     for file in checked:
         outcome = outcomes[file.relpath]
@@ -93,12 +93,16 @@ def _scan(paths: Sequence[Path], config: Config, cwd: Path | None, jobs: int, ca
     result.files_scanned = len(checked)
     project = ProjectContext(index=index, config=config,
                              files=[f for f in project_files if f.relpath in index.files.raw()])
-    for rule in config.rules:
-        if issubclass(rule, ProjectRule) and rule.code in config.enabled:
-            try:
-                rule(project).check()
-            except Exception as exc:
-                result.errors.append(_crash(rule.code, index.root_relpath(""), exc))
+    with index.reading() as reads:
+        for rule in config.rules:
+            if issubclass(rule, ProjectRule) and rule.code in config.enabled:
+                try:
+                    rule(project).check()
+                except Exception as exc:
+                    result.errors.append(_crash(rule.code, index.root_relpath(""), exc))
+    if cache is not None:
+        cache.project_answers = {name: cache.read_digest(index, (label, name)) for label, name in reads
+                                 if label == "fs"}
     result.findings.extend(f for f in project.findings if not subset or f.path in report_paths)
     texts = {f.relpath: f for f in checked}
     result.findings = apply_suppressions(result.findings, texts, config)
@@ -108,20 +112,6 @@ def _scan(paths: Sequence[Path], config: Config, cwd: Path | None, jobs: int, ca
     if cache is not None:
         cache.save()
     return result
-
-
-def _project_files(paths: Sequence[Path], found: list[SourceFile], config: Config,
-                   cwd: Path) -> tuple[list[SourceFile], bool]:
-    """The files the index reads, and whether the checked files are a subset of them."""
-    root = config.root.resolve()
-    targets = [(cwd / p).resolve() if not p.is_absolute() else p.resolve() for p in paths]
-    if any(t == root for t in targets) or not all(root in t.parents for t in targets):
-        return found, False
-    whole = discover([root], root, config.exclude, cwd)
-    by_path = {f.relpath: f for f in whole.files}
-    for file in found:  # the checked files themselves, as discovered (the same objects)
-        by_path[file.relpath] = file
-    return sorted(by_path.values(), key=lambda f: f.relpath), True
 
 
 def finalize(findings: list[Finding], config: Config, rootpaths: dict[str, str], index: ProjectIndex) -> list[Finding]:
@@ -146,29 +136,21 @@ def finalize(findings: list[Finding], config: Config, rootpaths: dict[str, str],
 # --- phase 1: the project index ------------------------------------------------
 
 
-def build_index(files: list[SourceFile], config: Config, cwd: Path, errors: list[ScanError],
-                cache: ScanCache | None = None, hashes: dict[str, str] | None = None, jobs: int = 1) -> ProjectIndex:
+def build_index(workset: Workset, config: Config, cwd: Path, cache: ScanCache | None = None,
+                jobs: int = 1) -> ProjectIndex:
     root_rel = report_path(config.root, cwd)
     index = ProjectIndex(root=config.root, root_prefix="" if root_rel == "." else root_rel.rstrip("/") + "/")
     triggers = ast_triggers(config)
     to_parse: list[SourceFile] = []
-    for file in files:
-        try:
-            size = file.path.stat().st_size
-            if size <= config.max_file_size and cache is not None and hashes is not None:
-                hashes[file.relpath] = cache.content_hash(file.read_bytes())
-        except OSError as exc:
-            errors.append(ScanError(file.relpath, f"skipped: cannot read ({exc.strerror})"))
-            continue
-        if size > config.max_file_size:
-            errors.append(ScanError(file.relpath, f"skipped: {size} bytes is more than max-file-size "
-                                                  f"({config.max_file_size})"))
+    hashes = workset.hashes
+    for file in workset.project_files:
+        if file.relpath in workset.skipped:
             continue
         index.files[file.relpath] = file.kind
         if config.is_test_path(file.rootpath):
             index.tests[file.relpath] = True
         if file.kind is FileKind.PYTHON:
-            content = hashes.get(file.relpath) if hashes is not None else None
+            content = hashes.get(file.relpath)
             facts = cache.facts(file.relpath, file.rootpath, content) if cache is not None and content else None
             if facts is None:
                 to_parse.append(file)
@@ -177,7 +159,7 @@ def build_index(files: list[SourceFile], config: Config, cwd: Path, errors: list
     for file in to_parse:
         facts = parsed[file.relpath]
         index.modules[file.relpath] = facts
-        content = hashes.get(file.relpath) if hashes is not None else None
+        content = hashes.get(file.relpath)
         if cache is not None and content:
             cache.store_facts(file.relpath, file.rootpath, content, facts)
     return index

@@ -5,8 +5,10 @@ from __future__ import annotations
 import importlib
 from functools import lru_cache
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
-from bplint.rule import Rule, iter_rule_classes
+if TYPE_CHECKING:
+    from bplint.rule import Rule
 
 BUILTIN_MODULES = (
     "bplint.rules.bp0_engine",
@@ -55,6 +57,8 @@ class RegistryError(Exception):
 def all_rules() -> tuple[type[Rule], ...]:
     """Every rule, sorted by code. Plugin rules come through ``bplint.rules`` entry points,
     each naming a module (all its rule classes count) or a single rule class."""
+    from bplint.rule import iter_rule_classes  # rules (and libcst) load only when asked for
+
     found: dict[str, type[Rule]] = {}
     for module_name in BUILTIN_MODULES:
         module = importlib.import_module(module_name)
@@ -69,6 +73,15 @@ def all_rules() -> tuple[type[Rule], ...]:
         for rule in iter_rule_classes(candidates):
             _add(found, rule, ep.value)
     return tuple(sorted(found.values(), key=lambda r: r.code))
+
+
+def rule_pack_signature() -> tuple[tuple[str, str, str], ...]:
+    """The installed rule packs' entry points and versions, read without loading them."""
+    packs = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        dist = getattr(ep, "dist", None)
+        packs.append((ep.name, ep.value, f"{dist.name} {dist.version}" if dist is not None else ""))
+    return tuple(sorted(packs))
 
 
 def _add(found: dict[str, type[Rule]], rule: type[Rule], origin: str) -> None:

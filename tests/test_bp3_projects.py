@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
+from bplint.workset import Workset
 from bplint.config import build_config
 from bplint.engine import scan
 from bplint.registry import all_rules
@@ -338,7 +339,7 @@ def test_only_findings_depend_on_every_module(tmp_path):
     write_project(tmp_path, {path: textwrap.dedent(code).lstrip("\n") for path, code in files.items()})
     config = build_config({"select": ["BP3"]}, all_rules(), root=tmp_path)
     sources = [SourceFile(tmp_path / path, path, FileKind.PYTHON, path) for path in files]
-    index = build_index(sources, config, tmp_path, [])
+    index = build_index(Workset.of(sources), config, tmp_path)
     reads = {}
     for source in sources:
         with index.reading() as noted:

@@ -3,6 +3,7 @@
 import textwrap
 from pathlib import Path
 
+from bplint.workset import Workset
 from bplint.config import build_config
 from bplint.discovery import discover
 from bplint.engine import build_index, scan
@@ -15,7 +16,7 @@ def model_index(tmp_path: Path, files: dict[str, str]) -> OrmIndex:
     write_project(tmp_path, {k: textwrap.dedent(v).lstrip("\n") for k, v in files.items()})
     config = build_config({"select": ["BP4"]}, all_rules(), root=tmp_path)
     found = discover([tmp_path], config.root, config.exclude, tmp_path)
-    return OrmIndex(build_index(found.files, config, tmp_path, []))
+    return OrmIndex(build_index(Workset.of(found.files), config, tmp_path))
 
 
 def findings(tmp_path: Path, files: dict[str, str], code: str = "BP401"):

@@ -2,6 +2,7 @@
 
 import libcst as cst
 
+from bplint.workset import Workset
 from bplint import routes
 from bplint.config import build_config
 from bplint.discovery import discover
@@ -150,7 +151,7 @@ def _project(tmp_path, files):
     write_project(tmp_path, files)
     config = build_config({}, all_rules(), root=tmp_path)
     found = discover([tmp_path], tmp_path, config.exclude, tmp_path)
-    return routes.project_routes(build_index(found.files, config, tmp_path, []))
+    return routes.project_routes(build_index(Workset.of(found.files), config, tmp_path))
 
 
 def _table(project):

@@ -12,21 +12,38 @@ Reporter = Callable[[ScanResult, TextIO, "ReportOptions"], None]
 
 class ReportOptions:
     def __init__(self, color: bool = False, quiet: bool = False, statistics: bool = False,
-                 sources: SourceLines | None = None, enabled_rules: tuple = ()) -> None:
+                 sources: SourceLines | None = None, enabled_rules: tuple = (),
+                 enabled_codes: frozenset[str] = frozenset()) -> None:
         self.color = color
         self.quiet = quiet
         self.statistics = statistics
         # source lines of reported files, shared by every report of one scan
         self.sources = sources if sources is not None else SourceLines()
-        # the rules of the scan, for formats that describe them (SARIF)
-        self.enabled_rules = enabled_rules
+        self._enabled_rules = enabled_rules
+        self._enabled_codes = enabled_codes
+
+    @property
+    def enabled_rules(self) -> tuple:
+        """The rules of the scan, for formats that describe them (SARIF).
+
+        Given as codes, they are looked up only when a format asks: a scan
+        served from the last run's result loads no rule otherwise.
+        """
+        if not self._enabled_rules and self._enabled_codes:
+            from bplint.registry import all_rules
+
+            self._enabled_rules = tuple(r for r in all_rules() if r.code in self._enabled_codes)
+        return self._enabled_rules
+
+
+_MODULES = {"text": "text", "json": "json_report", "sarif": "sarif", "github": "github", "gitlab": "gitlab"}
 
 
 def get_reporter(name: str) -> Reporter:
-    from bplint.reporters import github, gitlab, json_report, sarif, text
+    import importlib
 
-    return {"text": text.report, "json": json_report.report, "sarif": sarif.report, "github": github.report,
-            "gitlab": gitlab.report}[name]
+    # only the format asked for is imported: SARIF's pulls in every rule's documentation
+    return importlib.import_module(f"bplint.reporters.{_MODULES[name]}").report
 
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab")
