@@ -24,11 +24,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scan import count_lines, fetch_django  # noqa: E402
 
+# Runs bplint as its console script does (through main()), then reports peak memory.
 RUNNER = r"""
 import resource, sys
-from bplint.cli import cli
+from bplint.cli import main
 try:
-    cli(sys.argv[1:], prog_name="bplint", standalone_mode=False)
+    main()
 except SystemExit:
     pass
 finally:

@@ -70,6 +70,8 @@ class ProjectRoutes:
     def routes_in(self, relpath: str) -> dict[str, list[Route]]:
         return self.by_module.get(relpath, {})
 
+    part = routes_in  # what ProjectIndex.view(..., part=relpath) reads
+
     def app_has_routes(self, app: AppDef, flask_apps_in_app_code: int = 1) -> bool:
         """Routes (or blueprints/routers) are attached to this application object; when the
         attachment cannot be resolved and it is the only app of its framework, it counts."""

@@ -26,10 +26,10 @@ from typing import Any
 from bplint import __version__
 from bplint.config import Config
 from bplint.filesystem import fingerprint
-from bplint.index import ModuleFacts, ProjectIndex
+from bplint.index import VIEW_BUILDERS, VIEW_PART, ModuleFacts, ProjectIndex
 
 CACHE_DIR_NAME = ".bplint_cache"
-FORMAT = 2
+FORMAT = 3
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by bplint.\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
@@ -109,12 +109,22 @@ class Entry:
     facts_version: str = ""
 
 
+@dataclass
+class ViewRecord:
+    """What a project-wide view was built from, and the digests of the parts files read."""
+
+    inputs: dict[tuple[str, str], str | None]
+    digests: dict[str, str] = field(default_factory=dict)  # recorded read name -> digest of that part
+
+
 class ScanCache:
     def __init__(self, directory: Path, config: Config) -> None:
         self.directory = directory
         self.key = digest((code_fingerprint(config), config_fingerprint(config)))
         self.path = directory / f"scan-{self.key[:20]}.pickle"
         self._loaded: dict[str, Entry] | None = None
+        self._old_views: dict[str, ViewRecord] = {}
+        self._new_views: dict[str, ViewRecord] = {}
         self._new: dict[str, Entry] = {}
         self._digests: dict[tuple[str, str], str | None] = {}
         # relpath -> content hash of every file of this scan (set by the engine)
@@ -133,14 +143,21 @@ class ScanCache:
             self._loaded = self._load()
         return self._loaded
 
+    def _views_loaded(self) -> dict[str, ViewRecord]:
+        self._old  # noqa: B018  (the views are read with the entries)
+        return self._old_views
+
     def _load(self) -> dict[str, Entry]:
         try:
             with self.path.open("rb") as handle:
                 data = pickle.load(handle)
             if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != self.key:
                 return {}
-            entries = data.get("entries")
-            return entries if isinstance(entries, dict) else {}
+            entries, views = data.get("entries"), data.get("views")
+            if not isinstance(entries, dict) or not isinstance(views, dict):
+                return {}
+            self._old_views = views
+            return entries
         except Exception:  # missing, corrupt, foreign, from another version: start afresh
             return {}
 
@@ -173,6 +190,8 @@ class ScanCache:
 
     def _changed(self) -> bool:
         """Whether this run learned anything the cache file does not hold yet."""
+        if any(self._views_loaded().get(name) != record for name, record in self._new_views.items()):
+            return True
         for relpath, entry in self._new.items():
             old = self._old.get(relpath)
             if old is None or old.content != entry.content or old.reads != entry.reads or \
@@ -215,6 +234,8 @@ class ScanCache:
             value = None if facts is None else self.read_digest(index, ("modules", facts.relpath))
         elif label == "fs":
             value = fingerprint(index.fs.answer(name))
+        elif label == "view":
+            value = self._view_digest(index, name)
         elif label == "modules" and name != "*" and name in self.versions:
             # A module's facts are a function of its content (and the
             # configuration, which keys the whole cache); the version names them
@@ -232,6 +253,25 @@ class ScanCache:
                 value = None if item is None else digest(item)
         self._digests[key] = value
         return value
+
+    def _view_digest(self, index: ProjectIndex, key: str) -> str | None:
+        """The digest of a project-wide view (or of one part), built only when its inputs changed."""
+        name, _, part = key.partition(VIEW_PART)
+        if name not in VIEW_BUILDERS:
+            return None
+        record = self._new_views.get(name)
+        if record is None:
+            old = self._views_loaded().get(name)
+            if old is not None and all(self.read_digest(index, k) == d for k, d in old.inputs.items()):
+                record = ViewRecord(old.inputs, dict(old.digests))
+            else:
+                _, inputs = index.view_and_inputs(name)
+                record = ViewRecord({k: self.read_digest(index, k) for k in sorted(inputs)})
+            self._new_views[name] = record
+        if key not in record.digests:
+            value, _ = index.view_and_inputs(name)
+            record.digests[key] = digest(value.part(part) if part else value)  # type: ignore[attr-defined]
+        return record.digests[key]
 
     def outside_answers(self) -> dict[str, str]:
         """Every question this scan's rules asked about paths beyond the scanned files, with
@@ -256,7 +296,8 @@ class ScanCache:
             if not ignore.exists():
                 ignore.write_text("*\n", encoding="utf-8")
             entries = {**{k: v for k, v in self._old.items() if k not in self._new}, **self._new}
-            payload = {"format": FORMAT, "key": self.key, "entries": entries}
+            views = {**self._views_loaded(), **self._new_views}
+            payload = {"format": FORMAT, "key": self.key, "entries": entries, "views": views}
             handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".scan-", suffix=".tmp")
             with os.fdopen(handle, "wb") as out:
                 pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)

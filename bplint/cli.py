@@ -287,7 +287,28 @@ def _open_output(path: Path | None) -> Iterator[TextIO]:
 
 
 def main() -> None:
-    cli(prog_name="bplint")
+    """The console script: runs one command, then leaves without tearing the heap down."""
+    from bplint.collector import for_this_process
+
+    for_this_process()
+    try:
+        cli(prog_name="bplint")
+        code = EXIT_OK
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or EXIT_OK
+        else:
+            click.echo(str(exc.code), err=True)
+            code = EXIT_ERROR
+    # Freeing a large project's index object by object takes longer than a
+    # whole warm scan; the operating system reclaims it at once. Every report
+    # file is closed by now, so only the standard streams need flushing.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,7 @@ cached and computed in parallel.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
 import sys
 import threading
 import time
@@ -20,6 +18,7 @@ import libcst as cst
 
 from bplint.bindings import Bindings
 from bplint.cache import ScanCache
+from bplint.collector import fewer_collections
 from bplint.config import Config
 from bplint.context import FileContext, ProjectContext, make_finding
 from bplint.discovery import report_path
@@ -55,23 +54,6 @@ def scan(paths: Sequence[Path], config: Config, cwd: Path | None = None, *, jobs
         if workset is None:
             workset = gather(paths, config.root, config.exclude, config.max_file_size, cwd, cache is not None)
         return _scan(workset, config, cwd, jobs, cache, progress)
-
-
-@contextlib.contextmanager
-def fewer_collections():
-    """Run the garbage collector's full passes rarely while scanning.
-
-    A scan keeps many long-lived objects (the index's facts, the loaded cache)
-    and makes almost no reference cycles, so CPython's default thresholds
-    re-examine the same live objects over and over: a fifth of a cold scan and
-    a third of a warm one. Freed objects still go at once by reference count.
-    """
-    old = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
 
 
 def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCache | None,

@@ -18,7 +18,7 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 T = TypeVar("T")
 
@@ -146,6 +146,27 @@ class _Recorded(dict):
         return self._plain
 
 
+# name -> builder of a project-wide view that callers depend on by value (see ProjectIndex.view)
+VIEW_BUILDERS: dict[str, Callable[["ProjectIndex"], object]] = {}
+# separates a view's name from the part of it a caller read, in recorded reads
+VIEW_PART = "\x00"
+
+
+def project_view(name: str) -> Callable[[Callable[["ProjectIndex"], T]], Callable[["ProjectIndex"], T]]:
+    """Register the builder of a project-wide view read through ``ProjectIndex.view``.
+
+    The view must be plain data (dataclasses, containers, strings, numbers):
+    the cache compares views by a digest of their value. A view that callers
+    read in pieces has a ``part(key)`` method.
+    """
+
+    def register(build: Callable[["ProjectIndex"], T]) -> Callable[["ProjectIndex"], T]:
+        VIEW_BUILDERS[name] = build
+        return build
+
+    return register
+
+
 class ProjectIndex:
     """Facts about the whole project, shared read-only by every rule.
 
@@ -167,6 +188,7 @@ class ProjectIndex:
         self.fs = FileSystem(self._note)
         self._by_name: dict[str, ModuleFacts] | None = None
         self._derived: dict[str, tuple[object, frozenset[tuple[str, str]]]] = {}
+        self._views: dict[str, tuple[object, frozenset[tuple[str, str]]]] = {}
 
     def derived(self, name: str, build: Callable[["ProjectIndex"], T]) -> T:
         """A project-wide view (all routes, all models) built once per scan and shared.
@@ -184,6 +206,27 @@ class ProjectIndex:
         for key in entry[1]:
             self._note(key)
         return entry[0]  # type: ignore[return-value]
+
+    def view(self, name: str, part: str | None = None) -> Any:
+        """A registered project-wide view (``project_view``), built once per scan.
+
+        Unlike with ``derived``, the caller depends on the view's value, not
+        on every fact it was built from: an edit that changes a module's facts
+        but leaves the view equal (or the part the caller asked for: the
+        routes of one module) keeps the caller's cached result.
+        """
+        value, _ = self.view_and_inputs(name)
+        self._note(("view", name if part is None else f"{name}{VIEW_PART}{part}"))
+        return value if part is None else value.part(part)  # type: ignore[attr-defined]
+
+    def view_and_inputs(self, name: str) -> tuple[Any, frozenset[tuple[str, str]]]:
+        """The view and the facts its builder read (for the cache), without noting a read."""
+        entry = self._views.get(name)
+        if entry is None:
+            with self.reading() as reads:
+                value = VIEW_BUILDERS[name](self)
+            entry = self._views[name] = (value, frozenset(reads))
+        return entry
 
     def _note(self, key: tuple[str, str]) -> None:
         if self._reads is not None:

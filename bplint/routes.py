@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bplint._route_facts import FAMILY, RouteFacts  # noqa: F401  (registers the collector; re-exported)
-from bplint.index import Location, ProjectIndex
+from bplint.index import Location, ProjectIndex, project_view
 
 if TYPE_CHECKING:
     from bplint._route_resolve import ProjectRoutes
@@ -105,11 +105,24 @@ class ErrorHandler:
     target: tuple[str, str] | None  # (relpath, name) of the object it is registered on, when known
 
 
-def project_routes(index: ProjectIndex) -> "ProjectRoutes":
-    """Every route, application object and error handler of the project (computed once per scan)."""
+VIEW = "routes"
+
+
+@project_view(VIEW)
+def _build(index: ProjectIndex) -> "ProjectRoutes":
     from bplint._route_resolve import build
 
-    return index.derived("routes", build)
+    return build(index)
+
+
+def project_routes(index: ProjectIndex) -> "ProjectRoutes":
+    """Every route, application object and error handler of the project (computed once per scan)."""
+    return index.view(VIEW)
+
+
+def _routes_in(ctx) -> dict[str, list[Route]]:
+    # only this module's routes: a cached result stays valid while they are unchanged
+    return ctx.index.view(VIEW, part=ctx.relpath)
 
 
 # --- per-file queries ---------------------------------------------------------------------------
@@ -166,7 +179,7 @@ def routes_of(ctx, func: cst.FunctionDef | str) -> list[Route]:
     qualname = func if isinstance(func, str) else qualname_of(ctx, func)
     if qualname is None:
         return []
-    return project_routes(ctx.index).routes_in(ctx.relpath).get(qualname, [])
+    return _routes_in(ctx).get(qualname, [])
 
 
 def route_for(ctx, func: cst.FunctionDef | str) -> Route | None:
@@ -191,7 +204,7 @@ def module_has_routes(ctx) -> bool:
     """Cheap: does this module hold any route handler?"""
     if ctx.facts is None or FAMILY not in ctx.facts.extra:
         return False
-    return bool(project_routes(ctx.index).routes_in(ctx.relpath))
+    return bool(_routes_in(ctx))
 
 
 def __getattr__(name: str):

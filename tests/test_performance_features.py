@@ -209,3 +209,39 @@ def test_rules_and_their_fact_modules_ask_the_file_system_only_through_the_index
                 if not through_fs and not scanned_file and not tree_walk:
                     offenders.append(f"{path.name}:{node.lineno} {receiver}.{func.attr}()")
     assert offenders == []
+
+
+ROUTED = {
+    "shop/__init__.py": "",
+    "shop/web.py": "from flask import Blueprint\n\nbp = Blueprint('users', __name__)\n",
+    "shop/models.py": "class User:\n    pass\n",
+    "shop/util.py": "def helper():\n    return 1\n",
+    "shop/views.py": (
+        "from shop.web import bp\nfrom shop.models import User\n\n\n"
+        "@bp.get('/users/<int:user_id>')\ndef get_user(user_id):\n"
+        "    user = User.query.get(user_id)\n    return {'name': user.name}\n"),
+}
+
+
+def test_files_depend_on_the_routes_they_read_not_on_every_module(tmp_path, monkeypatch):
+    write_project(tmp_path, ROUTED)
+    cache_dir = tmp_path / ".cache"
+    first, _ = run_scan(tmp_path, cache_dir=cache_dir)
+    assert [f.path for f in first.findings if f.code == "BP501"] == ["shop/views.py"]
+    checked = []
+    real = engine.check_file
+    monkeypatch.setattr(engine, "check_file", lambda file, *a: checked.append(file.relpath) or real(file, *a))
+
+    # a new function elsewhere changes that module's facts, but no route
+    (tmp_path / "shop/util.py").write_text("def helper():\n    return 1\n\n\ndef other():\n    return 2\n")
+    second, _ = run_scan(tmp_path, cache_dir=cache_dir)
+    assert "shop/views.py" not in checked
+    assert as_json(second) == as_json(run_scan(tmp_path)[0])
+
+    # `bp` stops being a blueprint: the view's handler is no longer a route
+    checked.clear()
+    (tmp_path / "shop/web.py").write_text("bp = object()\n")
+    third, _ = run_scan(tmp_path, cache_dir=cache_dir)
+    assert "shop/views.py" in checked
+    assert [f for f in third.findings if f.code == "BP501"] == []
+    assert as_json(third) == as_json(run_scan(tmp_path)[0])
