@@ -5,7 +5,8 @@
 Downloads Django's sdist into a temp folder if needed, installs bandit into
 the current environment if it is missing, then times in one run:
 bandit; bplint cold (--no-cache) with the default jobs and with --jobs 1;
-bplint warm (cache filled, unchanged tree); bplint after one file changed.
+bplint warm (cache filled, unchanged tree); bplint after one file changed (a comment
+edited in db/models/base.py, and a function added to utils/text.py).
 Prints wall times, ratios to bandit and peak memory (the main process, and
 the largest worker; workers are forked and share most of their memory).
 """
@@ -24,18 +25,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scan import count_lines, fetch_django  # noqa: E402
 
-# Runs bplint as its console script does (through main()), then reports peak memory.
+# Runs bplint as its console script does (main(), which leaves through
+# os._exit), and reports peak memory on the way out.
 RUNNER = r"""
-import resource, sys
-from bplint.cli import main
-try:
-    main()
-except SystemExit:
-    pass
-finally:
+import os, resource, sys
+leave, main_pid = os._exit, os.getpid()
+
+def report_and_leave(code):
+    if os.getpid() != main_pid:  # a forked worker leaving
+        leave(code)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(f"MAXRSS {own} {kids}", file=sys.stderr)
+    sys.stderr.flush()
+    leave(code)
+
+os._exit = report_and_leave
+from bplint.cli import main
+main()
 """
 
 
@@ -95,16 +102,37 @@ def main() -> None:
         return bplint(["--cache-dir", str(cache_dir), "django"], work)
 
     edited = best(after_edit)
+    helper = target / "utils" / "text.py"
+
+    def after_new_function():
+        # changes the module's facts (a new definition), unlike a comment
+        with helper.open("a") as handle:
+            handle.write(f"\n\ndef _bench_{time.time_ns()}():\n    return 1\n")
+        return bplint(["--cache-dir", str(cache_dir), "django"], work)
+
+    added = best(after_new_function)
     print(f"Django 5.2.8 django/: {files} Python files, {lines:,} lines; {os.cpu_count()} CPUs; "
           f"{time.strftime('%Y-%m-%d')}")
     print(f"{'run':<34}{'wall s':>8}{'x bandit':>10}{'main MB':>9}{'worker MB':>11}")
     print(f"{'bandit -r':<34}{bandit_s:>8.2f}{1:>10.2f}")
     for name, (seconds, own, kids, _) in [("bplint cold, default jobs", cold), ("bplint cold, --jobs 1", cold1),
                                           ("bplint warm (unchanged tree)", warm),
-                                          ("bplint warm, one file edited", edited)]:
+                                          ("bplint warm, a comment edited", edited),
+                                          ("bplint warm, a function added", added)]:
         print(f"{name:<34}{seconds:>8.2f}{seconds / bandit_s:>10.2f}{own:>9}{kids:>11}")
     print("\nfindings (cold run):")
     print(cold[3].rstrip())
+    # the same findings whatever the jobs and the cache state (on the edited tree)
+    reports = {}
+    for name, args in [("--jobs 1", ["--no-cache", "--jobs", "1"]), ("--jobs 2", ["--no-cache", "--jobs", "2"]),
+                       ("per-file cache", ["--cache-dir", str(cache_dir)]),
+                       ("last scan", ["--cache-dir", str(cache_dir)])]:
+        if name == "per-file cache":  # served from the per-file entries, not the last scan's result
+            (cache_dir / "last-scan.pickle").unlink(missing_ok=True)
+        command = [sys.executable, "-m", "bplint", "check", "--format", "json", *args, "django"]
+        reports[name] = timed(command, work)[1]
+    same = len(set(reports.values())) == 1
+    print(f"\nJSON reports identical for --jobs 1, --jobs 2, the per-file cache and the last scan: {'yes' if same else 'NO'}")
     shutil.rmtree(work, ignore_errors=True)
 
 
