@@ -1,4 +1,4 @@
-"""bplint.origins: where a value came from, asked at `probe(expr)` calls in small projects."""
+"""bplint.rules._origins: where a value came from, asked at `probe(expr)` calls in small projects."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from bplint.config import build_config
 from bplint.engine import scan
 from bplint.findings import Severity
-from bplint.origins import Origins, is_hash_name, is_password_name
+from bplint.rules._origins import Origins, is_hash_name, is_password_name
 from bplint.registry import all_rules
 from bplint.rule import PythonRule
 from bplint.testing import write_project

@@ -192,7 +192,7 @@ def test_rules_and_their_fact_modules_ask_the_file_system_only_through_the_index
     modules = [*sorted((package / "rules").glob("*.py")),
                *(package / f"{name}.py" for name in ("dependencies", "requirements", "routes", "_route_facts",
                                                      "_route_resolve", "orm_models", "orm_queries",
-                                                     "orm_triggers", "origins", "flow", "bindings", "context"))]
+                                                     "orm_triggers", "flow", "bindings", "context"))]
     offenders = []
     for path in modules:
         for node in ast.walk(ast.parse(path.read_text())):

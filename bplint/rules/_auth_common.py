@@ -8,7 +8,7 @@ import re
 import libcst as cst
 
 from bplint.names import string_value
-from bplint.origins import DB, MODEL, REQUEST, VALIDATED, Origins, last_name, name_parts, project_names
+from bplint.rules._origins import DB, MODEL, REQUEST, VALIDATED, Origins, last_name, name_parts, project_names
 from bplint.rule import PythonRule
 
 # How to hash a password, by framework.

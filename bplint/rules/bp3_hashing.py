@@ -11,7 +11,7 @@ import libcst as cst
 
 from bplint.findings import Severity
 from bplint.names import keyword_arg, positional_arg, string_value
-from bplint.origins import Origins, is_password_name, last_name, name_parts
+from bplint.rules._origins import Origins, is_password_name, last_name, name_parts
 from bplint.rule import Flag, Quiet
 from bplint.rules._auth_common import PasswordRule, framework_of, value_label
 from bplint.rules._auth_triggers import HASH_TRIGGER_TYPES, WEAK_HASHLIB, calls_hash

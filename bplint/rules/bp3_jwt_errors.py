@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bplint.findings import Severity
-from bplint.origins import last_name
+from bplint.rules._origins import last_name
 from bplint.rule import Flag, Quiet
 from bplint.rules._auth_jwt import BROAD_ERRORS, DECODE_CALLS, JWT_ERRORS, JwtRule, jwt_call, unverified_signature
 from bplint.rules._auth_project import auth_project

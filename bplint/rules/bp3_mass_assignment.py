@@ -11,7 +11,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bplint.findings import Severity
-from bplint.origins import MODEL, SCHEMA, Origins, auth_facts, last_name
+from bplint.rules._origins import MODEL, SCHEMA, Origins, auth_facts, last_name
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules._auth_triggers import REQUEST_TRIGGER_TYPES, reads_request
 

@@ -11,7 +11,7 @@ import libcst as cst
 
 from bplint.findings import Severity
 from bplint.names import string_value
-from bplint.origins import HASH, LITERAL, PASSWORD_PARAM, REQUEST, VALIDATED, is_hash_name, is_password_name, last_name
+from bplint.rules._origins import HASH, LITERAL, PASSWORD_PARAM, REQUEST, VALIDATED, is_hash_name, is_password_name, last_name
 from bplint.rule import Flag, Quiet
 from bplint.rules._auth_common import (
     VERIFY_FIX, PasswordRule, empty_value, framework_of, is_stored_object, value_label,

@@ -1,6 +1,6 @@
 """BP301: a password stored as sent, without a password hash.
 
-The rule asks ``bplint.origins`` where a value came from: a password that
+The rule asks ``bplint.rules._origins`` where a value came from: a password that
 reaches a model attribute, a model constructor, a document or an SQL
 ``INSERT`` straight from the request (or from a ``password`` parameter) is
 stored as sent; one that went through a hashing call is not. A model with a
@@ -15,7 +15,7 @@ import libcst as cst
 
 from bplint.findings import Severity
 from bplint.names import positional_arg, string_value
-from bplint.origins import (
+from bplint.rules._origins import (
     HASH, LITERAL, MODEL, PASSWORD_PARAM, REQUEST, VALIDATED, Origins, auth_facts, is_hash_name, is_password_name,
     last_name, resolve_spelled,
 )

@@ -8,8 +8,8 @@ request data?" or "was this hashed?".
 
 This module recognises request data in one file. What project definitions
 are (hashing functions, models, schemas) is the project-names view in
-``bplint.rules._auth_project``, built on the facts the index collects in
-``bplint.rules._auth_index``; password names are in ``_auth_names``.
+``_auth_project``, built on the facts the index collects in ``_auth_index``;
+password names are in ``_auth_names``.
 
 The classification is conservative: a value that passed through any call
 it does not know is "unknown", and rules stay quiet on unknown values.
