@@ -314,3 +314,21 @@ def test_discovery_walks_very_deep_trees(tmp_path):
         os.unlink(deep)
         for folder in reversed(folders):
             os.rmdir(folder)
+
+
+def test_engine_modules_import_no_rule_module_but_the_engine_s_own():
+    """The layers: discovery, index and views, engine, reporters; rules build on them, not the reverse."""
+    import ast
+
+    import bplint
+
+    package = Path(bplint.__file__).parent
+    offenders = []
+    for path in [*package.glob("*.py"), *(package / "reporters").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            for name in names:
+                if name.startswith("bplint.rules") and name not in ("bplint.rules.bp0_engine", "bplint.rules"):
+                    offenders.append(f"{path.name}: {name}")
+    assert offenders == []
