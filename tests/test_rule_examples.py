@@ -38,3 +38,20 @@ def test_ast_trigger_loses_no_finding(rule, example, tmp_path, monkeypatch):
     _, without = run_example(rule, example, tmp_path / "b")
     assert [(f.path, f.line, f.column, f.message) for f in with_trigger] == \
         [(f.path, f.line, f.column, f.message) for f in without]
+
+
+SECRET_CASES = [(rule, example) for rule, example in CASES if rule.code == "BP101"]
+
+
+@pytest.mark.parametrize("rule, example", SECRET_CASES, ids=[f"BP101-{i}" for i in range(len(SECRET_CASES))])
+def test_secret_candidates_lose_no_finding(rule, example, tmp_path, monkeypatch):
+    """BP101 skips modules by index-phase candidates (its option widens what counts, so it has
+    no ast trigger): with every module a candidate, the findings are the same."""
+    from bplint.rules import bp1_secrets
+    from bplint.testing import run_example
+
+    _, normal = run_example(rule, example, tmp_path / "a")
+    monkeypatch.setattr(bp1_secrets, "has_candidate", lambda facts: True)
+    _, everywhere = run_example(rule, example, tmp_path / "b")
+    assert [(f.path, f.line, f.column, f.message) for f in normal] == \
+        [(f.path, f.line, f.column, f.message) for f in everywhere]
