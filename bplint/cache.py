@@ -273,12 +273,23 @@ class ScanCache:
             record.digests[key] = digest(value.part(part) if part else value)  # type: ignore[attr-defined]
         return record.digests[key]
 
+    def note_project_reads(self, index: ProjectIndex, reads: set[tuple[str, str]]) -> None:
+        """What the project rules read: their questions about paths beyond the scan are kept
+        (with those asked while building the views they read) for the last scan's result."""
+        keys = set(reads)
+        for label, name in reads:
+            if label == "view":
+                keys |= index.view_and_inputs(name.partition(VIEW_PART)[0])[1]
+        self.project_answers = {name: self.read_digest(index, (label, name)) for label, name in sorted(keys)
+                                if label == "fs"}  # type: ignore[misc]
+
     def outside_answers(self) -> dict[str, str]:
         """Every question this scan's rules asked about paths beyond the scanned files, with
         the answers' fingerprints (see ``filesystem``)."""
         answers = dict(self.project_answers)
-        for entry in self._new.values():
-            answers.update((name, value) for (label, name), value in entry.reads.items() if label == "fs")
+        for reads in [*(entry.reads for entry in self._new.values()),
+                      *(record.inputs for record in self._new_views.values())]:
+            answers.update((name, value) for (label, name), value in reads.items() if label == "fs")
         return answers
 
     # --- writing --------------------------------------------------------------

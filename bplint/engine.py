@@ -83,8 +83,7 @@ def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCac
                 except Exception as exc:
                     result.errors.append(_crash(rule.code, index.root_relpath(""), exc))
     if cache is not None:
-        cache.project_answers = {name: cache.read_digest(index, (label, name)) for label, name in reads
-                                 if label == "fs"}
+        cache.note_project_reads(index, reads)
     result.findings.extend(f for f in project.findings if not subset or f.path in report_paths)
     texts = {f.relpath: f for f in checked}
     result.findings = apply_suppressions(result.findings, texts, config)

@@ -123,3 +123,31 @@ def test_fail_on_and_exit_code_are_kept_when_served(project, monkeypatch):
     (project / "shop/app.py").write_text("from flask import Flask\n\napp = Flask(__name__)\n")
     assert scans.run("--fail-on", "error")[0] == 0
     assert scans.run("--fail-on", "error")[0:3:2] == (0, False)
+
+
+def test_paths_asked_about_while_building_a_view_are_inputs_of_the_last_scan(project, monkeypatch):
+    from bplint.findings import Severity, Span
+    from bplint.index import VIEW_BUILDERS, project_view
+    from bplint.rule import ProjectRule
+
+    @project_view("test:changelog")
+    def changelog(index):
+        return index.fs.is_file(index.root / "notes" / "changelog.txt")
+
+    class NeedsChangelog(ProjectRule):
+        code, name, category, severity = "BP993", "test-changelog", "test", Severity.INFO
+        summary = what = why = how_to_fix = bad = good = "x"
+
+        def check(self):
+            if not self.project.index.view("test:changelog"):
+                self.report("shop/app.py", Span(1, 1, 1, 2), "no changelog")
+
+    monkeypatch.setitem(VIEW_BUILDERS, "test:changelog", changelog)
+    real = cli_module.all_rules
+    monkeypatch.setattr(cli_module, "all_rules", lambda: (*real(), NeedsChangelog))
+    scans = Scans(monkeypatch)
+    assert '"BP993"' in scans.run("--extend-select", "BP993")[1]
+    (project / "notes").mkdir()
+    (project / "notes/changelog.txt").write_text("1.0\n")
+    code, output, scanned = scans.run("--extend-select", "BP993")
+    assert scanned and '"BP993"' not in output
