@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 import pathspec
@@ -167,6 +169,20 @@ class EnvVarUndocumented(ProjectRule):
         Flag("""
             import os
 
+            SECRET_KEY = os.environ["SECRET_KEY"]
+            """, path="shop/settings.py",
+            files={"examples/demo/.env.example": "SECRET_KEY=\n",
+                   "examples/demo/app.py": "import os\nSECRET_KEY = os.environ['SECRET_KEY']\n"},
+            line=3, note="a bundled sample app's example file documents only the sample app"),
+        Quiet("""
+            import os
+
+            SECRET_KEY = os.environ["SECRET_KEY"]
+            """, path="shop/settings.py", files={"deploy/.env.example": "SECRET_KEY=\n"},
+            note="an example file in a folder without code of its own documents the whole project"),
+        Flag("""
+            import os
+
             DATABASE_URL = os.environ["DATABASE_URL"]
             """, path="shop/settings.py",
             files={"pyproject.toml": '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
@@ -178,40 +194,36 @@ class EnvVarUndocumented(ProjectRule):
     def check(self) -> None:
         index = self.project.index
         ignored = list(self.option("ignore-vars"))
-        first: dict[str, tuple[str, EnvRead]] = {}
+        examples = self._example_files()
+        # the first read of each variable among the modules that the same example files document
+        first: dict[tuple[str, tuple[str, ...]], tuple[str, EnvRead, list[_Example]]] = {}
         tests = index.test_files
         for relpath in sorted(index.modules):
             if relpath in tests:
                 continue
+            applicable = [example for example in examples if example.applies_to(relpath)]
+            scope = tuple(example.relpath for example in applicable)
             for read in index.modules[relpath].env_reads:
-                name = read.name
-                if name in first or any(fnmatch.fnmatchcase(name, pattern) for pattern in ignored):
+                key = (read.name, scope)
+                if key in first or any(fnmatch.fnmatchcase(read.name, pattern) for pattern in ignored):
                     continue
-                first[name] = (relpath, read)
-        if not first:
-            return
-        examples = self._example_files()
-        ordered = sorted(first.items(), key=lambda item: (item[1][0], item[1][1].location.line,
-                                                          item[1][1].location.column))
-        if not examples:
-            name, (relpath, read) = ordered[0]
-            if self._is_library(relpath):
-                return
-            count = len(ordered)
-            variables = "variable" if count == 1 else "variables"
-            self.report(relpath, _span(read),
-                        f"Add a `.env.example` at the project root that documents the {count} environment "
-                        f"{variables} the code reads (first: `{name}`), so deployers know what to set.")
-            return
-        documented: set[str] = set()
-        for _, text in examples:
-            documented |= dotenv_keys(text)
-        shown = examples[0][0]
-        for name, (relpath, read) in ordered:
-            if name not in documented:
+                first[key] = (relpath, read, applicable)
+        ordered = sorted(((name, place) for (name, _), place in first.items()),
+                         key=lambda item: (item[1][0], item[1][1].location.line, item[1][1].location.column))
+        uncovered = [(name, relpath, read) for name, (relpath, read, applicable) in ordered if not applicable]
+        if uncovered:
+            name, relpath, read = uncovered[0]
+            if not self._is_library(relpath):
+                count = len({name for name, _, _ in uncovered})
+                variables = "variable" if count == 1 else "variables"
                 self.report(relpath, _span(read),
-                            f"Document `{name}` in `{shown}`: the code reads it and the example file does not "
-                            f"mention it.")
+                            f"Add a `.env.example` at the project root that documents the {count} environment "
+                            f"{variables} the code reads (first: `{name}`), so deployers know what to set.")
+        for name, (relpath, read, applicable) in ordered:
+            if applicable and not any(name in example.keys for example in applicable):
+                self.report(relpath, _span(read),
+                            f"Document `{name}` in `{applicable[0].name}`: the code reads it and the example file "
+                            f"does not mention it.")
 
     def _is_library(self, relpath: str) -> bool:
         """A library is configured by the application that uses it: no deployment to document."""
@@ -222,21 +234,52 @@ class EnvVarUndocumented(ProjectRule):
         folder = str(PurePosixPath(rootpath).parent)
         return project_dependencies(self.project).kind_of_folder(folder).library
 
-    def _example_files(self) -> list[tuple[str, str]]:
+    def _example_files(self) -> list["_Example"]:
+        """The example files, nearest first: those of a sub-application (a folder with its own
+        Python code, such as a bundled sample app) document only the modules below them."""
         index = self.project.index
-        found: list[tuple[str, str]] = []
+        found: list[_Example] = []
         texts = {f.relpath: f for f in self.project.files}
         for relpath, kind in sorted(index.files.items()):
             if kind is FileKind.DOTENV and is_dotenv_example(relpath) and relpath in texts:
                 try:
-                    found.append((relpath.rsplit("/", 1)[-1], texts[relpath].text()))
+                    text = texts[relpath].text()
                 except Exception:  # unreadable: it still exists, it documents nothing
-                    found.append((relpath.rsplit("/", 1)[-1], ""))
+                    text = ""
+                found.append(_Example(relpath, text, self._scope_of(relpath)))
         for name in EXTRA_EXAMPLE_NAMES:
             path = Path(index.root) / name
             if index.fs.is_file(path):
-                found.append((name, index.fs.read_text(path) or ""))
-        return found
+                found.append(_Example(index.root_relpath(name), index.fs.read_text(path) or "", None))
+        return sorted(found, key=lambda e: -len(e.scope or ""))
+
+    def _scope_of(self, relpath: str) -> str | None:
+        """The folder an example file documents alone ("dir/"), or None when it documents the
+        whole project (at the root, or in a folder without code of its own: deploy/, docker/)."""
+        folder = relpath.rsplit("/", 1)[0] + "/" if "/" in relpath else ""
+        if not folder or folder == self.project.index.root_prefix:
+            return None
+        tests = self.project.index.test_files
+        owns_code = any(path.startswith(folder) and path not in tests for path in self.project.index.modules)
+        return folder if owns_code else None
+
+
+@dataclass
+class _Example:
+    relpath: str
+    text: str
+    scope: str | None  # the folder whose modules it documents; None: every module
+
+    @property
+    def name(self) -> str:
+        return self.relpath.rsplit("/", 1)[-1]
+
+    @cached_property
+    def keys(self) -> set[str]:
+        return dotenv_keys(self.text)
+
+    def applies_to(self, relpath: str) -> bool:
+        return self.scope is None or relpath.startswith(self.scope)
 
 
 def _span(read: EnvRead) -> Span:
