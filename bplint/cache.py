@@ -229,7 +229,9 @@ class ScanCache:
         if key in self._digests:
             return self._digests[key]
         label, name = key
-        if label == "name":
+        if label == "package":
+            value = "present" if index.has_package(name) else None
+        elif label == "name":
             facts = index.module_by_name(name)
             value = None if facts is None else self.read_digest(index, ("modules", facts.relpath))
         elif label == "fs":

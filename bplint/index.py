@@ -187,6 +187,7 @@ class ProjectIndex:
         # paths beyond the scanned files (a README, an included requirement file)
         self.fs = FileSystem(self._note)
         self._by_name: dict[str, ModuleFacts] | None = None
+        self._packages: set[str] = set()  # the top-level packages of the project's modules
         self._derived: dict[str, tuple[object, frozenset[tuple[str, str]]]] = {}
         self._views: dict[str, tuple[object, frozenset[tuple[str, str]]]] = {}
 
@@ -250,10 +251,26 @@ class ProjectIndex:
 
     def module_by_name(self, dotted: str) -> ModuleFacts | None:
         """The project module with this dotted name (`app.models`), if the scan has it."""
-        self._note(("name", dotted))
+        by_name = self._names()
+        package = dotted.split(".", 1)[0]
+        if package in self._packages:
+            self._note(("name", dotted))
+        else:
+            # Most names asked about are other libraries' (`os.path`, `flask.request`): noting
+            # only that the project has no such top-level package keeps each file's record short.
+            self._note(("package", package))
+        return by_name.get(dotted)
+
+    def has_package(self, name: str) -> bool:
+        """Whether some project module's dotted name starts with this top-level package (not noted)."""
+        self._names()
+        return name in self._packages
+
+    def _names(self) -> dict[str, ModuleFacts]:
         if self._by_name is None:
             self._by_name = {facts.module: facts for facts in self.modules.raw().values()}
-        return self._by_name.get(dotted)
+            self._packages = {name.split(".", 1)[0] for name in self._by_name}
+        return self._by_name
 
     def resolve_definition(self, qualified: str) -> tuple[ModuleFacts, str] | None:
         """For `app.security.hash_password`, the project module `app.security` and the name

@@ -245,3 +245,15 @@ def test_files_depend_on_the_routes_they_read_not_on_every_module(tmp_path, monk
     assert "shop/views.py" in checked
     assert [f for f in third.findings if f.code == "BP501"] == []
     assert as_json(third) == as_json(run_scan(tmp_path)[0])
+
+
+def test_a_cached_result_that_found_no_project_module_is_rechecked_when_one_appears(tmp_path):
+    # names of other libraries are noted by top-level package only; a new package must still count
+    write_project(tmp_path, {"pkg/__init__.py": "", "pkg/use.py": "from extlib.models import User\nUser()\n"})
+    cache_dir = tmp_path / ".cache"
+    first, _ = run_scan(tmp_path, cache_dir=cache_dir)
+    assert [f for f in first.findings if f.code == "BP994"] == []
+    write_project(tmp_path, {"extlib/__init__.py": "", "extlib/models.py": "IS_MODEL = object()\nclass User: pass\n"})
+    second, cache = run_scan(tmp_path, cache_dir=cache_dir)
+    assert [f.path for f in second.findings if f.code == "BP994"] == ["pkg/use.py"]
+    assert as_json(second) == as_json(run_scan(tmp_path)[0])

@@ -273,7 +273,7 @@ class CreateAllInApp(PythonRule):
         index = self.ctx.index
         for relpath, facts in index.modules.items():
             cli = facts.extra.get(CLI_KEY)
-            if not isinstance(cli, CliFacts) or relpath in index.test_files:
+            if not isinstance(cli, CliFacts) or index.is_test_file(relpath):
                 continue
             rootpath = "/" + relpath[len(index.root_prefix):]
             if any(f"/{d}" in rootpath for d in NOT_APP_DIRS) or relpath.endswith("conftest.py"):

@@ -130,7 +130,7 @@ class MissingErrorHandler(ProjectRule):
     def check(self) -> None:
         index = self.project.index
         project = routes.project_routes(index)
-        apps = [a for a in project.apps if a.relpath not in index.test_files and not in_docs(a.relpath)]
+        apps = [a for a in project.apps if not index.is_test_file(a.relpath) and not in_docs(a.relpath)]
         for app in apps:
             same_framework = sum(1 for a in apps if a.framework == app.framework)
             if not project.app_has_routes(app, same_framework):

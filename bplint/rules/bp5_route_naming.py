@@ -122,7 +122,7 @@ class VerbInRoute(ProjectRule):
         seen: set[tuple[str, int, int]] = set()
         for route in routes.project_routes(index).routes:
             where = route.declared_in
-            if route.path is None or route.path_location is None or where is None or where in index.test_files \
+            if route.path is None or route.path_location is None or where is None or index.is_test_file(where) \
                     or in_docs(where):
                 continue
             segment = verb_segment(route.path)

@@ -46,13 +46,20 @@ APPLICATION_FRAMEWORKS = ("flask", "fastapi", "django", "starlette", "rest_frame
 
 def application_modules(project, frameworks_only: bool = True) -> list[str]:
     """Non-test modules of the application (not docs, examples, scripts, migrations, setup files);
-    with ``frameworks_only``, only those that use a web framework or an ORM."""
+    with ``frameworks_only``, only those that use a web framework or an ORM (computed once per scan)."""
+    key = f"bp7:application_modules:{frameworks_only}"
+    if key not in project.shared:
+        project.shared[key] = _application_modules(project, frameworks_only)
+    return project.shared[key]
+
+
+def _application_modules(project, frameworks_only: bool) -> list[str]:
     index = project.index
     found = []
     for relpath, facts in sorted(index.modules.items()):
         rootpath = _rootpath(project, relpath)
         name = rootpath.rsplit("/", 1)[-1]
-        if relpath in index.test_files or name in NOT_APPLICATION or facts.syntax_error is not None:
+        if index.is_test_file(relpath) or name in NOT_APPLICATION or facts.syntax_error is not None:
             continue
         if any(rootpath.startswith(d) or f"/{d}" in rootpath for d in NOT_APPLICATION_DIRS):
             continue
@@ -106,7 +113,7 @@ class MissingTests(ProjectRule):
         modules = application_modules(self.project)
         if not modules:
             return
-        if any(path in index.test_files for path in index.modules):
+        if any(index.is_test_file(path) for path in index.modules):
             return
         if any(index.fs.is_dir(Path(index.root) / d) for d in TEST_DIRS):
             return
