@@ -88,18 +88,20 @@ class SourceFile:
             self._raw = self.path.read_bytes()
         return self._raw
 
-    def text(self) -> str:
+    def text(self, keep: bool = True) -> str:
         """The decoded text; Python files honour their PEP 263 coding cookie.
 
         Raises DecodeError for undecodable content (the caller reports it).
+        ``keep=False`` decodes without keeping the text, for a last look at a
+        file (a large project's texts would otherwise all stay in memory).
         """
-        if self._text is None:
-            raw = self.read_bytes()
-            if self.kind is FileKind.PYTHON:
-                self._text = decode_python(raw)
-            else:
-                self._text = decode_text(raw)
-        return self._text
+        if self._text is not None:
+            return self._text
+        raw = self.read_bytes()
+        text = decode_python(raw) if self.kind is FileKind.PYTHON else decode_text(raw)
+        if keep:
+            self._text = text
+        return text
 
     def lines(self) -> list[str]:
         return split_lines(self.text())

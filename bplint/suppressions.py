@@ -74,7 +74,7 @@ def _comments(file: SourceFile, text: str) -> list[tuple[int, int, str]]:
 
 def parse_suppressions(file: SourceFile, known_codes: set[str]) -> list[Suppression]:
     try:
-        text = file.text()
+        text = file.text(keep=False)  # most files hold no suppression: their text is not kept
     except Exception:
         return []
     if not _may_hold_ours(text):
