@@ -127,8 +127,6 @@ class ScanCache:
         self._new_views: dict[str, ViewRecord] = {}
         self._new: dict[str, Entry] = {}
         self._digests: dict[tuple[str, str], str | None] = {}
-        # relpath -> content hash of every file of this scan (set by the engine)
-        self.contents: dict[str, str] = {}
         # relpath -> version of the module's facts (see Entry.facts_version)
         self.versions: dict[str, str] = {}
         self._shared_reads: dict[frozenset, dict] = {}

@@ -168,15 +168,6 @@ class GeneralSettings:
     file_timeout: float = DEFAULT_FILE_TIMEOUT
 
 
-def load_config(paths: Sequence[Path], rules: Sequence[type[Rule]], config_file: Path | None = None,
-                overrides: dict[str, Any] | None = None) -> Config:
-    """Find, read and validate the configuration for a scan of ``paths``.
-
-    ``overrides`` holds command-line settings (same keys as the file); they win.
-    """
-    return read_settings(paths, config_file, overrides).config(rules)
-
-
 def read_settings(paths: Sequence[Path], config_file: Path | None = None,
                   overrides: dict[str, Any] | None = None) -> Settings:
     """Find and read the configuration for a scan of ``paths``, without checking it against the rules."""

@@ -62,8 +62,6 @@ def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCac
     found, project_files, subset, hashes = workset.found, workset.project_files, workset.subset, workset.hashes
     result.errors.extend(found.errors)
     index = build_index(workset, config, cwd, cache, jobs)
-    if cache is not None:
-        cache.contents = hashes
     checked = [f for f in found.files if f.relpath in index.files.raw()]
     report_paths = {f.relpath for f in found.files}
     result.errors.extend(e for path, e in workset.skipped.items() if path in report_paths)
