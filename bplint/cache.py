@@ -136,28 +136,29 @@ class ScanCache:
 
     @property
     def _old(self) -> dict[str, Entry]:
-        # read on first use, inside the scan (see engine.fewer_collections)
-        if self._loaded is None:
-            self._loaded = self._load()
-        return self._loaded
+        return self._read()[0]
 
     def _views_loaded(self) -> dict[str, ViewRecord]:
-        self._old  # noqa: B018  (the views are read with the entries)
-        return self._old_views
+        return self._read()[1]
 
-    def _load(self) -> dict[str, Entry]:
+    def _read(self) -> tuple[dict[str, Entry], dict[str, ViewRecord]]:
+        # read on first use, inside the scan (see collector.fewer_collections)
+        if self._loaded is None:
+            self._loaded, self._old_views = self._load()
+        return self._loaded, self._old_views
+
+    def _load(self) -> tuple[dict[str, Entry], dict[str, ViewRecord]]:
         try:
             with self.path.open("rb") as handle:
                 data = pickle.load(handle)
             if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != self.key:
-                return {}
+                return {}, {}
             entries, views = data.get("entries"), data.get("views")
             if not isinstance(entries, dict) or not isinstance(views, dict):
-                return {}
-            self._old_views = views
-            return entries
+                return {}, {}
+            return entries, views
         except Exception:  # missing, corrupt, foreign, from another version: start afresh
-            return {}
+            return {}, {}
 
     # --- facts ----------------------------------------------------------------
     def facts(self, relpath: str, rootpath: str, content: str) -> ModuleFacts | None:
