@@ -29,7 +29,7 @@ from bplint.filesystem import fingerprint
 from bplint.index import VIEW_BUILDERS, VIEW_PART, ModuleFacts, ProjectIndex
 
 CACHE_DIR_NAME = ".bplint_cache"
-FORMAT = 3
+FORMAT = 4
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by bplint.\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
@@ -124,6 +124,9 @@ class ScanCache:
         self.path = directory / f"scan-{self.key[:20]}.pickle"
         self._loaded: dict[str, Entry] | None = None
         self._old_views: dict[str, ViewRecord] = {}
+        # the base file's identity, and the entries the changes file added to it (see save)
+        self._base_id: str | None = None
+        self._changes: dict[str, Entry] = {}
         self._new_views: dict[str, ViewRecord] = {}
         self._new: dict[str, Entry] = {}
         self._digests: dict[tuple[str, str], str | None] = {}
@@ -148,17 +151,28 @@ class ScanCache:
         return self._loaded, self._old_views
 
     def _load(self) -> tuple[dict[str, Entry], dict[str, ViewRecord]]:
-        try:
-            with self.path.open("rb") as handle:
-                data = pickle.load(handle)
-            if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != self.key:
-                return {}, {}
-            entries, views = data.get("entries"), data.get("views")
-            if not isinstance(entries, dict) or not isinstance(views, dict):
-                return {}, {}
-            return entries, views
-        except Exception:  # missing, corrupt, foreign, from another version: start afresh
+        base = self._read_file(self.path)
+        if base is None:
             return {}, {}
+        entries, views = base["entries"], base["views"]
+        self._base_id = base.get("id")
+        changes = self._read_file(self.changes_path)
+        if changes is not None and self._base_id is not None and changes.get("base") == self._base_id:
+            self._changes = changes["entries"]
+            entries = {**entries, **self._changes}
+            views = changes["views"]
+        return entries, views
+
+    def _read_file(self, path: Path) -> dict | None:
+        try:
+            with path.open("rb") as handle:
+                data = pickle.load(handle)
+        except Exception:  # missing, corrupt, foreign, from another version: start afresh
+            return None
+        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != self.key or \
+                not isinstance(data.get("entries"), dict) or not isinstance(data.get("views"), dict):
+            return None
+        return data
 
     # --- facts ----------------------------------------------------------------
     def facts(self, relpath: str, rootpath: str, content: str) -> ModuleFacts | None:
@@ -187,16 +201,15 @@ class ScanCache:
             entry = self._new[relpath] = Entry(content, rootpath)
         return entry
 
-    def _changed(self) -> bool:
-        """Whether this run learned anything the cache file does not hold yet."""
-        if any(self._views_loaded().get(name) != record for name, record in self._new_views.items()):
-            return True
+    def _changed_entries(self) -> dict[str, Entry]:
+        """This run's entries that the cache files do not hold yet."""
+        changed = {}
         for relpath, entry in self._new.items():
             old = self._old.get(relpath)
             if old is None or old.content != entry.content or old.reads != entry.reads or \
                     old.result is not entry.result or old.facts is not entry.facts:
-                return True
-        return False
+                changed[relpath] = entry
+        return changed
 
     # --- findings -------------------------------------------------------------
     def result(self, relpath: str, rootpath: str, content: str, index: ProjectIndex) -> Any:
@@ -294,11 +307,24 @@ class ScanCache:
         return answers
 
     # --- writing --------------------------------------------------------------
+    @property
+    def changes_path(self) -> Path:
+        return self.path.with_name(self.path.stem + "-changes.pickle")
+
     def save(self) -> None:
-        """Write this run's entries (only the files seen in this run), if anything changed."""
-        if self._old and not self._changed():
+        """Write what this run learned.
+
+        Rewriting the whole cache after a one-file edit cost more than the
+        re-check itself on a large project, so a small change goes to a
+        second file that holds every entry changed since the base file was
+        written; the base is rewritten (and the changes file dropped) once the
+        changes reach a quarter of it. Entries of files not seen in this run
+        are kept (a scan of some files leaves the others' entries).
+        """
+        changed = self._changed_entries()
+        views = {**self._views_loaded(), **self._new_views}
+        if self._old and not changed and views == self._views_loaded():
             return
-        temp: str | None = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             tag = self.directory / "CACHEDIR.TAG"
@@ -307,23 +333,34 @@ class ScanCache:
             ignore = self.directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("*\n", encoding="utf-8")
-            entries = {**{k: v for k, v in self._old.items() if k not in self._new}, **self._new}
-            views = {**self._views_loaded(), **self._new_views}
-            payload = {"format": FORMAT, "key": self.key, "entries": entries, "views": views}
-            handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".scan-", suffix=".tmp")
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, self.path)
-            temp = None
+            entries = {**self._old, **self._new}
+            changes = {**self._changes, **changed}
+            if self._base_id is not None and len(changes) * 4 <= len(entries):
+                self._write(self.changes_path, {"format": FORMAT, "key": self.key, "base": self._base_id,
+                                                "entries": changes, "views": views})
+                return
+            base_id = os.urandom(8).hex()
+            self._write(self.path, {"format": FORMAT, "key": self.key, "id": base_id, "entries": entries,
+                                    "views": views})
+            self.changes_path.unlink(missing_ok=True)
             for stale in self.directory.glob("scan-*.pickle"):
-                if stale != self.path:
+                if stale not in (self.path, self.changes_path):
                     stale.unlink(missing_ok=True)
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
             # An unwritable or full disk, or facts a rule pack made unpicklable,
             # lose the cache, never the scan.
-            if temp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
+            pass
+
+    def _write(self, path: Path, payload: dict) -> None:
+        handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".scan-", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
 
 
 def cache_directory(root: Path, override: Path | None = None) -> Path:

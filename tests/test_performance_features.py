@@ -257,3 +257,28 @@ def test_a_cached_result_that_found_no_project_module_is_rechecked_when_one_appe
     second, cache = run_scan(tmp_path, cache_dir=cache_dir)
     assert [f.path for f in second.findings if f.code == "BP994"] == ["pkg/use.py"]
     assert as_json(second) == as_json(run_scan(tmp_path)[0])
+
+
+def test_a_small_change_is_written_beside_the_cache_and_folded_in_later(tmp_path):
+    write_project(tmp_path, project_files(12))
+    cache_dir = tmp_path / ".cache"
+    _, cache = run_scan(tmp_path, cache_dir=cache_dir)
+    base = cache.path.read_bytes()
+    (tmp_path / "pkg/mod001.py").write_text("x1 = 2\n")
+    edited, cache = run_scan(tmp_path, cache_dir=cache_dir)
+    assert cache.path.read_bytes() == base and cache.changes_path.is_file()
+    again, cache = run_scan(tmp_path, cache_dir=cache_dir)
+    assert cache.hits == again.files_scanned and as_json(again) == as_json(edited)
+    assert as_json(again) == as_json(run_scan(tmp_path)[0])
+    # a changes file made for another base is not applied
+    other = pickle.loads(cache.changes_path.read_bytes())
+    other["base"] = "another"
+    cache.changes_path.write_bytes(pickle.dumps(other))
+    _, cache = run_scan(tmp_path, cache_dir=cache_dir)
+    assert cache.hits < again.files_scanned
+    # once the changes reach a quarter of the entries, the base is rewritten
+    for i in range(2, 8):
+        (tmp_path / f"pkg/mod{i:03}.py").write_text(f"x{i} = 2\n")
+    last, cache = run_scan(tmp_path, cache_dir=cache_dir)
+    assert cache.path.read_bytes() != base and not cache.changes_path.exists()
+    assert as_json(run_scan(tmp_path, cache_dir=cache_dir)[0]) == as_json(last) == as_json(run_scan(tmp_path)[0])
