@@ -336,31 +336,35 @@ class ScanCache:
             entries = {**self._old, **self._new}
             changes = {**self._changes, **changed}
             if self._base_id is not None and len(changes) * 4 <= len(entries):
-                self._write(self.changes_path, {"format": FORMAT, "key": self.key, "base": self._base_id,
+                write_pickle(self.changes_path, {"format": FORMAT, "key": self.key, "base": self._base_id,
                                                 "entries": changes, "views": views})
                 return
             base_id = os.urandom(8).hex()
-            self._write(self.path, {"format": FORMAT, "key": self.key, "id": base_id, "entries": entries,
+            write_pickle(self.path, {"format": FORMAT, "key": self.key, "id": base_id, "entries": entries,
                                     "views": views})
             self.changes_path.unlink(missing_ok=True)
             for stale in self.directory.glob("scan-*.pickle"):
                 if stale not in (self.path, self.changes_path):
                     stale.unlink(missing_ok=True)
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
-            # An unwritable or full disk, or facts a rule pack made unpicklable,
-            # lose the cache, never the scan.
+        except WRITE_ERRORS:
             pass
 
-    def _write(self, path: Path, payload: dict) -> None:
-        handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".scan-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+# What a cache write can fail with: a full or unwritable disk, or facts a
+# rule pack made unpicklable. The cache is lost then, never the scan.
+WRITE_ERRORS = (OSError, pickle.PicklingError, TypeError, AttributeError)
+
+
+def write_pickle(path: Path, payload: dict) -> None:
+    """Write ``payload`` to ``path`` whole or not at all (a temporary file, then a rename)."""
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
 
 
 def cache_directory(root: Path, override: Path | None = None) -> Path:

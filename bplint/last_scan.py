@@ -13,18 +13,15 @@ packs' own files are unchanged. A hit loads no rule and parses nothing.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import pickle
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from bplint import __version__
-from bplint.cache import canonical, digest, file_stats, own_modules, rule_modules
+from bplint.cache import WRITE_ERRORS, canonical, digest, file_stats, own_modules, rule_modules, write_pickle
 from bplint.filesystem import ask, fingerprint
 from bplint.findings import ScanResult
 from bplint.registry import rule_pack_signature
@@ -82,15 +79,8 @@ class LastScan:
             "format": FORMAT, "key": self.key, "result": result, "enabled": sorted(config.enabled),
             "rule_modules": file_stats(sorted(rule_modules(config) - set(own_modules()))), "answers": answers,
         }
-        temp: str | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".last-", suffix=".tmp")
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, self.path)
-            temp = None
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
-            if temp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
+            write_pickle(self.path, payload)
+        except WRITE_ERRORS:
+            pass
