@@ -19,7 +19,7 @@ import click
 from bplint import __version__
 from bplint.config import ConfigError, read_settings
 from bplint.findings import ScanResult, Severity
-from bplint.registry import RegistryError, all_rules, find_rule
+from bplint.registry import RegistryError, all_rules, find_rule, tier
 from bplint.reporters import FORMATS, ReportOptions, get_reporter
 from bplint.sources import SourceLines
 
@@ -45,6 +45,9 @@ def scan_options(func):
         click.option("--extend-select", multiple=True, help="Rule codes, prefixes or names to enable on top of "
                                                             "the selection."),
         click.option("--ignore", multiple=True, help="Rule codes, prefixes or names to disable (comma-separated)."),
+        click.option("--preview/--no-preview", default=None,
+                     help="Turn on (or off) the rules of the preview tier, which are not yet precise enough on real "
+                          "code to be on by default."),
         click.option("--exclude", multiple=True, help="Path patterns (gitignore syntax) to skip, on top of the "
                                                       "configured ones."),
         click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
@@ -67,8 +70,8 @@ class ScanOutcome:
     fail_on: Severity
 
 
-def _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir, fail_on=None,
-              quiet=False) -> ScanOutcome:
+def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache, cache_dir,
+              fail_on=None, quiet=False) -> ScanOutcome:
     from bplint.workset import gather
 
     targets = list(paths) or [Path(".")]
@@ -79,6 +82,8 @@ def _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, 
         overrides["extend-select"] = _split(extend_select)
     if ignore:
         overrides["extend-ignore"] = _split(ignore)
+    if preview is not None:
+        overrides["preview"] = preview
     if exclude:
         overrides["extend-exclude-cli"] = _split(exclude)
     if fail_on:
@@ -153,12 +158,13 @@ def _parse_report(value: str) -> tuple[str, Path]:
 @click.option("--no-color", is_flag=True, help="Never color the output (NO_COLOR is respected too).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary, no notes on skipped files.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
-def check(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir, output_format,
-          output, reports, fail_on, exit_zero, baseline_file, diff_ref, no_color, quiet, statistics) -> None:
+def check(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache, cache_dir,
+          output_format, output, reports, fail_on, exit_zero, baseline_file, diff_ref, no_color, quiet,
+          statistics) -> None:
     """Scan PATHS (default: the current directory) and report findings."""
     extra_reports = [_parse_report(r) for r in reports]
-    scanned = _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir,
-                        fail_on, quiet)
+    scanned = _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache,
+                        cache_dir, fail_on, quiet)
     result = scanned.result
     sources = SourceLines()
     if diff_ref:
@@ -199,11 +205,13 @@ def check(paths, select, extend_select, ignore, exclude, config_file, jobs, no_c
 @scan_options
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=".bplint-baseline.json",
               show_default=True, help="The baseline file to write.")
-def baseline(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir, output) -> None:
+def baseline(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache, cache_dir,
+             output) -> None:
     """Record today's findings in a baseline file; `check --baseline FILE` then reports only new ones."""
     from bplint.baseline import write_baseline
 
-    result = _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir).result
+    result = _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache,
+                       cache_dir).result
     _print_errors(result, quiet=False)
     try:
         count = write_baseline(output, result.findings, SourceLines())
@@ -231,12 +239,12 @@ def rules_command(output_format: str, docs_dir: Path | None) -> None:
         return
     if output_format == "json":
         rows = [{"code": r.code, "name": r.name, "category": r.category, "severity": r.severity.value,
-                 "summary": r.summary, "opt_in": r.opt_in, "cwe": list(r.cwe)} for r in rules]
+                 "summary": r.summary, "opt_in": r.opt_in, "tier": tier(r), "cwe": list(r.cwe)} for r in rules]
         click.echo(json.dumps({"version": __version__, "rules": rows}, indent=2))
         return
     for r in rules:
         flag = " (opt-in)" if r.opt_in else ""
-        click.echo(f"{r.code}  {r.name:<32} {r.category:<14} {r.severity.value:<8} {r.summary}{flag}")
+        click.echo(f"{r.code}  {r.name:<32} {r.category:<14} {r.severity.value:<8} {tier(r):<8} {r.summary}{flag}")
 
 
 @cli.command()

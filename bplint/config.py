@@ -53,6 +53,7 @@ KEYS = {
     "test-paths": "path patterns (gitignore syntax) of test code",
     "max-file-size": "files larger than this many bytes are skipped",
     "file-timeout": "seconds one file may take before bplint gives up on it",
+    "preview": "true turns on the rules of the preview tier (not yet precise enough to be on by default)",
     "rules": "per-rule options: [tool.bplint.rules.BP101] ...",
 }
 
@@ -73,6 +74,7 @@ class Config:
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     file_timeout: float = DEFAULT_FILE_TIMEOUT
+    preview: bool = False
     _test_spec: pathspec.PathSpec | None = field(default=None, repr=False)
 
     def option(self, code: str, key: str) -> Any:
@@ -214,11 +216,17 @@ def build_config(table: dict[str, Any], rules: Sequence[type[Rule]], *, root: Pa
     def origin(key: str) -> str:
         return "command line" if key in overrides else where
 
-    select = resolve_selectors(strings("select"), rules, origin("select"), "select") if "select" in merged else None
-    extend = resolve_selectors(strings("extend-select"), rules, origin("extend-select"), "extend-select")
+    preview = merged.get("preview", False)
+    if not isinstance(preview, bool):
+        raise ConfigError(f"{origin('preview')}: 'preview' must be true or false")
+    config.preview = preview
+    select = (resolve_selectors(strings("select"), rules, origin("select"), "select", preview=preview)
+              if "select" in merged else None)
+    extend = resolve_selectors(strings("extend-select"), rules, origin("extend-select"), "extend-select",
+                               preview=preview)
     ignore = resolve_selectors(strings("ignore"), rules, where, "ignore", include_opt_in=True)
     ignore |= resolve_selectors(cli_ignore, rules, "command line", "--ignore", include_opt_in=True)
-    base = select if select is not None else {r.code for r in rules if not r.opt_in}
+    base = select if select is not None else {r.code for r in rules if is_default(r, preview)}
     config.enabled = frozenset((base | extend) - ignore)
 
     pfi = merged.get("per-file-ignores", {})
@@ -307,18 +315,25 @@ def _severity(value: Any, where: str, key: str) -> Severity:
         raise ConfigError(f"{where}: {key} must be one of error, warning, info (got {value!r})") from None
 
 
+def is_default(rule: type[Rule], preview: bool) -> bool:
+    """Whether the rule is on when nothing selects it: not opt-in, and not in preview unless preview is on."""
+    return not rule.opt_in and (preview or not rule.preview)
+
+
 def resolve_selectors(selectors: Iterable[str], rules: Sequence[type[Rule]], where: str, key: str,
-                      include_opt_in: bool = False) -> set[str]:
+                      include_opt_in: bool = False, preview: bool = False) -> set[str]:
     """Codes matched by selectors: ALL, a prefix (BP1, BP10), a code, or a rule name.
 
     Opt-in rules are matched only by their exact code or name (or ALL), so
-    that `select = ["BP0"]` does not switch them on unasked.
+    that `select = ["BP0"]` does not switch them on unasked. Preview rules are
+    matched by ALL and prefixes only when ``preview`` is on, and always by
+    their exact code or name. ``include_opt_in`` (for ignore lists) matches both.
     """
     codes: set[str] = set()
     for raw in selectors:
         selector = raw.strip()
         if selector.upper() == "ALL":
-            codes |= {r.code for r in rules}
+            codes |= {r.code for r in rules if include_opt_in or preview or not r.preview}
             continue
         exact = [r for r in rules if r.code.upper() == selector.upper() or r.name == selector.lower()]
         if exact:
@@ -327,7 +342,8 @@ def resolve_selectors(selectors: Iterable[str], rules: Sequence[type[Rule]], whe
         if _PREFIX.match(selector):
             matched = [r for r in rules if r.code.upper().startswith(selector.upper())]
             if matched:
-                codes |= {r.code for r in matched if include_opt_in or not r.opt_in}
+                codes |= {r.code for r in matched
+                          if include_opt_in or (not r.opt_in and (preview or not r.preview))}
                 continue
         raise ConfigError(f"{where}: {key}: unknown rule code, prefix or name {raw!r} "
                           f"(see `bplint rules` for the list)")

@@ -57,6 +57,9 @@ def render_rule(rule: type[Rule]) -> str:
         facts.append("**CWE:** " + ", ".join(f"CWE-{n}" for n in rule.cwe))
     if rule.opt_in:
         facts.append("**Opt-in:** enable it with `extend-select`")
+    if rule.preview:
+        facts.append("**Tier:** preview (off by default: turn it on with `preview = true`, `--preview` or by "
+                     "selecting its code)")
     if rule.quiet_in_tests:
         facts.append("**Test code:** quiet (see `test-paths`)")
     lang = rule.docs_language
@@ -110,7 +113,7 @@ def render_index(rules: Sequence[type[Rule]]) -> str:
             current = family
             title = CATEGORY_TITLES.get(rule.category, family)
             lines += ["", f"## {title}", "", "| code | name | severity | summary |", "|---|---|---|---|"]
-        opt = " (opt-in)" if rule.opt_in else ""
+        opt = " (opt-in)" if rule.opt_in else " (preview)" if rule.preview else ""
         lines.append(f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.value} | {rule.summary}{opt} |")
     return "\n".join(lines).replace("\n\n\n", "\n\n") + "\n"
 

@@ -100,3 +100,8 @@ def find_rule(code_or_name: str) -> type[Rule] | None:
         if rule.code.upper() == key.upper() or rule.name == key.lower():
             return rule
     return None
+
+
+def tier(rule: type[Rule]) -> str:
+    """``preview`` for a rule not yet precise enough on real code to be on by default, else ``stable``."""
+    return "preview" if rule.preview else "stable"

@@ -99,6 +99,10 @@ class Rule:
     docs_language: ClassVar[str] = "python"
     # Off unless selected by its exact code or name.
     opt_in: ClassVar[bool] = False
+    # The preview tier: a rule not yet precise enough on real applications is off
+    # by default; `preview = true` / `--preview` turns it on, and so does selecting
+    # it by its exact code or name.
+    preview: ClassVar[bool] = False
     # Quiet in test code (``test-paths``) by default.
     quiet_in_tests: ClassVar[bool] = False
     options: ClassVar[dict[str, Option]] = {}
