@@ -95,34 +95,44 @@ def _rewrite(text: str, version: tuple[int, int]) -> Rewritten | SyntaxProblem |
         return "nested too deeply"
     rewriter = _Rewriter(module)
     try:
-        new = MetadataWrapper(module, unsafe_skip_copy=True).visit(rewriter)
+        new = module.visit(rewriter)
     except RecursionError:
         return "nested too deeply"
-    if rewriter.problem is not None:
-        return rewriter.problem
-    too_new = [need for need in rewriter.needs if need[0] > version]
-    if too_new:
-        needed, line, column, what = min(too_new, key=lambda n: (n[1], n[2]))
-        return SyntaxProblem(f"{what} Python {needed[0]}.{needed[1]}", line, column, SyntaxKind.SYNTAX)
-    return Rewritten(new.code)
+    problems = [(node, message) for node, message in rewriter.problems]
+    problems += [(node, f"{what} Python {needed[0]}.{needed[1]}") for needed, node, what in rewriter.needs
+                 if needed > version]
+    if problems:
+        # positions only now: computing them costs more than the rewrite
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        starts = [(positions[node].start, message) for node, message in problems]
+        start, message = min(starts, key=lambda s: (s[0].line, s[0].column))
+        return SyntaxProblem(message, start.line, start.column + 1, SyntaxKind.SYNTAX)
+    return Rewritten(rewriter.code(new))
 
 
 class _Rewriter(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
     def __init__(self, module: cst.Module) -> None:
         super().__init__()
         self.module = module
-        # (version, line, column, "what needs"): the newer constructs met
-        self.needs: list[tuple[tuple[int, int], int, int, str]] = []
-        self.problem: SyntaxProblem | None = None
+        # (version, node, "what needs"): the newer constructs met, as nodes of the original tree
+        self.needs: list[tuple[tuple[int, int], cst.CSTNode, str]] = []
+        self.problems: list[tuple[cst.CSTNode, str]] = []  # syntax errors in any version
+        self.verbatim: dict[str, str] = {}  # placeholder name -> the text it stands for
+        self.placeholder = "_bplint_rewritten_"
+        while self.placeholder in module.code:
+            self.placeholder += "_"
+
+    def code(self, new: cst.Module) -> str:
+        code = new.code
+        for key in reversed(self.verbatim):  # the outer string before those nested in it
+            code = code.replace(key, self.verbatim[key], 1)
+        return code
 
     def _code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
 
     def _need(self, version: tuple[int, int], node: cst.CSTNode, what: str) -> None:
-        start = self.get_metadata(PositionProvider, node).start
-        self.needs.append((version, start.line, start.column + 1, what))
+        self.needs.append((version, node, what))
 
     # --- strings: f-strings (PEP 701) and t-strings (PEP 750) ---------------------------
     # Their children are rewritten here, not by the traversal: a concatenation must
@@ -158,8 +168,11 @@ class _Rewriter(cst.CSTTransformer):
         body = self._string_text(node)
         outer = "".join(self._code(p) for p in (*node.lpar, *node.rpar))  # type: ignore[attr-defined]
         body += "\n" * max(0, _breaks(code) - _breaks(outer) - _breaks(body))
-        new = cst.parse_expression(f"({body})")
-        return new.with_changes(lpar=[*node.lpar, *new.lpar], rpar=[*new.rpar, *node.rpar])  # type: ignore
+        # A name stands in for the new text until the module's code is rendered: cheaper
+        # than parsing each replacement, and a string's parent may hold any expression.
+        key = f"{self.placeholder}{len(self.verbatim)}_"
+        self.verbatim[key] = f"({body})"
+        return cst.Name(key, lpar=node.lpar, rpar=node.rpar)  # type: ignore[attr-defined]
 
     def _string_text(self, node: cst.BaseExpression) -> str:
         """The string as an expression without f-string or t-string syntax, on the same lines."""
@@ -210,15 +223,13 @@ class _Rewriter(cst.CSTTransformer):
         return " \\\n" * _breaks(self._code(params))
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
-        if original.type_parameters is None:
-            return updated
-        kept = self._type_parameters(original, original.type_parameters)
-        return updated.with_changes(type_parameters=None, whitespace_after_type_parameters=cst.SimpleWhitespace(""),
-                                    whitespace_after_name=cst.SimpleWhitespace(
-                                        updated.whitespace_after_name.value + kept
-                                        + updated.whitespace_after_type_parameters.value))
+        return self._without_type_parameters(original, updated)
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        return self._without_type_parameters(original, updated)
+
+    def _without_type_parameters(self, original, updated):
+        """A def or class without its type parameters (their line breaks kept as continuations)."""
         if original.type_parameters is None:
             return updated
         kept = self._type_parameters(original, original.type_parameters)
@@ -255,10 +266,8 @@ class _Rewriter(cst.CSTTransformer):
         types = updated.type
         if not isinstance(types, cst.Tuple) or types.lpar:
             return updated
-        if updated.name is not None and self.problem is None:
-            start = self.get_metadata(PositionProvider, original.type).start
-            self.problem = SyntaxProblem("multiple exception types must be parenthesized when using 'as'",
-                                         start.line, start.column + 1, SyntaxKind.SYNTAX)
+        if updated.name is not None:  # libcst's parser rejects this itself today
+            self.problems.append((original.type, "multiple exception types must be parenthesized when using 'as'"))
         self._need((3, 14), original.type, "`except` with several exception types and no parentheses needs")
         return updated.with_changes(type=types.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
 

@@ -28,6 +28,7 @@ CONSTRUCTS = {
     "fstring-backslash": ((3, 12), 'label = f"{"\\n".join(names)}"\n'),
     "fstring-comment": ((3, 12), 'label = f"""{name  # the display name\n}"""\n'),
     "fstring-nested-deep": ((3, 12), 'label = f"{f"{f"{name}"}"}"\n'),
+    "fstring-debug-newline": ((3, 12), 'label = f"{user["name"]=\n}"\n'),
     "type-parameters": ((3, 12), "def first[T](items: list[T]) -> T:\n    return items[0]\n\n"
                                  "class Box[T: (int, str), *Ts, **P]:\n    pass\n"),
     "type-parameters-multiline": ((3, 12), "def first[\n    T,  # the item\n](items: list[T]) -> T:\n"
@@ -146,15 +147,36 @@ def test_a_bad_target_version_stops_with_exit_2(tmp_path, monkeypatch, value):
         build_config({"target-version": value}, all_rules(), root=tmp_path)
 
 
-def test_the_cache_follows_a_change_of_requires_python(tmp_path, monkeypatch):
+@pytest.mark.parametrize("declared_in", ["pyproject.toml", "setup.cfg"])
+def test_the_cache_follows_a_change_of_the_declared_python(tmp_path, monkeypatch, declared_in):
     version, code = CONSTRUCTS["type-alias"]
     if RUNNING >= version:
         pytest.skip("this Python reads the construct itself")
     monkeypatch.chdir(tmp_path)
-    write_project(tmp_path, {"pyproject.toml": _requires((3, 12)) + "[tool.bplint]\n", "app.py": _source(code)})
+
+    def declare(minor):
+        if declared_in == "pyproject.toml":
+            (tmp_path / "pyproject.toml").write_text(_requires((3, minor)) + "[tool.bplint]\n")
+        else:  # a file the scan itself does not read
+            (tmp_path / "pyproject.toml").write_text('[tool.bplint]\nextend-exclude = ["setup.cfg"]\n')
+            (tmp_path / "setup.cfg").write_text(f"[options]\npython_requires = >=3.{minor}\n")
+
+    write_project(tmp_path, {"app.py": _source(code)})
+    declare(12)
     assert "BP001" not in CliRunner().invoke(cli, ["check", "--format", "json"]).output
-    (tmp_path / "pyproject.toml").write_text(_requires((3, 10)) + "[tool.bplint]\n")
+    declare(10)
     assert "BP001" in CliRunner().invoke(cli, ["check", "--format", "json"]).output
+    declare(12)
+    assert "BP001" not in CliRunner().invoke(cli, ["check", "--format", "json"]).output
+
+
+def test_rules_whose_ast_trigger_misses_the_rewritten_spelling_still_run(tmp_path):
+    # `(format(...))` is no f-string to the eager-logging trigger; the rule must run all the same
+    write_project(tmp_path, {"pyproject.toml": _requires((3, 12)), "app.py":
+                             'import logging\n\nlogger = logging.getLogger(__name__)\n\n\ndef greet(user):\n'
+                             '    logger.info(f"{user["name"]}")\n'})
+    config = build_config({"select": ["BP602"]}, all_rules(), root=tmp_path)
+    assert [(f.code, f.line) for f in engine.scan([tmp_path], config, cwd=tmp_path).findings] == [("BP602", 7)]
 
 
 def test_files_the_running_parser_reads_never_reach_the_fallback(tmp_path, monkeypatch):
