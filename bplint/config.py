@@ -54,7 +54,7 @@ KEYS = {
     "test-paths": "path patterns (gitignore syntax) of test code",
     "max-file-size": "files larger than this many bytes are skipped",
     "file-timeout": "seconds one file may take before bplint gives up on it",
-    "target-version": "the project's Python (py310 .. py314); default: the lowest that requires-python allows",
+    "target-version": "the project's Python (py37 .. py314); default: the lowest that requires-python allows",
     "rules": "per-rule options: [tool.bplint.rules.BP101] ...",
 }
 

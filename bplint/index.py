@@ -383,7 +383,7 @@ def parse_module_facts(file: SourceFile, text: str,
         if problem_kind is SyntaxKind.FILE or target is None or not target.newer_than_running:
             facts.syntax_error = problem
             return None, facts
-        tree, facts.syntax_error = _parse_for_target(file, text, target, timeout)
+        tree, facts.syntax_error = _parse_for_target(file, text, target, timeout, problem)
         if tree is None:
             return None, facts
         rewritten = True
@@ -443,13 +443,16 @@ def _parse(text: str, filename: str) -> ast.Module:
         return ast.parse(text, filename=filename, type_comments=False)
 
 
-def _parse_for_target(file: SourceFile, text: str, target: PythonTarget,
-                      timeout: float) -> tuple[ast.Module | None, SyntaxProblem | None]:
-    """The tree of a file in syntax newer than the running parser's, from its rewrite."""
-    from bplint.newer_syntax import Rewritten, rewrite_for_target, unsupported
+def _parse_for_target(file: SourceFile, text: str, target: PythonTarget, timeout: float,
+                      first: SyntaxProblem) -> tuple[ast.Module | None, SyntaxProblem | None]:
+    """The tree of a file in syntax newer than the running parser's, from its rewrite.
+    ``first`` is the running parser's complaint."""
+    from bplint.newer_syntax import INVALID_EVERYWHERE, Rewritten, rewrite_for_target, unsupported
 
     outcome = rewrite_for_target(text, target, timeout)
     if not isinstance(outcome, Rewritten):
+        if outcome.message == INVALID_EVERYWHERE and outcome.line == first.line:
+            return None, first  # the same error, in CPython's clearer words
         return None, outcome
     try:
         return _parse(outcome.text, file.relpath), None

@@ -46,6 +46,8 @@ from bplint.pyversion import RUNNING, PythonTarget
 
 T = TypeVar("T")
 
+# the message when libcst's parser rejects the file too: invalid in every Python version
+INVALID_EVERYWHERE = "invalid syntax"
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
 _CONVERSIONS = {"r": "repr", "s": "str", "a": "ascii"}
 _CHILD_RECURSION_LIMIT = 20_000
@@ -90,7 +92,7 @@ def _rewrite(text: str, version: tuple[int, int]) -> Rewritten | SyntaxProblem |
         # it expected; the position in it is nearer the error than the exception's own.
         at = _ERROR_AT.search(exc.message or "")
         line, column = (int(at.group(1)), int(at.group(2)) + 1) if at else (exc.raw_line, exc.raw_column + 1)
-        return SyntaxProblem("invalid syntax", max(line, 1), max(column, 1), SyntaxKind.SYNTAX)
+        return SyntaxProblem(INVALID_EVERYWHERE, max(line, 1), max(column, 1), SyntaxKind.SYNTAX)
     except RecursionError:
         return "nested too deeply"
     rewriter = _Rewriter(module)

@@ -276,3 +276,10 @@ def test_hostile_nesting_after_newer_syntax_neither_crashes_nor_hangs(tmp_path):
         assert "deep.py" in reported
     if RUNNING < (3, 14):
         assert "long.py" in reported
+
+
+def test_an_ordinary_syntax_error_keeps_the_python_parser_s_message(tmp_path):
+    write_project(tmp_path, {"pyproject.toml": _requires((3, 14)), "app.py": "x = 1\ny = f(a b)\n"})
+    [finding] = _scan(tmp_path).findings
+    assert finding.line == 2 and "Perhaps you forgot a comma?" in finding.message
+    assert "(parsed as Python 3.14, from requires-python)" in finding.message
