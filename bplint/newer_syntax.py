@@ -10,7 +10,7 @@ constructs are rewritten into code the running parser accepts:
   or comments inside a replacement field): ``("text" + format(expr, spec))``
 - a t-string (PEP 750): a tuple of its text and expressions
 - type parameters (PEP 695, defaults PEP 696): dropped; ``type X = Y``: ``X = Y``
-- ``except A, B:`` (PEP 758): ``except (A, B):``
+- ``except A, B:`` (PEP 758): ``except (A, B):``; on Python 3.10, ``except*``: ``except``
 
 Every line stays where it was (a removed span's line breaks become line
 continuations), so the facts' line numbers are right; columns may shift on
@@ -172,9 +172,10 @@ class _Rewriter(cst.CSTTransformer):
         body += "\n" * max(0, _breaks(code) - _breaks(outer) - _breaks(body))
         # A name stands in for the new text until the module's code is rendered: cheaper
         # than parsing each replacement, and a string's parent may hold any expression.
+        # (in parentheses of its own, as a name next to a keyword, `x if`, needs a space)
         key = f"{self.placeholder}{len(self.verbatim)}_"
-        self.verbatim[key] = f"({body})"
-        return cst.Name(key, lpar=node.lpar, rpar=node.rpar)  # type: ignore[attr-defined]
+        self.verbatim[key] = body
+        return cst.Name(key, lpar=[*node.lpar, cst.LeftParen()], rpar=[cst.RightParen(), *node.rpar])  # type: ignore
 
     def _string_text(self, node: cst.BaseExpression) -> str:
         """The string as an expression without f-string or t-string syntax, on the same lines."""
@@ -274,6 +275,21 @@ class _Rewriter(cst.CSTTransformer):
         return updated.with_changes(type=types.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
 
 
+    # --- except* (PEP 654), for a Python 3.10 interpreter ------------------------------------
+
+    def leave_TryStar(self, original: cst.TryStar, updated: cst.TryStar) -> cst.BaseStatement:
+        if RUNNING >= (3, 11):
+            return updated
+        self._need((3, 11), original, "`except*` needs")
+        handlers = [cst.ExceptHandler(body=h.body, type=h.type, name=h.name, leading_lines=h.leading_lines,
+                                      whitespace_after_except=cst.SimpleWhitespace(
+                                          (h.whitespace_after_except.value + h.whitespace_after_star.value) or " "),
+                                      whitespace_before_colon=h.whitespace_before_colon)
+                    for h in updated.handlers]
+        return cst.Try(body=updated.body, handlers=handlers, orelse=updated.orelse, finalbody=updated.finalbody,
+                       leading_lines=updated.leading_lines, whitespace_before_colon=updated.whitespace_before_colon)
+
+
 def _prefixes(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.ConcatenatedString):
         return _prefixes(node.left) + _prefixes(node.right)
@@ -319,7 +335,10 @@ def _isolated(func: Callable[[], T], timeout: float) -> T:
     """``func()`` in a forked child process, its result pickled back; in this process where
     there is no fork. Raises _ChildFailed when the child crashes or outlives ``timeout``."""
     if not hasattr(os, "fork"):
-        return func()
+        try:
+            return func()
+        except Exception as exc:
+            raise _ChildFailed(f"failed: {type(exc).__name__}: {exc}") from None
     read_end, write_end = os.pipe()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # fork while another thread waits

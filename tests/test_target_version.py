@@ -219,6 +219,18 @@ def test_the_rewrite_keeps_every_line_in_place(construct):
     assert new[0] == old[0] and new[-1] == old[-1]  # lines without newer syntax are untouched
 
 
+@pytest.mark.parametrize("source", [
+    'print(f"{a["b"]}"if x else y)\n', 'if x in"ab" f"{a["b"]}": pass\n', 'x = Rf"\\d{a["b"]}\\{{"\n',
+    'x = ("a"\n  # c\n  f"{a["b"]}"\n  "z")\n', 'x = f"say \\"{a["b"]}\\""\n', 'x = {f"{a["b"]}": 1}\n',
+    'x = f"{a["b"]}".upper()\n', 'x = f"{a["b"]:{"<"}{10}}"\n', 'x = f"{x!r}" f"{a["b"]=}"\n',
+    'x = f"""say "{"\\n".join(a)}" """\n', 'x = rf"\\{a["b"]}"\n',
+])
+def test_rewritten_strings_fit_where_the_string_was(source):
+    outcome = newer_syntax.rewrite_for_target(source, TARGET_314, 30)
+    ast.parse(outcome.text)
+    assert len(outcome.text.splitlines()) == len(source.splitlines())
+
+
 def test_rewritten_f_strings_keep_their_expressions():
     source = 'import os\nlabel = f"{os.environ["HOME"]!r:>{width}} and {"\\n".join(names)=}"\n'
     outcome = newer_syntax.rewrite_for_target(source, TARGET_314, 30)
@@ -283,3 +295,12 @@ def test_an_ordinary_syntax_error_keeps_the_python_parser_s_message(tmp_path):
     [finding] = _scan(tmp_path).findings
     assert finding.line == 2 and "Perhaps you forgot a comma?" in finding.message
     assert "(parsed as Python 3.14, from requires-python)" in finding.message
+
+
+def test_except_star_is_rewritten_for_a_python_3_10_interpreter(monkeypatch):
+    monkeypatch.setattr(newer_syntax, "RUNNING", (3, 10))
+    source = "try:\n    pass\nexcept* ValueError as group:\n    log(group)\nexcept *(A, B):\n    pass\n"
+    outcome = newer_syntax.rewrite_for_target(source, PythonTarget((3, 11), "requires-python"), 30)
+    assert outcome.text == "try:\n    pass\nexcept ValueError as group:\n    log(group)\nexcept (A, B):\n    pass\n"
+    too_new = newer_syntax.rewrite_for_target(source, PythonTarget((3, 10), "requires-python"), 30)
+    assert too_new.line == 1 and "`except*` needs Python 3.11" in too_new.message
