@@ -2,9 +2,11 @@
 
 The index phase needs CPython's ``ast`` tree, and the running parser rejects
 syntax newer than itself. When the project's target version is newer and
-``ast.parse`` fails, the file is parsed with libcst (whose native parser reads
-the syntax of every Python version up to 3.14 alike) and only the newer
-constructs are rewritten into code the running parser accepts:
+``ast.parse`` fails, the file is parsed with libcst and only the newer
+constructs are rewritten into code the running parser accepts. libcst 1.9's
+native parser reads the syntax of every Python version up to 3.14 alike (it
+ignores ``PartialParserConfig.python_version``), so the rule pass needs no
+change, and what the target allows is decided here, construct by construct:
 
 - an f-string the running parser rejects (PEP 701: the same quotes, backslashes
   or comments inside a replacement field): ``("text" + format(expr, spec))``

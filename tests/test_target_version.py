@@ -104,6 +104,16 @@ def test_a_construct_newer_than_the_target_is_a_syntax_error(tmp_path, construct
     assert bp001[0].line == (3 if construct == "except-without-parentheses" else 1)
 
 
+def test_findings_inside_the_newer_constructs_point_at_the_original_code(tmp_path):
+    source = ("import jwt\n\n\nclass Verifier[T = str]:\n    def claims[U](self, token: U) -> dict:\n"
+              "        try:\n            return {}\n        except ValueError, TypeError:\n"
+              '            label = f"{token["kid"]}"\n'
+              '            return jwt.decode(token, options={"verify_signature": False})\n')
+    write_project(tmp_path, {"pyproject.toml": _requires((3, 14)), "app.py": source})
+    [finding] = _scan(tmp_path).findings
+    assert (finding.code, finding.line, finding.column) == ("BP304", 10, 20)
+
+
 def test_target_version_overrides_requires_python(tmp_path):
     version, code = CONSTRUCTS["type-alias"]
     write_project(tmp_path, {"pyproject.toml": _requires((3, 10)), "app.py": _source(code)})
