@@ -91,7 +91,7 @@ def config_fingerprint(config: Config) -> str:
         str(config.root), sorted(config.enabled), sorted((k, v.value) for k, v in config.severity.items()),
         config.test_paths, config.exclude,
         [([str(getattr(p, "pattern", p)) for p in spec.patterns], sorted(codes)) for spec, codes in config.per_file_ignores],
-        canonical(config.rule_options), config.max_file_size, config.file_timeout,
+        canonical(config.rule_options), config.max_file_size, config.file_timeout, canonical(config.target),
         sorted(f"{r.__module__}.{r.__qualname__}" for r in config.rules),
     ))
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import pathspec
 
 from bplint.findings import Severity
+from bplint.pyversion import PythonTarget, resolve_target, running_target
 
 if TYPE_CHECKING:
     from bplint.rule import Rule
@@ -54,6 +55,7 @@ KEYS = {
     "max-file-size": "files larger than this many bytes are skipped",
     "file-timeout": "seconds one file may take before bplint gives up on it",
     "preview": "true turns on the rules of the preview tier (not yet precise enough to be on by default)",
+    "target-version": "the project's Python (py37 .. py314); default: the lowest that requires-python allows",
     "rules": "per-rule options: [tool.bplint.rules.BP101] ...",
 }
 
@@ -75,6 +77,8 @@ class Config:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     file_timeout: float = DEFAULT_FILE_TIMEOUT
     preview: bool = False
+    # the Python the project's code is parsed as (see bplint.pyversion)
+    target: PythonTarget = field(default_factory=running_target)
     _test_spec: pathspec.PathSpec | None = field(default=None, repr=False)
 
     def option(self, code: str, key: str) -> Any:
@@ -212,6 +216,7 @@ def build_config(table: dict[str, Any], rules: Sequence[type[Rule]], *, root: Pa
                     test_paths=general.test_paths, fail_on=general.fail_on, max_file_size=general.max_file_size,
                     file_timeout=general.file_timeout)
     strings = _strings_reader(merged, overrides, where)
+    config.target = resolve_target(merged.get("target-version"), root, where)
 
     def origin(key: str) -> str:
         return "command line" if key in overrides else where

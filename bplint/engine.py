@@ -24,7 +24,8 @@ from bplint.context import FileContext, ProjectContext, make_finding
 from bplint.discovery import report_path
 from bplint.files import DecodeError, FileKind, SourceFile
 from bplint.findings import Finding, ScanError, ScanResult, Span
-from bplint.index import MAX_NODES, ModuleFacts, ProjectIndex, SyntaxProblem, module_name, parse_module_facts
+from bplint.index import MAX_NODES, ModuleFacts, ProjectIndex, SyntaxKind, SyntaxProblem, module_name, parse_module_facts
+from bplint.pyversion import PythonTarget
 from bplint.rule import ProjectRule, PythonRule, Rule, TextRule
 from bplint.suppressions import apply_suppressions
 from bplint.traversal import Dispatcher, FileTimeout
@@ -134,7 +135,7 @@ def build_index(workset: Workset, config: Config, cwd: Path, cache: ScanCache | 
             if facts is None:
                 to_parse.append(file)
             index.modules[file.relpath] = facts
-    parsed = index_files(to_parse, triggers, jobs)
+    parsed = index_files(to_parse, triggers, jobs, config.target, config.file_timeout)
     for file in to_parse:
         facts = parsed[file.relpath]
         index.modules[file.relpath] = facts
@@ -154,7 +155,8 @@ def ast_triggers(config: Config) -> dict[type, list[tuple[str, Callable]]]:
     return triggers
 
 
-def index_python(file: SourceFile, triggers: dict | None = None) -> ModuleFacts:
+def index_python(file: SourceFile, triggers: dict | None = None, target: PythonTarget | None = None,
+                 timeout: float = 30.0) -> ModuleFacts:
     try:
         text = file.text()
     except DecodeError as exc:
@@ -165,7 +167,7 @@ def index_python(file: SourceFile, triggers: dict | None = None) -> ModuleFacts:
         facts = ModuleFacts(relpath=file.relpath, module="")
         facts.syntax_error = SyntaxProblem(f"cannot read: {exc.strerror}", 1, 1)
         return facts
-    _, facts = parse_module_facts(file, text, triggers)
+    _, facts = parse_module_facts(file, text, triggers, target, timeout)
     return facts
 
 
@@ -185,8 +187,12 @@ def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileRes
         facts = index.modules.get(file.relpath)
         if facts is None:
             return outcome
-        if facts.syntax_error is not None:
-            outcome.findings.append(syntax_error_finding(file.relpath, facts.syntax_error))
+        problem = facts.syntax_error
+        if problem is not None:
+            if problem.kind is SyntaxKind.UNSUPPORTED:
+                outcome.errors.append(ScanError(file.relpath, f"not checked: {problem.message}"))
+            else:
+                outcome.findings.append(syntax_error_finding(file.relpath, problem, config.target))
             return outcome
         ctx = FileContext(file, config, index, facts, is_test)
         rules = [r for r in config.rules if issubclass(r, PythonRule) and wanted(r)
@@ -261,12 +267,16 @@ def _run_python_rules(ctx: FileContext, rules: list[type[PythonRule]], config: C
         outcome.errors.append(ScanError(file.relpath, "incomplete: nested too deeply to place findings"))
 
 
-def syntax_error_finding(path: str, problem: SyntaxProblem) -> Finding:
+def syntax_error_finding(path: str, problem: SyntaxProblem, target: PythonTarget | None = None) -> Finding:
     from bplint.rules.bp0_engine import SyntaxErrorRule
 
     span = Span(problem.line, problem.column, problem.line, problem.column + 1)
     detail = problem.message.rstrip(" .")
     end = "" if detail.endswith(("?", "!")) else "."
+    if target is not None and target.declared and problem.kind is SyntaxKind.SYNTAX:
+        # what is a syntax error depends on the Python version: name the project's. Not when it
+        # is only the running one's: the same file then gets the same message on every Python.
+        detail, end = f"{detail} (parsed as {target.label}, from {target.origin})", "."
     return make_finding(SyntaxErrorRule, path, span, f"Fix this so the file can be parsed and checked: {detail}{end}")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import enum
 import sys
 from collections import deque
 import warnings
@@ -24,6 +25,7 @@ T = TypeVar("T")
 
 from bplint.files import FileKind, SourceFile, is_env_example
 from bplint.filesystem import FileSystem
+from bplint.pyversion import PythonTarget
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -44,11 +46,18 @@ class EnvRead:
     location: Location
 
 
+class SyntaxKind(str, enum.Enum):
+    FILE = "file"  # not text, or not readable: whatever the Python version
+    SYNTAX = "syntax"  # invalid for the project's Python (BP001 names the version)
+    UNSUPPORTED = "unsupported"  # maybe valid for the project's Python, but this bplint cannot read it
+
+
 @dataclass(frozen=True)
 class SyntaxProblem:
     message: str
     line: int
     column: int
+    kind: SyntaxKind = SyntaxKind.FILE
 
 
 @dataclass
@@ -352,25 +361,34 @@ _LEAF_TYPES = frozenset({ast.Name, ast.Constant})
 
 
 def parse_module_facts(file: SourceFile, text: str,
-                       triggers: dict[type, list[tuple[str, Trigger]]] | None = None
+                       triggers: dict[type, list[tuple[str, Trigger]]] | None = None,
+                       target: PythonTarget | None = None, timeout: float = 30.0,
                        ) -> tuple[ast.Module | None, ModuleFacts]:
     """Parse with CPython's parser and gather the module's facts in one walk.
 
     ``triggers`` maps ast node types to (rule code, test) pairs: a rule whose
     test holds for some node is noted in ``facts.triggered``, and only such
-    rules' libcst visitors run on the file later.
+    rules' libcst visitors run on the file later. A file the running parser
+    rejects is read for ``target`` when that Python is newer (see
+    ``bplint.newer_syntax``; ``timeout`` bounds that).
     """
     facts = ModuleFacts(relpath=file.relpath, module=module_name(file.rootpath or file.relpath))
+    rewritten = False
     try:
-        with warnings.catch_warnings(), _default_recursion_limit():
-            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
-            tree = ast.parse(text, filename=file.relpath, type_comments=False)
+        tree = _parse(text, file.relpath)
     except SyntaxError as exc:
-        facts.syntax_error = SyntaxProblem(_syntax_message(exc), exc.lineno or 1, max(exc.offset or 1, 1))
-        return None, facts
+        message = _syntax_message(exc)
+        problem_kind = SyntaxKind.FILE if "null bytes" in (exc.msg or "") else SyntaxKind.SYNTAX
+        problem = SyntaxProblem(message, exc.lineno or 1, max(exc.offset or 1, 1), problem_kind)
+        if problem_kind is SyntaxKind.FILE or target is None or not target.newer_than_running:
+            facts.syntax_error = problem
+            return None, facts
+        tree, facts.syntax_error = _parse_for_target(file, text, target, timeout, problem)
+        if tree is None:
+            return None, facts
+        rewritten = True
     except (RecursionError, MemoryError):
-        facts.syntax_error = SyntaxProblem(
-            "expression nested too deeply for the Python parser (CPython cannot compile it either)", 1, 1)
+        facts.syntax_error = TOO_DEEP
         return None, facts
     except ValueError as exc:  # NUL bytes on older Pythons
         facts.syntax_error = SyntaxProblem(str(exc), 1, 1)
@@ -409,7 +427,39 @@ def parse_module_facts(file: SourceFile, text: str,
             elif isinstance(value, AST) and not isinstance(value, context):
                 push(value)
     facts.node_count = count
+    if rewritten:
+        # the rewritten constructs are not spelled as the rules' ast triggers expect
+        triggered.update(code for tests in triggers.values() for code, _ in tests)
     return tree, facts
+
+
+TOO_DEEP = SyntaxProblem("expression nested too deeply for the Python parser (CPython cannot compile it either)",
+                         1, 1)
+
+
+def _parse(text: str, filename: str) -> ast.Module:
+    with warnings.catch_warnings(), _default_recursion_limit():
+        warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
+        return ast.parse(text, filename=filename, type_comments=False)
+
+
+def _parse_for_target(file: SourceFile, text: str, target: PythonTarget, timeout: float,
+                      first: SyntaxProblem) -> tuple[ast.Module | None, SyntaxProblem | None]:
+    """The tree of a file in syntax newer than the running parser's, from its rewrite.
+    ``first`` is the running parser's complaint."""
+    from bplint.newer_syntax import INVALID_EVERYWHERE, Rewritten, rewrite_for_target, unsupported
+
+    outcome = rewrite_for_target(text, target, timeout)
+    if not isinstance(outcome, Rewritten):
+        if outcome.message == INVALID_EVERYWHERE and outcome.line == first.line:
+            return None, first  # the same error, in CPython's clearer words
+        return None, outcome
+    try:
+        return _parse(outcome.text, file.relpath), None
+    except SyntaxError as exc:  # syntax newer still that is not rewritten, or an error libcst lets pass
+        return None, unsupported(target, f"{_syntax_message(exc)} at line {exc.lineno or 1}")
+    except (RecursionError, MemoryError):
+        return None, TOO_DEEP
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from bplint import __version__
 from bplint.cache import WRITE_ERRORS, canonical, digest, file_stats, own_modules, rule_modules, write_pickle
 from bplint.filesystem import ask, fingerprint
 from bplint.findings import ScanResult
+from bplint.pyversion import resolve_target
 from bplint.registry import rule_pack_signature
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ def scan_key(settings: Settings, paths: Sequence[Path], cwd: Path, workset: Work
         FORMAT, __version__, sys.version_info[:2], file_stats(own_modules()), rule_pack_signature(),
         canonical(settings.table), canonical(settings.overrides), str(settings.root), str(settings.source),
         [str(p) for p in paths], str(cwd),
+        # requires-python may change in a file the scan does not read
+        canonical(resolve_target(settings.table.get("target-version"), settings.root, settings.where)),
     ))
     # the files' description holds only strings, booleans and tuples: its repr is canonical as it is
     return hashlib.sha256(f"{inputs}:{workset.description()!r}".encode("utf-8", "surrogatepass")).hexdigest()

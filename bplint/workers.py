@@ -19,6 +19,7 @@ from bplint.cache import ScanCache
 from bplint.config import Config
 from bplint.files import SourceFile
 from bplint.index import ProjectIndex
+from bplint.pyversion import PythonTarget
 
 Progress = Callable[[int, int], None]
 # Below this many files to check, starting workers costs more than it saves.
@@ -119,14 +120,15 @@ def _run_parallel(todo: list[SourceFile], config: Config, index: ProjectIndex, j
 def _index_chunk(positions: list[int]):
     from bplint.engine import index_python
 
-    files, triggers = _INDEX_STATE  # type: ignore[misc]
-    return [(files[i].relpath, index_python(files[i], triggers)) for i in positions]
+    files, triggers, target, timeout = _INDEX_STATE  # type: ignore[misc]
+    return [(files[i].relpath, index_python(files[i], triggers, target, timeout)) for i in positions]
 
 
-_INDEX_STATE: tuple[list[SourceFile], dict] | None = None
+_INDEX_STATE: tuple[list[SourceFile], dict, PythonTarget | None, float] | None = None
 
 
-def index_files(files: list[SourceFile], triggers: dict, jobs: int) -> dict:
+def index_files(files: list[SourceFile], triggers: dict, jobs: int, target: PythonTarget | None = None,
+                timeout: float = 30.0) -> dict:
     """relpath -> ModuleFacts for Python files, parsed in worker processes when it pays."""
     from bplint.engine import index_python
 
@@ -135,7 +137,7 @@ def index_files(files: list[SourceFile], triggers: dict, jobs: int) -> dict:
     if jobs > 1 and len(files) >= PARALLEL_MIN_FILES and "fork" in multiprocessing.get_all_start_methods():
         order = sorted(range(len(files)), key=lambda i: -_size(files[i]))
         chunks = [order[i:i + CHUNK * 2] for i in range(0, len(order), CHUNK * 2)]
-        _INDEX_STATE = (files, triggers)
+        _INDEX_STATE = (files, triggers, target, timeout)
         try:
             with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
                 for batch in pool.map(_index_chunk, chunks):
@@ -146,7 +148,7 @@ def index_files(files: list[SourceFile], triggers: dict, jobs: int) -> dict:
             _INDEX_STATE = None
     for file in files:
         if file.relpath not in facts:
-            facts[file.relpath] = index_python(file, triggers)
+            facts[file.relpath] = index_python(file, triggers, target, timeout)
     return facts
 
 

@@ -14,7 +14,10 @@ class SyntaxErrorRule(Rule):
     summary = "A Python file that cannot be parsed"
     what = ("Reports a Python file that CPython cannot parse: a syntax error, bytes that are not valid "
             "in the file's encoding, NUL bytes, or nesting deeper than the Python parser accepts. The "
-            "finding carries the parser's message and position; every other file is still scanned.")
+            "file is parsed for the project's Python (`target-version`, else `requires-python`), so syntax "
+            "newer than the Python bplint runs on is no error when the project's Python accepts it, and "
+            "the message names the version. The finding carries the parser's message and position; every "
+            "other file is still scanned.")
     why = ("A file that does not parse is checked by no rule at all, so its problems stay hidden, and "
            "it fails at import time in production.")
     how_to_fix = ("Fix the syntax error at the reported position. If the file is not meant to be Python "
