@@ -160,7 +160,7 @@ def check(paths, select, extend_select, ignore, exclude, config_file, jobs, no_c
     scanned = _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir,
                         fail_on, quiet)
     result = scanned.result
-    sources = SourceLines()
+    sources = SourceLines(secrets=result.secret_spans())
     if diff_ref:
         from bplint.changes import changed_lines, only_changed
 
@@ -206,7 +206,7 @@ def baseline(paths, select, extend_select, ignore, exclude, config_file, jobs, n
     result = _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir).result
     _print_errors(result, quiet=False)
     try:
-        count = write_baseline(output, result.findings, SourceLines())
+        count = write_baseline(output, result.findings, SourceLines(secrets=result.secret_spans()))
     except OSError as exc:
         _fail(f"cannot write {output}: {exc.strerror}")
     click.echo(f"wrote {count} findings to {output}")

@@ -22,8 +22,8 @@ from bplint.collector import fewer_collections
 from bplint.config import Config
 from bplint.context import FileContext, ProjectContext, make_finding
 from bplint.discovery import report_path
-from bplint.files import DecodeError, FileKind, SourceFile
-from bplint.findings import Finding, ScanError, ScanResult, Span
+from bplint.files import DecodeError, FileKind, SourceFile, split_lines
+from bplint.findings import VISIBLE_SECRET_CHARS, Finding, ScanError, ScanResult, Span, mask_secret, secret_value
 from bplint.index import MAX_NODES, ModuleFacts, ProjectIndex, SyntaxProblem, module_name, parse_module_facts
 from bplint.rule import ProjectRule, PythonRule, Rule, TextRule
 from bplint.suppressions import apply_suppressions
@@ -84,6 +84,8 @@ def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCac
         cache.note_project_reads(index, reads)
     result.findings.extend(f for f in project.findings if not subset or f.path in report_paths)
     texts = {f.relpath: f for f in checked}
+    result.secrets = secret_spans(result.findings, texts)
+    result.findings = redact_messages(result.findings, result.secrets, texts)
     result.findings = apply_suppressions(result.findings, texts, config)
     rootpaths = {f.relpath: f.rootpath for f in project_files}
     result.findings = finalize(result.findings, config, rootpaths, index)
@@ -91,6 +93,79 @@ def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCac
     if cache is not None:
         cache.save()
     return result
+
+
+def secret_spans(findings: list[Finding], files: dict[str, SourceFile]) -> dict[str, list[Span]]:
+    """Where the detected secrets are, in the files that have findings.
+
+    Taken before suppressions and filters, so that a secret whose own finding is
+    suppressed or not reported is still masked in the lines other findings show;
+    credentials in URLs (``//user:password@``) count in every file, whichever rule
+    reports the line.
+    """
+    from bplint.requirements import credential_columns
+
+    spans: dict[str, list[Span]] = {}
+    for finding in findings:
+        if finding.secret:
+            spans.setdefault(finding.path, []).append(
+                Span(finding.line, finding.column, finding.end_line, finding.end_column))
+    for path in sorted({f.path for f in findings}):
+        file = files.get(path)
+        if file is None:
+            continue
+        try:
+            text = file.text(keep=False)
+        except (DecodeError, OSError):
+            continue
+        if "@" not in text:
+            continue
+        for number, line in enumerate(split_lines(text), 1):
+            if "@" in line and "//" in line:
+                for start, end in credential_columns(line):
+                    spans.setdefault(path, []).append(Span(number, start + 1, number, end + 1))
+    return {path: sorted(set(found), key=lambda s: (s.line, s.column)) for path, found in spans.items()}
+
+
+def redact_messages(findings: list[Finding], secrets: dict[str, list[Span]],
+                    files: dict[str, SourceFile]) -> list[Finding]:
+    """Findings whose message or fix would quote a detected secret, with it masked.
+
+    Rules already show at most a secret's first four characters; this keeps that true
+    of every rule, a rule pack's too.
+    """
+    values: set[str] = set()
+    for path, spans in secrets.items():
+        file = files.get(path)
+        if file is None:
+            continue
+        try:
+            lines = split_lines(file.text(keep=False))
+        except (DecodeError, OSError):
+            continue
+        for span in spans:
+            if span.line == span.end_line and 0 < span.line <= len(lines):
+                value = secret_value(lines[span.line - 1][span.column - 1:span.end_column - 1])
+                if len(value) > VISIBLE_SECRET_CHARS * 2:
+                    values.add(value)
+    if not values:
+        return findings
+    longest_first = sorted(values, key=len, reverse=True)
+
+    def masked(text: str) -> str:
+        for value in longest_first:
+            if value in text:
+                text = text.replace(value, mask_secret(value))
+        return text
+
+    redacted = []
+    for finding in findings:
+        message = masked(finding.message)
+        fix = masked(finding.fix) if finding.fix else finding.fix
+        if message != finding.message or fix != finding.fix:
+            finding = dataclasses.replace(finding, message=message, fix=fix)
+        redacted.append(finding)
+    return redacted
 
 
 def finalize(findings: list[Finding], config: Config, rootpaths: dict[str, str], index: ProjectIndex) -> list[Finding]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 
@@ -81,10 +82,23 @@ class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
     files_scanned: int = 0
+    # report path -> where the detected secrets of that file are, whether their own
+    # findings are reported or not: every report masks them wherever it shows the file
+    secrets: dict[str, list[Span]] = field(default_factory=dict)
+
+    def secret_spans(self) -> dict[str, list[Span]]:
+        """``secrets`` with the spans of the secret findings among ``findings`` (a result built by hand)."""
+        spans = {path: list(found) for path, found in self.secrets.items()}
+        for finding in self.findings:
+            if finding.secret:
+                span = Span(finding.line, finding.column, finding.end_line, finding.end_column)
+                if span not in spans.setdefault(finding.path, []):
+                    spans[finding.path].append(span)
+        return spans
 
 
 VISIBLE_SECRET_CHARS = 4
-_QUOTE_PREFIX = set("rRbBuUfF'\"")
+_OPENING_QUOTE = re.compile(r"[rRbBuUfF]{0,2}(?P<quote>'''|\"\"\"|'|\")")
 
 
 def mask_secret(text: str) -> str:
@@ -101,12 +115,30 @@ def mask_span_in_line(line: str, start: int, end: int | None) -> str:
     """
     end = len(line) if end is None or end > len(line) else end
     segment = line[start:end]
-    lead = 0
-    while lead < len(segment) and segment[lead] in _QUOTE_PREFIX:
-        lead += 1
-    trail = 0
-    while trail < len(segment) - lead and segment[len(segment) - 1 - trail] in "'\"":
-        trail += 1
+    opening = _OPENING_QUOTE.match(segment)  # a string prefix counts only before a quote
+    lead = opening.end() if opening else 0
+    quote = opening.group("quote") if opening else ""
+    trail = len(quote) if quote and len(segment) >= lead + len(quote) and segment.endswith(quote) else 0
     value = segment[lead : len(segment) - trail]
     masked = segment[:lead] + mask_secret(value) + segment[len(segment) - trail :]
     return line[:start] + masked + line[end:]
+
+
+def secret_value(segment: str) -> str:
+    """The value of a secret's span text: a quoted literal without its prefix and quotes."""
+    opening = _OPENING_QUOTE.match(segment)
+    if opening is None:
+        return segment
+    quote = opening.group("quote")
+    body = segment[opening.end():]
+    return body[: -len(quote)] if body.endswith(quote) and len(body) >= len(quote) else body
+
+
+def mask_secrets_in_line(line: str, number: int, secrets: list[Span]) -> str:
+    """Line ``number`` of a file with every secret that touches it masked (its length unchanged)."""
+    for span in secrets:
+        if span.line <= number <= span.end_line:
+            start = span.column - 1 if span.line == number else 0
+            end = span.end_column - 1 if span.end_line == number else None
+            line = mask_span_in_line(line, start, end)
+    return line

@@ -9,23 +9,39 @@ from pathlib import Path
 from typing import Iterable
 
 from bplint.files import split_lines
-from bplint.findings import Finding
+from bplint.findings import Finding, Span, mask_secrets_in_line
 
 _SPACE = re.compile(r"\s+")
 
 
 class SourceLines:
-    def __init__(self, cwd: Path | None = None) -> None:
+    """Lines as reports may show them: the scan's detected secrets (``ScanResult.secrets``) masked."""
+
+    def __init__(self, cwd: Path | None = None, secrets: dict[str, list[Span]] | None = None) -> None:
         self._cwd = cwd
         self._cache: dict[str, list[str]] = {}
+        self._secrets: dict[str, list[Span]] = dict(secrets or {})
+
+    def know_secrets(self, secrets: dict[str, list[Span]]) -> None:
+        """Mask these secrets too (a scan's ``ScanResult.secrets``)."""
+        for path, spans in secrets.items():
+            known = self._secrets.setdefault(path, [])
+            known.extend(s for s in spans if s not in known)
+            self._cache.pop(path, None)
 
     def lines(self, path: str) -> list[str]:
         if path not in self._cache:
             target = Path(path) if self._cwd is None else self._cwd / path
             try:
-                self._cache[path] = split_lines(target.read_bytes().decode("utf-8", "replace"))
+                lines = split_lines(target.read_bytes().decode("utf-8", "replace"))
             except OSError:
-                self._cache[path] = []
+                lines = []
+            spans = self._secrets.get(path)
+            if spans:
+                touched = {n for s in spans for n in range(s.line, s.end_line + 1)}
+                lines = [mask_secrets_in_line(text, n, spans) if n in touched else text
+                         for n, text in enumerate(lines, 1)]
+            self._cache[path] = lines
         return self._cache[path]
 
     def line(self, path: str, number: int) -> str | None:
