@@ -244,6 +244,57 @@ def test_diff_reports_only_changed_lines(project):
     assert bad.exit_code == 2
 
 
+def _diff_findings(*args):
+    result = run("check", "--no-cache", "--format", "json", *args)
+    assert result.exit_code in (0, 1), result.output
+    return sorted((f["path"], f["line"], f["code"]) for f in json.loads(result.stdout)["findings"])
+
+
+def test_diff_compares_against_the_merge_base_not_the_tip_of_ref(tmp_path, monkeypatch):
+    """A branch that never touched a file is not blamed for what main changed in it since."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path, {"app/settings.py": 'SECRET_KEY = "k8s-s1gn1ng-v4lue-from-2019"\n',
+                             "app/views.py": "x = 1\n"})
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "start")
+    git(tmp_path, "branch", "feature")
+    # main removes the secret after the branch left it
+    (tmp_path / "app/settings.py").write_text('import os\nSECRET_KEY = os.environ["SECRET_KEY"]\n')
+    git(tmp_path, "commit", "-qam", "read the key from the environment")
+    git(tmp_path, "checkout", "-q", "feature")
+    # the branch adds a violation of its own, in another file
+    (tmp_path / "app/views.py").write_text('x = 1\nAPI_TOKEN = "t0k3n-of-the-feature-branch"\n')
+    git(tmp_path, "commit", "-qam", "feature work")
+
+    assert _diff_findings("--select", "BP101") == [("app/settings.py", 1, "BP101"), ("app/views.py", 2, "BP101")]
+    from_root = _diff_findings("--select", "BP101", "--diff", "main")
+    assert from_root == [("app/views.py", 2, "BP101")]
+    # uncommitted work counts as changed too
+    (tmp_path / "app/views.py").write_text('PASSWORD = "uncommitted-pa55word-x1"\nx = 1\n'
+                                           'API_TOKEN = "t0k3n-of-the-feature-branch"\n')
+    assert _diff_findings("--select", "BP101", "--diff", "main") == [("app/views.py", 1, "BP101"),
+                                                                   ("app/views.py", 3, "BP101")]
+    git(tmp_path, "checkout", "-q", "app/views.py")
+    # from a subfolder, over the whole project or the subfolder: the same findings
+    monkeypatch.chdir(tmp_path / "app")
+    assert _diff_findings("--select", "BP101", "--diff", "main", "..") == [("views.py", 2, "BP101")]
+    assert _diff_findings("--select", "BP101", "--diff", "main") == [("views.py", 2, "BP101")]
+
+
+def test_diff_without_a_common_ancestor_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path, {"a.py": "x = 1\n"})
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "start")
+    git(tmp_path, "checkout", "-q", "--orphan", "other")
+    git(tmp_path, "commit", "-qm", "unrelated")
+    result = CliRunner().invoke(cli, ["check", "--diff", "main"])
+    assert result.exit_code == 2
+    assert "no common ancestor" in result.output
+
+
 def test_checking_some_files_still_reads_the_whole_project(tmp_path, monkeypatch):
     class SeesOtherModules(IntegerRule):
         code = "BP997"
