@@ -43,6 +43,9 @@ class Finding:
     # True when the span holds a credential: reports then show at most its
     # first four characters.
     secret: bool = False
+    # True for a finding about the project or a whole file (no tests, no README), not
+    # about its line: its fingerprint leaves the line out, so it survives edits there.
+    project_level: bool = False
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.code, self.message)

@@ -193,8 +193,11 @@ class ProjectRule(Rule):
         raise NotImplementedError
 
     def report(self, path: str, span: Span, message: str, *, fix: str | None = None,
-               secret: bool = False, severity: Severity | None = None) -> None:
-        self.project.report(self, path, span, message, fix=fix, secret=secret, severity=severity)
+               secret: bool = False, severity: Severity | None = None, project_level: bool = False) -> None:
+        """``project_level``: the finding is about the project or the whole file (no tests, no
+        lock file), not about the line it points at; its fingerprint then leaves the line out."""
+        self.project.report(self, path, span, message, fix=fix, secret=secret, severity=severity,
+                            project_level=project_level)
 
 
 def iter_rule_classes(namespace: Iterable[Any]) -> Iterator[type[Rule]]:

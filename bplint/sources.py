@@ -53,13 +53,15 @@ def fingerprints(findings: Iterable[Finding], sources: SourceLines) -> dict[Find
     """A fingerprint per finding that survives lines moving up or down.
 
     It hashes the code, the path, the flagged line's text with white space
-    folded, and the occurrence of that same triple in the file. Only a hash is
-    kept, so a secret on the line is never stored in clear.
+    folded (detected secrets masked), and the occurrence of that same triple in
+    the file. A project-level finding (``Finding.project_level``) is not about
+    its line: its text is left out, so editing the file it points at keeps it.
+    Only a hash is kept, so a secret on the line is never stored in clear.
     """
     seen: Counter[tuple[str, str, str]] = Counter()
     result: dict[Finding, str] = {}
     for finding in sorted(findings, key=lambda f: f.sort_key()):
-        text = _SPACE.sub(" ", sources.line(finding.path, finding.line) or "").strip()
+        text = "" if finding.project_level else _SPACE.sub(" ", sources.line(finding.path, finding.line) or "").strip()
         key = (finding.code, finding.path, text)
         occurrence = seen[key]
         seen[key] += 1

@@ -109,6 +109,43 @@ def test_fingerprints_survive_lines_inserted_above(project):
     assert first[0]["partialFingerprints"] == second[0]["partialFingerprints"]
 
 
+def _project_findings(args=()):
+    sarif = json.loads(run("check", "--no-cache", "--format", "sarif", *args).stdout)
+    gitlab = json.loads(run("check", "--no-cache", "--format", "gitlab", *args).stdout)
+    results = sarif["runs"][0]["results"]
+    places = {r["ruleId"]: (r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                            r["partialFingerprints"]["primaryLocationLineHash"]) for r in results}
+    return places, {issue["check_name"].split()[0]: issue["fingerprint"] for issue in gitlab}
+
+
+def test_project_level_findings_point_at_their_file_and_keep_their_fingerprints(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    models = "from django.db import models\n\nclass Order(models.Model):\n    total = models.IntegerField()\n"
+    write_project(tmp_path, {
+        "manage.py": "import os\nimport sys\n", "requirements.txt": "django>=5\n",
+        "pyproject.toml": '[project]\nname = "shop"\nversion = "1"\ndependencies = ["django>=5"]\n',
+        "shop/__init__.py": "", "shop/models.py": models,
+        "shop/settings.py": 'import os\n\nDEBUG = os.environ.get("DEBUG")\n',
+        "shop/views.py": "from django.http import HttpResponse\n\ndef index(request):\n    return HttpResponse()\n",
+    })
+    codes = ["--select", "BP106,BP202,BP701,BP703,BP704"]
+    before, gitlab_before = _project_findings(codes)
+    assert {code: uri for code, (uri, _) in before.items()} == {
+        "BP106": "shop/settings.py", "BP202": "pyproject.toml", "BP701": "shop/models.py", "BP703": "shop/models.py", "BP704": "pyproject.toml"}
+    run("baseline", *codes, "--no-cache", "-o", "baseline.json")
+    # lines move and change in every file these findings point at
+    (tmp_path / "manage.py").write_text("\n\n\nimport os\nimport sys\n")
+    (tmp_path / "shop/models.py").write_text('"""Models."""\n\n' + models)
+    (tmp_path / "shop/settings.py").write_text('import os\n\nDEBUG = os.environ.get("DEBUG", "0")\n')
+    (tmp_path / "pyproject.toml").write_text('# the shop\n\n[project]\nname = "shop"\nversion = "2"\n'
+                                             'dependencies = ["django>=5", "celery>=5"]\n')
+    after, gitlab_after = _project_findings(codes)
+    assert after == before
+    assert gitlab_after == gitlab_before
+    kept = run("check", *codes, "--no-cache", "--format", "json", "--baseline", "baseline.json")
+    assert json.loads(kept.stdout)["findings"] == [], kept.stdout
+
+
 def test_several_reports_from_one_scan(project):
     result = run("check", "--no-color", "--report", "sarif:out/bplint.sarif", "--report", "json:out/bplint.json")
     assert "BP001 [error]" in result.output
