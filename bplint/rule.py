@@ -99,6 +99,8 @@ class Rule:
     docs_language: ClassVar[str] = "python"
     # Off unless selected by its exact code or name.
     opt_in: ClassVar[bool] = False
+    # The fraction of findings judged true on real applications; None: not measured.
+    precision: ClassVar[float | None] = None
     # Quiet in test code (``test-paths``) by default.
     quiet_in_tests: ClassVar[bool] = False
     options: ClassVar[dict[str, Option]] = {}

@@ -1,5 +1,6 @@
 """CI gate: SARIF, GitHub and GitLab reports, suppressions, baselines, changed-files mode."""
 
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -18,7 +19,10 @@ from bplint.rule import PythonRule
 from bplint.testing import write_project
 
 REPO = Path(__file__).resolve().parent.parent
-SCHEMA = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+# shared/ lies beside the repository (in CI) or further up (a worktree of it)
+SCHEMA = next((folder / "shared" / "schemas" / "sarif-schema-2.1.0.json" for folder in REPO.parents
+               if (folder / "shared" / "schemas" / "sarif-schema-2.1.0.json").is_file()),
+              REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json")
 
 
 class IntegerRule(PythonRule):
@@ -98,6 +102,84 @@ def test_sarif_reports_internal_errors_as_notifications(tmp_path):
     invocation = sarif["runs"][0]["invocations"][0]
     assert invocation["executionSuccessful"] is False
     assert "boom" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def _many_findings(count):
+    from bplint.findings import Finding, ScanResult
+
+    severities = [Severity.INFO, Severity.WARNING, Severity.ERROR]
+    findings = [Finding(code="BP601", name="print-in-app", severity=severities[i % 3], category="logging",
+                        message=f"finding {i} {hashlib.sha256(str(i).encode()).hexdigest()[:24]}", path=f"app/m{i // 100}.py", line=i % 100 + 1,
+                        column=1, end_line=i % 100 + 1, end_column=5) for i in range(count)]
+    return ScanResult(findings=findings, files_scanned=1)
+
+
+def test_sarif_keeps_the_most_severe_results_within_the_limit(monkeypatch, capsys):
+    from io import StringIO
+
+    from bplint.reporters import sarif as sarif_module
+
+    assert sarif_module.MAX_RESULTS == 25_000
+    monkeypatch.setattr(sarif_module, "MAX_RESULTS", 10)
+    result = _many_findings(30)
+    out = StringIO()
+    sarif_module.report(result, out, ReportOptions())
+    log = json.loads(out.getvalue())
+    assert not list(_validator().iter_errors(log))
+    run_ = log["runs"][0]
+    assert [r["level"] for r in run_["results"]] == ["error"] * 10
+    assert [r["message"]["text"] for r in run_["results"]] == [f.message for f in result.findings[2:30:3]]
+    assert run_["properties"] == {"resultsTruncated": True, "resultsTotal": 30, "resultsShown": 10}
+    note = run_["invocations"][0]["toolExecutionNotifications"][-1]
+    assert note["level"] == "warning" and "10 of 30 results" in note["message"]["text"]
+    assert "10 of 30 results" in capsys.readouterr().err
+    # within the limit: nothing cut, nothing said
+    out = StringIO()
+    sarif_module.report(_many_findings(10), out, ReportOptions())
+    assert "properties" not in json.loads(out.getvalue())["runs"][0]
+    assert capsys.readouterr().err == ""
+
+
+def test_sarif_stays_under_the_compressed_size_limit(monkeypatch, capsys):
+    import gzip
+    from io import StringIO
+
+    from bplint.reporters import sarif as sarif_module
+
+    assert sarif_module.MAX_GZIP_BYTES == 10 * 1024 * 1024
+    monkeypatch.setattr(sarif_module, "MAX_GZIP_BYTES", 20_000)
+    out = StringIO()
+    sarif_module.report(_many_findings(2000), out, ReportOptions())
+    assert len(gzip.compress(out.getvalue().encode())) <= 20_000
+    log = json.loads(out.getvalue())
+    assert 0 < len(log["runs"][0]["results"]) < 2000
+    assert "compressed SARIF" in capsys.readouterr().err
+
+
+def test_sarif_precision_and_security_severity():
+    from bplint.reporters.sarif import SECURITY_SEVERITY, precision_level, rule_descriptor, security_severity
+
+    assert [precision_level(p) for p in (None, 0.99, 0.95, 0.92, 0.9, 0.8, 0.7, 0.5)] == [
+        "medium", "very-high", "very-high", "high", "high", "medium", "medium", "low"]
+    rules = all_rules()
+    for rule in rules:
+        descriptor = rule_descriptor(rule)
+        assert descriptor["properties"]["precision"] == precision_level(rule.precision)
+        assert len(descriptor["properties"]["tags"]) <= 20
+        if rule.cwe:  # every security rule has a reasoned score, not a default
+            assert rule.code in SECURITY_SEVERITY, rule.code
+            assert descriptor["properties"]["security-severity"] == f"{SECURITY_SEVERITY[rule.code][0]:.1f}"
+            assert "security" in descriptor["properties"]["tags"]
+        else:
+            assert "security-severity" not in descriptor["properties"]
+    assert set(SECURITY_SEVERITY) <= {r.code for r in rules if r.cwe}
+    scores = {float(security_severity(r)) for r in rules if r.cwe}
+    assert min(scores) < 4 and max(scores) >= 9  # low to critical, not one figure for all
+
+    class Measured(IntegerRule):
+        code, precision = "BP993", 0.96
+
+    assert rule_descriptor(Measured)["properties"]["precision"] == "very-high"
 
 
 def test_fingerprints_survive_lines_inserted_above(project):
