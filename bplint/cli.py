@@ -24,6 +24,8 @@ from bplint.reporters import FORMATS, ReportOptions, get_reporter
 from bplint.sources import SourceLines
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# the formats that --statistics can print (the others are one entry per finding by definition)
+STATISTICS_FORMATS = ("text", "json")
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -152,10 +154,15 @@ def _parse_report(value: str) -> tuple[str, Path]:
                    "still read).")
 @click.option("--no-color", is_flag=True, help="Never color the output (NO_COLOR is respected too).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary, no notes on skipped files.")
-@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings "
+                                                 "(with --format text or json).")
 def check(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir, output_format,
           output, reports, fail_on, exit_zero, baseline_file, diff_ref, no_color, quiet, statistics) -> None:
     """Scan PATHS (default: the current directory) and report findings."""
+    if statistics and output_format not in STATISTICS_FORMATS:
+        raise click.BadParameter(f"--statistics prints counts as text or json, not {output_format}; write the "
+                                 f"{output_format} report with --report {output_format}:FILE beside it",
+                                 param_hint="--statistics")
     extra_reports = [_parse_report(r) for r in reports]
     scanned = _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir,
                         fail_on, quiet)

@@ -239,6 +239,29 @@ def test_several_reports_from_one_scan(project):
 
 # --- GitHub and GitLab ------------------------------------------------------------
 
+def test_statistics_as_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path, {"a.py": "print(1)\nprint(2)\n", "b.py": "def (:\n"})
+    findings = json.loads(run("check", "--format", "json").stdout)["findings"]
+    result = run("check", "--format", "json", "--statistics")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["statistics"] == [
+        {"code": "BP601", "name": "print-in-app", "severity": "warning", "count": 2},
+        {"code": "BP001", "name": "syntax-error", "severity": "error", "count": 1}]
+    assert sum(row["count"] for row in data["statistics"]) == len(findings) == data["summary"]["findings"]
+    assert "findings" not in data
+    text = run("check", "--statistics", "--no-color").stdout
+    assert "2  BP601" in text and "1  BP001" in text and "a.py:1" not in text
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "github", "gitlab"])
+def test_statistics_in_a_per_finding_format_is_a_usage_error(project, fmt):
+    result = CliRunner().invoke(cli, ["check", "--format", fmt, "--statistics"])
+    assert result.exit_code == 2
+    assert "--statistics" in result.output and "text or json" in result.output
+
+
 def test_github_annotations(project):
     (project / "app/odd, name.py").write_text("def f(:\n")
     lines = run("check", "--format", "github").output.splitlines()
