@@ -70,7 +70,7 @@ class ScanOutcome:
 
 
 def _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir, fail_on=None,
-              quiet=False) -> ScanOutcome:
+              quiet=False, default_fail_on=None) -> ScanOutcome:
     from bplint.workset import gather
 
     targets = list(paths) or [Path(".")]
@@ -85,6 +85,8 @@ def _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, 
         overrides["extend-exclude-cli"] = _split(exclude)
     if fail_on:
         overrides["fail-on"] = fail_on
+    if default_fail_on:
+        overrides["default-fail-on"] = default_fail_on
     try:
         settings = read_settings(targets, config_file=config_file, overrides=overrides)
         general = settings.general()
@@ -146,6 +148,9 @@ def _parse_report(value: str) -> tuple[str, Path]:
               help="Also write a report in FORMAT to PATH (repeatable), e.g. --report sarif:bplint.sarif.")
 @click.option("--fail-on", type=click.Choice([s.value for s in Severity]),
               help="The lowest severity that fails the run (default: any finding).")
+@click.option("--default-fail-on", type=click.Choice([s.value for s in Severity]),
+              help="The fail-on to use when neither --fail-on nor the configuration sets one (the pre-commit "
+                   "hook passes warning).")
 @click.option("--exit-zero", is_flag=True, help="Exit with 0 even when findings are reported.")
 @click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Report only findings not recorded in this baseline file (see `bplint baseline`).")
@@ -157,7 +162,8 @@ def _parse_report(value: str) -> tuple[str, Path]:
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings "
                                                  "(with --format text or json).")
 def check(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir, output_format,
-          output, reports, fail_on, exit_zero, baseline_file, diff_ref, no_color, quiet, statistics) -> None:
+          output, reports, fail_on, default_fail_on, exit_zero, baseline_file, diff_ref, no_color, quiet,
+          statistics) -> None:
     """Scan PATHS (default: the current directory) and report findings."""
     if statistics and output_format not in STATISTICS_FORMATS:
         raise click.BadParameter(f"--statistics prints counts as text or json, not {output_format}; write the "
@@ -165,7 +171,7 @@ def check(paths, select, extend_select, ignore, exclude, config_file, jobs, no_c
                                  param_hint="--statistics")
     extra_reports = [_parse_report(r) for r in reports]
     scanned = _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir,
-                        fail_on, quiet)
+                        fail_on, quiet, default_fail_on)
     result = scanned.result
     sources = SourceLines(secrets=result.secret_spans())
     if diff_ref:
