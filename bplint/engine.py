@@ -84,7 +84,7 @@ def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCac
         cache.note_project_reads(index, reads)
     result.findings.extend(f for f in project.findings if not subset or f.path in report_paths)
     texts = {f.relpath: f for f in checked}
-    result.secrets = secret_spans(result.findings, texts)
+    result.secrets = secret_spans(result.findings)
     result.findings = redact_messages(result.findings, result.secrets, texts)
     result.findings = apply_suppressions(result.findings, texts, config)
     rootpaths = {f.relpath: f.rootpath for f in project_files}
@@ -95,36 +95,20 @@ def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCac
     return result
 
 
-def secret_spans(findings: list[Finding], files: dict[str, SourceFile]) -> dict[str, list[Span]]:
-    """Where the detected secrets are, in the files that have findings.
+def secret_spans(findings: list[Finding]) -> dict[str, list[Span]]:
+    """Where the secrets the rules detected are, by file.
 
     Taken before suppressions and filters, so that a secret whose own finding is
-    suppressed or not reported is still masked in the lines other findings show;
-    credentials in URLs (``//user:password@``) count in every file, whichever rule
-    reports the line.
+    suppressed or not reported is still masked in the lines other findings show
+    (``SourceLines`` also masks well-known formats and URL passwords in any line).
     """
-    from bplint.requirements import credential_columns
-
-    spans: dict[str, list[Span]] = {}
+    spans: dict[str, set[Span]] = {}
     for finding in findings:
         if finding.secret:
-            spans.setdefault(finding.path, []).append(
+            spans.setdefault(finding.path, set()).add(
                 Span(finding.line, finding.column, finding.end_line, finding.end_column))
-    for path in sorted({f.path for f in findings}):
-        file = files.get(path)
-        if file is None:
-            continue
-        try:
-            text = file.text(keep=False)
-        except (DecodeError, OSError):
-            continue
-        if "@" not in text:
-            continue
-        for number, line in enumerate(split_lines(text), 1):
-            if "@" in line and "//" in line:
-                for start, end in credential_columns(line):
-                    spans.setdefault(path, []).append(Span(number, start + 1, number, end + 1))
-    return {path: sorted(set(found), key=lambda s: (s.line, s.column)) for path, found in spans.items()}
+    return {path: sorted(found, key=lambda s: (s.line, s.column, s.end_line, s.end_column))
+            for path, found in spans.items()}
 
 
 def redact_messages(findings: list[Finding], secrets: dict[str, list[Span]],

@@ -9,44 +9,59 @@ from pathlib import Path
 from typing import Iterable
 
 from bplint.files import split_lines
-from bplint.findings import Finding, Span, mask_secrets_in_line
+from bplint.findings import Finding, Span, mask_secrets_in_line, mask_span_in_line
 
 _SPACE = re.compile(r"\s+")
 
 
 class SourceLines:
-    """Lines as reports may show them: the scan's detected secrets (``ScanResult.secrets``) masked."""
+    """Lines as reports may show them, every secret masked: the spans the rules detected
+    (``ScanResult.secrets``, suppressed findings' too) and, in any line, passwords written
+    into URLs (``https://user:password@``, ``git+https://TOKEN@``), whichever rules ran."""
 
     def __init__(self, cwd: Path | None = None, secrets: dict[str, list[Span]] | None = None) -> None:
         self._cwd = cwd
-        self._cache: dict[str, list[str]] = {}
+        self._raw: dict[str, list[str]] = {}
+        self._shown: dict[tuple[str, int], str] = {}
         self._secrets: dict[str, list[Span]] = dict(secrets or {})
 
     def know_secrets(self, secrets: dict[str, list[Span]]) -> None:
         """Mask these secrets too (a scan's ``ScanResult.secrets``)."""
         for path, spans in secrets.items():
             known = self._secrets.setdefault(path, [])
-            known.extend(s for s in spans if s not in known)
-            self._cache.pop(path, None)
+            new = [s for s in spans if s not in known]
+            if new:
+                known.extend(new)
+                self._shown = {key: text for key, text in self._shown.items() if key[0] != path}
 
-    def lines(self, path: str) -> list[str]:
-        if path not in self._cache:
+    def _lines(self, path: str) -> list[str]:
+        if path not in self._raw:
             target = Path(path) if self._cwd is None else self._cwd / path
             try:
-                lines = split_lines(target.read_bytes().decode("utf-8", "replace"))
+                self._raw[path] = split_lines(target.read_bytes().decode("utf-8", "replace"))
             except OSError:
-                lines = []
-            spans = self._secrets.get(path)
-            if spans:
-                touched = {n for s in spans for n in range(s.line, s.end_line + 1)}
-                lines = [mask_secrets_in_line(text, n, spans) if n in touched else text
-                         for n, text in enumerate(lines, 1)]
-            self._cache[path] = lines
-        return self._cache[path]
+                self._raw[path] = []
+        return self._raw[path]
 
     def line(self, path: str, number: int) -> str | None:
-        lines = self.lines(path)
-        return lines[number - 1] if 0 < number <= len(lines) else None
+        key = (path, number)
+        if key not in self._shown:
+            lines = self._lines(path)
+            if not 0 < number <= len(lines):
+                return None
+            text = mask_secrets_in_line(lines[number - 1], number, self._secrets.get(path, ()))
+            self._shown[key] = mask_detected_in_line(text)
+        return self._shown[key]
+
+
+def mask_detected_in_line(line: str) -> str:
+    """``line`` with every password (or token given as the user) written into a URL masked."""
+    if "@" in line and "//" in line:
+        from bplint.requirements import credential_columns  # only here: a warm run imports no parser
+
+        for start, end in list(credential_columns(line)):
+            line = mask_span_in_line(line, start, end)
+    return line
 
 
 def fingerprints(findings: Iterable[Finding], sources: SourceLines) -> dict[Finding, str]:

@@ -209,3 +209,19 @@ def test_a_rule_that_quotes_a_secret_in_its_message_is_masked(tmp_path):
     quoted = [f for f in findings if f.code == "BP994"]
     assert quoted and all(not _leaks(f.message + (f.fix or "")) for f in quoted), quoted
     assert TOKENS["github"][:4] + "*" * (len(TOKENS["github"]) - 4) in quoted[0].message
+
+
+def test_masks_survive_the_last_scan_result(planted):
+    first = run("check", "--no-color").output
+    second = run("check", "--no-color").output  # served from the last scan's result
+    assert second == first
+    assert SUPPRESSED[:4] + "*" * (len(SUPPRESSED) - 4) in second and not _leaks(second)
+
+
+def test_url_passwords_are_masked_whichever_rules_ran(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path, {"app.py": f'print("https://deploy:{URL_PASSWORD}@internal.corp/")\n'})
+    output = run("check", "--select", "BP601", "--no-color", "--no-cache").output
+    assert "BP601" in output and "BP102" not in output
+    assert f"deploy:{URL_PASSWORD[:4]}{'*' * (len(URL_PASSWORD) - 4)}@" in output, output
+    assert not _leaks(output)
