@@ -61,11 +61,15 @@ def changed_lines(ref: str, cwd: Path) -> dict[str, set[int] | None]:
 
 
 def only_changed(findings: list[Finding], changes: dict[str, set[int] | None]) -> list[Finding]:
+    """The findings on changed lines; a project-level finding counts when its file changed at all."""
     kept = []
     for finding in findings:
         if finding.path not in changes:
             continue
         lines = changes[finding.path]
+        if finding.project_level and (lines is ALL_LINES or lines):
+            kept.append(finding)
+            continue
         if lines is ALL_LINES or any(n in lines for n in range(finding.line, finding.end_line + 1)):
             kept.append(finding)
     return kept

@@ -424,6 +424,20 @@ def test_diff_compares_against_the_merge_base_not_the_tip_of_ref(tmp_path, monke
     assert _diff_findings("--select", "BP101", "--diff", "main") == [("views.py", 2, "BP101")]
 
 
+def test_diff_reports_a_project_level_finding_when_its_file_changed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path, {"app/__init__.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+                             "notes.txt": "x\n"})
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "start")
+    git(tmp_path, "checkout", "-q", "-b", "feature")
+    (tmp_path / "notes.txt").write_text("y\n")
+    assert _diff_findings("--select", "BP701", "--diff", "main") == []
+    (tmp_path / "app/__init__.py").write_text("from flask import Flask\n\napp = Flask(__name__)\napp.debug = False\n")
+    assert _diff_findings("--select", "BP701", "--diff", "main") == [("app/__init__.py", 1, "BP701")]
+
+
 def test_diff_without_a_common_ancestor_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_project(tmp_path, {"a.py": "x = 1\n"})

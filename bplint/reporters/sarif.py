@@ -149,6 +149,7 @@ def as_sarif(result: ScanResult, options: ReportOptions, limit: int | None = Non
     rules.sort(key=lambda r: r.code)
     index = {rule.code: i for i, rule in enumerate(rules)}
     # over every finding, so that cutting results never changes the fingerprints of those kept
+    options.sources.know_secrets(result.secret_spans())
     prints = fingerprints(result.findings, options.sources)
     results = []
     for finding in findings:
