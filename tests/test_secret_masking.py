@@ -99,8 +99,10 @@ def _project() -> dict[str, str]:
                              f"git+https://{VCS_TOKEN}@github.com/org/private-lib.git@v1.0#egg=private-lib\n"
                              "flask>=2\n"),
         ".env": (f"DB_PASSWORD={ENV_PASSWORD}\nGITHUB_TOKEN={TOKENS['github']}\n"
-                 f"aws_secret_access_key={AWS_SECRET}\nPRIVATE_KEY=\"{TOKENS['private_key']}\"\n"),
-        "deploy/config.yaml": config_lines + "\n",
+                 f"aws_secret_access_key={AWS_SECRET}\nPRIVATE_KEY=\"{TOKENS['private_key']}\"\n"
+                 f"DATABASE_URL=postgresql://app:{URL_PASSWORD}@db.internal/app\n"),
+        "deploy/config.yaml": config_lines + f"\nbroker: amqp://app:{URL_PASSWORD}@mq.internal//\n",
+        "pyproject.toml": f'[project]\nname = "shop"\nversion = "1"\n\n[tool.deploy]\ntoken = "{TOKENS["gitlab"]}"\n',
         "deploy/config.json": json.dumps({f"{k}_token": v for k, v in formats}, indent=1) + "\n",
         "deploy/config.toml": "\n".join(f'{k}_token = "{v}"' for k, v in formats) + "\n",
         "deploy/config.ini": "[tokens]\n" + "\n".join(f"{k}_token = {v}" for k, v in formats) + "\n",
@@ -154,6 +156,7 @@ def test_every_planted_secret_is_detected(planted):
     assert suppressed == set(range(1, 1 + len(TOKENS)))  # BP601 on every line, BP101 suppressed
     assert not any(f["code"] == "BP101" and f["path"] == "app/suppressed.py" for f in findings)
     assert {f["line"] for f in findings if f["path"] == ".env" and f["code"] == "BP101"} >= {2, 3, 4}
+    assert ("pyproject.toml", 6, "BP101") in codes
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "gitlab"])
