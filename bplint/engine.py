@@ -23,7 +23,8 @@ from bplint.config import Config
 from bplint.context import FileContext, ProjectContext, make_finding
 from bplint.discovery import report_path
 from bplint.files import DecodeError, FileKind, SourceFile, split_lines
-from bplint.findings import VISIBLE_SECRET_CHARS, Finding, ScanError, ScanResult, Span, mask_secret, secret_value
+from bplint.findings import (VISIBLE_SECRET_CHARS, Finding, ScanError, ScanResult, Span, mask_secret, secret_spans,
+                             secret_value)
 from bplint.index import MAX_NODES, ModuleFacts, ProjectIndex, SyntaxProblem, module_name, parse_module_facts
 from bplint.rule import ProjectRule, PythonRule, Rule, TextRule
 from bplint.suppressions import apply_suppressions
@@ -84,6 +85,8 @@ def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCac
         cache.note_project_reads(index, reads)
     result.findings.extend(f for f in project.findings if not subset or f.path in report_paths)
     texts = {f.relpath: f for f in checked}
+    # where the detected secrets are, taken before suppressions and filters: a secret whose
+    # own finding is suppressed or not reported is still masked wherever another shows its line
     result.secrets = secret_spans(result.findings)
     result.findings = redact_messages(result.findings, result.secrets, texts)
     result.findings = apply_suppressions(result.findings, texts, config)
@@ -93,22 +96,6 @@ def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCac
     if cache is not None:
         cache.save()
     return result
-
-
-def secret_spans(findings: list[Finding]) -> dict[str, list[Span]]:
-    """Where the secrets the rules detected are, by file.
-
-    Taken before suppressions and filters, so that a secret whose own finding is
-    suppressed or not reported is still masked in the lines other findings show
-    (``SourceLines`` also masks well-known formats and URL passwords in any line).
-    """
-    spans: dict[str, set[Span]] = {}
-    for finding in findings:
-        if finding.secret:
-            spans.setdefault(finding.path, set()).add(
-                Span(finding.line, finding.column, finding.end_line, finding.end_column))
-    return {path: sorted(found, key=lambda s: (s.line, s.column, s.end_line, s.end_column))
-            for path, found in spans.items()}
 
 
 def redact_messages(findings: list[Finding], secrets: dict[str, list[Span]],

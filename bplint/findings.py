@@ -91,13 +91,18 @@ class ScanResult:
 
     def secret_spans(self) -> dict[str, list[Span]]:
         """``secrets`` with the spans of the secret findings among ``findings`` (a result built by hand)."""
-        spans = {path: list(found) for path, found in self.secrets.items()}
-        for finding in self.findings:
-            if finding.secret:
-                span = Span(finding.line, finding.column, finding.end_line, finding.end_column)
-                if span not in spans.setdefault(finding.path, []):
-                    spans[finding.path].append(span)
-        return spans
+        return secret_spans(self.findings, self.secrets)
+
+
+def secret_spans(findings: list[Finding], known: dict[str, list[Span]] | None = None) -> dict[str, list[Span]]:
+    """Path -> the spans of the secret findings among ``findings``, added to ``known``."""
+    spans = {path: set(found) for path, found in (known or {}).items()}
+    for finding in findings:
+        if finding.secret:
+            spans.setdefault(finding.path, set()).add(
+                Span(finding.line, finding.column, finding.end_line, finding.end_column))
+    return {path: sorted(found, key=lambda s: (s.line, s.column, s.end_line, s.end_column))
+            for path, found in spans.items()}
 
 
 VISIBLE_SECRET_CHARS = 4
@@ -117,24 +122,25 @@ def mask_span_in_line(line: str, start: int, end: int | None) -> str:
     only the first four characters remain.
     """
     end = len(line) if end is None or end > len(line) else end
-    segment = line[start:end]
+    head, value, tail = _unquoted(line[start:end])
+    return line[:start] + head + mask_secret(value) + tail + line[end:]
+
+
+def _unquoted(segment: str) -> tuple[str, str, str]:
+    """A secret's span text as (string prefix and opening quote, value, closing quote)."""
     opening = _OPENING_QUOTE.match(segment)  # a string prefix counts only before a quote
-    lead = opening.end() if opening else 0
-    quote = opening.group("quote") if opening else ""
-    trail = len(quote) if quote and len(segment) >= lead + len(quote) and segment.endswith(quote) else 0
-    value = segment[lead : len(segment) - trail]
-    masked = segment[:lead] + mask_secret(value) + segment[len(segment) - trail :]
-    return line[:start] + masked + line[end:]
+    if opening is None:
+        return "", segment, ""
+    quote = opening.group("quote")
+    body = segment[opening.end():]
+    if body.endswith(quote) and len(body) >= len(quote):
+        return segment[:opening.end()], body[: -len(quote)], quote
+    return segment[:opening.end()], body, ""
 
 
 def secret_value(segment: str) -> str:
     """The value of a secret's span text: a quoted literal without its prefix and quotes."""
-    opening = _OPENING_QUOTE.match(segment)
-    if opening is None:
-        return segment
-    quote = opening.group("quote")
-    body = segment[opening.end():]
-    return body[: -len(quote)] if body.endswith(quote) and len(body) >= len(quote) else body
+    return _unquoted(segment)[1]
 
 
 def mask_secrets_in_line(line: str, number: int, secrets: list[Span]) -> str:
