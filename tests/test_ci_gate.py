@@ -392,14 +392,19 @@ def _diff_findings(*args):
     return sorted((f["path"], f["line"], f["code"]) for f in json.loads(result.stdout)["findings"])
 
 
+def _repo_on_main(root, files):
+    """A git repository at ``root`` whose branch main holds ``files`` in one commit."""
+    write_project(root, files)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "start")
+
+
 def test_diff_compares_against_the_merge_base_not_the_tip_of_ref(tmp_path, monkeypatch):
     """A branch that never touched a file is not blamed for what main changed in it since."""
     monkeypatch.chdir(tmp_path)
-    write_project(tmp_path, {"app/settings.py": 'SECRET_KEY = "k8s-s1gn1ng-v4lue-from-2019"\n',
+    _repo_on_main(tmp_path, {"app/settings.py": 'SECRET_KEY = "k8s-s1gn1ng-v4lue-from-2019"\n',
                              "app/views.py": "x = 1\n"})
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-qm", "start")
     git(tmp_path, "branch", "feature")
     # main removes the secret after the branch left it
     (tmp_path / "app/settings.py").write_text('import os\nSECRET_KEY = os.environ["SECRET_KEY"]\n')
@@ -426,11 +431,8 @@ def test_diff_compares_against_the_merge_base_not_the_tip_of_ref(tmp_path, monke
 
 def test_diff_reports_a_project_level_finding_when_its_file_changed(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    write_project(tmp_path, {"app/__init__.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+    _repo_on_main(tmp_path, {"app/__init__.py": "from flask import Flask\n\napp = Flask(__name__)\n",
                              "notes.txt": "x\n"})
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-qm", "start")
     git(tmp_path, "checkout", "-q", "-b", "feature")
     (tmp_path / "notes.txt").write_text("y\n")
     assert _diff_findings("--select", "BP701", "--diff", "main") == []
@@ -440,10 +442,7 @@ def test_diff_reports_a_project_level_finding_when_its_file_changed(tmp_path, mo
 
 def test_diff_without_a_common_ancestor_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    write_project(tmp_path, {"a.py": "x = 1\n"})
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-qm", "start")
+    _repo_on_main(tmp_path, {"a.py": "x = 1\n"})
     git(tmp_path, "checkout", "-q", "--orphan", "other")
     git(tmp_path, "commit", "-qm", "unrelated")
     result = CliRunner().invoke(cli, ["check", "--diff", "main"])
