@@ -26,12 +26,22 @@ def _git(args: list[str], cwd: Path) -> str:
 
 
 def changed_lines(ref: str, cwd: Path) -> dict[str, set[int] | None]:
-    """Report path -> changed line numbers since ``ref`` (working tree included)."""
-    top = Path(_git(["rev-parse", "--show-toplevel"], cwd).strip())
+    """Report path -> lines changed on this branch since it left ``ref`` (working tree included).
+
+    The comparison starts at the merge base of ``ref`` and HEAD, as ``git diff REF...HEAD``
+    does: what ``ref`` changed since (a secret removed on main) is not this branch's doing.
+    """
+    cwd = cwd.resolve()
+    top = Path(_git(["rev-parse", "--show-toplevel"], cwd).strip()).resolve()
     _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd)
+    try:
+        base = _git(["merge-base", ref, "HEAD"], cwd).strip()
+    except ConfigError:
+        raise ConfigError(f"--diff {ref}: {ref} and HEAD have no common ancestor to compare against") from None
     changes: dict[str, set[int] | None] = {}
     current: set[int] | None = None
-    diff = _git(["-c", "core.quotepath=off", "diff", "--no-color", "--no-ext-diff", "-U0", ref, "--"], top)
+    diff = _git(["-c", "core.quotepath=off", "diff", "--no-color", "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/", "-U0", base,
+                 "--"], top)
     for line in diff.splitlines():
         if line.startswith("+++ "):
             name = line[4:]
@@ -51,11 +61,15 @@ def changed_lines(ref: str, cwd: Path) -> dict[str, set[int] | None]:
 
 
 def only_changed(findings: list[Finding], changes: dict[str, set[int] | None]) -> list[Finding]:
+    """The findings on changed lines; a project-level finding counts when its file changed at all."""
     kept = []
     for finding in findings:
         if finding.path not in changes:
             continue
         lines = changes[finding.path]
+        if finding.project_level and (lines is ALL_LINES or lines):
+            kept.append(finding)
+            continue
         if lines is ALL_LINES or any(n in lines for n in range(finding.line, finding.end_line + 1)):
             kept.append(finding)
     return kept

@@ -24,6 +24,8 @@ from bplint.reporters import FORMATS, ReportOptions, get_reporter
 from bplint.sources import SourceLines
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# the formats that --statistics can print (the others are one entry per finding by definition)
+STATISTICS_FORMATS = ("text", "json")
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -71,7 +73,7 @@ class ScanOutcome:
 
 
 def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache, cache_dir,
-              fail_on=None, quiet=False) -> ScanOutcome:
+              fail_on=None, quiet=False, default_fail_on=None) -> ScanOutcome:
     from bplint.workset import gather
 
     targets = list(paths) or [Path(".")]
@@ -88,6 +90,8 @@ def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_fil
         overrides["extend-exclude-cli"] = _split(exclude)
     if fail_on:
         overrides["fail-on"] = fail_on
+    if default_fail_on:
+        overrides["default-fail-on"] = default_fail_on
     try:
         settings = read_settings(targets, config_file=config_file, overrides=overrides)
         general = settings.general()
@@ -149,6 +153,9 @@ def _parse_report(value: str) -> tuple[str, Path]:
               help="Also write a report in FORMAT to PATH (repeatable), e.g. --report sarif:bplint.sarif.")
 @click.option("--fail-on", type=click.Choice([s.value for s in Severity]),
               help="The lowest severity that fails the run (default: any finding).")
+@click.option("--default-fail-on", type=click.Choice([s.value for s in Severity]),
+              help="The fail-on to use when neither --fail-on nor the configuration sets one (the pre-commit "
+                   "hook passes warning).")
 @click.option("--exit-zero", is_flag=True, help="Exit with 0 even when findings are reported.")
 @click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Report only findings not recorded in this baseline file (see `bplint baseline`).")
@@ -157,16 +164,21 @@ def _parse_report(value: str) -> tuple[str, Path]:
                    "still read).")
 @click.option("--no-color", is_flag=True, help="Never color the output (NO_COLOR is respected too).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary, no notes on skipped files.")
-@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings "
+                                                 "(with --format text or json).")
 def check(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache, cache_dir,
-          output_format, output, reports, fail_on, exit_zero, baseline_file, diff_ref, no_color, quiet,
-          statistics) -> None:
+          output_format, output, reports, fail_on, default_fail_on, exit_zero, baseline_file, diff_ref, no_color,
+          quiet, statistics) -> None:
     """Scan PATHS (default: the current directory) and report findings."""
+    if statistics and output_format not in STATISTICS_FORMATS:
+        raise click.BadParameter(f"--statistics prints counts as text or json, not {output_format}; write the "
+                                 f"{output_format} report with --report {output_format}:FILE beside it",
+                                 param_hint="--statistics")
     extra_reports = [_parse_report(r) for r in reports]
     scanned = _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache,
-                        cache_dir, fail_on, quiet)
+                        cache_dir, fail_on, quiet, default_fail_on)
     result = scanned.result
-    sources = SourceLines()
+    sources = SourceLines(secrets=result.secret_spans())
     if diff_ref:
         from bplint.changes import changed_lines, only_changed
 
@@ -214,7 +226,7 @@ def baseline(paths, select, extend_select, ignore, preview, exclude, config_file
                        cache_dir).result
     _print_errors(result, quiet=False)
     try:
-        count = write_baseline(output, result.findings, SourceLines())
+        count = write_baseline(output, result.findings, SourceLines(secrets=result.secret_spans()))
     except OSError as exc:
         _fail(f"cannot write {output}: {exc.strerror}")
     click.echo(f"wrote {count} findings to {output}")

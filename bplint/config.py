@@ -291,6 +291,8 @@ def general_settings(table: dict[str, Any], where: str, overrides: dict[str, Any
     if "fail-on" in merged:
         general.fail_on = _severity(merged["fail-on"], "command line" if "fail-on" in overrides else where,
                                     "fail-on")
+    elif "default-fail-on" in overrides:  # a caller's default (the pre-commit hook's), below the configuration
+        general.fail_on = _severity(overrides["default-fail-on"], "command line", "--default-fail-on")
     for key, kind in (("max-file-size", int), ("file-timeout", (int, float))):
         if key in merged:
             value = merged[key]

@@ -109,10 +109,11 @@ class FileContext:
 
 
 def make_finding(rule: type["Rule"], path: str, span: Span, message: str, fix: str | None = None,
-                 secret: bool = False, severity: "Severity | None" = None) -> Finding:
+                 secret: bool = False, severity: "Severity | None" = None, project_level: bool = False) -> Finding:
     return Finding(code=rule.code, name=rule.name, severity=severity or rule.severity, category=rule.category,
                    message=message, path=path, line=span.line, column=span.column,
-                   end_line=span.end_line, end_column=span.end_column, fix=fix, secret=secret)
+                   end_line=span.end_line, end_column=span.end_column, fix=fix, secret=secret,
+                   project_level=project_level)
 
 
 @dataclass
@@ -133,5 +134,5 @@ class ProjectContext:
         return self.index.root_relpath(name)
 
     def report(self, rule: "Rule", path: str, span: Span, message: str, *, fix: str | None = None,
-               secret: bool = False, severity: "Severity | None" = None) -> None:
-        self.findings.append(make_finding(type(rule), path, span, message, fix, secret, severity))
+               secret: bool = False, severity: "Severity | None" = None, project_level: bool = False) -> None:
+        self.findings.append(make_finding(type(rule), path, span, message, fix, secret, severity, project_level))

@@ -22,8 +22,9 @@ from bplint.collector import fewer_collections
 from bplint.config import Config
 from bplint.context import FileContext, ProjectContext, make_finding
 from bplint.discovery import report_path
-from bplint.files import DecodeError, FileKind, SourceFile
-from bplint.findings import Finding, ScanError, ScanResult, Span
+from bplint.files import DecodeError, FileKind, SourceFile, split_lines
+from bplint.findings import (VISIBLE_SECRET_CHARS, Finding, ScanError, ScanResult, Span, mask_secret, secret_spans,
+                             secret_value)
 from bplint.index import MAX_NODES, ModuleFacts, ProjectIndex, SyntaxKind, SyntaxProblem, module_name, parse_module_facts
 from bplint.pyversion import PythonTarget
 from bplint.rule import ProjectRule, PythonRule, Rule, TextRule
@@ -85,6 +86,10 @@ def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCac
         cache.note_project_reads(index, reads)
     result.findings.extend(f for f in project.findings if not subset or f.path in report_paths)
     texts = {f.relpath: f for f in checked}
+    # where the detected secrets are, taken before suppressions and filters: a secret whose
+    # own finding is suppressed or not reported is still masked wherever another shows its line
+    result.secrets = secret_spans(result.findings)
+    result.findings = redact_messages(result.findings, result.secrets, texts)
     result.findings = apply_suppressions(result.findings, texts, config)
     rootpaths = {f.relpath: f.rootpath for f in project_files}
     result.findings = finalize(result.findings, config, rootpaths, index)
@@ -92,6 +97,47 @@ def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCac
     if cache is not None:
         cache.save()
     return result
+
+
+def redact_messages(findings: list[Finding], secrets: dict[str, list[Span]],
+                    files: dict[str, SourceFile]) -> list[Finding]:
+    """Findings whose message or fix would quote a detected secret, with it masked.
+
+    Rules already show at most a secret's first four characters; this keeps that true
+    of every rule, a rule pack's too.
+    """
+    values: set[str] = set()
+    for path, spans in secrets.items():
+        file = files.get(path)
+        if file is None:
+            continue
+        try:
+            lines = split_lines(file.text(keep=False))
+        except (DecodeError, OSError):
+            continue
+        for span in spans:
+            if span.line == span.end_line and 0 < span.line <= len(lines):
+                value = secret_value(lines[span.line - 1][span.column - 1:span.end_column - 1])
+                if len(value) > VISIBLE_SECRET_CHARS * 2:
+                    values.add(value)
+    if not values:
+        return findings
+    longest_first = sorted(values, key=len, reverse=True)
+
+    def masked(text: str) -> str:
+        for value in longest_first:
+            if value in text:
+                text = text.replace(value, mask_secret(value))
+        return text
+
+    redacted = []
+    for finding in findings:
+        message = masked(finding.message)
+        fix = masked(finding.fix) if finding.fix else finding.fix
+        if message != finding.message or fix != finding.fix:
+            finding = dataclasses.replace(finding, message=message, fix=fix)
+        redacted.append(finding)
+    return redacted
 
 
 def finalize(findings: list[Finding], config: Config, rootpaths: dict[str, str], index: ProjectIndex) -> list[Finding]:

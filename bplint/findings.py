@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 
@@ -42,6 +43,9 @@ class Finding:
     # True when the span holds a credential: reports then show at most its
     # first four characters.
     secret: bool = False
+    # True for a finding about the project or a whole file (no tests, no README), not
+    # about its line: its fingerprint leaves the line out, so it survives edits there.
+    project_level: bool = False
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.code, self.message)
@@ -81,10 +85,28 @@ class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
     files_scanned: int = 0
+    # report path -> where the detected secrets of that file are, whether their own
+    # findings are reported or not: every report masks them wherever it shows the file
+    secrets: dict[str, list[Span]] = field(default_factory=dict)
+
+    def secret_spans(self) -> dict[str, list[Span]]:
+        """``secrets`` with the spans of the secret findings among ``findings`` (a result built by hand)."""
+        return secret_spans(self.findings, self.secrets)
+
+
+def secret_spans(findings: list[Finding], known: dict[str, list[Span]] | None = None) -> dict[str, list[Span]]:
+    """Path -> the spans of the secret findings among ``findings``, added to ``known``."""
+    spans = {path: set(found) for path, found in (known or {}).items()}
+    for finding in findings:
+        if finding.secret:
+            spans.setdefault(finding.path, set()).add(
+                Span(finding.line, finding.column, finding.end_line, finding.end_column))
+    return {path: sorted(found, key=lambda s: (s.line, s.column, s.end_line, s.end_column))
+            for path, found in spans.items()}
 
 
 VISIBLE_SECRET_CHARS = 4
-_QUOTE_PREFIX = set("rRbBuUfF'\"")
+_OPENING_QUOTE = re.compile(r"[rRbBuUfF]{0,2}(?P<quote>'''|\"\"\"|'|\")")
 
 
 def mask_secret(text: str) -> str:
@@ -100,13 +122,32 @@ def mask_span_in_line(line: str, start: int, end: int | None) -> str:
     only the first four characters remain.
     """
     end = len(line) if end is None or end > len(line) else end
-    segment = line[start:end]
-    lead = 0
-    while lead < len(segment) and segment[lead] in _QUOTE_PREFIX:
-        lead += 1
-    trail = 0
-    while trail < len(segment) - lead and segment[len(segment) - 1 - trail] in "'\"":
-        trail += 1
-    value = segment[lead : len(segment) - trail]
-    masked = segment[:lead] + mask_secret(value) + segment[len(segment) - trail :]
-    return line[:start] + masked + line[end:]
+    head, value, tail = _unquoted(line[start:end])
+    return line[:start] + head + mask_secret(value) + tail + line[end:]
+
+
+def _unquoted(segment: str) -> tuple[str, str, str]:
+    """A secret's span text as (string prefix and opening quote, value, closing quote)."""
+    opening = _OPENING_QUOTE.match(segment)  # a string prefix counts only before a quote
+    if opening is None:
+        return "", segment, ""
+    quote = opening.group("quote")
+    body = segment[opening.end():]
+    if body.endswith(quote) and len(body) >= len(quote):
+        return segment[:opening.end()], body[: -len(quote)], quote
+    return segment[:opening.end()], body, ""
+
+
+def secret_value(segment: str) -> str:
+    """The value of a secret's span text: a quoted literal without its prefix and quotes."""
+    return _unquoted(segment)[1]
+
+
+def mask_secrets_in_line(line: str, number: int, secrets: list[Span]) -> str:
+    """Line ``number`` of a file with every secret that touches it masked (its length unchanged)."""
+    for span in secrets:
+        if span.line <= number <= span.end_line:
+            start = span.column - 1 if span.line == number else 0
+            end = span.end_column - 1 if span.end_line == number else None
+            line = mask_span_in_line(line, start, end)
+    return line

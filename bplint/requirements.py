@@ -223,6 +223,15 @@ def mask_in_text(text: str) -> str:
     return _USERINFO.sub("//***@", text)
 
 
+def credential_columns(line: str) -> Iterator[tuple[int, int]]:
+    """Where the secret of each `//user:password@` in a line is (0-based, end exclusive): the
+    password, or the whole user part when it has none (a token given as the user name)."""
+    for match in _USERINFO.finditer(line):
+        start, end = match.start() + 2, match.end() - 1
+        colon = line.find(":", start, end)
+        yield (colon + 1 if colon != -1 else start), end
+
+
 def looks_like_path(text: str) -> bool:
     return "/" in text or "\\" in text or text.startswith(".")
 

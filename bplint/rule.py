@@ -103,6 +103,8 @@ class Rule:
     # by default; `preview = true` / `--preview` turns it on, and so does selecting
     # it by its exact code or name.
     preview: ClassVar[bool] = False
+    # The fraction of findings judged true on real applications; None: not measured.
+    precision: ClassVar[float | None] = None
     # Quiet in test code (``test-paths``) by default.
     quiet_in_tests: ClassVar[bool] = False
     options: ClassVar[dict[str, Option]] = {}
@@ -197,8 +199,11 @@ class ProjectRule(Rule):
         raise NotImplementedError
 
     def report(self, path: str, span: Span, message: str, *, fix: str | None = None,
-               secret: bool = False, severity: Severity | None = None) -> None:
-        self.project.report(self, path, span, message, fix=fix, secret=secret, severity=severity)
+               secret: bool = False, severity: Severity | None = None, project_level: bool = False) -> None:
+        """``project_level``: the finding is about the project or the whole file (no tests, no
+        lock file), not about the line it points at; its fingerprint then leaves the line out."""
+        self.project.report(self, path, span, message, fix=fix, secret=secret, severity=severity,
+                            project_level=project_level)
 
 
 def iter_rule_classes(namespace: Iterable[Any]) -> Iterator[type[Rule]]:

@@ -19,7 +19,7 @@ def test_plain_scripts_are_not_an_application(tmp_path):
 def test_a_web_app_without_tests_or_readme(tmp_path):
     assert _found(tmp_path, {"app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
                              "requirements.txt": "fastapi\n"}, ["BP701", "BP704"]) == [
-        ("requirements.txt", 1, "BP701"), ("requirements.txt", 1, "BP704")]
+        ("app/main.py", 1, "BP701"), ("app/main.py", 1, "BP704")]
 
 
 def test_helpers_of_the_module_that_assert_count(tmp_path):

@@ -1,5 +1,6 @@
 """CI gate: SARIF, GitHub and GitLab reports, suppressions, baselines, changed-files mode."""
 
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -18,7 +19,10 @@ from bplint.rule import PythonRule
 from bplint.testing import write_project
 
 REPO = Path(__file__).resolve().parent.parent
-SCHEMA = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+# shared/ lies beside the repository (in CI) or further up (a worktree of it)
+SCHEMA = next((folder / "shared" / "schemas" / "sarif-schema-2.1.0.json" for folder in REPO.parents
+               if (folder / "shared" / "schemas" / "sarif-schema-2.1.0.json").is_file()),
+              REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json")
 
 
 class IntegerRule(PythonRule):
@@ -100,6 +104,84 @@ def test_sarif_reports_internal_errors_as_notifications(tmp_path):
     assert "boom" in invocation["toolExecutionNotifications"][0]["message"]["text"]
 
 
+def _many_findings(count):
+    from bplint.findings import Finding, ScanResult
+
+    severities = [Severity.INFO, Severity.WARNING, Severity.ERROR]
+    findings = [Finding(code="BP601", name="print-in-app", severity=severities[i % 3], category="logging",
+                        message=f"finding {i} {hashlib.sha256(str(i).encode()).hexdigest()[:24]}", path=f"app/m{i // 100}.py", line=i % 100 + 1,
+                        column=1, end_line=i % 100 + 1, end_column=5) for i in range(count)]
+    return ScanResult(findings=findings, files_scanned=1)
+
+
+def test_sarif_keeps_the_most_severe_results_within_the_limit(monkeypatch, capsys):
+    from io import StringIO
+
+    from bplint.reporters import sarif as sarif_module
+
+    assert sarif_module.MAX_RESULTS == 25_000
+    monkeypatch.setattr(sarif_module, "MAX_RESULTS", 10)
+    result = _many_findings(30)
+    out = StringIO()
+    sarif_module.report(result, out, ReportOptions())
+    log = json.loads(out.getvalue())
+    assert not list(_validator().iter_errors(log))
+    run_ = log["runs"][0]
+    assert [r["level"] for r in run_["results"]] == ["error"] * 10
+    assert [r["message"]["text"] for r in run_["results"]] == [f.message for f in result.findings[2:30:3]]
+    assert run_["properties"] == {"resultsTruncated": True, "resultsTotal": 30, "resultsShown": 10}
+    note = run_["invocations"][0]["toolExecutionNotifications"][-1]
+    assert note["level"] == "warning" and "10 of 30 results" in note["message"]["text"]
+    assert "10 of 30 results" in capsys.readouterr().err
+    # within the limit: nothing cut, nothing said
+    out = StringIO()
+    sarif_module.report(_many_findings(10), out, ReportOptions())
+    assert "properties" not in json.loads(out.getvalue())["runs"][0]
+    assert capsys.readouterr().err == ""
+
+
+def test_sarif_stays_under_the_compressed_size_limit(monkeypatch, capsys):
+    import gzip
+    from io import StringIO
+
+    from bplint.reporters import sarif as sarif_module
+
+    assert sarif_module.MAX_GZIP_BYTES == 10 * 1024 * 1024
+    monkeypatch.setattr(sarif_module, "MAX_GZIP_BYTES", 20_000)
+    out = StringIO()
+    sarif_module.report(_many_findings(2000), out, ReportOptions())
+    assert len(gzip.compress(out.getvalue().encode())) <= 20_000
+    log = json.loads(out.getvalue())
+    assert 0 < len(log["runs"][0]["results"]) < 2000
+    assert "compressed SARIF" in capsys.readouterr().err
+
+
+def test_sarif_precision_and_security_severity():
+    from bplint.reporters.sarif import SECURITY_SEVERITY, precision_level, rule_descriptor, security_severity
+
+    assert [precision_level(p) for p in (None, 0.99, 0.95, 0.92, 0.9, 0.8, 0.7, 0.5)] == [
+        "medium", "very-high", "very-high", "high", "high", "medium", "medium", "low"]
+    rules = all_rules()
+    for rule in rules:
+        descriptor = rule_descriptor(rule)
+        assert descriptor["properties"]["precision"] == precision_level(rule.precision)
+        assert len(descriptor["properties"]["tags"]) <= 20
+        if rule.cwe:  # every security rule has a reasoned score, not a default
+            assert rule.code in SECURITY_SEVERITY, rule.code
+            assert descriptor["properties"]["security-severity"] == f"{SECURITY_SEVERITY[rule.code][0]:.1f}"
+            assert "security" in descriptor["properties"]["tags"]
+        else:
+            assert "security-severity" not in descriptor["properties"]
+    assert set(SECURITY_SEVERITY) <= {r.code for r in rules if r.cwe}
+    scores = {float(security_severity(r)) for r in rules if r.cwe}
+    assert min(scores) < 4 and max(scores) >= 9  # low to critical, not one figure for all
+
+    class Measured(IntegerRule):
+        code, precision = "BP993", 0.96
+
+    assert rule_descriptor(Measured)["properties"]["precision"] == "very-high"
+
+
 def test_fingerprints_survive_lines_inserted_above(project):
     first = json.loads(run("check", "--format", "sarif").stdout)["runs"][0]["results"]
     (project / "app/broken.py").write_text("\n" * 10 + "# moved\n" + "def view(request:\n    pass\n")
@@ -107,6 +189,43 @@ def test_fingerprints_survive_lines_inserted_above(project):
     assert first[0]["locations"][0]["physicalLocation"]["region"]["startLine"] != \
         second[0]["locations"][0]["physicalLocation"]["region"]["startLine"]
     assert first[0]["partialFingerprints"] == second[0]["partialFingerprints"]
+
+
+def _project_findings(args=()):
+    sarif = json.loads(run("check", "--no-cache", "--format", "sarif", *args).stdout)
+    gitlab = json.loads(run("check", "--no-cache", "--format", "gitlab", *args).stdout)
+    results = sarif["runs"][0]["results"]
+    places = {r["ruleId"]: (r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                            r["partialFingerprints"]["primaryLocationLineHash"]) for r in results}
+    return places, {issue["check_name"].split()[0]: issue["fingerprint"] for issue in gitlab}
+
+
+def test_project_level_findings_point_at_their_file_and_keep_their_fingerprints(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    models = "from django.db import models\n\nclass Order(models.Model):\n    total = models.IntegerField()\n"
+    write_project(tmp_path, {
+        "manage.py": "import os\nimport sys\n", "requirements.txt": "django>=5\n",
+        "pyproject.toml": '[project]\nname = "shop"\nversion = "1"\ndependencies = ["django>=5"]\n',
+        "shop/__init__.py": "", "shop/models.py": models,
+        "shop/settings.py": 'import os\n\nDEBUG = os.environ.get("DEBUG")\n',
+        "shop/views.py": "from django.http import HttpResponse\n\ndef index(request):\n    return HttpResponse()\n",
+    })
+    codes = ["--select", "BP106,BP202,BP701,BP703,BP704"]
+    before, gitlab_before = _project_findings(codes)
+    assert {code: uri for code, (uri, _) in before.items()} == {
+        "BP106": "shop/settings.py", "BP202": "pyproject.toml", "BP701": "shop/models.py", "BP703": "shop/models.py", "BP704": "pyproject.toml"}
+    run("baseline", *codes, "--no-cache", "-o", "baseline.json")
+    # lines move and change in every file these findings point at
+    (tmp_path / "manage.py").write_text("\n\n\nimport os\nimport sys\n")
+    (tmp_path / "shop/models.py").write_text('"""Models."""\n\n' + models)
+    (tmp_path / "shop/settings.py").write_text('import os\n\nDEBUG = os.environ.get("DEBUG", "0")\n')
+    (tmp_path / "pyproject.toml").write_text('# the shop\n\n[project]\nname = "shop"\nversion = "2"\n'
+                                             'dependencies = ["django>=5", "celery>=5"]\n')
+    after, gitlab_after = _project_findings(codes)
+    assert after == before
+    assert gitlab_after == gitlab_before
+    kept = run("check", *codes, "--no-cache", "--format", "json", "--baseline", "baseline.json")
+    assert json.loads(kept.stdout)["findings"] == [], kept.stdout
 
 
 def test_several_reports_from_one_scan(project):
@@ -119,6 +238,29 @@ def test_several_reports_from_one_scan(project):
 
 
 # --- GitHub and GitLab ------------------------------------------------------------
+
+def test_statistics_as_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path, {"a.py": "print(1)\nprint(2)\n", "b.py": "def (:\n"})
+    findings = json.loads(run("check", "--format", "json").stdout)["findings"]
+    result = run("check", "--format", "json", "--statistics")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["statistics"] == [
+        {"code": "BP601", "name": "print-in-app", "severity": "warning", "count": 2},
+        {"code": "BP001", "name": "syntax-error", "severity": "error", "count": 1}]
+    assert sum(row["count"] for row in data["statistics"]) == len(findings) == data["summary"]["findings"]
+    assert "findings" not in data
+    text = run("check", "--statistics", "--no-color").stdout
+    assert "2  BP601" in text and "1  BP001" in text and "a.py:1" not in text
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "github", "gitlab"])
+def test_statistics_in_a_per_finding_format_is_a_usage_error(project, fmt):
+    result = CliRunner().invoke(cli, ["check", "--format", fmt, "--statistics"])
+    assert result.exit_code == 2
+    assert "--statistics" in result.output and "text or json" in result.output
+
 
 def test_github_annotations(project):
     (project / "app/odd, name.py").write_text("def f(:\n")
@@ -242,6 +384,70 @@ def test_diff_reports_only_changed_lines(project):
     assert [f["path"] for f in json.loads(result.stdout)["findings"]] == ["app/broken.py", "app/new.py"]
     bad = CliRunner().invoke(cli, ["check", "--diff", "no-such-ref"])
     assert bad.exit_code == 2
+
+
+def _diff_findings(*args):
+    result = run("check", "--no-cache", "--format", "json", *args)
+    assert result.exit_code in (0, 1), result.output
+    return sorted((f["path"], f["line"], f["code"]) for f in json.loads(result.stdout)["findings"])
+
+
+def _repo_on_main(root, files):
+    """A git repository at ``root`` whose branch main holds ``files`` in one commit."""
+    write_project(root, files)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "start")
+
+
+def test_diff_compares_against_the_merge_base_not_the_tip_of_ref(tmp_path, monkeypatch):
+    """A branch that never touched a file is not blamed for what main changed in it since."""
+    monkeypatch.chdir(tmp_path)
+    _repo_on_main(tmp_path, {"app/settings.py": 'SECRET_KEY = "k8s-s1gn1ng-v4lue-from-2019"\n',
+                             "app/views.py": "x = 1\n"})
+    git(tmp_path, "branch", "feature")
+    # main removes the secret after the branch left it
+    (tmp_path / "app/settings.py").write_text('import os\nSECRET_KEY = os.environ["SECRET_KEY"]\n')
+    git(tmp_path, "commit", "-qam", "read the key from the environment")
+    git(tmp_path, "checkout", "-q", "feature")
+    # the branch adds a violation of its own, in another file
+    (tmp_path / "app/views.py").write_text('x = 1\nAPI_TOKEN = "t0k3n-of-the-feature-branch"\n')
+    git(tmp_path, "commit", "-qam", "feature work")
+
+    assert _diff_findings("--select", "BP101") == [("app/settings.py", 1, "BP101"), ("app/views.py", 2, "BP101")]
+    from_root = _diff_findings("--select", "BP101", "--diff", "main")
+    assert from_root == [("app/views.py", 2, "BP101")]
+    # uncommitted work counts as changed too
+    (tmp_path / "app/views.py").write_text('PASSWORD = "uncommitted-pa55word-x1"\nx = 1\n'
+                                           'API_TOKEN = "t0k3n-of-the-feature-branch"\n')
+    assert _diff_findings("--select", "BP101", "--diff", "main") == [("app/views.py", 1, "BP101"),
+                                                                   ("app/views.py", 3, "BP101")]
+    git(tmp_path, "checkout", "-q", "app/views.py")
+    # from a subfolder, over the whole project or the subfolder: the same findings
+    monkeypatch.chdir(tmp_path / "app")
+    assert _diff_findings("--select", "BP101", "--diff", "main", "..") == [("views.py", 2, "BP101")]
+    assert _diff_findings("--select", "BP101", "--diff", "main") == [("views.py", 2, "BP101")]
+
+
+def test_diff_reports_a_project_level_finding_when_its_file_changed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _repo_on_main(tmp_path, {"app/__init__.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+                             "notes.txt": "x\n"})
+    git(tmp_path, "checkout", "-q", "-b", "feature")
+    (tmp_path / "notes.txt").write_text("y\n")
+    assert _diff_findings("--select", "BP701", "--diff", "main") == []
+    (tmp_path / "app/__init__.py").write_text("from flask import Flask\n\napp = Flask(__name__)\napp.debug = False\n")
+    assert _diff_findings("--select", "BP701", "--diff", "main") == [("app/__init__.py", 1, "BP701")]
+
+
+def test_diff_without_a_common_ancestor_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _repo_on_main(tmp_path, {"a.py": "x = 1\n"})
+    git(tmp_path, "checkout", "-q", "--orphan", "other")
+    git(tmp_path, "commit", "-qm", "unrelated")
+    result = CliRunner().invoke(cli, ["check", "--diff", "main"])
+    assert result.exit_code == 2
+    assert "no common ancestor" in result.output
 
 
 def test_checking_some_files_still_reads_the_whole_project(tmp_path, monkeypatch):

@@ -22,6 +22,7 @@ def _category(finding) -> str:
 
 
 def report(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
+    options.sources.know_secrets(result.secret_spans())  # fingerprints hash lines with secrets masked
     prints = fingerprints(result.findings, options.sources)
     issues = [{
         "description": f"{finding.code} {finding.message}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import TextIO
 
 from bplint import __version__
@@ -27,6 +28,15 @@ def as_dict(result: ScanResult) -> dict:
     }
 
 
+def statistics(result: ScanResult) -> dict:
+    """The number of findings per rule, most frequent first (``--statistics``)."""
+    counts = Counter((f.code, f.name, f.severity.value) for f in result.findings)
+    rows = [{"code": code, "name": name, "severity": severity, "count": count}
+            for (code, name, severity), count in sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))]
+    data = as_dict(result)
+    return {"version": data["version"], "statistics": rows, "errors": data["errors"], "summary": data["summary"]}
+
+
 def report(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
-    json.dump(as_dict(result), out, indent=2, ensure_ascii=False)
+    json.dump(statistics(result) if options.statistics else as_dict(result), out, indent=2, ensure_ascii=False)
     out.write("\n")

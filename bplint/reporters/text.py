@@ -8,7 +8,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from bplint.findings import Finding, ScanResult, Severity, mask_span_in_line
+from bplint.findings import Finding, ScanResult, Severity
 from bplint.reporters import ReportOptions
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -20,24 +20,13 @@ def _console(out: TextIO, color: bool) -> Console:
                    no_color=not color, highlight=False, soft_wrap=True, width=10_000)
 
 
-def shown_line(finding: Finding, all_findings: list[Finding], options: ReportOptions) -> str | None:
-    line = options.sources.line(finding.path, finding.line)
-    if line is None:
-        return None
-    # Mask every secret on this line, whichever finding is shown.
-    for other in all_findings:
-        if other.secret and other.path == finding.path and other.line <= finding.line <= other.end_line:
-            start = other.column - 1 if other.line == finding.line else 0
-            end = other.end_column - 1 if other.end_line == finding.line else None
-            line = mask_span_in_line(line, start, end)
-    return line
-
-
 def report(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
     console = _console(out, options.color)
     if options.statistics:
         _statistics(console, result)
         return
+    # every detected secret masked, whichever finding's line is shown
+    options.sources.know_secrets(result.secret_spans())
     findings = result.findings
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -51,7 +40,7 @@ def report(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
             header.append(f" [{finding.severity.value}] ", style=STYLE[finding.severity])
             header.append(finding.message)
             console.print(header)
-            line = shown_line(finding, group, options)
+            line = options.sources.line(finding.path, finding.line)
             if line is not None:
                 _print_source(console, finding, line)
         console.print()

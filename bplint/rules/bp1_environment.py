@@ -218,7 +218,8 @@ class EnvVarUndocumented(ProjectRule):
                 variables = "variable" if count == 1 else "variables"
                 self.report(relpath, _span(read),
                             f"Add a `.env.example` at the project root that documents the {count} environment "
-                            f"{variables} the code reads (first: `{name}`), so deployers know what to set.")
+                            f"{variables} the code reads (first: `{name}`), so deployers know what to set.",
+                            project_level=True)
         for name, (relpath, read, applicable) in ordered:
             if applicable and not any(name in example.keys for example in applicable):
                 self.report(relpath, _span(read),

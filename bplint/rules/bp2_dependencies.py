@@ -341,7 +341,7 @@ class MissingLockfileRule(_DependencyRule):
             self.report(manifest.file.relpath, _span(table.line),
                         f"Commit a lock file ({_lock_name(manifest)}) or a fully pinned requirements.txt for "
                         f"this application: {count} dependenc{'y is a range' if count == 1 else 'ies are ranges'}"
-                        f" (e.g. `{spec}`) and resolve anew on every install.")
+                        f" (e.g. `{spec}`) and resolve anew on every install.", project_level=True)
 
 
 def _declared_text(dep: Declared) -> str:

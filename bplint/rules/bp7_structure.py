@@ -13,24 +13,24 @@ from bplint.index import ModuleFacts
 from bplint.rule import Flag, ProjectRule, PythonRule, Quiet
 from bplint.routes import FAMILY, RouteFacts
 
-# The files a project-level finding points at, best first.
-ROOT_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "requirements.txt", "Pipfile", "manage.py")
+# The files that describe the project (its name, its README), best first.
+MANIFESTS = ("pyproject.toml", "setup.cfg", "setup.py")
 # Python files that are project plumbing, not application code.
 NOT_APPLICATION = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py", "conf.py", "manage.py",
                              "tasks.py"})
 NOT_APPLICATION_DIRS = ("docs/", "doc/", "docs_src/", "examples/", "scripts/", "migrations/", "alembic/", "benchmarks/")
 
 
-def _root_target(project, fallback: str | None = None) -> tuple[str, Span]:
-    """A project-level finding's place: a root file (pyproject.toml, requirements.txt...), the given
-    fallback file, or the root itself, line 1."""
+FILE_START = Span(1, 1, 1, 1)  # a project-level finding points at the file it is about, not at a line
+
+
+def _manifest(project) -> str | None:
+    """The report path of the project's manifest at its root (pyproject.toml, setup.cfg, setup.py)."""
     index = project.index
-    for name in ROOT_FILES:
+    for name in MANIFESTS:
         if index.fs.is_file(Path(index.root) / name):
-            return index.root_relpath(name), Span(1, 1, 1, 1)
-    if fallback is not None:
-        return fallback, Span(1, 1, 1, 1)
-    return index.root_relpath("") or ".", Span(1, 1, 1, 1)
+            return index.root_relpath(name)
+    return None
 
 
 def _rootpath(project, relpath: str) -> str:
@@ -94,12 +94,9 @@ class MissingTests(ProjectRule):
     good = "app/\n    __init__.py\n    views.py\ntests/\n    test_views.py\npyproject.toml\n"
     docs_language = "text"
     examples = (
-        Flag("[project]\nname = 'shop'\n", path="pyproject.toml",
-             files={"app/__init__.py": "from flask import Flask\n\napp = Flask(__name__)\n"}, line=1, count=1,
-             note="points at pyproject.toml"),
-        Flag("from flask import Flask\n\napp = Flask(__name__)\n", path="requirements.txt",
-             files={"app/__init__.py": "from flask import Flask\n\napp = Flask(__name__)\n",
-                    "requirements.txt": "flask==3.0.3\n"}, line=1),
+        Flag("from flask import Flask\n\napp = Flask(__name__)\n", path="app/__init__.py",
+             files={"pyproject.toml": "[project]\nname = 'shop'\n", "requirements.txt": "flask==3.0.3\n"},
+             line=1, count=1, note="points at the application's code, not at pyproject.toml"),
         Quiet("from flask import Flask\n\napp = Flask(__name__)\n", path="app/__init__.py",
               files={"tests/test_app.py": "def test_app():\n    assert True\n"}),
         Quiet("def test_add():\n    assert 1 + 1 == 2\n", path="calc_test.py",
@@ -117,9 +114,9 @@ class MissingTests(ProjectRule):
             return
         if any(index.fs.is_dir(Path(index.root) / d) for d in TEST_DIRS):
             return
-        path, span = _root_target(self.project, modules[0])
-        self.report(path, span, "Add tests (a `tests/` folder with pytest tests) for this application's "
-                                "critical paths.")
+        # about the application's code: its first module
+        self.report(modules[0], FILE_START, "Add tests (a `tests/` folder with pytest tests) for this "
+                                            "application's critical paths.", project_level=True)
 
 
 # --- BP702 -------------------------------------------------------------------------------------
@@ -392,10 +389,9 @@ class MissingMigrations(ProjectRule):
             class User(db.Model):
                 id = db.Column(db.Integer, primary_key=True)
             """, path="app/models.py", line=1),
-        Flag("[project]\nname = 'shop'\n", path="pyproject.toml",
-             files={"shop/models.py": "from django.db import models\n\nclass Order(models.Model):\n"
-                                      "    total = models.IntegerField()\n"},
-             line=1, count=1, note="points at pyproject.toml"),
+        Flag("from django.db import models\n\nclass Order(models.Model):\n    total = models.IntegerField()\n",
+             path="shop/models.py", files={"pyproject.toml": "[project]\nname = 'shop'\n", "manage.py": "\n"},
+             line=1, count=1, note="points at the models, not at pyproject.toml or manage.py"),
         Flag("""
             from app.db import Base
 
@@ -440,9 +436,10 @@ class MissingMigrations(ProjectRule):
                 break
         if model_module is None or self._has_migrations(model_module):
             return
-        path, span = _root_target(self.project, model_module)
-        self.report(path, span, "Add database migrations (Flask-Migrate/Alembic `migrations/`, or Django "
-                                "`makemigrations`) for the models this project defines.")
+        # about the models: the first module that defines some
+        self.report(model_module, FILE_START, "Add database migrations (Flask-Migrate/Alembic `migrations/`, or "
+                                              "Django `makemigrations`) for the models this project defines.",
+                    project_level=True)
 
     def _has_migrations(self, model_module: str) -> bool:
         index = self.project.index
@@ -480,6 +477,9 @@ class MissingReadme(ProjectRule):
     docs_language = "text"
     examples = (
         Flag("from flask import Flask\n\napp = Flask(__name__)\n", path="app.py", line=1),
+        Flag("[project]\nname = 'shop'\n", path="pyproject.toml",
+             files={"app.py": "from flask import Flask\n\napp = Flask(__name__)\n", "requirements.txt": "flask\n"},
+             line=1, count=1, note="points at the manifest that describes the project"),
         Quiet("from flask import Flask\n\napp = Flask(__name__)\n", path="app.py",
               files={"README.md": "# shop\n"}),
         Quiet("from flask import Flask\n\napp = Flask(__name__)\n", path="app.py",
@@ -494,6 +494,7 @@ class MissingReadme(ProjectRule):
         entries = [name.lower() for name in index.fs.file_names(index.root)]
         if any(name == "readme" or name.startswith("readme.") for name in entries):
             return
-        path, span = _root_target(self.project, modules[0])
-        self.report(path, span, "Add a `README.md` at the project root that says what the service does and "
-                                "how to run and configure it.")
+        # about the project: the manifest that describes it (and names its README), else its code
+        self.report(_manifest(self.project) or modules[0], FILE_START,
+                    "Add a `README.md` at the project root that says what the service does and how to run and "
+                    "configure it.", project_level=True)
