@@ -126,6 +126,29 @@ def _scan_afresh(settings, targets, cwd, workset, jobs, cache_dir, last, quiet) 
     return ScanOutcome(result, config.enabled, config.fail_on)
 
 
+def _show_files(paths, exclude, config_file, jobs) -> None:
+    """One line per scanned file: its role, its kind and its path, sorted by path."""
+    from bplint.engine import build_index
+    from bplint.workers import default_jobs
+    from bplint.workset import gather
+
+    targets = list(paths) or [Path(".")]
+    overrides = {"extend-exclude-cli": _split(exclude)} if exclude else {}
+    try:
+        settings = read_settings(targets, config_file=config_file, overrides=overrides)
+        general = settings.general()
+        cwd = Path.cwd().resolve()
+        workset = gather(targets, settings.root, general.exclude, general.max_file_size, cwd, False)
+        index = build_index(workset, settings.config(all_rules()), cwd, None, jobs or default_jobs())
+    except (ConfigError, RegistryError) as exc:
+        _fail(str(exc))
+    except Exception as exc:  # a bug in bplint itself
+        _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+    for file in sorted(workset.found.files, key=lambda f: f.relpath):
+        if file.relpath in index.files.raw():
+            click.echo(f"{index.role_of(file.relpath).value:<11} {file.kind.value:<12} {file.relpath}")
+
+
 def _parse_report(value: str) -> tuple[str, Path]:
     name, sep, path = value.partition(":")
     if not sep or name not in FORMATS or not path:
@@ -153,9 +176,15 @@ def _parse_report(value: str) -> tuple[str, Path]:
 @click.option("--no-color", is_flag=True, help="Never color the output (NO_COLOR is respected too).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary, no notes on skipped files.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--show-files", is_flag=True, help="List the files a scan would check, with their kind and role, "
+                                                 "and exit without running any rule.")
 def check(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir, output_format,
-          output, reports, fail_on, exit_zero, baseline_file, diff_ref, no_color, quiet, statistics) -> None:
+          output, reports, fail_on, exit_zero, baseline_file, diff_ref, no_color, quiet, statistics,
+          show_files) -> None:
     """Scan PATHS (default: the current directory) and report findings."""
+    if show_files:
+        _show_files(paths, exclude, config_file, jobs)
+        sys.exit(EXIT_OK)
     extra_reports = [_parse_report(r) for r in reports]
     scanned = _run_scan(paths, select, extend_select, ignore, exclude, config_file, jobs, no_cache, cache_dir,
                         fail_on, quiet)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bplint.files import FileKind
 from bplint.findings import Severity
+from bplint.roles import Role
 from bplint.rule import Flag, Option, PythonRule, Quiet, TextRule
 from bplint.rules._secret_bindings import SecretBindings
 from bplint.rules._secret_candidates import has_candidate
@@ -28,8 +29,8 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
     name = "hardcoded-secret"
     category = "secrets"
     severity = Severity.ERROR
+    roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     cwe = (798,)
-    quiet_in_tests = True
     kinds = frozenset({FileKind.DOTENV, FileKind.CONFIG, FileKind.PYPROJECT, FileKind.PIPFILE})
     options = {
         "extra-names": Option(default=[], help="more secret-like names (matched as word parts, "

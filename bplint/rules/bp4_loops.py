@@ -12,6 +12,7 @@ from bplint import orm_triggers
 from bplint.findings import Severity
 from bplint.orm_models import DJANGO
 from bplint.orm_queries import QueryReader
+from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2
 from bplint.rules.bp4_queries import _source
@@ -144,6 +145,7 @@ class QueryInLoop(LoopTracker):
     name = "query-in-loop"
     category = "database"
     severity = Severity.WARNING
+    roles = APPLICATION_ONLY
     summary = "Database query run once per iteration of a loop"
     what = ("Reports a query executed inside a `for` loop or comprehension over a collection: Flask-SQLAlchemy "
             "`Model.query.get/filter/filter_by(...).first()` (any executing method), SQLAlchemy "
