@@ -21,7 +21,7 @@ Evidence, in this order of precedence (the first that holds decides):
 4. example: documentation and examples (``docs/``, ``docs_src/``,
    ``examples/``, ``samples/``, ``example_app/``...);
 5. script: ``manage.py``, ``__main__.py``, ``setup.py`` and the like,
-   ``scripts/`` and ``bin/``, Django management commands, the modules of
+   ``scripts/``, ``bin/`` and ``cli/``, Django management commands, the modules of
    console scripts named in pyproject.toml / setup.cfg / setup.py, modules
    made of click/typer commands, and modules run as ``__main__`` that nothing
    imports (not those that build a web application);
@@ -81,11 +81,12 @@ ALL_ROLES = frozenset(Role)
 OVERRIDE_KEYS = {"migration-paths": Role.MIGRATION, "script-paths": Role.SCRIPT, "example-paths": Role.EXAMPLE}
 
 MIGRATION_FOLDERS = frozenset({"migrations", "alembic"})
-TEST_FOLDERS = frozenset({"tests", "test", "testing", "testutils", "testutil", "test_utils", "test_helpers",
-                          "testhelpers", "test_support", "testlib", "test_data", "testdata"})
+# tests/, test/, testing/, testutils/, test_helpers/, testkit/, benchmarks/... (not testimonials/)
+TEST_FOLDER = re.compile(r"^(tests?|testing|benchmarks?)$|^tests?[_-]|^test(kit|utils?|lib|helpers?|support|data|"
+                         r"tools|fixtures|cases)$")
 EXAMPLE_FOLDER = re.compile(r"^(docs?|docs_src|documentation|examples?|samples?)$|^(examples?|samples?)[_-]"
                             r"|[_-](examples?|samples?)$")
-SCRIPT_FOLDERS = frozenset({"scripts", "script", "bin", "deploy"})
+SCRIPT_FOLDERS = frozenset({"scripts", "script", "bin", "deploy", "cli"})
 SCRIPT_ROOT_FOLDERS = frozenset({"tools"})  # only at the top: `app/tools/` is often application code
 SCRIPT_FILES = frozenset({"manage.py", "__main__.py", "setup.py", "noxfile.py", "fabfile.py", "cli.py",
                           "commands.py"})
@@ -129,7 +130,8 @@ class RoleFacts:
     cli_commands: int = 0  # top-level defs decorated as click/typer commands
     other_functions: int = 0
     routes: bool = False  # a top-level def decorated as a route
-    tests: int = 0  # test functions and Test* classes
+    tests: int = 0  # test functions and test classes
+    asserts: int = 0  # assert statements anywhere in the module
     class_bases: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     console_scripts: list[str] = field(default_factory=list)  # setup.py entry points, "name = module:func"
     # the settings modules it makes the default: os.environ.setdefault("DJANGO_SETTINGS_MODULE", "...")
@@ -187,13 +189,20 @@ def _collect_module(node: ast.Module, facts: ModuleFacts, _: _LineIndex) -> None
                 found.other_functions += 1
             if lasts & ROUTE_DECORATORS and any("." in s for s in spelled):
                 found.routes = True
-            if statement.name.startswith("test"):
+            if statement.name.startswith("test") and not lasts & CLI_DECORATORS:
                 found.tests += 1
         elif isinstance(statement, ast.ClassDef):
             bases = tuple(ast_dotted(b) or "" for b in statement.bases)
             found.class_bases.append((statement.name, bases))
-            if statement.name.startswith("Test") or any(b.endswith("TestCase") for b in bases):
+            if any(b.endswith("TestCase") for b in bases) or statement.name.startswith("Test") and any(
+                    isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name.startswith("test")
+                    for s in statement.body):
                 found.tests += 1
+
+
+@collects(ast.Assert)
+def _collect_assert(node: ast.Assert, facts: ModuleFacts, _: _LineIndex) -> None:
+    _collected(facts).asserts += 1
 
 
 @collects(ast.Dict)
@@ -272,7 +281,10 @@ def is_alembic_revision(facts: ModuleFacts) -> bool:
 
 
 def defines_tests(facts: ModuleFacts) -> bool:
-    return role_facts(facts).tests > 0
+    """Test functions or classes that assert or use a test framework, and no command-line commands."""
+    found = role_facts(facts)
+    return found.tests > 0 and not found.cli_commands and (
+        found.asserts > 0 or facts.imports_any("pytest", "unittest", "django.test"))
 
 
 def builds_web_app(facts: ModuleFacts) -> bool:
@@ -426,7 +438,7 @@ class RoleAssigner:
         return any(f in MIGRATION_FOLDERS for f in folders)
 
     def _is_test(self, rootpath: str, folders: list[str], name: str, facts: ModuleFacts | None) -> bool:
-        if name == "conftest.py" or any(f in TEST_FOLDERS for f in folders):
+        if name == "conftest.py" or any(TEST_FOLDER.search(f) for f in folders):
             return True
         if not self.specs.test.match_file(rootpath):
             return False
@@ -469,8 +481,8 @@ class RoleAssigner:
 
     # --- what imports a module ----------------------------------------------------------
     def _second_pass(self, roles: dict[str, Role]) -> None:
-        """Test support, test data and the helpers of command-line programs: decided after the first
-        pass, from the roles of the modules that import them."""
+        """Test support and test data: decided after the first pass, from the roles of the modules that
+        import them."""
         candidates = [rel for rel, role in roles.items() if role is Role.APPLICATION and self.modules.get(rel)
                       and not self.specs.override(self.rootpaths[rel])]
         changed = True
@@ -481,9 +493,6 @@ class RoleAssigner:
                     continue
                 if self._is_test_support(relpath, roles):
                     roles[relpath] = Role.TEST
-                    changed = True
-                elif self._is_script_support(relpath, roles):
-                    roles[relpath] = Role.SCRIPT
                     changed = True
 
     def _is_test_support(self, relpath: str, roles: dict[str, Role]) -> bool:
@@ -502,15 +511,6 @@ class RoleAssigner:
         if set(_words(stem)) & TEST_SUPPORT_WORDS or facts.imports_any(*TEST_LIBRARIES):
             return True
         return any(roles.get(self.by_name.get(q, "")) is Role.TEST for q in facts.imports.values())
-
-
-    def _is_script_support(self, relpath: str, roles: dict[str, Role]) -> bool:
-        """Imported by command-line programs (and perhaps tests) only, and not a web application."""
-        importers = self.importers.get(relpath)
-        if not importers or any(roles.get(i) not in (Role.SCRIPT, Role.TEST) for i in importers):
-            return False
-        facts = self.modules[relpath]
-        return any(roles.get(i) is Role.SCRIPT for i in importers) and not builds_web_app(facts)  # type: ignore[arg-type]
 
 
 def _text(file: SourceFile) -> str:
