@@ -522,6 +522,7 @@ def _text(file: SourceFile) -> str:
 
 def _pyproject_scripts(text: str) -> list[str]:
     from bplint.config import tomllib
+    from bplint.dependencies import _dig
 
     try:
         data = tomllib.loads(text)
@@ -538,14 +539,6 @@ def _pyproject_scripts(text: str) -> list[str]:
                 if isinstance(value, str):
                     targets.append(value)
     return targets
-
-
-def _dig(data: object, *keys: str) -> object:
-    for key in keys:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
 
 
 def _setup_cfg_scripts(text: str) -> list[str]:

@@ -439,6 +439,18 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
             DATABASE_PASSWORD=change-me
             API_TOKEN=${API_TOKEN}
             ''', path=".env.example", note="config files: only well-known formats are reported"),
+        Quiet('''
+            from faker import Faker
+
+            from shop.models import Customer
+
+            fake = Faker()
+
+
+            def create_customers(session, count=20):
+                for _ in range(count):
+                    session.add(Customer(email=fake.email(), password="Winter2024!", api_token="c0ffee4b1d5e9a77"))
+            ''', path="shop/lib/create_test_data.py", note="a test-data generator"),
     )
 
     def __init__(self, ctx) -> None:

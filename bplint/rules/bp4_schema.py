@@ -96,10 +96,10 @@ class CreateAllInApp(PythonRule):
     summary = "Schema created with create_all() in application code instead of migrations"
     what = ("Reports `db.create_all()` on a Flask-SQLAlchemy object and `metadata.create_all(...)` "
             "(`Base.metadata`, `SQLModel.metadata`, a `MetaData()`; also passed to `run_sync`) in "
-            "application code. Test code, `conftest.py`, files under `tests/`, `scripts/` and "
-            "`migrations/`, command-line commands (`@app.cli.command`, `@click.command`, "
-            "`if __name__ == \"__main__\":`) and functions named like `init_db` that only such commands "
-            "call (or nothing in the project calls) are fine.")
+            "application code. Test code and test-data generators (they build throw-away databases), "
+            "scripts and migrations are quiet; inside an application module so are command-line commands "
+            "(`@app.cli.command`, `@click.command`, `if __name__ == \"__main__\":`) and functions named "
+            "like `init_db` that only such commands call (or nothing in the project calls).")
     why = ("`create_all()` creates missing tables but never changes existing ones: the first added "
            "column leaves production's schema behind the code, with nothing recording which schema a "
            "database has. Running it at app start also races between workers.")

@@ -70,7 +70,7 @@ class SwallowedException(PythonRule):
             "`return` or `return None`. A body that re-raises, logs, returns a value or an error "
             "response, or does any other work is handled. A comment in the clause (`# best effort: the "
             "cache may be down`) marks the silence as deliberate and keeps it quiet, as do clean-up methods (`close`, `__exit__`, "
-            "`__del__`, `shutdown`...), test code and migrations.")
+            "`__del__`, `shutdown`...). Quiet in test code, migrations and examples.")
     why = ("Every failure in the `try` block, including bugs such as a `NameError`, disappears: the "
            "request succeeds with wrong data and nothing in the logs says why.")
     how_to_fix = ("Catch the specific exception you expect, and log the rest with `logger.exception(...)` "

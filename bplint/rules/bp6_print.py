@@ -101,6 +101,14 @@ class PrintInApp(PythonRule):
                     print("done")
             """, path="shop/management/commands/cleanup.py"),
         Quiet('print("seeding")\n', path="scripts/seed.py"),
+        Quiet("""
+            def main():
+                for table in ("orders", "invoices"):
+                    print(f"rebuilt {table}")
+            """, path="ledger/rebuild.py",
+            files={"pyproject.toml": '[project]\nname = "ledger"\n\n[project.scripts]\n'
+                                     'ledger-rebuild = "ledger.rebuild:main"\n'},
+            note="the module of a console script: print() is its output"),
         Quiet('def test_x():\n    print("debug")\n    assert True\n', path="tests/test_x.py"),
         Quiet("""
             def print(*args):

@@ -77,8 +77,8 @@ class MissingTests(ProjectRule):
     roles = APPLICATION_ONLY
     summary = "Project has application code and no tests"
     what = ("Reports a project that has application code (modules that use a web framework or an ORM, "
-            "outside docs, examples, scripts and migrations) but no test code: no `tests/` or `test/` folder, no `test_*.py`, "
-            "`*_test.py` or `conftest.py` (the `test-paths` setting). The finding points at "
+            "whose role is application code, not docs, examples, scripts or migrations) but no test code: no "
+            "`tests/` or `test/` folder, no `test_*.py`, `*_test.py` or `conftest.py` (the `test-paths` setting). The finding points at "
             "`pyproject.toml` (or another root file) when there is one.")
     why = ("Without tests every change is checked by hand, or in production; refactoring and "
            "dependency upgrades become risky.")
