@@ -333,6 +333,7 @@ class RoleAssigner:
         self.specs = _Specs(config)
         self.rootpaths = {f.relpath: f.rootpath or f.relpath for f in self.files}
         self.by_name = {facts.module: rel for rel, facts in modules.items() if facts is not None and facts.module}
+        self.packages = {name.split(".", 1)[0] for name in self.by_name}
         self.importers = self._importers()
         self.alembic_trees = self._alembic_trees()
         self.entry_modules = self._entry_modules()
@@ -347,18 +348,27 @@ class RoleAssigner:
     def _importers(self) -> dict[str, set[str]]:
         """relpath -> the project modules that import it."""
         importers: dict[str, set[str]] = defaultdict(set)
+        targets: dict[str, str | None] = {}  # qualified name -> the project module it names
         for relpath, facts in self.modules.items():
             if facts is None:
                 continue
-            for qualified in set(facts.imports.values()):
-                parts = qualified.split(".")
-                for cut in range(len(parts), 0, -1):
-                    target = self.by_name.get(".".join(parts[:cut]))
-                    if target is not None:
-                        if target != relpath:
-                            importers[target].add(relpath)
-                        break
+            for qualified in facts.imports.values():
+                if qualified not in targets:
+                    targets[qualified] = self._module_of(qualified)
+                target = targets[qualified]
+                if target is not None and target != relpath:
+                    importers[target].add(relpath)
         return importers
+
+    def _module_of(self, qualified: str) -> str | None:
+        if qualified.split(".", 1)[0] not in self.packages:
+            return None
+        parts = qualified.split(".")
+        for cut in range(len(parts), 0, -1):
+            target = self.by_name.get(".".join(parts[:cut]))
+            if target is not None:
+                return target
+        return None
 
     def _alembic_trees(self) -> list[str]:
         """The folders (root paths ending in '/') of Alembic trees: an env.py that uses Alembic beside versions/."""
