@@ -88,8 +88,7 @@ EXAMPLE_FOLDER = re.compile(r"^(docs?|docs_src|documentation|examples?|samples?)
                             r"|[_-](examples?|samples?)$")
 SCRIPT_FOLDERS = frozenset({"scripts", "script", "bin", "deploy", "cli"})
 SCRIPT_ROOT_FOLDERS = frozenset({"tools"})  # only at the top: `app/tools/` is often application code
-SCRIPT_FILES = frozenset({"manage.py", "__main__.py", "setup.py", "noxfile.py", "fabfile.py", "cli.py",
-                          "commands.py"})
+SCRIPT_FILES = frozenset({"manage.py", "__main__.py", "noxfile.py", "fabfile.py", "cli.py", "commands.py"})
 DEV_WORDS = frozenset({"dev", "devel", "develop", "development", "local", "test", "tests", "testing", "ci",
                        "build"})
 # libraries whose job is to make fake data
@@ -334,6 +333,7 @@ class RoleAssigner:
         self.rootpaths = {f.relpath: f.rootpath or f.relpath for f in self.files}
         self.by_name = {facts.module: rel for rel, facts in modules.items() if facts is not None and facts.module}
         self.packages = {name.split(".", 1)[0] for name in self.by_name}
+        self.suffixes = self._suffix_names()
         self.importers = self._importers()
         self.alembic_trees = self._alembic_trees()
         self.entry_modules = self._entry_modules()
@@ -345,6 +345,17 @@ class RoleAssigner:
         return roles
 
     # --- facts across files -----------------------------------------------------
+    def _suffix_names(self) -> dict[str, str | None]:
+        """The dotted names of modules without their leading folders (`shop.views` for
+        `backend.shop.views`), for imports of a package that lives below the root; None when ambiguous."""
+        names: dict[str, str | None] = {}
+        for name, relpath in self.by_name.items():
+            parts = name.split(".")
+            for cut in range(1, len(parts) - 1):
+                suffix = ".".join(parts[cut:])
+                names[suffix] = relpath if names.get(suffix, relpath) == relpath else None
+        return names
+
     def _importers(self) -> dict[str, set[str]]:
         """relpath -> the project modules that import it."""
         importers: dict[str, set[str]] = defaultdict(set)
@@ -361,11 +372,10 @@ class RoleAssigner:
         return importers
 
     def _module_of(self, qualified: str) -> str | None:
-        if qualified.split(".", 1)[0] not in self.packages:
-            return None
+        names = self.by_name if qualified.split(".", 1)[0] in self.packages else self.suffixes
         parts = qualified.split(".")
         for cut in range(len(parts), 0, -1):
-            target = self.by_name.get(".".join(parts[:cut]))
+            target = names.get(".".join(parts[:cut]))
             if target is not None:
                 return target
         return None
@@ -466,6 +476,8 @@ class RoleAssigner:
         if facts is None:
             return False
         if name == "tasks.py" and (not folders or facts.imports_any("invoke")):
+            return True
+        if name == "setup.py" and (not folders or facts.imports_any("setuptools", "distutils")):
             return True
         if builds_web_app(facts):
             return False

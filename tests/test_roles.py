@@ -154,6 +154,10 @@ def test_command_line_programs_and_scripts(tmp_path):
         "manage.py": "import sys\n",
         "tasks.py": "from invoke import task\n",
         "ledger/tasks.py": "from celery import shared_task\n",
+        "ledger/telemetry/setup.py": "def setup(app):\n    return app\n",
+        "backend/shop/__init__.py": "",
+        "backend/shop/search.py": "def find(q):\n    return []\n\n\nif __name__ == '__main__':\n    print(find('x'))\n",
+        "backend/shop/routes.py": "from shop.search import find\n",
     })
     for path in ("ledger/admin.py", "ledger/sync.py", "ledger/rebuild.py", "ledger/commands.py", "ledger/reports.py",
                  "ledger/export.py", "ledger/cli/formatting.py", "ledger/management/commands/close_books.py",
@@ -163,6 +167,8 @@ def test_command_line_programs_and_scripts(tmp_path):
     assert roles["ledger/web.py"] is Role.APPLICATION  # it builds the web application
     assert roles["ledger/tasks.py"] is Role.APPLICATION  # celery tasks, not a task runner's file
     assert roles["ledger/api.py"] is Role.APPLICATION
+    assert roles["ledger/telemetry/setup.py"] is Role.APPLICATION  # not a packaging script
+    assert roles["backend/shop/search.py"] is Role.APPLICATION  # imported as shop.search from below backend/
 
 
 def test_console_scripts_of_setup_py(tmp_path):
