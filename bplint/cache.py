@@ -89,7 +89,7 @@ def file_stats(paths: list[str]) -> list[tuple[str, int, int]]:
 def config_fingerprint(config: Config) -> str:
     return digest((
         str(config.root), sorted(config.enabled), sorted((k, v.value) for k, v in config.severity.items()),
-        config.test_paths, config.exclude,
+        config.test_paths, sorted(config.role_paths.items()), config.exclude,
         [([str(getattr(p, "pattern", p)) for p in spec.patterns], sorted(codes)) for spec, codes in config.per_file_ignores],
         canonical(config.rule_options), config.max_file_size, config.file_timeout, canonical(config.target),
         sorted(f"{r.__module__}.{r.__qualname__}" for r in config.rules),
@@ -256,7 +256,8 @@ class ScanCache:
             # without hashing them, and survives edits that leave them equal.
             value = self.versions[name] if name in index.modules.raw() else None
         else:
-            table = {"modules": index.modules, "files": index.files, "tests": index.tests}.get(label)
+            table = {"modules": index.modules, "files": index.files, "tests": index.tests,
+                     "roles": index.roles}.get(label)
             if table is None:
                 value = None
             elif name == "*":

@@ -135,6 +135,29 @@ def _scan_afresh(settings, targets, cwd, workset, jobs, cache_dir, last, quiet) 
     return ScanOutcome(result, config.enabled, config.fail_on)
 
 
+def _show_files(paths, exclude, config_file, jobs) -> None:
+    """One line per scanned file: its role, its kind and its path, sorted by path."""
+    from bplint.engine import build_index
+    from bplint.workers import default_jobs
+    from bplint.workset import gather
+
+    targets = list(paths) or [Path(".")]
+    overrides = {"extend-exclude-cli": _split(exclude)} if exclude else {}
+    try:
+        settings = read_settings(targets, config_file=config_file, overrides=overrides)
+        general = settings.general()
+        cwd = Path.cwd().resolve()
+        workset = gather(targets, settings.root, general.exclude, general.max_file_size, cwd, False)
+        index = build_index(workset, settings.config(all_rules()), cwd, None, jobs or default_jobs())
+    except (ConfigError, RegistryError) as exc:
+        _fail(str(exc))
+    except Exception as exc:  # a bug in bplint itself
+        _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+    for file in sorted(workset.found.files, key=lambda f: f.relpath):
+        if file.relpath in index.files.raw():
+            click.echo(f"{index.role_of(file.relpath).value:<11} {file.kind.value:<12} {file.relpath}")
+
+
 def _parse_report(value: str) -> tuple[str, Path]:
     name, sep, path = value.partition(":")
     if not sep or name not in FORMATS or not path:
@@ -166,10 +189,15 @@ def _parse_report(value: str) -> tuple[str, Path]:
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary, no notes on skipped files.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings "
                                                  "(with --format text or json).")
+@click.option("--show-files", is_flag=True, help="List the files a scan would check, with their kind and role, "
+                                                 "and exit without running any rule.")
 def check(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache, cache_dir,
           output_format, output, reports, fail_on, default_fail_on, exit_zero, baseline_file, diff_ref, no_color,
-          quiet, statistics) -> None:
+          quiet, statistics, show_files) -> None:
     """Scan PATHS (default: the current directory) and report findings."""
+    if show_files:
+        _show_files(paths, exclude, config_file, jobs)
+        sys.exit(EXIT_OK)
     if statistics and output_format not in STATISTICS_FORMATS:
         raise click.BadParameter(f"--statistics prints counts as text or json, not {output_format}; write the "
                                  f"{output_format} report with --report {output_format}:FILE beside it",

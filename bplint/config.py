@@ -52,6 +52,9 @@ KEYS = {
     "severity": "a table of code -> error | warning | info",
     "fail-on": "the lowest severity that fails the run: error | warning | info",
     "test-paths": "path patterns (gitignore syntax) of test code",
+    "script-paths": "path patterns (gitignore syntax) of command-line programs and scripts",
+    "migration-paths": "path patterns (gitignore syntax) of migrations",
+    "example-paths": "path patterns (gitignore syntax) of examples and documentation",
     "max-file-size": "files larger than this many bytes are skipped",
     "file-timeout": "seconds one file may take before bplint gives up on it",
     "preview": "true turns on the rules of the preview tier (not yet precise enough to be on by default)",
@@ -73,6 +76,8 @@ class Config:
     severity: dict[str, Severity] = field(default_factory=dict)
     fail_on: Severity = Severity.INFO
     test_paths: list[str] = field(default_factory=lambda: list(DEFAULT_TEST_PATHS))
+    # "script-paths" / "migration-paths" / "example-paths" -> patterns (see bplint.roles)
+    role_paths: dict[str, list[str]] = field(default_factory=dict)
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     file_timeout: float = DEFAULT_FILE_TIMEOUT
@@ -169,6 +174,7 @@ class Settings:
 class GeneralSettings:
     exclude: list[str]
     test_paths: list[str]
+    role_paths: dict[str, list[str]] = field(default_factory=dict)
     fail_on: Severity = Severity.INFO
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     file_timeout: float = DEFAULT_FILE_TIMEOUT
@@ -213,7 +219,7 @@ def build_config(table: dict[str, Any], rules: Sequence[type[Rule]], *, root: Pa
     overrides.pop("extend-exclude-cli", None)
     merged = {**table, **overrides}
     config = Config(root=root, source=source, rules=tuple(rules), exclude=general.exclude,
-                    test_paths=general.test_paths, fail_on=general.fail_on, max_file_size=general.max_file_size,
+                    test_paths=general.test_paths, role_paths=general.role_paths, fail_on=general.fail_on, max_file_size=general.max_file_size,
                     file_timeout=general.file_timeout)
     strings = _strings_reader(merged, overrides, where)
     config.target = resolve_target(merged.get("target-version"), root, where)
@@ -288,6 +294,8 @@ def general_settings(table: dict[str, Any], where: str, overrides: dict[str, Any
     general.exclude = [*general.exclude, *strings("extend-exclude"), *cli_exclude]
     if "test-paths" in merged:
         general.test_paths = strings("test-paths")
+    general.role_paths = {key: strings(key) for key in ("script-paths", "migration-paths", "example-paths")
+                          if key in merged}
     if "fail-on" in merged:
         general.fail_on = _severity(merged["fail-on"], "command line" if "fail-on" in overrides else where,
                                     "fail-on")

@@ -31,12 +31,13 @@ class _Pending:
 
 class FileContext:
     def __init__(self, file: SourceFile, config: "Config", index: ProjectIndex,
-                 facts: ModuleFacts | None = None, is_test: bool = False) -> None:
+                 facts: ModuleFacts | None = None, is_test: bool = False, role: Any = None) -> None:
         self.file = file
         self.config = config
         self.index = index
         self.facts = facts
         self.is_test = is_test
+        self.role = role  # bplint.roles.Role, as decided in the index
         self.module: cst.Module | None = None
         # set by the engine when an active rule has ``uses_bindings``
         self.bindings: Bindings | None = None

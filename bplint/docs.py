@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 from typing import Sequence
 
+from bplint.roles import Role
 from bplint.rule import Option, ProjectRule, PythonRule, Rule, TextRule
 
 CATEGORY_TITLES = {
@@ -40,6 +41,20 @@ def _scope(rule: type[Rule]) -> str:
     return "the engine"
 
 
+def _roles(rule: type[Rule]) -> str:
+    """Which roles of files the rule checks, and where it is quiet (see the README's Roles)."""
+    checked = [r for r in Role if r in rule.roles]
+    quiet = [r for r in Role if r not in rule.roles]
+    text = "Checks " + _join([r.description for r in checked]) + "."
+    if quiet:
+        text += " Quiet in " + _join([r.description for r in quiet]) + "."
+    return text + " Each file's role is decided once per scan (see Roles in the README and `bplint check --show-files`)."
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _option_default(option: Option) -> str:
     default = option.default
     if isinstance(default, bool):
@@ -60,8 +75,6 @@ def render_rule(rule: type[Rule]) -> str:
     if rule.preview:
         facts.append("**Tier:** preview (off by default: turn it on with `preview = true`, `--preview` or by "
                      "selecting its code)")
-    if rule.quiet_in_tests:
-        facts.append("**Test code:** quiet (see `test-paths`)")
     lang = rule.docs_language
     parts = [
         f"# {rule.code} {rule.name}",
@@ -73,6 +86,10 @@ def render_rule(rule: type[Rule]) -> str:
         "## What it does",
         "",
         _block(rule.what),
+        "",
+        "## Where it looks",
+        "",
+        _roles(rule),
         "",
         "## Why is this bad?",
         "",

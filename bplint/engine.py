@@ -27,6 +27,7 @@ from bplint.findings import (VISIBLE_SECRET_CHARS, Finding, ScanError, ScanResul
                              secret_value)
 from bplint.index import MAX_NODES, ModuleFacts, ProjectIndex, SyntaxKind, SyntaxProblem, module_name, parse_module_facts
 from bplint.pyversion import PythonTarget
+from bplint.roles import assign_roles
 from bplint.rule import ProjectRule, PythonRule, Rule, TextRule
 from bplint.suppressions import apply_suppressions
 from bplint.traversal import Dispatcher, FileTimeout
@@ -173,8 +174,6 @@ def build_index(workset: Workset, config: Config, cwd: Path, cache: ScanCache | 
         if file.relpath in workset.skipped:
             continue
         index.files[file.relpath] = file.kind
-        if config.is_test_path(file.rootpath):
-            index.tests[file.relpath] = True
         if file.kind is FileKind.PYTHON:
             content = hashes.get(file.relpath)
             facts = cache.facts(file.relpath, file.rootpath, content) if cache is not None and content else None
@@ -188,6 +187,7 @@ def build_index(workset: Workset, config: Config, cwd: Path, cache: ScanCache | 
         content = hashes.get(file.relpath)
         if cache is not None and content:
             cache.store_facts(file.relpath, file.rootpath, content, facts)
+    assign_roles(index, [f for f in workset.project_files if f.relpath in index.files.raw()], config)
     return index
 
 
@@ -223,11 +223,12 @@ def index_python(file: SourceFile, triggers: dict | None = None, target: PythonT
 def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileResult:
     """All enabled rules over one file. Pure: depends on its arguments only."""
     outcome = FileResult()
+    role = index.role_of(file.relpath)
     is_test = index.is_test_file(file.relpath)
     ignored = config.ignored_codes(file.rootpath)
 
     def wanted(rule: type[Rule]) -> bool:
-        return rule.code in config.enabled and rule.code not in ignored and not (rule.quiet_in_tests and is_test)
+        return rule.code in config.enabled and rule.code not in ignored and role in rule.roles
 
     if file.kind is FileKind.PYTHON:
         facts = index.modules.get(file.relpath)
@@ -240,7 +241,7 @@ def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileRes
             else:
                 outcome.findings.append(syntax_error_finding(file.relpath, problem, config.target))
             return outcome
-        ctx = FileContext(file, config, index, facts, is_test)
+        ctx = FileContext(file, config, index, facts, is_test, role)
         rules = [r for r in config.rules if issubclass(r, PythonRule) and wanted(r)
                  and (not USE_AST_TRIGGERS or not r.ast_trigger_types or r.code in facts.triggered)]
         active = []
@@ -258,7 +259,7 @@ def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileRes
     rules = [r for r in config.rules if issubclass(r, TextRule) and file.kind in r.kinds and wanted(r)]
     if not rules:
         return outcome
-    ctx = FileContext(file, config, index, None, is_test)
+    ctx = FileContext(file, config, index, None, is_test, role)
     try:
         file.text()
     except DecodeError as exc:

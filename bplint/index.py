@@ -193,6 +193,7 @@ class ProjectIndex:
         self.modules: _Recorded = _Recorded("modules", self._note)  # relpath -> ModuleFacts
         self.files: _Recorded = _Recorded("files", self._note)  # relpath -> FileKind
         self.tests: _Recorded = _Recorded("tests", self._note)  # relpath -> True, for test files
+        self.roles: _Recorded = _Recorded("roles", self._note)  # relpath -> roles.Role (bplint.roles)
         # paths beyond the scanned files (a README, an included requirement file)
         self.fs = FileSystem(self._note)
         self._by_name: dict[str, ModuleFacts] | None = None
@@ -257,6 +258,15 @@ class ProjectIndex:
 
     def is_test_file(self, relpath: str) -> bool:
         return relpath in self.tests
+
+    def role_of(self, relpath: str) -> Any:
+        """The file's role (a ``bplint.roles.Role``; application code when the scan does not have it)."""
+        role = self.roles.get(relpath)
+        if role is None:
+            from bplint.roles import Role
+
+            return Role.APPLICATION
+        return role
 
     def module_by_name(self, dotted: str) -> ModuleFacts | None:
         """The project module with this dotted name (`app.models`), if the scan has it."""

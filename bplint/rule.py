@@ -21,6 +21,7 @@ import libcst as cst
 
 from bplint.files import FileKind
 from bplint.findings import Severity, Span
+from bplint.roles import ALL_ROLES, Role
 
 if TYPE_CHECKING:
     from bplint.context import FileContext, ProjectContext
@@ -105,8 +106,8 @@ class Rule:
     preview: ClassVar[bool] = False
     # The fraction of findings judged true on real applications; None: not measured.
     precision: ClassVar[float | None] = None
-    # Quiet in test code (``test-paths``) by default.
-    quiet_in_tests: ClassVar[bool] = False
+    # The roles of the files it checks (bplint.roles); the engine skips it in the others.
+    roles: ClassVar[frozenset[Role]] = ALL_ROLES
     options: ClassVar[dict[str, Option]] = {}
     examples: ClassVar[Sequence[Example]] = ()
 

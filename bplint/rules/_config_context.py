@@ -30,6 +30,7 @@ import libcst as cst
 
 from bplint.index import ENV_GETTERS, ENV_READER_CLASSES, ModuleFacts, ProjectIndex, ast_dotted, collects
 from bplint.names import dotted, qualified_name, string_value
+from bplint.roles import Role
 
 FAMILY = "bp1_config"
 
@@ -79,6 +80,9 @@ def path_parts(rootpath: str) -> list[str]:
     if parts and parts[-1].endswith(".py"):
         parts[-1] = parts[-1][:-3]
     return [p for p in parts if p]
+
+
+DEV_OR_TEST = frozenset({Role.DEV, Role.TEST})
 
 
 def path_is_dev_or_test(rootpath: str) -> bool:
@@ -567,7 +571,8 @@ class ConfigScope:
         return any(self._scope().guards)
 
     def file_is_dev_or_test(self) -> bool:
-        return self.ctx.is_test or path_is_dev_or_test(self.ctx.file.rootpath)  # type: ignore[attr-defined]
+        ctx = self.ctx  # type: ignore[attr-defined]
+        return ctx.is_test or ctx.role in DEV_OR_TEST or path_is_dev_or_test(ctx.file.rootpath)
 
     def outside_production(self) -> bool:
         """Dev/test code, an environment or debug switch around the node, or a framework's defaults."""
@@ -608,7 +613,8 @@ class ConfigScope:
         if ctx.facts is None:
             return False
         importers = [m for m in project_config(ctx.index).star_importers(ctx.facts)
-                     if m is not ctx.facts and not path_is_dev_or_test(m.relpath)]
+                     if m is not ctx.facts and not path_is_dev_or_test(m.relpath)
+                     and ctx.index.role_of(m.relpath) not in DEV_OR_TEST]
         if not importers:
             return False
         for module in importers:

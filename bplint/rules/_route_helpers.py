@@ -159,14 +159,6 @@ def is_broad_handled(handles: str) -> bool:
     return handles in ("500", "builtins.Exception", "builtins.BaseException") or handles.startswith("5")
 
 
-DOCS_DIRS = ("docs/", "doc/", "docs_src/")
-
-
-def in_docs(relpath: str) -> bool:
-    """Code snippets of the documentation: examples of one feature, not applications."""
-    return any(relpath.startswith(d) or f"/{d}" in relpath for d in DOCS_DIRS)
-
-
 class RouteHandlerRule(PythonRule):
     """The base of rules that look at route handlers only (outside test files): each handler
     function is passed to ``visit_route`` with its route."""

@@ -12,6 +12,7 @@ import libcst as cst
 
 from bplint.findings import Severity
 from bplint.names import string_value
+from bplint.roles import Role
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules._secret_bindings import ExampleContext
 from bplint.rules._secret_formats import url_password
@@ -22,8 +23,8 @@ class CredentialsInUrl(ExampleContext, PythonRule):
     name = "credentials-in-url"
     category = "secrets"
     severity = Severity.ERROR
+    roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     cwe = (798,)
-    quiet_in_tests = True
     summary = "A connection URL with a password written into it"
     what = (
         "Reports a string literal that is a URL with an embedded password: "

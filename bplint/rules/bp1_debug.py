@@ -13,6 +13,7 @@ import libcst as cst
 
 from bplint.findings import Severity
 from bplint.names import keyword_arg, positional_arg, qualified_name
+from bplint.roles import RUNNING_CODE
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules._config_app import (
     APP_METHODS_CONFIG, app_kind, assignment_parts, ast_is, ast_key, ast_positional, ast_targets, config_owner,
@@ -25,8 +26,8 @@ class DebugEnabled(ConfigScope, PythonRule):
     name = "debug-enabled"
     category = "configuration"
     severity = Severity.ERROR
+    roles = RUNNING_CODE
     cwe = (489,)
-    quiet_in_tests = True
     summary = "Debug mode switched on in code that production runs"
     what = ("Reports debug mode turned on with a literal `True` where production picks it up: "
             "`app.run(debug=True)` on a Flask app, `FastAPI(debug=True)`, `app.debug = True`, "

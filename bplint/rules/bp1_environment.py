@@ -15,6 +15,7 @@ from bplint.filesystem import FileSystem
 from bplint.findings import Severity, Span
 from bplint.dependencies import project_dependencies
 from bplint.index import EnvRead
+from bplint.roles import NOT_TESTS_OR_EXAMPLES
 from bplint.rule import Flag, Option, ProjectRule, Quiet, TextRule
 
 # Words in a dotenv file's name that make it documentation, not configuration.
@@ -69,6 +70,7 @@ class EnvVarUndocumented(ProjectRule):
     name = "env-var-undocumented"
     category = "configuration"
     severity = Severity.INFO
+    roles = NOT_TESTS_OR_EXAMPLES
     summary = "Environment variable read in code but not documented in .env.example"
     what = ("Collects the environment variables the code reads (`os.environ[...]`, `os.getenv(...)`, "
             "`os.environ.get(...)`, `decouple.config(...)`, environs / django-environ `env(...)`), "
@@ -197,9 +199,8 @@ class EnvVarUndocumented(ProjectRule):
         examples = self._example_files()
         # the first read of each variable among the modules that the same example files document
         first: dict[tuple[str, tuple[str, ...]], tuple[str, EnvRead, list[_Example]]] = {}
-        tests = index.test_files
         for relpath in sorted(index.modules):
-            if relpath in tests:
+            if index.role_of(relpath) not in self.roles:
                 continue
             applicable = [example for example in examples if example.applies_to(relpath)]
             scope = tuple(example.relpath for example in applicable)
@@ -296,9 +297,9 @@ class DotenvCommitted(TextRule):
     name = "dotenv-committed"
     category = "configuration"
     severity = Severity.ERROR
+    roles = NOT_TESTS_OR_EXAMPLES
     cwe = (538,)
     # a dotenv file among the tests is a fixture (loading .env is what is tested), not deploy config
-    quiet_in_tests = True
     kinds = frozenset({FileKind.DOTENV})
     summary = "A .env file that git does not ignore"
     what = ("Reports a dotenv file (`.env`, `.env.production`, `.env.local`, `prod.env`, ...) in the "

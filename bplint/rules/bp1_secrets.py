@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bplint.files import FileKind
 from bplint.findings import Severity
+from bplint.roles import Role
 from bplint.rule import Flag, Option, PythonRule, Quiet, TextRule
 from bplint.rules._secret_bindings import SecretBindings
 from bplint.rules._secret_candidates import has_candidate
@@ -28,8 +29,8 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
     name = "hardcoded-secret"
     category = "secrets"
     severity = Severity.ERROR
+    roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     cwe = (798,)
-    quiet_in_tests = True
     kinds = frozenset({FileKind.DOTENV, FileKind.CONFIG, FileKind.PYPROJECT, FileKind.PIPFILE})
     options = {
         "extra-names": Option(default=[], help="more secret-like names (matched as word parts, "
@@ -438,6 +439,18 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
             DATABASE_PASSWORD=change-me
             API_TOKEN=${API_TOKEN}
             ''', path=".env.example", note="config files: only well-known formats are reported"),
+        Quiet('''
+            from faker import Faker
+
+            from shop.models import Customer
+
+            fake = Faker()
+
+
+            def create_customers(session, count=20):
+                for _ in range(count):
+                    session.add(Customer(email=fake.email(), password="Winter2024!", api_token="c0ffee4b1d5e9a77"))
+            ''', path="shop/lib/create_test_data.py", note="a test-data generator"),
     )
 
     def __init__(self, ctx) -> None:

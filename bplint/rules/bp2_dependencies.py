@@ -17,12 +17,12 @@ from bplint.dependencies import (
     Declared,
     Manifest,
     ProjectDependencies,
-    is_test_file,
     project_dependencies,
 )
 from bplint.files import FileKind
 from bplint.findings import Severity, Span
 from bplint.requirements import Include, RequirementLine, mask_credentials, vcs_ref
+from bplint.roles import NOT_TESTS_OR_EXAMPLES
 from bplint.rule import Flag, Option, ProjectRule, Quiet
 
 CATEGORY = "dependencies"
@@ -42,7 +42,7 @@ class _DependencyRule(ProjectRule):
         return project_dependencies(self.project)
 
     def reportable_manifests(self) -> list[Manifest]:
-        return [m for m in self.deps.manifests if not is_test_file(self.project.index, m.file.relpath)]
+        return [m for m in self.deps.manifests if self.project.index.role_of(m.file.relpath) in self.roles]
 
     # For the rules with the `project-type` option (pins matter in applications only).
     def project_type(self) -> str:
@@ -61,6 +61,7 @@ class InvalidRequirementRule(_DependencyRule):
     name = "invalid-requirement"
     category = CATEGORY
     severity = Severity.ERROR
+    roles = NOT_TESTS_OR_EXAMPLES
     summary = "A dependency declaration that cannot be parsed"
     what = ("Reports a line of a requirement file that the installer would reject: a requirement that is not "
             "valid PEP 508 (`flask=1.0`), an unknown option, a `--hash` with a weak algorithm, an `-r`/`-c` "
@@ -133,6 +134,7 @@ class UnpinnedRequirementRule(_DependencyRule):
     name = "unpinned-requirement"
     category = CATEGORY
     severity = Severity.WARNING
+    roles = NOT_TESTS_OR_EXAMPLES
     summary = "A requirement without an exact version pin"
     what = ("Reports a requirement in a requirement file that does not pin one exact version: no version at "
             "all, or only `>=`, `>`, `~=`, `<`, `!=`, or `==` with a wildcard (`==3.*`). A VCS requirement "
@@ -257,6 +259,7 @@ class MissingLockfileRule(_DependencyRule):
     name = "missing-lockfile"
     category = CATEGORY
     severity = Severity.WARNING
+    roles = NOT_TESTS_OR_EXAMPLES
     summary = "An application declares dependency ranges and commits no lock"
     what = ("Reports the dependency table of an application (`[project].dependencies`, "
             "`[tool.poetry.dependencies]`, Pipfile `[packages]`) that uses version ranges when the project "
@@ -398,6 +401,7 @@ class DevDependencyInProductionRule(_DependencyRule):
     name = "dev-dependency-in-production"
     category = CATEGORY
     severity = Severity.WARNING
+    roles = NOT_TESTS_OR_EXAMPLES
     summary = "A test, lint or debug tool in a production dependency list"
     what = ("Reports test, lint, format, type-check and debug tools (pytest and its plugins, coverage, tox, "
             "nox, black, ruff, flake8, pylint, isort, mypy, pre-commit, ipython, ipdb, debugpy, factory-boy, "
@@ -508,6 +512,7 @@ class DuplicateRequirementRule(_DependencyRule):
     name = "duplicate-requirement"
     category = CATEGORY
     severity = Severity.WARNING
+    roles = NOT_TESTS_OR_EXAMPLES
     summary = "The same distribution listed twice"
     what = ("Reports a distribution listed a second time in one requirement file or in the files it "
             "includes with `-r` (names compared as PEP 503 normalizes them: `Flask_SQLAlchemy` is "
@@ -679,6 +684,7 @@ class UntrustedIndexRule(_DependencyRule):
     name = "untrusted-index"
     category = CATEGORY
     severity = Severity.ERROR
+    roles = NOT_TESTS_OR_EXAMPLES
     cwe = (494, 427, 319, 295)
     summary = "Packages installed from an extra index, over plain HTTP, or without TLS verification"
     what = ("Reports, in requirement files: `--extra-index-url` (any URL), `--index-url`/`-i` and "

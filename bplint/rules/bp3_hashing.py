@@ -15,6 +15,7 @@ from bplint.rules._origins import Origins, is_password_name, last_name, name_par
 from bplint.rule import Flag, Quiet
 from bplint.rules._auth_common import PasswordRule, framework_of, value_label
 from bplint.rules._auth_triggers import HASH_TRIGGER_TYPES, WEAK_HASHLIB, calls_hash
+from bplint.roles import Role
 
 # --- BP303 --------------------------------------------------------------------------------
 
@@ -32,8 +33,8 @@ class WeakPasswordHash(PasswordRule):
     name = "weak-password-hash"
     category = "authentication"
     severity = Severity.ERROR
+    roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.MIGRATION})
     cwe = (916, 328)
-    quiet_in_tests = True
     ast_trigger_types = HASH_TRIGGER_TYPES
     ast_trigger = staticmethod(calls_hash)
     summary = "Password hashed with a fast or broken hash"

@@ -9,6 +9,7 @@ from bplint.rules._origins import last_name
 from bplint.rule import Flag, Quiet
 from bplint.rules._auth_jwt import BROAD_ERRORS, DECODE_CALLS, JWT_ERRORS, JwtRule, jwt_call, unverified_signature
 from bplint.rules._auth_project import auth_project
+from bplint.roles import APPLICATION_ONLY
 
 
 class JwtErrorsUnhandled(JwtRule):
@@ -16,6 +17,7 @@ class JwtErrorsUnhandled(JwtRule):
     name = "jwt-errors-unhandled"
     category = "authentication"
     severity = Severity.WARNING
+    roles = APPLICATION_ONLY
     cwe = (755,)
     uses_bindings = True
     summary = "`jwt.decode` without a handler for expired or invalid tokens"

@@ -6,6 +6,7 @@ import libcst as cst
 
 from bplint.findings import Severity
 from bplint.names import keyword_arg, positional_arg, string_value
+from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, Quiet
 from bplint.rules._auth_jwt import ENCODE_CALLS, EXP_FIX, JwtRule, dict_literal, jwt_call
 
@@ -15,6 +16,7 @@ class JwtNoExpiry(JwtRule):
     name = "jwt-no-expiry"
     category = "authentication"
     severity = Severity.WARNING
+    roles = APPLICATION_ONLY
     cwe = (613,)
     uses_bindings = True
     summary = "JWT issued without an `exp` claim"

@@ -6,6 +6,7 @@ import libcst as cst
 
 from bplint.findings import Severity
 from bplint.names import keyword_arg, positional_arg, string_value
+from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, Quiet
 from bplint.rules._auth_jwt import DECODE_CALLS, JwtRule, is_false, jwt_call, unverified_signature
 
@@ -15,6 +16,7 @@ class JwtUnverified(JwtRule):
     name = "jwt-unverified"
     category = "authentication"
     severity = Severity.ERROR
+    roles = APPLICATION_ONLY
     cwe = (347,)
     uses_bindings = True
     summary = "JWT decoded without verifying its signature or algorithm"

@@ -14,6 +14,7 @@ from bplint.findings import Severity
 from bplint.rules._origins import MODEL, SCHEMA, Origins, auth_facts, last_name
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules._auth_triggers import REQUEST_TRIGGER_TYPES, reads_request
+from bplint.roles import APPLICATION_ONLY
 
 MANAGER_WRITES = frozenset({"create", "update", "get_or_create", "update_or_create", "bulk_create"})
 QUERY_BASES = frozenset({"query", "filter", "filter_by", "where", "objects", "exclude", "all"})
@@ -31,6 +32,7 @@ class MassAssignment(PythonRule):
     name = "mass-assignment"
     category = "authentication"
     severity = Severity.ERROR
+    roles = APPLICATION_ONLY
     cwe = (915,)
     uses_bindings = True
     ast_trigger_types = REQUEST_TRIGGER_TYPES

@@ -17,14 +17,15 @@ from bplint.rules._auth_common import (
     VERIFY_FIX, PasswordRule, empty_value, framework_of, is_stored_object, value_label,
 )
 from bplint.rules._auth_triggers import COMPARE_TRIGGER_TYPES, compares_password
+from bplint.roles import RUNNING_CODE
 
 class PlaintextPasswordComparison(PasswordRule):
     code = "BP302"
     name = "plaintext-password-comparison"
     category = "authentication"
     severity = Severity.ERROR
+    roles = RUNNING_CODE
     cwe = (256,)
-    quiet_in_tests = True
     ast_trigger_types = COMPARE_TRIGGER_TYPES
     ast_trigger = staticmethod(compares_password)
     summary = "Stored password compared with `==` instead of a hash check"

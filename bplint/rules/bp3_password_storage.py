@@ -24,6 +24,7 @@ from bplint.rules._auth_common import (
     HASH_FIX, PasswordRule, empty_value, framework_of, is_self, is_stored_object, value_label,
 )
 from bplint.rules._auth_triggers import STORE_TRIGGER_TYPES, stores_password
+from bplint.roles import Role
 
 # Calls that define a model column or field.
 COLUMN_CALLS = frozenset({"Column", "mapped_column", "CharField", "TextField", "BinaryField", "StringField",
@@ -44,8 +45,8 @@ class PlaintextPasswordStorage(PasswordRule):
     name = "plaintext-password-storage"
     category = "authentication"
     severity = Severity.ERROR
+    roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.MIGRATION})
     cwe = (256, 257)
-    quiet_in_tests = True
     ast_trigger_types = STORE_TRIGGER_TYPES
     ast_trigger = staticmethod(stores_password)
     summary = "Password stored as sent, without a password hash"

@@ -7,6 +7,7 @@ import libcst as cst
 from bplint import orm_triggers
 from bplint.findings import Severity
 from bplint.orm_queries import QueryReader
+from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS
 from bplint.rules.bp4_loops import LoopTracker
@@ -18,6 +19,7 @@ class CommitInLoop(LoopTracker):
     name = "commit-in-loop"
     category = "database"
     severity = Severity.INFO
+    roles = APPLICATION_ONLY
     track_comprehensions = False
     summary = "Session committed once per iteration of a loop"
     what = ("Reports `session.commit()` / `db.session.commit()` (a SQLAlchemy or Flask-SQLAlchemy session) "

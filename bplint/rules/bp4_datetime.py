@@ -8,6 +8,7 @@ import libcst as cst
 
 from bplint.findings import Severity
 from bplint.index import ModuleFacts
+from bplint.roles import NOT_TESTS_OR_EXAMPLES
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS
 
@@ -17,6 +18,7 @@ class NaiveUtcnow(PythonRule):
     name = "naive-utcnow"
     category = "database"
     severity = Severity.INFO
+    roles = NOT_TESTS_OR_EXAMPLES
     summary = "datetime.utcnow() returns a naive datetime and is deprecated"
     what = ("Reports `datetime.utcnow()` and `datetime.utcnow` passed as a default (`default=datetime.utcnow`, "
             "`default_factory=datetime.utcnow`), however `datetime` was imported.")

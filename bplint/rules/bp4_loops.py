@@ -12,6 +12,7 @@ from bplint import orm_triggers
 from bplint.findings import Severity
 from bplint.orm_models import DJANGO
 from bplint.orm_queries import QueryReader
+from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2
 from bplint.rules.bp4_queries import _source
@@ -144,6 +145,7 @@ class QueryInLoop(LoopTracker):
     name = "query-in-loop"
     category = "database"
     severity = Severity.WARNING
+    roles = APPLICATION_ONLY
     summary = "Database query run once per iteration of a loop"
     what = ("Reports a query executed inside a `for` loop or comprehension over a collection: Flask-SQLAlchemy "
             "`Model.query.get/filter/filter_by(...).first()` (any executing method), SQLAlchemy "
@@ -259,6 +261,29 @@ class QueryInLoop(LoopTracker):
                 with connection.cursor() as cursor:
                     return [cursor.execute("SELECT count(*) FROM t WHERE name = %s", [t]) for t in tables]
             """, path="library/counts.py", line=6, note="a cursor bound by `with`, used in a comprehension"),
+        Quiet("""
+            from alembic import op
+            from sqlalchemy import select
+            from sqlalchemy.orm import Session
+
+            from app.models import Book
+
+            revision = "7d0c2b9e41fa"
+            down_revision = "1a6f0e3c58bd"
+
+
+            def upgrade():
+                session = Session(bind=op.get_bind())
+                for book_id in (4, 8, 15):
+                    book = session.scalars(select(Book).where(Book.id == book_id)).one()
+                    book.title = book.title.strip()
+                session.commit()
+
+
+            def downgrade():
+                pass
+            """, path="db/revisions/7d0c2b9e41fa_strip_titles.py", files={"app/models.py": MODELS_SA2},
+            note="an Alembic revision outside migrations/: it runs once"),
     )
 
     # libcst runs only in files with a candidate (bplint.orm_triggers)

@@ -16,6 +16,7 @@ import libcst as cst
 from bplint.findings import Severity
 from bplint.index import ModuleFacts, _LineIndex, collects
 from bplint.orm_queries import QueryReader
+from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS
 
@@ -24,7 +25,6 @@ CLI_KEY = "db_cli"
 INIT_FUNCTION = re.compile(r"^_?(init|create|setup|reset|recreate|initiali[sz]e|bootstrap|build|make)_?"
                            r"(the_)?(db|database|databases|tables|schema|models|all)$", re.IGNORECASE)
 CLI_DECORATORS = frozenset({"command", "group", "with_appcontext", "option", "argument"})
-NOT_APP_DIRS = ("tests/", "test/", "scripts/", "migrations/", "alembic/")
 
 
 @dataclass
@@ -91,15 +91,15 @@ class CreateAllInApp(PythonRule):
     name = "create-all-in-app"
     category = "database"
     severity = Severity.WARNING
-    quiet_in_tests = True
+    roles = APPLICATION_ONLY
     uses_bindings = True
     summary = "Schema created with create_all() in application code instead of migrations"
     what = ("Reports `db.create_all()` on a Flask-SQLAlchemy object and `metadata.create_all(...)` "
             "(`Base.metadata`, `SQLModel.metadata`, a `MetaData()`; also passed to `run_sync`) in "
-            "application code. Test code, `conftest.py`, files under `tests/`, `scripts/` and "
-            "`migrations/`, command-line commands (`@app.cli.command`, `@click.command`, "
-            "`if __name__ == \"__main__\":`) and functions named like `init_db` that only such commands "
-            "call (or nothing in the project calls) are fine.")
+            "application code. Test code and test-data generators (they build throw-away databases), "
+            "scripts and migrations are quiet; inside an application module so are command-line commands "
+            "(`@app.cli.command`, `@click.command`, `if __name__ == \"__main__\":`) and functions named "
+            "like `init_db` that only such commands call (or nothing in the project calls).")
     why = ("`create_all()` creates missing tables but never changes existing ones: the first added "
            "column leaves production's schema behind the code, with nothing recording which schema a "
            "database has. Running it at app start also races between workers.")
@@ -207,10 +207,7 @@ class CreateAllInApp(PythonRule):
 
     @classmethod
     def applies_to(cls, ctx) -> bool:
-        if "create_all" not in ctx.text:
-            return False
-        rootpath = "/" + (ctx.file.rootpath or ctx.relpath)
-        return not any(f"/{d}" in rootpath for d in NOT_APP_DIRS) and ctx.filename != "conftest.py"
+        return "create_all" in ctx.text
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
@@ -273,10 +270,7 @@ class CreateAllInApp(PythonRule):
         index = self.ctx.index
         for relpath, facts in index.modules.items():
             cli = facts.extra.get(CLI_KEY)
-            if not isinstance(cli, CliFacts) or index.is_test_file(relpath):
-                continue
-            rootpath = "/" + relpath[len(index.root_prefix):]
-            if any(f"/{d}" in rootpath for d in NOT_APP_DIRS) or relpath.endswith("conftest.py"):
+            if not isinstance(cli, CliFacts) or index.role_of(relpath) not in self.roles:
                 continue
             for called, line in cli.init_calls:
                 if called == name and not cli.from_cli(line):

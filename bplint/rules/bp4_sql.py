@@ -12,6 +12,7 @@ from bplint.findings import Severity
 from bplint.names import keyword_arg, positional_arg, string_value
 from bplint.orm_models import orm_index
 from bplint.orm_queries import QueryReader
+from bplint.roles import RUNNING_CODE
 from bplint.rule import Flag, PythonRule, Quiet
 
 EXECUTE_METHODS = frozenset({"execute", "executemany", "executescript", "exec_driver_sql", "mogrify"})
@@ -49,6 +50,7 @@ class SqlInjection(PythonRule):
     name = "sql-injection"
     category = "database"
     severity = Severity.ERROR
+    roles = RUNNING_CODE
     cwe = (89,)
     uses_bindings = True
     summary = "SQL built from non-constant strings and executed"

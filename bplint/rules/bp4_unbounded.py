@@ -13,6 +13,7 @@ from bplint.findings import Severity
 from bplint.orm_models import Model, orm_index
 from bplint.orm_queries import BOUNDING as BOUNDING_METHODS
 from bplint.orm_queries import QueryReader
+from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules.bp4_loops import QueryInLoop
 from bplint.rules.bp4_fixtures import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2
@@ -28,6 +29,7 @@ class UnboundedQuery(PythonRule):
     name = "unbounded-query"
     category = "database"
     severity = Severity.WARNING
+    roles = APPLICATION_ONLY
     uses_bindings = True
     summary = "Route handler loads every row of a table"
     what = ("In a route handler (a Flask / FastAPI / Django / DRF view, from the route index), reports a query "

@@ -8,6 +8,7 @@ import libcst as cst
 
 from bplint import routes
 from bplint.findings import Severity
+from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules._route_ast import (aliases_any, has_error_handler_decorator, imported_as, last_name, mentions,
                                      own_walk)
@@ -120,6 +121,7 @@ class ErrorDetailsLeaked(PythonRule):
     name = "error-details-leaked"
     category = "routes"
     severity = Severity.WARNING
+    roles = APPLICATION_ONLY
     cwe = (209,)
     summary = "Exception text or traceback sent to the client"
     what = ("Finds an exception's text (`str(e)`, `repr(e)`, `f\"{e}\"`, `e.args`, `\"%s\" % e`) or a "

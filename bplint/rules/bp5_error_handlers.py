@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from bplint import routes
 from bplint.findings import Severity, Span
+from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, ProjectRule, Quiet
-from bplint.rules._route_helpers import in_docs
 
 
 SERVER_ERROR_NAMES = frozenset({"500", "Exception", "BaseException", "InternalServerError"})
@@ -22,6 +22,7 @@ class MissingErrorHandler(ProjectRule):
     name = "missing-error-handler"
     category = "routes"
     severity = Severity.WARNING
+    roles = APPLICATION_ONLY
     summary = "Application registers no error handlers"
     what = ("For every Flask application object that has routes (its own, or through blueprints), "
             "checks that the project registers a handler for `Exception`/500 and one for "
@@ -130,7 +131,7 @@ class MissingErrorHandler(ProjectRule):
     def check(self) -> None:
         index = self.project.index
         project = routes.project_routes(index)
-        apps = [a for a in project.apps if not index.is_test_file(a.relpath) and not in_docs(a.relpath)]
+        apps = [a for a in project.apps if index.role_of(a.relpath) in self.roles]
         for app in apps:
             same_framework = sum(1 for a in apps if a.framework == app.framework)
             if not project.app_has_routes(app, same_framework):

@@ -8,6 +8,7 @@ import libcst as cst
 
 from bplint import flow, routes
 from bplint.findings import Severity
+from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, Quiet
 from bplint.rules._route_helpers import RouteHandlerRule, own_nodes
 
@@ -25,6 +26,7 @@ class UncheckedRequestData(RouteHandlerRule):
     name = "unchecked-request-data"
     category = "routes"
     severity = Severity.WARNING
+    roles = APPLICATION_ONLY
     summary = "Request JSON is indexed without validation"
     what = ("In a Flask route handler, finds `request.get_json()` / `request.json` data read with a "
             "subscript (`data[\"email\"]`) before any validation: a schema `load`/`validate`, a pydantic "

@@ -6,8 +6,8 @@ import re
 
 from bplint import routes
 from bplint.findings import Severity, Span
+from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, ProjectRule, Quiet
-from bplint.rules._route_helpers import in_docs
 
 
 CRUD_VERBS = frozenset({"get", "fetch", "create", "add", "new", "update", "edit", "modify", "delete", "remove",
@@ -33,6 +33,7 @@ class VerbInRoute(ProjectRule):
     name = "verb-in-route"
     category = "routes"
     severity = Severity.INFO
+    roles = APPLICATION_ONLY
     summary = "Route path names an action instead of a resource"
     what = ("Finds route paths with a segment that starts with a CRUD verb: get, fetch, create, add, new, "
             "update, edit, modify, delete, remove, insert, set (`/getUsers`, `/create_user`, "
@@ -122,8 +123,8 @@ class VerbInRoute(ProjectRule):
         seen: set[tuple[str, int, int]] = set()
         for route in routes.project_routes(index).routes:
             where = route.declared_in
-            if route.path is None or route.path_location is None or where is None or index.is_test_file(where) \
-                    or in_docs(where):
+            if route.path is None or route.path_location is None or where is None \
+                    or index.role_of(where) not in self.roles:
                 continue
             segment = verb_segment(route.path)
             if segment is None:

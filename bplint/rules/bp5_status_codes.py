@@ -9,6 +9,7 @@ import libcst as cst
 from bplint import routes
 from bplint.findings import Severity
 from bplint.names import dotted
+from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules._route_helpers import (UNKNOWN, RouteHandlerRule, decorator_status, error_handler_of, own_nodes,
                                          response_status, sets_status_code)
@@ -70,6 +71,7 @@ class ErrorStatus200(PythonRule):
     name = "error-status-200"
     category = "routes"
     severity = Severity.WARNING
+    roles = APPLICATION_ONLY
     summary = "Error response sent with status 200"
     what = ("In a route handler or an error handler, finds a `return` of an error body "
             "(`{\"error\": ...}`, `jsonify(error=...)`, `JSONResponse({\"error\": ...})`) with no status "
@@ -211,6 +213,7 @@ class CreateNot201(RouteHandlerRule):
     name = "create-not-201"
     category = "routes"
     severity = Severity.INFO
+    roles = APPLICATION_ONLY
     summary = "POST handler that creates a resource does not answer 201"
     what = ("In a route handler reached only by POST (or a DRF `create`), that creates a resource "
             "(`session.add(...)` and `commit()`, `Model.objects.create(...)`, `.save()` on an object it "

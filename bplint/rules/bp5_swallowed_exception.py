@@ -7,6 +7,7 @@ import ast
 import libcst as cst
 
 from bplint.findings import Severity
+from bplint.roles import Role
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules._route_ast import aliases_any, could_be_broad
 from bplint.rules._route_helpers import caught_broadly
@@ -62,13 +63,14 @@ class SwallowedException(PythonRule):
     name = "swallowed-exception"
     category = "routes"
     severity = Severity.WARNING
+    roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     summary = "A broad `except` silently discards the error"
     what = ("Finds `except:`, `except Exception:` and `except BaseException:` clauses (alone or in a "
             "tuple) whose body does nothing with the error: only `pass`, `...`, `continue`, `break`, "
             "`return` or `return None`. A body that re-raises, logs, returns a value or an error "
             "response, or does any other work is handled. A comment in the clause (`# best effort: the "
             "cache may be down`) marks the silence as deliberate and keeps it quiet, as do clean-up methods (`close`, `__exit__`, "
-            "`__del__`, `shutdown`...), test code and migrations.")
+            "`__del__`, `shutdown`...). Quiet in test code, migrations and examples.")
     why = ("Every failure in the `try` block, including bugs such as a `NameError`, disappears: the "
            "request succeeds with wrong data and nothing in the logs says why.")
     how_to_fix = ("Catch the specific exception you expect, and log the rest with `logger.exception(...)` "
@@ -161,12 +163,6 @@ class SwallowedException(PythonRule):
         if isinstance(node, ast.ImportFrom):
             return aliases_any(node, frozenset({"builtins"}))  # `from builtins import Exception as E`
         return could_be_broad(node, facts) and all(_ast_does_nothing(s) for s in node.body)
-
-    @classmethod
-    def applies_to(cls, ctx) -> bool:
-        rootpath = ctx.file.rootpath or ctx.relpath
-        return not ctx.is_test and not any(
-            rootpath.startswith(d) or f"/{d}" in rootpath for d in ("migrations/", "alembic/"))
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)

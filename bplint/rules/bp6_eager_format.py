@@ -7,6 +7,7 @@ import ast
 import libcst as cst
 
 from bplint.findings import Severity
+from bplint.roles import RUNNING_CODE
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules._route_ast import is_log_call
 from bplint.rules.bp6_logging import logging_call, message_arg
@@ -68,6 +69,7 @@ class EagerLogFormat(PythonRule):
     name = "eager-log-format"
     category = "logging"
     severity = Severity.INFO
+    roles = RUNNING_CODE
     summary = "Log message formatted before the logging call"
     what = ("Finds standard-library logging calls (`logging.info`, `logger.warning` on a "
             "`logging.getLogger(...)` logger, `app.logger.error`, ...) whose message is built before the "

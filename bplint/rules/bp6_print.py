@@ -8,16 +8,13 @@ import libcst as cst
 
 from bplint import names
 from bplint.findings import Severity
+from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules._route_ast import last_name
 from bplint.rules.bp6_logging import renames_print
 
 
 CLI_DECORATOR_ENDINGS = ("command", "group", "callback", "option", "argument")
-SCRIPT_DIRS = ("scripts/", "script/", "bin/", "tools/", "management/", "docs/", "docs_src/", "examples/", "migrations/",
-               "alembic/", "deploy/")
-SCRIPT_FILES = frozenset({"manage.py", "__main__.py", "setup.py", "noxfile.py", "fabfile.py", "conftest.py",
-                          "cli.py", "commands.py", "tasks.py", "conf.py"})
 
 
 def _is_main_test(test: cst.BaseExpression) -> bool:
@@ -33,14 +30,15 @@ class PrintInApp(PythonRule):
     name = "print-in-app"
     category = "logging"
     severity = Severity.WARNING
-    quiet_in_tests = True
+    roles = APPLICATION_ONLY
     summary = "print() in application code"
-    what = ("Finds `print(...)` calls in application code. Quiet where printing is the interface: test "
-            "code, `if __name__ == \"__main__\":` blocks and the functions they call, click/typer CLI "
-            "commands (`@click.command`, `@app.cli.command`, `@cli.group`), modules that build an "
-            "`argparse.ArgumentParser`, Django management commands, `manage.py`, `__main__.py`, "
-            "`setup.py`, and files under `scripts/`, `bin/`, `tools/`, `deploy/`, `docs/`, `examples/`, "
-            "`management/` and migrations.")
+    what = ("Finds `print(...)` calls in application code. `print()` in a command-line program is its "
+            "output: quiet in scripts and command-line programs (`scripts/`, `bin/`, `manage.py`, Django "
+            "management commands, console scripts, modules run as `__main__`), in test code, migrations and "
+            "examples. Inside an application module it is quiet too where printing is the interface: "
+            "`if __name__ == \"__main__\":` blocks and the functions they call, click/typer CLI commands "
+            "(`@click.command`, `@app.cli.command`, `@cli.group`), modules that build an "
+            "`argparse.ArgumentParser` and Django management command classes.")
     why = ("`print` goes to stdout with no level, timestamp or request context; under gunicorn or "
            "uWSGI it is buffered or lost, cannot be filtered or shipped, and may leak data to a console.")
     how_to_fix = ("Use a module logger: `logger = logging.getLogger(__name__)` and "
@@ -103,6 +101,14 @@ class PrintInApp(PythonRule):
                     print("done")
             """, path="shop/management/commands/cleanup.py"),
         Quiet('print("seeding")\n', path="scripts/seed.py"),
+        Quiet("""
+            def main():
+                for table in ("orders", "invoices"):
+                    print(f"rebuilt {table}")
+            """, path="ledger/rebuild.py",
+            files={"pyproject.toml": '[project]\nname = "ledger"\n\n[project.scripts]\n'
+                                     'ledger-rebuild = "ledger.rebuild:main"\n'},
+            note="the module of a console script: print() is its output"),
         Quiet('def test_x():\n    print("debug")\n    assert True\n', path="tests/test_x.py"),
         Quiet("""
             def print(*args):
@@ -120,13 +126,6 @@ class PrintInApp(PythonRule):
         if isinstance(node, ast.ImportFrom):
             return renames_print(node)
         return last_name(node.func) == "print"
-
-    @classmethod
-    def applies_to(cls, ctx) -> bool:
-        rootpath = ctx.file.rootpath or ctx.relpath
-        if ctx.filename in SCRIPT_FILES or any(rootpath.startswith(d) or f"/{d}" in rootpath for d in SCRIPT_DIRS):
-            return False
-        return True
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)

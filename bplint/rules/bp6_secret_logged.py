@@ -8,6 +8,7 @@ import libcst as cst
 
 from bplint import names
 from bplint.findings import Severity
+from bplint.roles import NOT_TESTS_OR_EXAMPLES
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules._route_ast import last_name
 from bplint.rules._secret_names import is_secret_name, name_words
@@ -176,6 +177,7 @@ class SecretLogged(PythonRule):
     name = "secret-logged"
     category = "logging"
     severity = Severity.ERROR
+    roles = NOT_TESTS_OR_EXAMPLES
     cwe = (532,)
     summary = "Password, token or key written to a log"
     what = ("Finds logging calls and `print(...)` whose arguments include a credential's value: a "

@@ -8,6 +8,7 @@ import libcst as cst
 
 from bplint import names
 from bplint.findings import Severity
+from bplint.roles import RUNNING_CODE
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules._route_ast import aliases_any, could_be_broad, own_walk
 from bplint.rules._route_helpers import caught_broadly
@@ -22,6 +23,7 @@ class ExceptionWithoutTraceback(PythonRule):
     name = "exception-without-traceback"
     category = "logging"
     severity = Severity.INFO
+    roles = RUNNING_CODE
     summary = "Unexpected error logged without its traceback"
     what = ("Inside a broad `except` clause (`except:`, `except Exception:`, `except BaseException:`) "
             "that does not re-raise (nor format the traceback itself), finds `logger.error(...)` / `logger.critical(...)` without "

@@ -10,15 +10,12 @@ import libcst as cst
 from bplint import names
 from bplint.findings import Severity, Span
 from bplint.index import ModuleFacts
+from bplint.roles import APPLICATION_ONLY, Role
 from bplint.rule import Flag, ProjectRule, PythonRule, Quiet
 from bplint.routes import FAMILY, RouteFacts
 
 # The files that describe the project (its name, its README), best first.
 MANIFESTS = ("pyproject.toml", "setup.cfg", "setup.py")
-# Python files that are project plumbing, not application code.
-NOT_APPLICATION = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py", "conf.py", "manage.py",
-                             "tasks.py"})
-NOT_APPLICATION_DIRS = ("docs/", "doc/", "docs_src/", "examples/", "scripts/", "migrations/", "alembic/", "benchmarks/")
 
 
 FILE_START = Span(1, 1, 1, 1)  # a project-level finding points at the file it is about, not at a line
@@ -45,7 +42,7 @@ APPLICATION_FRAMEWORKS = ("flask", "fastapi", "django", "starlette", "rest_frame
 
 
 def application_modules(project, frameworks_only: bool = True) -> list[str]:
-    """Non-test modules of the application (not docs, examples, scripts, migrations, setup files);
+    """The modules whose role is application code (not tests, docs, examples, scripts, migrations, setup files);
     with ``frameworks_only``, only those that use a web framework or an ORM (computed once per scan)."""
     key = f"bp7:application_modules:{frameworks_only}"
     if key not in project.shared:
@@ -57,11 +54,7 @@ def _application_modules(project, frameworks_only: bool) -> list[str]:
     index = project.index
     found = []
     for relpath, facts in sorted(index.modules.items()):
-        rootpath = _rootpath(project, relpath)
-        name = rootpath.rsplit("/", 1)[-1]
-        if index.is_test_file(relpath) or name in NOT_APPLICATION or facts.syntax_error is not None:
-            continue
-        if any(rootpath.startswith(d) or f"/{d}" in rootpath for d in NOT_APPLICATION_DIRS):
+        if index.role_of(relpath) is not Role.APPLICATION or facts.syntax_error is not None:
             continue
         if facts.node_count <= 2:  # an empty __init__.py
             continue
@@ -81,10 +74,11 @@ class MissingTests(ProjectRule):
     name = "missing-tests"
     category = "structure"
     severity = Severity.WARNING
+    roles = APPLICATION_ONLY
     summary = "Project has application code and no tests"
     what = ("Reports a project that has application code (modules that use a web framework or an ORM, "
-            "outside docs, examples, scripts and migrations) but no test code: no `tests/` or `test/` folder, no `test_*.py`, "
-            "`*_test.py` or `conftest.py` (the `test-paths` setting). The finding points at "
+            "whose role is application code, not docs, examples, scripts or migrations) but no test code: no "
+            "`tests/` or `test/` folder, no `test_*.py`, `*_test.py` or `conftest.py` (the `test-paths` setting). The finding points at "
             "`pyproject.toml` (or another root file) when there is one.")
     why = ("Without tests every change is checked by hand, or in production; refactoring and "
            "dependency upgrades become risky.")
@@ -139,6 +133,7 @@ class AssertionFreeTest(PythonRule):
     name = "assertion-free-test"
     category = "structure"
     severity = Severity.WARNING
+    roles = frozenset({Role.TEST})
     summary = "Test function that asserts nothing"
     what = ("Finds test functions, as pytest and unittest collect them (`test*` functions in "
             "`test_*.py`/`*_test.py` modules, `test*` methods of `Test*` classes and of `TestCase` "
@@ -368,6 +363,7 @@ class MissingMigrations(ProjectRule):
     name = "missing-migrations"
     category = "structure"
     severity = Severity.WARNING
+    roles = APPLICATION_ONLY
     summary = "Database models without migrations"
     what = ("Reports a project that defines SQLAlchemy models (`db.Model`, `declarative_base()` or "
             "`DeclarativeBase` subclasses, SQLModel) or Django models (`models.Model`) in application "
@@ -445,7 +441,8 @@ class MissingMigrations(ProjectRule):
         index = self.project.index
         for relpath in index.files:
             parts = _rootpath(self.project, relpath).split("/")
-            if any(part in MIGRATION_MARKERS for part in parts[:-1]) or parts[-1] == "alembic.ini":
+            if any(part in MIGRATION_MARKERS for part in parts[:-1]) or parts[-1] == "alembic.ini" \
+                    or index.roles.get(relpath) is Role.MIGRATION:
                 return True
         root = Path(index.root)
         if any(index.fs.exists(root / marker) for marker in MIGRATION_MARKERS):

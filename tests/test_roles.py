@@ -1,0 +1,333 @@
+"""File roles: each kind of evidence, the user's patterns, --show-files, the cache, and the rules' roles."""
+
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from bplint.cache import ScanCache
+from bplint.cli import cli
+from bplint.config import build_config
+from bplint.discovery import discover
+from bplint.engine import build_index, scan
+from bplint.registry import all_rules
+from bplint.roles import ALL_ROLES, Role
+from bplint.rule import ProjectRule
+from bplint.testing import write_project
+from bplint.workset import Workset
+
+
+def roles_of(tmp_path, files, table=None):
+    write_project(tmp_path, {path: textwrap.dedent(text).lstrip("\n") for path, text in files.items()})
+    config = build_config(table or {}, all_rules(), root=tmp_path)
+    found = discover([tmp_path], tmp_path, config.exclude, tmp_path)
+    index = build_index(Workset.of(found.files), config, tmp_path)
+    return {f.relpath: index.role_of(f.relpath) for f in found.files}
+
+
+DJANGO_MIGRATION = """
+    from django.db import migrations, models
+
+
+    class Migration(migrations.Migration):
+        dependencies = [("billing", "0001_initial")]
+        operations = [migrations.AddField("invoice", "paid_at", models.DateTimeField(null=True))]
+    """
+ALEMBIC_REVISION = """
+    import sqlalchemy as sa
+    from alembic import op
+
+    revision = "4c1e9a0b7d21"
+    down_revision = "9b2f3e61aa05"
+
+
+    def upgrade():
+        op.add_column("invoice", sa.Column("paid_at", sa.DateTime()))
+
+
+    def downgrade():
+        op.drop_column("invoice", "paid_at")
+    """
+CLICK_COMMAND = """
+    import click
+    from sqlalchemy import create_engine, text
+
+
+    @click.command()
+    @click.argument("url")
+    def check_connection(url):
+        with create_engine(url).connect() as conn:
+            print(conn.execute(text("select 1")).scalar())
+    """
+
+
+def test_migrations_are_known_by_their_content_and_their_tree(tmp_path):
+    roles = roles_of(tmp_path, {
+        "billing/schema_history/0002_invoice_paid_at.py": DJANGO_MIGRATION,
+        "db/revisions/4c1e9a0b7d21_paid_at.py": ALEMBIC_REVISION,
+        "storage/env.py": "from alembic import context\n\ncontext.configure(url='sqlite://')\n",
+        "storage/versions/common.py": "NAMING = {}\n",
+        "storage/helpers.py": "def quote(name):\n    return name\n",
+        "billing/invoices.py": "def total(rows):\n    return sum(rows)\n",
+    })
+    assert roles["billing/schema_history/0002_invoice_paid_at.py"] is Role.MIGRATION
+    assert roles["db/revisions/4c1e9a0b7d21_paid_at.py"] is Role.MIGRATION
+    assert roles["storage/env.py"] is Role.MIGRATION
+    assert roles["storage/versions/common.py"] is Role.MIGRATION
+    assert roles["storage/helpers.py"] is Role.MIGRATION  # inside the Alembic tree
+    assert roles["billing/invoices.py"] is Role.APPLICATION
+
+
+def test_an_env_py_without_versions_is_not_a_migration_tree(tmp_path):
+    roles = roles_of(tmp_path, {"storage/env.py": "from alembic import context\n",
+                                "storage/helpers.py": "X = 1\n"})
+    assert roles["storage/helpers.py"] is Role.APPLICATION
+
+
+def test_a_module_named_like_a_test_is_a_test_only_when_it_defines_tests(tmp_path):
+    roles = roles_of(tmp_path, {
+        "inventory/cli/test_db.py": CLICK_COMMAND,
+        "inventory/test_pricing.py": "from inventory.pricing import price\n\n\ndef test_price():\n"
+                                     "    assert price(2) == 4\n",
+        "inventory/pricing.py": "def price(n):\n    return n * 2\n",
+        "inventory/diagnostics/test_connection.py": "class TestConnection:\n    def run(self, engine):\n"
+                                                    "        return engine.connect()\n\n\n"
+                                                    "def test_latency(engine):\n    return engine.ping()\n",
+        "inventory/tests/helpers.py": "def make_item():\n    return {}\n",
+        "conftest.py": "import pytest\n",
+    })
+    assert roles["inventory/cli/test_db.py"] is Role.SCRIPT
+    assert roles["inventory/diagnostics/test_connection.py"] is Role.APPLICATION
+    assert roles["inventory/test_pricing.py"] is Role.TEST
+    assert roles["inventory/tests/helpers.py"] is Role.TEST
+    assert roles["conftest.py"] is Role.TEST
+    assert roles["inventory/pricing.py"] is Role.APPLICATION
+
+
+def test_test_helpers_and_test_data_are_found_by_who_imports_them_and_what_they_do(tmp_path):
+    roles = roles_of(tmp_path, {
+        "shop/lib/create_test_data.py": "from shop.models import Customer\n\n\ndef run():\n"
+                                        "    Customer(name='Ada', password='demo1234')\n",
+        "shop/demo_content.py": "from faker import Faker\n\nfake = Faker()\n\n\ndef customers(n):\n"
+                                "    return [fake.name() for _ in range(n)]\n",
+        "shop/fakes.py": "class FakeMailer:\n    def send(self, message):\n        self.sent = message\n",
+        "shop/testkit/__init__.py": "from shop.testkit.builders import build_order\n",
+        "shop/testkit/builders.py": "def build_order():\n    return {}\n",
+        "shop/pricing.py": "def price(n):\n    return n\n",
+        "shop/factories.py": "from faker import Faker\n\nfake = Faker()\n",
+        "shop/views.py": "from shop.factories import fake\nfrom shop.pricing import price\n",
+        "shop/models.py": "class Customer:\n    def __init__(self, **kw):\n        self.kw = kw\n",
+        "tests/test_shop.py": "from shop.fakes import FakeMailer\nfrom shop.pricing import price\n"
+                              "from shop.testkit import build_order\n\n\ndef test_it():\n    assert FakeMailer\n",
+    })
+    assert roles["shop/lib/create_test_data.py"] is Role.TEST  # a seeder by name, imported by no application code
+    assert roles["shop/demo_content.py"] is Role.TEST  # makes fake data
+    assert roles["shop/fakes.py"] is Role.TEST  # only tests import it, and it says what it is
+    assert roles["shop/testkit/__init__.py"] is Role.TEST  # only tests import it, and it imports test support
+    assert roles["shop/testkit/builders.py"] is Role.TEST
+    assert roles["shop/pricing.py"] is Role.APPLICATION  # tests import it, but so does the application
+    assert roles["shop/factories.py"] is Role.APPLICATION  # fake data, but application code imports it
+    assert roles["shop/models.py"] is Role.APPLICATION
+
+
+def test_command_line_programs_and_scripts(tmp_path):
+    roles = roles_of(tmp_path, {
+        "pyproject.toml": '[project]\nname = "ledger"\n\n[project.scripts]\nledger-admin = "ledger.admin:main"\n',
+        "setup.cfg": "[options.entry_points]\nconsole_scripts =\n    ledger-sync = ledger.sync:run\n",
+        "ledger/admin.py": "import argparse\n\n\ndef main():\n    argparse.ArgumentParser().parse_args()\n",
+        "ledger/sync.py": "def run():\n    pass\n",
+        "ledger/rebuild.py": "def rebuild():\n    pass\n\n\nif __name__ == '__main__':\n    rebuild()\n",
+        "ledger/core.py": "def balance():\n    return 0\n\n\nif __name__ == '__main__':\n    print(balance())\n",
+        "ledger/api.py": "from ledger.core import balance\n",
+        "ledger/web.py": "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get('/')\ndef index():\n"
+                         "    return 'ok'\n\n\nif __name__ == '__main__':\n    app.run()\n",
+        "ledger/commands.py": "import click\n\n\n@click.group()\ndef cli():\n    pass\n",
+        "ledger/reports.py": CLICK_COMMAND,
+        "ledger/cli/formatting.py": "def fmt(value):\n    return str(value)\n",
+        "ledger/export.py": "import typer\nfrom ledger.cli.formatting import fmt\n\napp = typer.Typer()\n\n\n"
+                            "@app.command()\ndef export():\n    print(fmt(1))\n",
+        "ledger/management/commands/close_books.py": "from django.core.management.base import BaseCommand\n\n\n"
+                                                     "class Command(BaseCommand):\n    def handle(self, **kw):\n"
+                                                     "        pass\n",
+        "scripts/backfill.py": "print('backfilling')\n",
+        "bin/rotate_keys.py": "print('rotating')\n",
+        "manage.py": "import sys\n",
+        "tasks.py": "from invoke import task\n",
+        "ledger/tasks.py": "from celery import shared_task\n",
+        "ledger/telemetry/setup.py": "def setup(app):\n    return app\n",
+        "backend/shop/__init__.py": "",
+        "backend/shop/search.py": "def find(q):\n    return []\n\n\nif __name__ == '__main__':\n    print(find('x'))\n",
+        "backend/shop/routes.py": "from shop.search import find\n",
+    })
+    for path in ("ledger/admin.py", "ledger/sync.py", "ledger/rebuild.py", "ledger/commands.py", "ledger/reports.py",
+                 "ledger/export.py", "ledger/cli/formatting.py", "ledger/management/commands/close_books.py",
+                 "scripts/backfill.py", "bin/rotate_keys.py", "manage.py", "tasks.py"):
+        assert roles[path] is Role.SCRIPT, path
+    assert roles["ledger/core.py"] is Role.APPLICATION  # run as __main__, but other modules import it
+    assert roles["ledger/web.py"] is Role.APPLICATION  # it builds the web application
+    assert roles["ledger/tasks.py"] is Role.APPLICATION  # celery tasks, not a task runner's file
+    assert roles["ledger/api.py"] is Role.APPLICATION
+    assert roles["ledger/telemetry/setup.py"] is Role.APPLICATION  # not a packaging script
+    assert roles["backend/shop/search.py"] is Role.APPLICATION  # imported as shop.search from below backend/
+
+
+def test_console_scripts_of_setup_py(tmp_path):
+    roles = roles_of(tmp_path, {
+        "setup.py": "from setuptools import setup\n\nsetup(name='a', entry_points={'console_scripts': "
+                    "['a-sync = notes.sync:main']})\n",
+        "notes/sync.py": "def main():\n    pass\n",
+        "other/setup.py": "from setuptools import setup\n\nsetup(entry_points='''\n[console_scripts]\n"
+                          "notes-export = notes.export:main\n''')\n",
+        "notes/export.py": "def main():\n    pass\n",
+        "notes/store.py": "def main():\n    pass\n",
+    })
+    assert roles["notes/sync.py"] is Role.SCRIPT
+    assert roles["notes/export.py"] is Role.SCRIPT
+    assert roles["notes/store.py"] is Role.APPLICATION
+
+
+def test_examples_and_documentation(tmp_path):
+    roles = roles_of(tmp_path, {
+        "docs/conf.py": "project = 'ledger'\n",
+        "docs/requirements.txt": "sphinx\n",
+        "docs_src/first_steps/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        "examples/todo/app.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+        "sample_app/views.py": "def index(request):\n    return None\n",
+        "ledger/examples.py": "DATA = []\n",
+    })
+    for path in ("docs/conf.py", "docs/requirements.txt", "docs_src/first_steps/main.py", "examples/todo/app.py",
+                 "sample_app/views.py"):
+        assert roles[path] is Role.EXAMPLE, path
+    assert roles["ledger/examples.py"] is Role.APPLICATION
+
+
+def test_settings_and_requirement_files_for_development(tmp_path):
+    roles = roles_of(tmp_path, {
+        "mysite/settings/__init__.py": "",
+        "mysite/settings/base.py": "DEBUG = False\n",
+        "mysite/settings/dev.py": "from .base import *\n\nDEBUG = True\n",
+        "mysite/settings/production.py": "from .base import *\n",
+        "mysite/settings_test.py": "from mysite.settings.base import *\n",
+        "mysite/_build_settings.py": "from mysite.settings.base import *\n",
+        "mysite/ci_conf.py": "from mysite.settings.base import *\n",
+        "pytest.ini": "[pytest]\nDJANGO_SETTINGS_MODULE = mysite.ci_conf\n",
+        "requirements.txt": "django==5.0\n",
+        "requirements-dev.txt": "pytest==8.0\n",
+        ".env.development": "DEBUG=1\n",
+    })
+    for path in ("mysite/settings/dev.py", "mysite/settings_test.py", "mysite/_build_settings.py", "mysite/ci_conf.py",
+                 "requirements-dev.txt", ".env.development"):
+        assert roles[path] is Role.DEV, path
+    for path in ("mysite/settings/base.py", "mysite/settings/production.py", "requirements.txt"):
+        assert roles[path] is Role.APPLICATION, path
+
+
+def test_the_settings_manage_py_runs_with_are_not_dev_settings_because_tests_use_them(tmp_path):
+    roles = roles_of(tmp_path, {
+        "mysite/settings.py": "DEBUG = False\n",
+        "manage.py": "import os\n\n\ndef main():\n    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n",
+        "pyproject.toml": '[tool.pytest.ini_options]\nDJANGO_SETTINGS_MODULE = "mysite.settings"\n',
+    })
+    assert roles["mysite/settings.py"] is Role.APPLICATION
+
+
+def test_user_patterns_take_precedence_over_detection(tmp_path):
+    table = {"script-paths": ["ops/"], "migration-paths": ["datafix/*.py"], "example-paths": ["scripts/demo/"],
+             "test-paths": ["qa/"]}
+    roles = roles_of(tmp_path, {
+        "ops/rotate.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+        "datafix/2024_fill_totals.py": "def run():\n    pass\n",
+        "scripts/demo/walkthrough.py": "print('hi')\n",
+        "scripts/backfill.py": "print('hi')\n",
+        "qa/checks.py": "def helper():\n    pass\n",
+        "tests/test_x.py": "def test_x():\n    assert True\n",  # still detected: a test folder
+        "ledger/core.py": "X = 1\n",
+    }, table)
+    assert roles["ops/rotate.py"] is Role.SCRIPT
+    assert roles["datafix/2024_fill_totals.py"] is Role.MIGRATION
+    assert roles["scripts/demo/walkthrough.py"] is Role.EXAMPLE
+    assert roles["scripts/backfill.py"] is Role.SCRIPT
+    assert roles["qa/checks.py"] is Role.TEST
+    assert roles["tests/test_x.py"] is Role.TEST
+    assert roles["ledger/core.py"] is Role.APPLICATION
+
+
+def test_role_patterns_must_be_lists_of_strings(tmp_path):
+    from bplint.config import ConfigError
+
+    with pytest.raises(ConfigError, match="script-paths"):
+        build_config({"script-paths": 3}, all_rules(), root=tmp_path)
+
+
+def test_show_files_lists_kind_and_role_and_runs_no_rule(tmp_path, monkeypatch):
+    write_project(tmp_path, {
+        "pyproject.toml": '[tool.bplint]\nscript-paths = ["ops/"]\n',
+        "app/views.py": "def index():\n    print('debug')\n",
+        "app/migrations_old/0003_x.py": textwrap.dedent(DJANGO_MIGRATION),
+        "ops/deploy.py": "print('deploying')\n",
+        "tests/test_views.py": "def test_index():\n    assert True\n",
+        "requirements-dev.txt": "pytest\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["check", "--show-files"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line.split() for line in lines] == [
+        ["migration", "python", "app/migrations_old/0003_x.py"],
+        ["application", "python", "app/views.py"],
+        ["script", "python", "ops/deploy.py"],
+        ["application", "pyproject", "pyproject.toml"],
+        ["dev", "requirements", "requirements-dev.txt"],
+        ["test", "python", "tests/test_views.py"],
+    ]
+    assert "BP601" not in result.output
+    assert not (tmp_path / ".bplint_cache").exists()
+
+
+def _scan_with_cache(root):
+    config = build_config({"select": ["BP601", "BP101"]}, all_rules(), root=root)
+    cache = ScanCache(root / ".cache", config)
+    result = scan([root], config, cwd=root, cache=cache)
+    return sorted((f.path, f.code) for f in result.findings), cache.hits
+
+
+def test_the_cache_rechecks_a_file_whose_role_changed(tmp_path):
+    write_project(tmp_path, {"ledger/report.py": "def main():\n    print('total')\n",
+                             "ledger/__init__.py": ""})
+    assert _scan_with_cache(tmp_path) == ([("ledger/report.py", "BP601")], 0)
+    assert _scan_with_cache(tmp_path)[0] == [("ledger/report.py", "BP601")]
+    # the same file, unchanged, becomes the module of a console script: a command-line program
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "ledger"\n\n[project.scripts]\n'
+                                             'ledger-report = "ledger.report:main"\n')
+    assert _scan_with_cache(tmp_path)[0] == []
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "ledger"\n')
+    assert _scan_with_cache(tmp_path)[0] == [("ledger/report.py", "BP601")]
+
+
+def test_the_cache_rechecks_a_module_when_application_code_starts_importing_it(tmp_path):
+    secret = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+    write_project(tmp_path, {
+        "shop/fakes.py": f"STRIPE_KEY = '{secret}'\n",
+        "tests/test_pay.py": "from shop.fakes import STRIPE_KEY\n\n\ndef test_pay():\n    assert STRIPE_KEY\n",
+        "shop/__init__.py": "",
+    })
+    assert _scan_with_cache(tmp_path)[0] == []
+    (tmp_path / "shop/pay.py").write_text("from shop.fakes import STRIPE_KEY\n")
+    assert ("shop/fakes.py", "BP101") in _scan_with_cache(tmp_path)[0]
+
+
+def test_every_rule_declares_its_roles_and_its_flag_examples_are_in_them(tmp_path):
+    undeclared = [r.code for r in all_rules() if r.roles is ALL_ROLES and r.code not in ("BP001", "BP002", "BP003", "BP704")]
+    assert not undeclared, f"rules that check every role without saying so: {undeclared}"
+    for rule in all_rules():
+        for number, example in enumerate(e for e in rule.examples if e.flagged):
+            if issubclass(rule, ProjectRule):
+                continue
+            root = tmp_path / f"{rule.code}-{number}"
+            files = example.project_files()
+            write_project(root, files)
+            table = {"select": [rule.code], **example.config}
+            config = build_config(table, all_rules(), root=root)
+            found = discover([root], root, config.exclude, root)
+            index = build_index(Workset.of(found.files), config, root)
+            assert index.role_of(example.path) in rule.roles, (rule.code, example.path, index.role_of(example.path))
