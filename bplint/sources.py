@@ -8,22 +8,25 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
-from bplint.files import split_lines
+from bplint.files import read_regular_file, split_lines
 from bplint.findings import Finding
 
 _SPACE = re.compile(r"\s+")
 
 
 class SourceLines:
-    def __init__(self, cwd: Path | None = None) -> None:
+    def __init__(self, cwd: Path | None = None, real_paths: dict[str, str] | None = None) -> None:
         self._cwd = cwd
         self._cache: dict[str, list[str]] = {}
+        # printed path -> the path on disk, for names that are not printable as they are
+        self._real = real_paths or {}
 
     def lines(self, path: str) -> list[str]:
         if path not in self._cache:
-            target = Path(path) if self._cwd is None else self._cwd / path
+            real = self._real.get(path, path)
+            target = Path(real) if self._cwd is None else self._cwd / real
             try:
-                self._cache[path] = split_lines(target.read_bytes().decode("utf-8", "replace"))
+                self._cache[path] = split_lines(read_regular_file(target).decode("utf-8", "replace"))
             except OSError:
                 self._cache[path] = []
         return self._cache[path]
@@ -47,6 +50,6 @@ def fingerprints(findings: Iterable[Finding], sources: SourceLines) -> dict[Find
         key = (finding.code, finding.path, text)
         occurrence = seen[key]
         seen[key] += 1
-        digest = hashlib.sha256("\0".join((*key, str(occurrence))).encode("utf-8")).hexdigest()
+        digest = hashlib.sha256("\0".join((*key, str(occurrence))).encode("utf-8", "surrogatepass")).hexdigest()
         result[finding] = digest[:32]
     return result

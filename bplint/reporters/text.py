@@ -8,7 +8,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from bplint.findings import Finding, ScanResult, Severity, mask_span_in_line
+from bplint.findings import Finding, ScanResult, Severity, mask_span_in_line, printable
 from bplint.reporters import ReportOptions
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -64,6 +64,9 @@ def _print_source(console: Console, finding: Finding, line: str) -> None:
     start = finding.column - 1
     end = finding.end_column - 1 if finding.end_line == finding.line else len(expanded.rstrip())
     end = max(end, start + 1)
+    if printable(expanded) != expanded:  # control characters shown as escapes; the marker follows them
+        start, end = len(printable(expanded[:start])), len(printable(expanded[:end]))
+        expanded = printable(expanded)
     if len(expanded) > MAX_SHOWN_LINE:  # very long lines: show a window around the span
         window_start = max(0, start - 40)
         expanded = "…" + expanded[window_start: window_start + MAX_SHOWN_LINE]

@@ -22,7 +22,7 @@ from bplint.dependencies import (
 )
 from bplint.files import FileKind
 from bplint.findings import Severity, Span
-from bplint.requirements import Include, RequirementLine, mask_credentials, vcs_ref
+from bplint.requirements import MAX_INCLUDE_DEPTH, Include, RequirementLine, mask_credentials, vcs_ref
 from bplint.rule import Flag, Option, ProjectRule, Quiet
 
 CATEGORY = "dependencies"
@@ -64,7 +64,8 @@ class InvalidRequirementRule(_DependencyRule):
     summary = "A dependency declaration that cannot be parsed"
     what = ("Reports a line of a requirement file that the installer would reject: a requirement that is not "
             "valid PEP 508 (`flask=1.0`), an unknown option, a `--hash` with a weak algorithm, an `-r`/`-c` "
-            "include whose file does not exist, an include cycle, or bytes that are not UTF-8. Also a "
+            "include whose file does not exist, an include cycle, a chain of includes more than "
+            f"{MAX_INCLUDE_DEPTH} files deep (bplint reads no further), or bytes that are not UTF-8. Also a "
             "`pyproject.toml` or `Pipfile` that is not valid TOML, and an invalid requirement string in a "
             "`pyproject.toml` dependency list. Every other line is still checked.")
     why = ("An install from this file fails, usually during a deploy; and the dependency rules cannot check "
@@ -616,22 +617,24 @@ def _marker_key(marker: str | None) -> str:
 
 
 def _expand(deps: ProjectDependencies, root: Path) -> list[tuple[RequirementLine, Path]]:
-    """Requirements in reading order, `-r` includes expanded in place, each file once (constraints left out)."""
+    """Requirements in reading order, `-r` includes expanded in place, each file once (constraints left out).
+
+    An explicit stack of the files being read, as deep as the include walk goes (MAX_INCLUDE_DEPTH).
+    """
     result: list[tuple[RequirementLine, Path]] = []
-    done: set[Path] = set()
-
-    def visit(path: Path) -> None:
-        if path in done:
-            return
-        done.add(path)
-        for item in deps.graph.read(path).items:
-            if isinstance(item, Include):
-                if not item.constraint and item.path is not None and deps.graph.fs.is_file(item.path):
-                    visit(Path(item.path))
-            else:
-                result.append((item, path))
-
-    visit(root)
+    done: set[Path] = {root}
+    reading = [(root, iter(deps.graph.read(root).items))]
+    while reading:
+        path, items = reading[-1]
+        item = next(items, None)
+        if item is None:
+            reading.pop()
+        elif not isinstance(item, Include):
+            result.append((item, path))
+        elif (not item.constraint and item.path is not None and Path(item.path) not in done
+              and len(reading) <= MAX_INCLUDE_DEPTH and deps.graph.fs.is_file(item.path)):
+            done.add(Path(item.path))
+            reading.append((Path(item.path), iter(deps.graph.read(Path(item.path)).items)))
     return result
 
 
