@@ -357,7 +357,7 @@ def main() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):
+        except (OSError, ValueError, AttributeError):  # broken, closed, or None (closed at start)
             pass
     os._exit(code)
 

@@ -104,7 +104,7 @@ PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", "requireme
 def find_config_file(start: Path) -> Path | None:
     """The nearest pyproject.toml above ``start`` that has a [tool.bplint] table."""
     here = start.resolve()
-    if here.is_file():
+    if not here.is_dir():  # a file, or a FIFO or device named on the command line
         here = here.parent
     for folder in (here, *here.parents):
         candidate = folder / "pyproject.toml"
@@ -124,7 +124,7 @@ def find_config_file(start: Path) -> Path | None:
 def find_project_root(start: Path) -> Path:
     """The nearest folder at or above ``start`` that looks like a project's top; else start."""
     here = start.resolve()
-    if here.is_file():
+    if not here.is_dir():  # a file, or a FIFO or device named on the command line
         here = here.parent
     for folder in (here, *here.parents):
         if any((folder / marker).exists() for marker in PROJECT_MARKERS):

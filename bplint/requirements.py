@@ -595,6 +595,8 @@ class RequirementGraph:
         self._reported_cycles: set[frozenset[Path]] = set()
 
     def read(self, path: Path) -> RequirementFile:
+        if path in self._files:
+            return self._files[path]
         key = Path(os.path.normpath(path))
         if key not in self._files:
             self._files[key] = read_requirement_file(key, self.max_size, self.fs)
@@ -625,10 +627,10 @@ class RequirementGraph:
         visited: set[tuple[Path, bool]] = set()
         # the chain of files being read: (file, constraint, depth, its includes not yet followed)
         chain: list[tuple[Path, bool, int, Iterator[Include]]] = []
-        on_chain: list[Path] = []
+        on_chain: list[Path] = []  # the files of `chain`, and as a set
+        on_chain_set: set[Path] = set()
 
-        def enter(path: Path, constraint: bool, depth: int) -> None:
-            key = Path(os.path.normpath(path))
+        def enter(key: Path, constraint: bool, depth: int) -> None:  # key: normalized
             if (key, constraint) in visited:
                 return
             visited.add((key, constraint))
@@ -636,20 +638,21 @@ class RequirementGraph:
             reached.append(Reached(parsed, constraint, depth))
             chain.append((key, constraint, depth, iter(parsed.includes)))
             on_chain.append(key)
+            on_chain_set.add(key)
 
-        enter(start, False, 0)
+        enter(Path(os.path.normpath(start)), False, 0)
         while chain:
             key, constraint, depth, includes = chain[-1]
             include = next(includes, None)
             if include is None:
                 chain.pop()
-                on_chain.pop()
+                on_chain_set.discard(on_chain.pop())
                 continue
             if include.path is None:
                 continue
-            target = Path(os.path.normpath(include.path))
+            target = include.path  # normalized when read
             option = "-c" if include.constraint else "-r"
-            if target in on_chain:
+            if target in on_chain_set:
                 self._cycle(key, include, on_chain[on_chain.index(target):])
                 continue
             if not self.fs.is_file(target):

@@ -557,10 +557,10 @@ class DuplicateRequirementRule(_DependencyRule):
     def check(self) -> None:
         deps = self.deps
         reported: set[tuple[str, int]] = set()
+        includes = _IncludeReach(deps)
         for root in deps.requirement_roots:
             if root in deps.tests:
                 continue
-            includes = _include_closure(deps, root)
             seen: dict[tuple[str, str], tuple[RequirementLine, Path]] = {}
             for requirement, path in _expand(deps, root):
                 if requirement.key is None:
@@ -576,9 +576,9 @@ class DuplicateRequirementRule(_DependencyRule):
                     continue  # `kombu>=5.6` and `kombu[redis]`: the second adds an extra, it does not repeat
                 at, at_path, other, other_path = requirement, path, first, first_path
                 if first_path != path:
-                    if first_path in includes.get(path, set()):
+                    if first_path in includes.get(path):
                         pass  # this file includes the first one: the repetition is here
-                    elif path in includes.get(first_path, set()):
+                    elif path in includes.get(first_path):
                         at, at_path, other, other_path = first, first_path, requirement, path
                     elif requirement.specifier == first.specifier:
                         continue  # two complete lists side by side that agree: no file repeats itself
@@ -631,36 +631,43 @@ def _expand(deps: ProjectDependencies, root: Path) -> list[tuple[RequirementLine
             reading.pop()
         elif not isinstance(item, Include):
             result.append((item, path))
-        elif (not item.constraint and item.path is not None and Path(item.path) not in done
+        elif (not item.constraint and item.path is not None and item.path not in done
               and len(reading) <= MAX_INCLUDE_DEPTH and deps.graph.fs.is_file(item.path)):
-            done.add(Path(item.path))
-            reading.append((Path(item.path), iter(deps.graph.read(Path(item.path)).items)))
+            done.add(item.path)
+            reading.append((item.path, iter(deps.graph.read(item.path).items)))
     return result
 
 
-def _include_closure(deps: ProjectDependencies, root: Path) -> dict[Path, set[Path]]:
-    """For each file reached from `root` by `-r`, the files it reaches by `-r` itself."""
-    direct: dict[Path, set[Path]] = {}
-    pending = [root]
-    while pending:
-        path = pending.pop()
-        if path in direct:
-            continue
-        targets = {Path(i.path) for i in deps.graph.read(path).includes
-                   if not i.constraint and i.path is not None and deps.graph.fs.is_file(i.path)}
-        direct[path] = targets
-        pending.extend(targets)
-    closure: dict[Path, set[Path]] = {}
-    for start in direct:
-        reach: set[Path] = set()
-        stack = list(direct[start])
-        while stack:
-            item = stack.pop()
-            if item not in reach:
-                reach.add(item)
-                stack.extend(direct.get(item, ()))
-        closure[start] = reach
-    return closure
+class _IncludeReach:
+    """For a requirement file, the files it reaches by `-r`, directly or not.
+
+    Worked out when asked, once per file: only duplicates ask, and a project
+    may hold long chains of includes, each file of which is a starting file.
+    """
+
+    def __init__(self, deps: ProjectDependencies) -> None:
+        self._deps = deps
+        self._direct: dict[Path, set[Path]] = {}
+        self._reach: dict[Path, set[Path]] = {}
+
+    def _targets(self, path: Path) -> set[Path]:
+        if path not in self._direct:
+            graph = self._deps.graph
+            self._direct[path] = {Path(i.path) for i in graph.read(path).includes
+                                  if not i.constraint and i.path is not None and graph.fs.is_file(i.path)}
+        return self._direct[path]
+
+    def get(self, start: Path) -> set[Path]:
+        if start not in self._reach:
+            reach: set[Path] = set()
+            stack = list(self._targets(start))
+            while stack:
+                item = stack.pop()
+                if item not in reach:
+                    reach.add(item)
+                    stack.extend(self._targets(item))
+            self._reach[start] = reach
+        return self._reach[start]
 
 
 # --- BP205 ---------------------------------------------------------------------------
