@@ -43,8 +43,6 @@ def read_baseline(path: Path) -> Counter[str]:
         raw = read_regular_file(path)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such baseline file (create it with `bplint baseline -o {path}`)") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: a folder, not a baseline file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the baseline ({exc.strerror})") from None
     try:

@@ -656,7 +656,10 @@ class RequirementGraph:
                 self._cycle(key, include, on_chain[on_chain.index(target):])
                 continue
             if not self.fs.is_file(target):
-                what = "is a folder, not a file" if self.fs.is_dir(target) else "does not exist"
+                if self.fs.is_dir(target):
+                    what = "is a folder, not a file"
+                else:  # a FIFO or a device is never read: it could block the scan
+                    what = "is not a regular file" if self.fs.exists(target) else "does not exist"
                 self._problem(key, include.line, f"`{option} {include.target}`: the included file {what}")
                 continue
             if depth + 1 > MAX_INCLUDE_DEPTH:

@@ -15,9 +15,14 @@ STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: 
 MAX_SHOWN_LINE = 200
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError  # the command decides how to end (with the scan's exit code)
+
+
 def _console(out: TextIO, color: bool) -> Console:
-    return Console(file=out, color_system="auto" if color else None, force_terminal=color,
-                   no_color=not color, highlight=False, soft_wrap=True, width=10_000)
+    return _Console(file=out, color_system="auto" if color else None, force_terminal=color,
+                    no_color=not color, highlight=False, soft_wrap=True, width=10_000)
 
 
 def shown_line(finding: Finding, all_findings: list[Finding], options: ReportOptions) -> str | None:
