@@ -220,7 +220,7 @@ def test_a_closed_standard_output_is_one_error_line(tmp_path):
     assert "BP103" in (tmp_path / "out.txt").read_text()
 
 
-def many_findings(root, count=300):
+def many_findings(root, count=250):  # reports of 90 kB (text) and more: more than a pipe holds
     write(root, {f"m{i}.py": FLASK_DEBUG + f'print("{i}")\n' for i in range(count)})
 
 
@@ -277,7 +277,7 @@ NO_THREADS = """
                          ids=["no-fork", "3-forks", "9-forks", "no-threads"])
 def test_jobs_500_under_a_process_limit(tmp_path, preamble):
     write(tmp_path, {f"pkg/m{i}.py": FLASK_DEBUG if i % 7 == 0 else f"import os\nX{i} = os.getenv('A{i}')\n"
-                     for i in range(120)})
+                     for i in range(60)})
     expected = bplint(tmp_path, "check", "--no-cache", "--format", "json", "--jobs", "1", ".")
     # stdout is a pipe: communicate() returns only once every process holding it has ended,
     # so a worker left behind fails this test with a timeout
