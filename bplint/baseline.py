@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bplint.config import ConfigError
+from bplint.files import read_regular_file
 from bplint.findings import Finding
 from bplint.sources import SourceLines, fingerprints
 
@@ -37,14 +38,27 @@ class BaselineOutcome:
 
 
 def read_baseline(path: Path) -> Counter[str]:
+    """The fingerprints of a baseline file; ConfigError (one line, naming the file) when it is not one."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        entries = data["findings"]
-        return Counter(str(entry["fingerprint"]) for entry in entries)
+        raw = read_regular_file(path)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such baseline file (create it with `bplint baseline -o {path}`)") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"{path}: not a bplint baseline ({type(exc).__name__}: {exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the baseline ({exc.strerror})") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a bplint baseline (not valid UTF-8)") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not a bplint baseline (nested too deeply)") from None
+    except ValueError as exc:
+        raise ConfigError(f"{path}: not a bplint baseline (not valid JSON: {exc})") from None
+    entries = data.get("findings") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries):
+        raise ConfigError(f"{path}: not a bplint baseline (expected an object whose \"findings\" list holds "
+                          f"entries with a \"fingerprint\"; write one with `bplint baseline -o {path}`)")
+    return Counter(entry["fingerprint"] for entry in entries)
 
 
 def apply_baseline(findings: list[Finding], baseline: Counter[str], sources: SourceLines) -> BaselineOutcome:

@@ -9,16 +9,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import Callable, TextIO
 
 import click
 
 from bplint import __version__
 from bplint.config import ConfigError, read_settings
-from bplint.findings import ScanResult, Severity
+from bplint.findings import ScanResult, Severity, displayable, printable
 from bplint.registry import RegistryError, all_rules, find_rule, tier
 from bplint.reporters import FORMATS, ReportOptions, get_reporter
 from bplint.sources import SourceLines
@@ -77,6 +76,11 @@ def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_fil
     from bplint.workset import gather
 
     targets = list(paths) or [Path(".")]
+    for target in targets:
+        if not os.path.exists(target):  # a mistyped path in CI must not pass the gate
+            what = "a symbolic link whose target does not exist" if os.path.islink(target) else \
+                "no such file or directory"
+            _fail(f"{printable(os.fsdecode(target))}: {what}")
     overrides: dict = {}
     if select:
         overrides["select"] = _split(select)
@@ -180,7 +184,7 @@ def _parse_report(value: str) -> tuple[str, Path]:
               help="The fail-on to use when neither --fail-on nor the configuration sets one (the pre-commit "
                    "hook passes warning).")
 @click.option("--exit-zero", is_flag=True, help="Exit with 0 even when findings are reported.")
-@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path),
               help="Report only findings not recorded in this baseline file (see `bplint baseline`).")
 @click.option("--diff", "--changed-since", "diff_ref", metavar="REF",
               help="Report only findings on lines added or changed since the git REF (the whole project is "
@@ -203,10 +207,12 @@ def check(paths, select, extend_select, ignore, preview, exclude, config_file, j
                                  f"{output_format} report with --report {output_format}:FILE beside it",
                                  param_hint="--statistics")
     extra_reports = [_parse_report(r) for r in reports]
+    if output is None and _stdout_closed():
+        _fail("standard output is closed: give --output FILE, or run bplint with its output open")
     scanned = _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache,
                         cache_dir, fail_on, quiet, default_fail_on)
-    result = scanned.result
-    sources = SourceLines(secrets=result.secret_spans())
+    result, real_paths = displayable(scanned.result)
+    sources = SourceLines(secrets=result.secret_spans(), real_paths=real_paths)
     if diff_ref:
         from bplint.changes import changed_lines, only_changed
 
@@ -228,12 +234,15 @@ def check(paths, select, extend_select, ignore, preview, exclude, config_file, j
 
     _print_errors(result, quiet)
     for name, path in extra_reports:
-        with _open_output(path) as out:
-            get_reporter(name)(result, out, ReportOptions(sources=sources, enabled_codes=scanned.enabled))
-    with _open_output(output) as out:
+        _write_report(path, lambda out, name=name: get_reporter(name)(
+            result, out, ReportOptions(sources=sources, enabled_codes=scanned.enabled)))
+
+    def main_report(out: TextIO) -> None:
         color = _use_color(out, no_color) and output_format == "text"
         get_reporter(output_format)(result, out, ReportOptions(color=color, quiet=quiet, statistics=statistics,
                                                                sources=sources, enabled_codes=scanned.enabled))
+
+    _write_report(output, main_report)
 
     if any(e.internal for e in result.errors):
         sys.exit(EXIT_ERROR)
@@ -250,11 +259,13 @@ def baseline(paths, select, extend_select, ignore, preview, exclude, config_file
     """Record today's findings in a baseline file; `check --baseline FILE` then reports only new ones."""
     from bplint.baseline import write_baseline
 
-    result = _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache,
-                       cache_dir).result
+    result, real_paths = displayable(
+        _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache,
+                  cache_dir).result)
     _print_errors(result, quiet=False)
     try:
-        count = write_baseline(output, result.findings, SourceLines(secrets=result.secret_spans()))
+        count = write_baseline(output, result.findings, SourceLines(secrets=result.secret_spans(),
+                                                                    real_paths=real_paths))
     except OSError as exc:
         _fail(f"cannot write {output}: {exc.strerror}")
     click.echo(f"wrote {count} findings to {output}")
@@ -320,24 +331,65 @@ def _use_color(out: TextIO, no_color: bool) -> bool:
     return hasattr(out, "isatty") and out.isatty()
 
 
-@contextmanager
-def _open_output(path: Path | None) -> Iterator[TextIO]:
+def _stdout_closed() -> bool:
+    return sys.stdout is None or _STANDARD_STREAMS_CLOSED.get(1, False)
+
+
+def _write_report(path: Path | None, write: Callable[[TextIO], None]) -> None:
+    """Write one report to ``path`` (standard output when None); a failed write is one error line.
+
+    A reader that went away (``bplint check | head``) is not an error: the
+    rest of the report is dropped and the exit code still says what was found.
+    """
     if path is None:
-        yield sys.stdout
+        try:
+            write(sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _discard_stdout()
+        except OSError as exc:
+            _fail(f"cannot write the report to standard output: {exc.strerror}")
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = path.open("w", encoding="utf-8")
+        with path.open("w", encoding="utf-8") as handle:
+            write(handle)
     except OSError as exc:
         _fail(f"cannot write {path}: {exc.strerror}")
-    with handle:
-        yield handle
+
+
+def _discard_stdout() -> None:
+    """After a broken pipe: what is still buffered, and all that follows, goes nowhere."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+# fd -> True when a standard stream was closed when bplint started (see main)
+_STANDARD_STREAMS_CLOSED: dict[int, bool] = {}
+
+
+def _plug_closed_streams() -> None:
+    """Open the null device on closed standard descriptors, so no file bplint opens takes their place."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            _STANDARD_STREAMS_CLOSED[fd] = True
+            try:
+                os.open(os.devnull, os.O_RDWR)  # the lowest free descriptor: this one
+            except OSError:
+                pass
 
 
 def main() -> None:
     """The console script: runs one command, then leaves without tearing the heap down."""
     from bplint.collector import for_this_process
 
+    _plug_closed_streams()
     for_this_process()
     try:
         cli(prog_name="bplint")
@@ -354,7 +406,7 @@ def main() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):
+        except (OSError, ValueError, AttributeError):  # broken, closed, or None (closed at start)
             pass
     os._exit(code)
 

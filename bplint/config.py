@@ -115,13 +115,19 @@ PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", "requireme
 def find_config_file(start: Path) -> Path | None:
     """The nearest pyproject.toml above ``start`` that has a [tool.bplint] table."""
     here = start.resolve()
-    if here.is_file():
+    if not here.is_dir():  # a file, or a FIFO or device named on the command line
         here = here.parent
     for folder in (here, *here.parents):
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
-            data = read_toml(candidate)
-            if "bplint" in data.get("tool", {}):
+            try:
+                data = read_toml(candidate)
+            except UnreadableToml as exc:
+                if exc.mentions_bplint:
+                    raise
+                continue  # not bplint's configuration; the scan reports the file (BP200)
+            tool = data.get("tool", {})
+            if isinstance(tool, dict) and "bplint" in tool:
                 return candidate
     return None
 
@@ -129,7 +135,7 @@ def find_config_file(start: Path) -> Path | None:
 def find_project_root(start: Path) -> Path:
     """The nearest folder at or above ``start`` that looks like a project's top; else start."""
     here = start.resolve()
-    if here.is_file():
+    if not here.is_dir():  # a file, or a FIFO or device named on the command line
         here = here.parent
     for folder in (here, *here.parents):
         if any((folder / marker).exists() for marker in PROJECT_MARKERS):
@@ -137,14 +143,33 @@ def find_project_root(start: Path) -> Path:
     return here
 
 
+class UnreadableToml(ConfigError):
+    """A TOML file that was read but cannot be parsed."""
+
+    def __init__(self, message: str, mentions_bplint: bool) -> None:
+        super().__init__(message)
+        self.mentions_bplint = mentions_bplint  # so it may well be bplint's own configuration
+
+
 def read_toml(path: Path) -> dict[str, Any]:
+    from bplint.files import read_regular_file
+
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raw = read_regular_file(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    mentions = b"bplint" in raw
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UnreadableToml(f"{path}: not valid UTF-8 (line {line}); save it as UTF-8", mentions) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UnreadableToml(f"{path}: not valid TOML: {exc}", mentions) from None
+    except RecursionError:
+        raise UnreadableToml(f"{path}: cannot be read: arrays or tables are nested too deeply", mentions) from None
 
 
 @dataclass

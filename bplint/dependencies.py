@@ -266,7 +266,11 @@ def load_manifest(file: SourceFile) -> Manifest:
         reason = _TOML_LINE.sub("", message).strip(" ()")
         manifest.problems.append(ParseProblem(line, f"the file is not valid TOML ({reason})", column))
         return manifest
-    except (RecursionError, ValueError) as exc:
+    except RecursionError:
+        manifest.problems.append(ParseProblem(1, "the file cannot be read as TOML (arrays or tables are nested "
+                                                 "too deeply)"))
+        return manifest
+    except ValueError as exc:
         manifest.problems.append(ParseProblem(1, f"the file cannot be read as TOML ({exc})"))
         return manifest
     positions = TomlLines(text)

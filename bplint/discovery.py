@@ -10,7 +10,7 @@ from typing import Sequence
 
 import pathspec
 
-from bplint.files import FileKind, SourceFile, classify
+from bplint.files import FileKind, SourceFile, classify, special_kind, read_regular_file
 from bplint.findings import ScanError
 
 # Files of these kinds take part in a scan; everything else is passed over.
@@ -51,8 +51,8 @@ class _GitIgnores:
             ignore_file = os.path.join(folder, ".gitignore")
             if os.path.isfile(ignore_file):
                 try:
-                    with open(ignore_file, encoding="utf-8", errors="replace") as handle:
-                        spec = pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())
+                    text = read_regular_file(ignore_file).decode("utf-8", errors="replace")
+                    spec = pathspec.GitIgnoreSpec.from_lines(text.splitlines())
                 except Exception:  # an unreadable .gitignore ignores nothing
                     spec = None
             self._specs[folder] = spec
@@ -145,10 +145,21 @@ def discover(paths: Sequence[Path], root: Path, exclude: Sequence[str], cwd: Pat
             return True
         return gitignores.ignored(path, is_dir, stop)
 
-    def add(path: str, rootpath: str, kind: FileKind, is_link: bool) -> None:
-        if is_link and not os.path.exists(path):
-            found.errors.append(ScanError(report(path), "skipped: a symbolic link whose target does not exist"))
-            return
+    def add(path: str, rootpath: str, kind: FileKind, is_link: bool, regular: bool = False) -> None:
+        if not regular:  # not known to be a regular file (a listing says so for most): look
+            try:
+                mode = os.stat(path).st_mode
+            except FileNotFoundError:
+                message = "a symbolic link whose target does not exist" if is_link else "no such file"
+                found.errors.append(ScanError(report(path), f"skipped: {message}"))
+                return
+            except OSError as exc:
+                found.errors.append(ScanError(report(path), f"skipped: cannot read ({exc.strerror})"))
+                return
+            special = special_kind(mode)
+            if special is not None:  # reading a FIFO or a device would never end
+                found.errors.append(ScanError(report(path), f"skipped: {special}, not a regular file"))
+                return
         key = os.path.realpath(path) if is_link else path
         if key in seen:
             return
@@ -164,13 +175,14 @@ def discover(paths: Sequence[Path], root: Path, exclude: Sequence[str], cwd: Pat
             try:
                 with os.scandir(folder) as listing:
                     entries = list(listing)
-            except OSError:
-                continue  # unreadable folders are passed over
+            except OSError as exc:
+                found.errors.append(ScanError(report(folder), f"skipped: cannot list this folder ({exc.strerror})"))
+                continue
             if folder != top and any(e.name == "pyvenv.cfg" for e in entries):
                 continue  # a virtualenv
             gitignores.listed(folder, any(e.name == ".gitignore" for e in entries))
             folders: list[tuple[str, str]] = []
-            files: list[tuple[str, str, bool]] = []
+            files: list[tuple[str, str, os.DirEntry]] = []
             for entry in entries:
                 try:
                     is_dir = entry.is_dir()
@@ -180,13 +192,17 @@ def discover(paths: Sequence[Path], root: Path, exclude: Sequence[str], cwd: Pat
                     if not entry.is_symlink():  # links to folders are not followed
                         folders.append((entry.name, entry.path))
                 else:
-                    files.append((entry.name, entry.path, entry.is_symlink()))
-            for name, path, is_link in sorted(files):
+                    files.append((entry.name, entry.path, entry))
+            for name, path, entry in sorted(files, key=lambda item: item[:2]):
                 rootpath = rel_to_root(path, False)
                 kind = classify(rootpath)
                 # most files of a repository are none of ours: classify before the costlier checks
                 if kind in SCANNED_KINDS and not skip(path, name, False, stop):
-                    add(path, rootpath, kind, is_link)
+                    try:
+                        regular = entry.is_file()
+                    except OSError:
+                        regular = False
+                    add(path, rootpath, kind, entry.is_symlink(), regular)
             kept = [path for name, path in sorted(folders) if not skip(path, name, True, stop)]
             pending.extend(reversed(kept))
 

@@ -44,6 +44,9 @@ USE_AST_TRIGGERS = True
 class FileResult:
     findings: list[Finding] = dataclasses.field(default_factory=list)
     errors: list[ScanError] = dataclasses.field(default_factory=list)
+    # False when the rules could not look at the file at all (it does not parse,
+    # cannot be read, is too large to analyse): not counted as scanned
+    checked: bool = True
 
 
 def scan(paths: Sequence[Path], config: Config, cwd: Path | None = None, *, jobs: int = 1,
@@ -73,7 +76,7 @@ def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCac
         outcome = outcomes[file.relpath]
         result.findings.extend(outcome.findings)
         result.errors.extend(outcome.errors)
-    result.files_scanned = len(checked)
+    result.files_scanned = sum(1 for file in checked if outcomes[file.relpath].checked)
     project = ProjectContext(index=index, config=config,
                              files=[f for f in project_files if f.relpath in index.files.raw()])
     with index.reading() as reads:
@@ -240,6 +243,10 @@ def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileRes
                 outcome.errors.append(ScanError(file.relpath, f"not checked: {problem.message}"))
             else:
                 outcome.findings.append(syntax_error_finding(file.relpath, problem, config.target))
+                # whatever the selection (BP001 may be off): say that no rule looked at this file
+                outcome.errors.append(ScanError(file.relpath, f"not checked: the file cannot be parsed "
+                                                              f"({problem.message.rstrip(' .')} at line {problem.line})"))
+            outcome.checked = False
             return outcome
         ctx = FileContext(file, config, index, facts, is_test, role)
         rules = [r for r in config.rules if issubclass(r, PythonRule) and wanted(r)
@@ -261,13 +268,19 @@ def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileRes
         return outcome
     ctx = FileContext(file, config, index, None, is_test, role)
     try:
-        file.text()
+        text = file.text()
     except DecodeError as exc:
         outcome.errors.append(ScanError(file.relpath, f"skipped: {exc.message} at line {exc.line}"))
+        outcome.checked = False
         return outcome
     except OSError as exc:
         outcome.errors.append(ScanError(file.relpath, f"skipped: cannot read ({exc.strerror})"))
+        outcome.checked = False
         return outcome
+    problem = file.decode_problem() if "\ufffd" in text else None
+    if problem is not None:  # the rest of the file is still checked: a secret may sit next to a bad byte
+        outcome.errors.append(ScanError(file.relpath, f"line {problem.line} is not valid UTF-8: checked with the "
+                                                      f"undecodable bytes replaced (save the file as UTF-8)"))
     for rule in rules:
         try:
             rule(ctx).check()
@@ -282,6 +295,7 @@ def _run_python_rules(ctx: FileContext, rules: list[type[PythonRule]], config: C
     if ctx.facts is not None and ctx.facts.node_count > MAX_NODES:
         outcome.errors.append(ScanError(file.relpath, f"skipped: {ctx.facts.node_count} syntax nodes is more "
                                                       f"than bplint analyses in one file ({MAX_NODES})"))
+        outcome.checked = False
         return
     try:
         ctx.module = cst.parse_module(ctx.text)
@@ -289,9 +303,11 @@ def _run_python_rules(ctx: FileContext, rules: list[type[PythonRule]], config: C
         # CPython accepted the file, so this is a gap in libcst's grammar.
         outcome.errors.append(ScanError(file.relpath, f"not checked: the syntax tree parser cannot read it "
                                                       f"({exc.message.splitlines()[0]} at line {exc.raw_line})"))
+        outcome.checked = False
         return
     except RecursionError:
         outcome.errors.append(ScanError(file.relpath, "not checked: nested too deeply to analyse"))
+        outcome.checked = False
         return
 
     def on_crash(rule: PythonRule, exc: BaseException) -> None:
@@ -357,6 +373,9 @@ def run_with_deep_stack(func: Callable[[], T]) -> T:
         sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
         worker = threading.Thread(target=target, name="bplint-scan")
         worker.start()
+    except (RuntimeError, MemoryError):  # no thread to be had (a process limit): here, on the usual stack
+        sys.setrecursionlimit(old_limit)
+        return func()
     finally:
         threading.stack_size(old_size)
     worker.join()

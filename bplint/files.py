@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import codecs
 import enum
+import errno
 import fnmatch
 import io
 import os
 import re
+import stat
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,26 +87,39 @@ class SourceFile:
 
     def read_bytes(self) -> bytes:
         if self._raw is None:
-            self._raw = self.path.read_bytes()
+            self._raw = read_regular_file(self.path)
         return self._raw
 
     def text(self, keep: bool = True) -> str:
         """The decoded text; Python files honour their PEP 263 coding cookie.
 
-        Raises DecodeError for undecodable content (the caller reports it).
+        Raises DecodeError for an undecodable Python file (the caller reports
+        it). Other files are decoded as UTF-8 with undecodable bytes replaced
+        by U+FFFD, so that the rest of them is still checked;
+        ``decode_problem`` says where the first such byte was.
         ``keep=False`` decodes without keeping the text, for a last look at a
         file (a large project's texts would otherwise all stay in memory).
         """
         if self._text is not None:
             return self._text
         raw = self.read_bytes()
-        text = decode_python(raw) if self.kind is FileKind.PYTHON else decode_text(raw)
+        text = decode_python(raw) if self.kind is FileKind.PYTHON else decode_text(raw, replace=True)
         if keep:
             self._text = text
         return text
 
     def lines(self) -> list[str]:
         return split_lines(self.text())
+
+    def decode_problem(self) -> DecodeError | None:
+        """Where a non-Python file is not valid UTF-8 (its text has U+FFFD there), or None."""
+        if self.kind is FileKind.PYTHON:
+            return None
+        try:
+            decode_text(self.read_bytes())
+        except DecodeError as exc:
+            return exc
+        return None
 
 
 def decode_python(raw: bytes) -> str:
@@ -125,14 +140,53 @@ def decode_python(raw: bytes) -> str:
     return text
 
 
-def decode_text(raw: bytes) -> str:
+def decode_text(raw: bytes, replace: bool = False) -> str:
+    """UTF-8 text; ``replace``: undecodable bytes become U+FFFD instead of raising DecodeError."""
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8):]
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if replace:
+            return raw.decode("utf-8", errors="replace")
         line, column = _offset_position(raw, exc.start)
         raise DecodeError(f"file is not valid UTF-8 ({exc.reason})", line, column) from None
+
+
+class NotRegularFile(OSError):
+    """A path that names a FIFO, socket, device or folder where a file's contents were expected."""
+
+
+_SPECIAL_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                  (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def special_kind(mode: int) -> str | None:
+    """What a non-regular file is ("a named pipe (FIFO)"), or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _SPECIAL_KINDS if test(mode)), "not a regular file")
+
+
+def read_regular_file(path: str | os.PathLike) -> bytes:
+    """The bytes of a regular file; raises NotRegularFile (an OSError) for anything else.
+
+    Opened without blocking and checked after opening, so neither a FIFO
+    (whose open and read wait for a writer) nor a file swapped for one after
+    discovery looked at it can hang the scan.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        kind = special_kind(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise NotRegularFile(errno.EINVAL, f"{kind}, not a regular file", os.fsdecode(path))
+        with os.fdopen(fd, "rb", closefd=True) as handle:
+            fd = -1
+            return handle.read()
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def _offset_position(raw: bytes, offset: int) -> tuple[int, int]:

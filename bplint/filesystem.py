@@ -14,6 +14,8 @@ import hashlib
 import os
 from typing import Callable, Union
 
+from bplint.files import read_regular_file
+
 Answer = Union[bool, int, bytes, tuple, OSError, None]
 
 
@@ -26,8 +28,7 @@ def _size(path: str) -> int | None:
 
 def _read(path: str) -> bytes | OSError:
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        return read_regular_file(path)
     except OSError as exc:
         return exc
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 from dataclasses import dataclass, field
@@ -151,3 +152,55 @@ def mask_secrets_in_line(line: str, number: int, secrets: list[Span]) -> str:
             end = span.end_column - 1 if span.end_line == number else None
             line = mask_span_in_line(line, start, end)
     return line
+
+
+# Characters that must not reach a terminal or a CI log as they are: C0/C1
+# controls (escape sequences, carriage returns), bidirectional overrides, and
+# the lone surrogates that stand for bytes of a file name that are not UTF-8.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                          "\ud800-\udfff]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte of a file name (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return _NAMED_ESCAPES.get(char) or f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """Text from the scanned tree (a file name, a quoted line) safe to print and valid UTF-8.
+
+    Control and bidirectional characters are shown as escapes (``\\x1b``,
+    ``\\u202e``) and a file name's undecodable bytes as ``\\xff``, the same in
+    every report format; other text is returned unchanged.
+    """
+    if _UNPRINTABLE.search(text) is None:
+        return text
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def displayable(result: ScanResult) -> tuple[ScanResult, dict[str, str]]:
+    """The result with every path and message made ``printable``, and printed path -> real path."""
+    real: dict[str, str] = {}
+
+    def path(value: str) -> str:
+        shown = printable(value)
+        if shown != value:
+            real[shown] = value
+        return shown
+
+    findings = []
+    for finding in result.findings:
+        shown = (path(finding.path), printable(finding.message),
+                 printable(finding.fix) if finding.fix is not None else None)
+        if shown != (finding.path, finding.message, finding.fix):
+            finding = dataclasses.replace(finding, path=shown[0], message=shown[1], fix=shown[2])
+        findings.append(finding)
+    errors = [dataclasses.replace(e, path=path(e.path), message=printable(e.message)) for e in result.errors]
+    secrets = {path(p): spans for p, spans in result.secrets.items()}
+    return ScanResult(findings, errors, result.files_scanned, secrets), real

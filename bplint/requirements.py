@@ -50,6 +50,9 @@ ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar", ".zip", ".tar.bz2", ".tbz
 STRONG_HASHES = ("sha256", "sha384", "sha512")
 # A file this long is read, but no more problems than this are kept per file.
 MAX_PROBLEMS = 100
+# Includes are followed this many files deep (real projects nest a few); a
+# longer chain is reported at the include that goes deeper.
+MAX_INCLUDE_DEPTH = 100
 
 
 @dataclass(frozen=True)
@@ -601,6 +604,8 @@ class RequirementGraph:
         self._reported_cycles: set[frozenset[Path]] = set()
 
     def read(self, path: Path) -> RequirementFile:
+        if path in self._files:
+            return self._files[path]
         key = Path(os.path.normpath(path))
         if key not in self._files:
             self._files[key] = read_requirement_file(key, self.max_size, self.fs)
@@ -621,35 +626,57 @@ class RequirementGraph:
         return self._files
 
     def walk(self, start: Path) -> list[Reached]:
-        """`start` and every file it includes, in reading order; each file once."""
+        """`start` and every file it includes, in reading order; each file once.
+
+        Depth-first with an explicit stack (a chain of includes may be
+        arbitrarily long); an include that would go deeper than
+        MAX_INCLUDE_DEPTH is reported and not followed.
+        """
         reached: list[Reached] = []
         visited: set[tuple[Path, bool]] = set()
-        stack: list[Path] = []
+        # the chain of files being read: (file, constraint, depth, its includes not yet followed)
+        chain: list[tuple[Path, bool, int, Iterator[Include]]] = []
+        on_chain: list[Path] = []  # the files of `chain`, and as a set
+        on_chain_set: set[Path] = set()
 
-        def visit(path: Path, constraint: bool, depth: int) -> None:
-            key = Path(os.path.normpath(path))
+        def enter(key: Path, constraint: bool, depth: int) -> None:  # key: normalized
             if (key, constraint) in visited:
                 return
             visited.add((key, constraint))
             parsed = self.read(key)
             reached.append(Reached(parsed, constraint, depth))
-            stack.append(key)
-            for include in parsed.includes:
-                if include.path is None:
-                    continue
-                target = Path(os.path.normpath(include.path))
-                if target in stack:
-                    self._cycle(key, include, stack[stack.index(target):])
-                    continue
-                if not self.fs.is_file(target):
-                    option = "-c" if include.constraint else "-r"
-                    what = "is a folder, not a file" if self.fs.is_dir(target) else "does not exist"
-                    self._problem(key, include.line, f"`{option} {include.target}`: the included file {what}")
-                    continue
-                visit(target, constraint or include.constraint, depth + 1)
-            stack.pop()
+            chain.append((key, constraint, depth, iter(parsed.includes)))
+            on_chain.append(key)
+            on_chain_set.add(key)
 
-        visit(start, False, 0)
+        enter(Path(os.path.normpath(start)), False, 0)
+        while chain:
+            key, constraint, depth, includes = chain[-1]
+            include = next(includes, None)
+            if include is None:
+                chain.pop()
+                on_chain_set.discard(on_chain.pop())
+                continue
+            if include.path is None:
+                continue
+            target = include.path  # normalized when read
+            option = "-c" if include.constraint else "-r"
+            if target in on_chain_set:
+                self._cycle(key, include, on_chain[on_chain.index(target):])
+                continue
+            if not self.fs.is_file(target):
+                if self.fs.is_dir(target):
+                    what = "is a folder, not a file"
+                else:  # a FIFO or a device is never read: it could block the scan
+                    what = "is not a regular file" if self.fs.exists(target) else "does not exist"
+                self._problem(key, include.line, f"`{option} {include.target}`: the included file {what}")
+                continue
+            if depth + 1 > MAX_INCLUDE_DEPTH:
+                self._problem(key, include.line, f"`{option} {include.target}` nests includes more than "
+                                                 f"{MAX_INCLUDE_DEPTH} files deep, so bplint reads no further; "
+                                                 f"flatten the chain of includes")
+                continue
+            enter(target, constraint or include.constraint, depth + 1)
         return reached
 
     def _cycle(self, including: Path, include: Include, loop: list[Path]) -> None:

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
-from bplint.files import split_lines
+from bplint.files import read_regular_file, split_lines
 from bplint.findings import Finding, Span, mask_secrets_in_line, mask_span_in_line
 
 _SPACE = re.compile(r"\s+")
@@ -17,13 +17,16 @@ _SPACE = re.compile(r"\s+")
 class SourceLines:
     """Lines as reports may show them, every secret masked: the spans the rules detected
     (``ScanResult.secrets``, suppressed findings' too) and, in any line, passwords written
-    into URLs (``https://user:password@``, ``git+https://TOKEN@``), whichever rules ran."""
+    into URLs (``https://user:password@``, ``git+https://TOKEN@``), whichever rules ran.
+    ``real_paths`` maps a printed path to the path on disk, for names not printable as they are."""
 
-    def __init__(self, cwd: Path | None = None, secrets: dict[str, list[Span]] | None = None) -> None:
+    def __init__(self, cwd: Path | None = None, secrets: dict[str, list[Span]] | None = None,
+                 real_paths: dict[str, str] | None = None) -> None:
         self._cwd = cwd
         self._raw: dict[str, list[str]] = {}
         self._shown: dict[tuple[str, int], str] = {}
         self._secrets: dict[str, list[Span]] = dict(secrets or {})
+        self._real = real_paths or {}
 
     def know_secrets(self, secrets: dict[str, list[Span]]) -> None:
         """Mask these secrets too (a scan's ``ScanResult.secrets``)."""
@@ -36,9 +39,10 @@ class SourceLines:
 
     def _lines(self, path: str) -> list[str]:
         if path not in self._raw:
-            target = Path(path) if self._cwd is None else self._cwd / path
+            real = self._real.get(path, path)
+            target = Path(real) if self._cwd is None else self._cwd / real
             try:
-                self._raw[path] = split_lines(target.read_bytes().decode("utf-8", "replace"))
+                self._raw[path] = split_lines(read_regular_file(target).decode("utf-8", "replace"))
             except OSError:
                 self._raw[path] = []
         return self._raw[path]
@@ -80,6 +84,6 @@ def fingerprints(findings: Iterable[Finding], sources: SourceLines) -> dict[Find
         key = (finding.code, finding.path, text)
         occurrence = seen[key]
         seen[key] += 1
-        digest = hashlib.sha256("\0".join((*key, str(occurrence))).encode("utf-8")).hexdigest()
+        digest = hashlib.sha256("\0".join((*key, str(occurrence))).encode("utf-8", "surrogatepass")).hexdigest()
         result[finding] = digest[:32]
     return result

@@ -9,11 +9,13 @@ the same byte for byte whatever the number of jobs.
 
 from __future__ import annotations
 
+import concurrent.futures
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from bplint.cache import ScanCache
 from bplint.config import Config
@@ -25,6 +27,9 @@ Progress = Callable[[int, int], None]
 # Below this many files to check, starting workers costs more than it saves.
 PARALLEL_MIN_FILES = 40
 CHUNK = 8
+# Forked workers answer their first task within milliseconds; a pool that has
+# not after this long cannot start its threads and is given up.
+POOL_START_TIMEOUT = 20.0
 
 _STATE: tuple[list[SourceFile], Config, ProjectIndex] | None = None
 
@@ -105,7 +110,9 @@ def _run_parallel(todo: list[SourceFile], config: Config, index: ProjectIndex, j
     _STATE = (todo, config, index)
     finished: set[str] = set()
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with worker_pool(min(jobs, len(chunks))) as pool:
+            if pool is None:
+                return todo
             for batch in pool.map(_check_chunk, chunks):
                 for relpath, result, reads in batch:
                     finished.add(relpath)
@@ -139,8 +146,8 @@ def index_files(files: list[SourceFile], triggers: dict, jobs: int, target: Pyth
         chunks = [order[i:i + CHUNK * 2] for i in range(0, len(order), CHUNK * 2)]
         _INDEX_STATE = (files, triggers, target, timeout)
         try:
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                for batch in pool.map(_index_chunk, chunks):
+            with worker_pool(min(jobs, len(chunks))) as pool:
+                for batch in pool.map(_index_chunk, chunks) if pool is not None else ():
                     facts.update(batch)
         except BrokenProcessPool:
             pass  # what is missing is parsed here
@@ -150,6 +157,46 @@ def index_files(files: list[SourceFile], triggers: dict, jobs: int, target: Pyth
         if file.relpath not in facts:
             facts[file.relpath] = index_python(file, triggers, target, timeout)
     return facts
+
+
+@contextmanager
+def worker_pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
+    """A pool of up to ``jobs`` forked workers, all started before any work is given out.
+
+    When the system refuses processes or threads (a process limit, no memory),
+    fewer workers are tried, and None (work in this process) when not even two
+    start. The workers of a pool that could not start are stopped at once:
+    none is left behind holding the scan's output open.
+    """
+    pool = None
+    while pool is None and jobs > 1:
+        pool, started = _start_pool(jobs)
+        jobs = min(jobs - 1, started - 1)
+    if pool is None:
+        yield None
+        return
+    with pool:
+        yield pool
+
+
+def _start_pool(jobs: int) -> tuple[ProcessPoolExecutor | None, int]:
+    """A started pool of ``jobs`` workers, or None and how many workers had started."""
+    before = set(multiprocessing.active_children())
+    pool = None
+    try:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+        # with fork, the first task starts every worker, the manager thread and the queue's feeder
+        pool.submit(int).result(timeout=POOL_START_TIMEOUT)
+        return pool, jobs
+    except (OSError, RuntimeError, BrokenProcessPool, concurrent.futures.TimeoutError):
+        strays = [p for p in multiprocessing.active_children() if p not in before]
+        for process in strays:
+            process.terminate()
+        for process in strays:
+            process.join(5)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        return None, len(strays)
 
 
 def _size(file: SourceFile) -> int:

@@ -264,7 +264,7 @@ def test_statistics_in_a_per_finding_format_is_a_usage_error(project, fmt):
 
 def test_github_annotations(project):
     (project / "app/odd, name.py").write_text("def f(:\n")
-    lines = run("check", "--format", "github").output.splitlines()
+    lines = run("check", "--format", "github").stdout.splitlines()
     assert lines[0].startswith("::error file=app/broken.py,line=1,endLine=1,col=")
     assert "title=BP001 syntax-error::" in lines[0]
     assert any("file=app/odd%2C name.py" in line for line in lines)

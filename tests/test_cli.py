@@ -92,9 +92,10 @@ def test_json_report_shape(project):
     assert list(finding) == ["code", "name", "severity", "category", "message", "path", "line", "column",
                              "end_line", "end_column", "fix"]
     assert finding["path"] == "app/views.py" and finding["line"] == 1 and finding["code"] == "BP001"
-    assert data["summary"] == {"files_scanned": 3, "findings": 1,
+    assert data["summary"] == {"files_scanned": 2, "findings": 1,
                                "by_severity": {"error": 1, "warning": 0, "info": 0}}
-    assert data["errors"] == []
+    assert data["errors"] == [{"path": "app/views.py", "rule": None,
+                               "message": "not checked: the file cannot be parsed ('(' was never closed at line 1)"}]
 
 
 def test_output_file(project):
@@ -144,8 +145,8 @@ def test_unknown_select_on_command_line(project):
 
 def test_missing_path_is_reported(project):
     result = CliRunner().invoke(cli, ["check", "nowhere/"])
-    assert "nowhere" in result.output
-    assert result.exit_code == 0
+    assert result.stderr == "bplint: error: nowhere: no such file or directory\n"
+    assert result.exit_code == 2
 
 
 def test_rules_and_explain():

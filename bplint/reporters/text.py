@@ -8,16 +8,21 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from bplint.findings import Finding, ScanResult, Severity
+from bplint.findings import Finding, ScanResult, Severity, mask_span_in_line, printable
 from bplint.reporters import ReportOptions
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 MAX_SHOWN_LINE = 200
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError  # the command decides how to end (with the scan's exit code)
+
+
 def _console(out: TextIO, color: bool) -> Console:
-    return Console(file=out, color_system="auto" if color else None, force_terminal=color,
-                   no_color=not color, highlight=False, soft_wrap=True, width=10_000)
+    return _Console(file=out, color_system="auto" if color else None, force_terminal=color,
+                    no_color=not color, highlight=False, soft_wrap=True, width=10_000)
 
 
 def report(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
@@ -53,6 +58,9 @@ def _print_source(console: Console, finding: Finding, line: str) -> None:
     start = finding.column - 1
     end = finding.end_column - 1 if finding.end_line == finding.line else len(expanded.rstrip())
     end = max(end, start + 1)
+    if printable(expanded) != expanded:  # control characters shown as escapes; the marker follows them
+        start, end = len(printable(expanded[:start])), len(printable(expanded[:end]))
+        expanded = printable(expanded)
     if len(expanded) > MAX_SHOWN_LINE:  # very long lines: show a window around the span
         window_start = max(0, start - 40)
         expanded = "…" + expanded[window_start: window_start + MAX_SHOWN_LINE]

@@ -21,7 +21,7 @@ from bplint.dependencies import (
 )
 from bplint.files import FileKind
 from bplint.findings import Severity, Span
-from bplint.requirements import Include, RequirementLine, mask_credentials, vcs_ref
+from bplint.requirements import MAX_INCLUDE_DEPTH, Include, RequirementLine, mask_credentials, vcs_ref
 from bplint.roles import NOT_TESTS_OR_EXAMPLES
 from bplint.rule import Flag, Option, ProjectRule, Quiet
 
@@ -65,7 +65,8 @@ class InvalidRequirementRule(_DependencyRule):
     summary = "A dependency declaration that cannot be parsed"
     what = ("Reports a line of a requirement file that the installer would reject: a requirement that is not "
             "valid PEP 508 (`flask=1.0`), an unknown option, a `--hash` with a weak algorithm, an `-r`/`-c` "
-            "include whose file does not exist, an include cycle, or bytes that are not UTF-8. Also a "
+            "include whose file does not exist, an include cycle, a chain of includes more than "
+            f"{MAX_INCLUDE_DEPTH} files deep (bplint reads no further), or bytes that are not UTF-8. Also a "
             "`pyproject.toml` or `Pipfile` that is not valid TOML, and an invalid requirement string in a "
             "`pyproject.toml` dependency list. Every other line is still checked.")
     why = ("An install from this file fails, usually during a deploy; and the dependency rules cannot check "
@@ -561,10 +562,10 @@ class DuplicateRequirementRule(_DependencyRule):
     def check(self) -> None:
         deps = self.deps
         reported: set[tuple[str, int]] = set()
+        includes = _IncludeReach(deps)
         for root in deps.requirement_roots:
             if root in deps.tests:
                 continue
-            includes = _include_closure(deps, root)
             seen: dict[tuple[str, str], tuple[RequirementLine, Path]] = {}
             for requirement, path in _expand(deps, root):
                 if requirement.key is None:
@@ -580,9 +581,9 @@ class DuplicateRequirementRule(_DependencyRule):
                     continue  # `kombu>=5.6` and `kombu[redis]`: the second adds an extra, it does not repeat
                 at, at_path, other, other_path = requirement, path, first, first_path
                 if first_path != path:
-                    if first_path in includes.get(path, set()):
+                    if first_path in includes.get(path):
                         pass  # this file includes the first one: the repetition is here
-                    elif path in includes.get(first_path, set()):
+                    elif path in includes.get(first_path):
                         at, at_path, other, other_path = first, first_path, requirement, path
                     elif requirement.specifier == first.specifier:
                         continue  # two complete lists side by side that agree: no file repeats itself
@@ -621,48 +622,57 @@ def _marker_key(marker: str | None) -> str:
 
 
 def _expand(deps: ProjectDependencies, root: Path) -> list[tuple[RequirementLine, Path]]:
-    """Requirements in reading order, `-r` includes expanded in place, each file once (constraints left out)."""
+    """Requirements in reading order, `-r` includes expanded in place, each file once (constraints left out).
+
+    An explicit stack of the files being read, as deep as the include walk goes (MAX_INCLUDE_DEPTH).
+    """
     result: list[tuple[RequirementLine, Path]] = []
-    done: set[Path] = set()
-
-    def visit(path: Path) -> None:
-        if path in done:
-            return
-        done.add(path)
-        for item in deps.graph.read(path).items:
-            if isinstance(item, Include):
-                if not item.constraint and item.path is not None and deps.graph.fs.is_file(item.path):
-                    visit(Path(item.path))
-            else:
-                result.append((item, path))
-
-    visit(root)
+    done: set[Path] = {root}
+    reading = [(root, iter(deps.graph.read(root).items))]
+    while reading:
+        path, items = reading[-1]
+        item = next(items, None)
+        if item is None:
+            reading.pop()
+        elif not isinstance(item, Include):
+            result.append((item, path))
+        elif (not item.constraint and item.path is not None and item.path not in done
+              and len(reading) <= MAX_INCLUDE_DEPTH and deps.graph.fs.is_file(item.path)):
+            done.add(item.path)
+            reading.append((item.path, iter(deps.graph.read(item.path).items)))
     return result
 
 
-def _include_closure(deps: ProjectDependencies, root: Path) -> dict[Path, set[Path]]:
-    """For each file reached from `root` by `-r`, the files it reaches by `-r` itself."""
-    direct: dict[Path, set[Path]] = {}
-    pending = [root]
-    while pending:
-        path = pending.pop()
-        if path in direct:
-            continue
-        targets = {Path(i.path) for i in deps.graph.read(path).includes
-                   if not i.constraint and i.path is not None and deps.graph.fs.is_file(i.path)}
-        direct[path] = targets
-        pending.extend(targets)
-    closure: dict[Path, set[Path]] = {}
-    for start in direct:
-        reach: set[Path] = set()
-        stack = list(direct[start])
-        while stack:
-            item = stack.pop()
-            if item not in reach:
-                reach.add(item)
-                stack.extend(direct.get(item, ()))
-        closure[start] = reach
-    return closure
+class _IncludeReach:
+    """For a requirement file, the files it reaches by `-r`, directly or not.
+
+    Worked out when asked, once per file: only duplicates ask, and a project
+    may hold long chains of includes, each file of which is a starting file.
+    """
+
+    def __init__(self, deps: ProjectDependencies) -> None:
+        self._deps = deps
+        self._direct: dict[Path, set[Path]] = {}
+        self._reach: dict[Path, set[Path]] = {}
+
+    def _targets(self, path: Path) -> set[Path]:
+        if path not in self._direct:
+            graph = self._deps.graph
+            self._direct[path] = {Path(i.path) for i in graph.read(path).includes
+                                  if not i.constraint and i.path is not None and graph.fs.is_file(i.path)}
+        return self._direct[path]
+
+    def get(self, start: Path) -> set[Path]:
+        if start not in self._reach:
+            reach: set[Path] = set()
+            stack = list(self._targets(start))
+            while stack:
+                item = stack.pop()
+                if item not in reach:
+                    reach.add(item)
+                    stack.extend(self._targets(item))
+            self._reach[start] = reach
+        return self._reach[start]
 
 
 # --- BP205 ---------------------------------------------------------------------------
