@@ -31,6 +31,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -108,7 +109,7 @@ def choose_projects(selector: str, projects: list[Project]) -> list[Project]:
     chosen = [p for p in projects if _normal(p.name) in wanted or _normal(p.slug) in wanted]
     unknown = wanted - {_normal(p.name) for p in chosen} - {_normal(p.slug) for p in chosen}
     if unknown:
-        raise SystemExit(f"not in {PROJECTS_FILE.name}: {', '.join(sorted(unknown))}")
+        raise SystemExit(f"not in the pinned list: {', '.join(sorted(unknown))}")
     return chosen
 
 
@@ -182,7 +183,7 @@ def download(root: Path, project: Project) -> tuple[Path | None, str]:
                 done = subprocess.run(command(), stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root,
                                       timeout=DOWNLOAD_TIMEOUT)
             failed = done.returncode != 0
-            problem = f"pip download failed ({label}), see {log_file}" if failed else ""
+            problem = f"pip download failed ({label}): {_last_error(log_file)} (see {log_file})" if failed else ""
         except (OSError, subprocess.SubprocessError) as exc:
             failed, problem = True, f"pip download failed ({label}): {exc}"
         found = find_archive(sdists, project)
@@ -191,6 +192,12 @@ def download(root: Path, project: Project) -> tuple[Path | None, str]:
         if not failed:
             problem = f"pip download left no sdist of {project.spec} in {sdists}"
     return None, problem
+
+
+def _last_error(log_file: Path) -> str:
+    lines = log_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    errors = [line for line in lines if line.startswith("ERROR:")]
+    return (errors or lines or ["no output"])[-1].strip()[:300]
 
 
 def extract(root: Path, project: Project, archive: Path) -> Path:
@@ -245,18 +252,19 @@ def scan(root: Path, project: Project, source: Path, all_rules: bool) -> dict:
                "--output", str(out)]
     if all_rules:
         command += ["--select", "ALL"]
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), _children_cpu()
     try:
         done = subprocess.run(command, cwd=source, capture_output=True, text=True, timeout=SCAN_TIMEOUT)
     except (OSError, subprocess.SubprocessError) as exc:
         return {"problem": f"scan failed: {exc}"}
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu_before
     try:
         data = json.loads(out.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
         return {"problem": f"scan exited {done.returncode} without a report ({exc}): {' | '.join(tail)}"}
     meta = {"project": project.name, "version": project.version, "group": project.group, "seconds": round(seconds, 2),
+            "cpu_seconds": round(cpu, 2),
             "exit_code": done.returncode, "bplint": data.get("version"), "all_rules": all_rules,
             "files_scanned": data.get("summary", {}).get("files_scanned"), "findings": len(data.get("findings", [])),
             "errors": len(data.get("errors", [])), "stderr": done.stderr.strip().splitlines()[-5:]}
@@ -264,9 +272,16 @@ def scan(root: Path, project: Project, source: Path, all_rules: bool) -> dict:
     return meta
 
 
+def _children_cpu() -> float:
+    """User and system time of the finished child processes (the scan's workers too): less noisy than
+    wall time on a busy machine."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     root = Path(args.dir).resolve()
-    projects = choose_projects(args.projects, read_projects())
+    projects = choose_projects(args.projects, read_projects(Path(args.list)))
     results: dict[Project, dict] = {}
     for project in projects:
         log(f"{project.spec} [{project.group}]")
@@ -293,14 +308,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"\n## {group} list{' (all rules)' if args.all_rules else ''}\n")
             print_counts(root, chosen, args.all_rules)
     print("\n## scan times\n")
-    print(f"{'project':<28} {'group':<9} {'files':>7} {'findings':>9} {'errors':>7} {'seconds':>8}")
+    print(f"{'project':<28} {'group':<9} {'files':>7} {'findings':>9} {'errors':>7} {'seconds':>8} {'cpu s':>8}")
     for project in projects:
         meta = results.get(project, {})
         if "problem" in meta:
             print(f"{project.slug:<28} {project.group:<9} skipped: {meta['problem']}")
         else:
             print(f"{project.slug:<28} {project.group:<9} {meta['files_scanned'] or 0:>7} {meta['findings']:>9} "
-                  f"{meta['errors']:>7} {meta['seconds']:>8.1f}")
+                  f"{meta['errors']:>7} {meta['seconds']:>8.1f} {meta['cpu_seconds']:>8.1f}")
     return 1 if any("problem" in meta for meta in results.values()) else 0
 
 
@@ -387,7 +402,7 @@ def rule_catalog() -> dict[str, dict]:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     root = Path(args.dir).resolve()
-    projects = read_projects()
+    projects = read_projects(Path(args.list))
     labels = read_labels(Path(args.labels))
     catalog = rule_catalog()
     lost_true = []
@@ -488,7 +503,7 @@ def _fence(text: str) -> str:
 def cmd_sample(args: argparse.Namespace) -> int:
     root = Path(args.dir).resolve()
     out = Path(args.out)
-    projects = choose_projects(args.projects, read_projects())
+    projects = choose_projects(args.projects, read_projects(Path(args.list)))
     labels = read_labels(Path(args.labels))
     wanted_rules = {c.strip().upper() for c in args.rules.split(",")} if args.rules else None
     by_rule: dict[str, list[tuple[Project, dict]]] = defaultdict(list)
@@ -615,6 +630,7 @@ def main(argv: list[str]) -> int:
         p.add_argument("--dir", default=str(DEFAULT_DIR), help=f"working folder (default {DEFAULT_DIR})")
         p.add_argument("--projects", default=projects_default,
                        help="review, held-out, all, or comma-separated names from real_projects.txt")
+        p.add_argument("--list", default=str(PROJECTS_FILE), help="the pinned projects (default %(default)s)")
         p.add_argument("--all-rules", action="store_true", help="every rule, opt-in ones too (--select ALL)")
 
     run = sub.add_parser("run", help="download, extract, scan; print findings per rule and scan times")
