@@ -459,17 +459,20 @@ def _precision(row: Counter) -> str:
 
 # --- sample ----------------------------------------------------------------------------------
 
-def rule_what(code: str, cache: dict[str, str]) -> str:
-    """The "What it does" section of `bplint explain CODE`."""
-    if code not in cache:
+def rule_whats() -> dict[str, str]:
+    """code -> the "What it does" section of its docs page, from one `bplint rules --docs`."""
+    whats = {}
+    with tempfile.TemporaryDirectory() as folder:
         try:
-            text = subprocess.run([*bplint_command(), "explain", code], capture_output=True, text=True,
-                                  timeout=60, check=True).stdout
-        except (OSError, subprocess.SubprocessError):
-            text = ""
-        match = re.search(r"^## What it does\n(.*?)(?=^## |\Z)", text, re.S | re.M)
-        cache[code] = match.group(1).strip() if match else "(no docs)"
-    return cache[code]
+            subprocess.run([*bplint_command(), "rules", "--docs", folder], capture_output=True, timeout=300, check=True)
+        except (OSError, subprocess.SubprocessError) as exc:
+            log(f"no rule docs: {exc}")
+            return whats
+        for page in Path(folder).glob("BP*.md"):
+            match = re.search(r"^## What it does\n(.*?)(?=^## |\Z)", page.read_text(encoding="utf-8"), re.S | re.M)
+            if match:
+                whats[page.stem] = match.group(1).strip()
+    return whats
 
 
 def snippet(source: Path, rel_path: str, line: int) -> tuple[str, str]:
@@ -530,7 +533,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         return 0
     out.mkdir(parents=True, exist_ok=True)
     catalog = rule_catalog()
-    what_cache: dict[str, str] = {}
+    whats = rule_whats()
     batches = [picked[i:i + args.batch_size] for i in range(0, len(picked), args.batch_size)]
     for number, batch in enumerate(batches, 1):
         ids, parts = {}, [f"# Review batch {number} of {len(batches)}", "",
@@ -552,7 +555,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
                       f"- file: `{finding['path']}` line {finding['line']}",
                       f"- rule: {finding['code']} {name}",
                       f"- message: {finding.get('message', '')}", "",
-                      "What the rule checks:", "", rule_what(finding["code"], what_cache), "",
+                      "What the rule checks:", "", whats.get(finding["code"], "(no docs)"), "",
                       f"{fence}{language}", text, fence, ""]
         (out / f"batch-{number}.md").write_text("\n".join(parts), encoding="utf-8")
         (out / f"batch-{number}.ids.json").write_text(json.dumps(ids, indent=2) + "\n", encoding="utf-8")
