@@ -15,6 +15,8 @@ function and method of a top-level class:
 * otherwise the callees as spelled (``helper``, ``self._check``, ``helpers.call_auth``,
   decorators of nested functions, functions handed to a call as ``callback=``): a rule
   resolves them through the module's imports and the project index, to helpers that assert;
+* what the body ends with: a call of the code (a test fails when it raises), a test-client
+  request (a refusal is a response, not an exception), a factory, a result bound and never read;
 * the first comparison written as a bare statement (``result == 3`` without ``assert``),
   whether it returns a value or yields (then pytest does not collect it as a test);
 * for the module, the ``test*`` names its functions call (``test_connection(engine)``): such
@@ -51,6 +53,7 @@ STATUS_KEYWORDS = frozenset({"status", "expected_status", "expect_status", "stat
 # its `get(..., status=404)` defines a canned response instead of checking one.
 _MOCK_RECEIVER = re.compile(r"mock|respons|rsps|respx", re.IGNORECASE)
 MATCHER_KEYWORDS = frozenset({"match", "additional_matcher"})
+CLIENT_RECEIVER = re.compile(r"client|^app$|^api$|^browser$", re.IGNORECASE)
 MAX_CALLS = 48  # callees kept per function: enough for helpers, bounded for the cache
 
 
@@ -61,6 +64,10 @@ class FunctionChecks:
     bare_compare: int  # line of the first comparison written as a statement, 0 when none
     returns_value: bool
     yields: bool
+    # What the body ends with (inside a last with/for/if/try too): "call" of the code (the test
+    # fails when it raises), "request" of a test client, "setup" (a factory, print, logging),
+    # "assign:<name>" (a result bound and never read), or "" (nothing, `pass`, other statements).
+    ending: str = ""
 
 
 @dataclass
@@ -170,7 +177,41 @@ def _function_checks(function: ast.FunctionDef | ast.AsyncFunctionDef, found: Te
                 stack.append((value, nested))
     if asserts:
         return FunctionChecks(True, (), bare_compare, returns_value, yields)
-    return FunctionChecks(False, tuple(calls), bare_compare, returns_value, yields)
+    return FunctionChecks(False, tuple(calls), bare_compare, returns_value, yields, _ending(function.body))
+
+
+_NESTING = (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While, ast.If, ast.Try,
+            *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
+SETUP_CALLS = re.compile(r"factor|^print$|^pprint$|^log(?:ger|ging)?\.|\.log(?:ger)?\.|^baker\.|^mixer\.")
+
+
+def _ending(body: list[ast.stmt]) -> str:
+    last = body[-1] if body else None
+    while isinstance(last, _NESTING) and last.body:
+        last = last.body[-1]
+    if isinstance(last, (ast.Assign, ast.AnnAssign)) and last.value is not None:
+        targets = last.targets if isinstance(last, ast.Assign) else [last.target]
+        value = last.value.value if isinstance(last.value, ast.Await) else last.value
+        if isinstance(value, ast.Call) and len(targets) == 1 and isinstance(targets[0], ast.Name):
+            return f"assign:{targets[0].id}"
+        return ""
+    if not isinstance(last, ast.Expr):
+        return ""
+    value = last.value.value if isinstance(last.value, ast.Await) else last.value
+    if not isinstance(value, ast.Call):
+        return ""
+    spelled = ast_dotted(value.func) or ""
+    if is_request(spelled):
+        return "request"
+    if SETUP_CALLS.search(spelled):
+        return "setup"
+    return "call"
+
+
+def is_request(spelled: str) -> bool:
+    """`client.get`, `self.client.post`, `app.put`: a request of a test client."""
+    receiver, _, attr = spelled.rpartition(".")
+    return attr in CLIENT_CALLS and CLIENT_RECEIVER.search(receiver.rsplit(".", 1)[-1]) is not None
 
 
 def _decorator_asserts(decorator: ast.expr, calls: dict[str, None]) -> bool:
