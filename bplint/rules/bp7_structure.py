@@ -180,7 +180,7 @@ class AssertionFreeTest(PythonRule):
             "and never reads (`order = checkout(cart)`), with test data (a factory) or with nothing; it "
             "has a comparison written without `assert` (`total == 3`); or its name says an operation is "
             "refused (`test_member_cannot_edit`) and it ends with that operation. A test that ends by "
-            "calling the code (`perform_checkin(ticket, gate)`) is left alone: it fails when the call "
+            "calling the code (`publish(draft, by=editor)`) is left alone: it fails when the call "
             "raises, and many projects test that an operation goes through this way, next to the "
             "`pytest.raises` test of the refused case. Also left alone: tests marked `skip`/`xfail`, "
             "fixtures, functions that return or yield a value (pytest does not collect them as tests), "
