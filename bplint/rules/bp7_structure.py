@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from pathlib import Path
 
 import libcst as cst
 
 from bplint import names
+from bplint._test_facts import KEY as TEST_FACTS, TestModuleFacts
 from bplint.findings import Severity, Span
 from bplint.index import ModuleFacts
 from bplint.roles import APPLICATION_ONLY, Role
@@ -116,13 +118,31 @@ class MissingTests(ProjectRule):
 # --- BP702 -------------------------------------------------------------------------------------
 
 TEST_FILE_PATTERNS = ("test_*.py", "*_test.py", "test*.py")
-# `expect(...)` is an assertion library's entry; `test_*()` runs another (asserting) test
-ASSERTING_PREFIXES = ("assert", "check", "verify", "expect", "test")
+# Called by qualified name, these check something: `with pytest.raises(...)`, `pytest.fail(...)`, a skip.
 PYTEST_ASSERTING = frozenset({"pytest.raises", "pytest.warns", "pytest.deprecated_call", "pytest.fail",
                               "pytest.skip", "pytest.xfail", "pytest.approx", "pytest.importorskip"})
+ASSERTING_MODULES = ("nose.tools.", "hamcrest.", "pytest_check.")
 TESTCASE_ROOTS = ("unittest.", "django.test", "rest_framework.test", "flask_testing", "asynctest.",
                   "twisted.trial")
-
+# Decorators that make a function no test to check: skipped, expected to fail, a fixture.
+NOT_CHECKED_DECORATORS = frozenset({"skip", "skipif", "xfail", "skipIf", "skipUnless", "expectedFailure",
+                                    "fixture", "yield_fixture"})
+# Decorators that make a `test*` function something else: a command-line command (`@click.command()`).
+NOT_TEST_DECORATORS = frozenset({"command", "argument", "option"})
+# Property-based tests: calling the code with generated input and not crashing is the check.
+PROPERTY_DECORATORS = frozenset({"hypothesis.given", "given"})
+HELPER_DEPTH = 3  # helpers calling helpers, followed this far
+# A test that says it checks only that nothing is raised, in its name, docstring or a comment:
+# `test_upload_does_not_raise`, "must not fail", `# should not throw`, "this used to crash", a smoke test.
+NO_RAISE_INTENT = re.compile(
+    r"\b(?:(?:does|do|did|should|must|will|would|can|is)\s*(?:not|n'?t)|not|never|no|without|cannot|can'?t|wont)"
+    r"\s+(?:raises?|raising|throws?|throwing|crash(?:es|ing)?|fails?|failing|errors?|exceptions?|"
+    r"breaks?|breaking|blows?\s+up)\b|\bsmoke\b|\bused to (?:raise|crash|fail|break)|"
+    r"\bcaused an? (?:exception|error|crash)", re.IGNORECASE)
+# A test named for an operation that must not happen (`test_member_cannot_edit`): when it ends with
+# that operation and no `pytest.raises`, it passes only if nothing is refused, and checks nothing.
+REFUSAL_NAME = re.compile(r"\b(?:cannot|can ?not|cant|not allowed|forbidden|denied|rejects?|rejected|refuses?|"
+                          r"refused|disallowed|unauthori[sz]ed|invalid)\b")
 
 def _is_test_module(filename: str) -> bool:
     return any(fnmatch.fnmatch(filename, pattern) for pattern in TEST_FILE_PATTERNS)
@@ -137,14 +157,35 @@ class AssertionFreeTest(PythonRule):
     summary = "Test function that asserts nothing"
     what = ("Finds test functions, as pytest and unittest collect them (`test*` functions in "
             "`test_*.py`/`*_test.py` modules, `test*` methods of `Test*` classes and of `TestCase` "
-            "subclasses), whose body checks nothing: no `assert`, no `pytest.raises`/`pytest.warns`, no "
-            "`self.assert*`/`self.fail`, no mock `assert_*` call, and no call of a helper whose name "
-            "starts with `assert`, `check`, `verify` or `expect`. Tests marked `skip`/`xfail` and "
-            "benchmarks (a `benchmark` fixture) are left alone.")
+            "subclasses, also through the project's own base classes), that check nothing. A check is: "
+            "`assert`, a `raise`, `pytest.raises`/`warns`/`fail`, unittest's and Django's `self.assert*` and "
+            "`self.fail*` (`assertContains`, `assertRedirects`, `with self.assertNumQueries(...)`), mock "
+            "assertions (`assert_called_once_with`, `assert_not_awaited`), a test-client request with an "
+            "expected `status=` (WebTest's `app.get(url, status=200)`), a call named `assert*`, `check*`, "
+            "`verify*`, `expect*` or `raises*`, request matchers and `assert_all_requests_are_fired=True` "
+            "of HTTP mocks, or a call of a project helper that checks: a function or method of test code "
+            "(test modules, `conftest.py`, a `tests` package, `testing`/`testutils` modules), in the same "
+            "module, imported from another, or inherited from a base class, followed through helpers "
+            "calling helpers a few levels deep. "
+            "A test without any of these is reported when it cannot fail: it ends with a test-client "
+            "request (a refusal or an error page is a response, not an exception), with a result it binds "
+            "and never reads (`order = checkout(cart)`), with test data (a factory) or with nothing; it "
+            "has a comparison written without `assert` (`total == 3`); or its name says an operation is "
+            "refused (`test_member_cannot_edit`) and it ends with that operation. A test that ends by "
+            "calling the code (`publish(draft, by=editor)`) is left alone: it fails when the call "
+            "raises, and many projects test that an operation goes through this way, next to the "
+            "`pytest.raises` test of the refused case. Also left alone: tests marked `skip`/`xfail`, "
+            "fixtures, functions that return or yield a value (pytest does not collect them as tests), "
+            "benchmarks, `hypothesis` `@given` tests (not crashing on generated input is their check), "
+            "and smoke tests that say they only check that nothing is raised: "
+            "`test_page_does_not_crash`, a docstring or comment such as \"must not fail\" or \"this used "
+            "to raise\".")
     why = ("A test without an assertion passes whatever the code does: it gives coverage numbers "
            "and confidence without checking anything.")
     how_to_fix = ("Assert the outcome: the response status and body, the database row, the raised "
-                  "exception (`with pytest.raises(...)`).")
+                  "exception (`with pytest.raises(...)`). When the test is meant to check only that the "
+                  "request or call does not raise, say so in its name or docstring "
+                  "(`test_search_page_does_not_crash`).")
     bad = 'def test_create_user(client):\n    client.post("/users", json={"email": "a@b.c"})\n'
     good = ('def test_create_user(client):\n    response = client.post("/users", json={"email": "a@b.c"})\n'
             '    assert response.status_code == 201\n')
@@ -161,11 +202,52 @@ class AssertionFreeTest(PythonRule):
 
             class UserTests(unittest.TestCase):
                 def test_save(self):
-                    save_user()
+                    self.client.post("/users/", {"email": "ann@example.com"})
 
                 def test_other(self):
                     self.assertEqual(1, 1)
             """, path="tests/test_models.py", line=4, count=1),
+        Flag("""
+            def test_cart_total(cart, book):
+                cart.add(book, quantity=2)
+                cart.total() == 2 * book.price
+            """, path="tests/test_cart.py", line=1, note="a comparison without `assert`"),
+        Flag("""
+            from tests.helpers import login
+
+            def test_dashboard(client, user):
+                login(client, user)
+                client.get("/dashboard")
+            """, path="tests/test_dashboard.py", line=3,
+            files={"tests/__init__.py": "",
+                   "tests/helpers.py": "def login(client, user):\n"
+                                       "    return client.post('/login', data={'email': user.email})\n"},
+            note="the helper checks nothing either"),
+        Flag("""
+            def test_user_can_log_in(client, user):
+                client.post("/login", data={"email": user.email, "password": "s3cret"})
+            """, path="tests/test_auth.py", line=1, note="a refused login is a response, not an exception"),
+        Flag("""
+            import requests_mock
+
+            from shop.payments import refund
+
+            def test_refund():
+                with requests_mock.Mocker() as m:
+                    m.post("https://psp.example/refunds", status_code=201, json={"id": "r_1"})
+                    refund_id = refund("ord_1")
+            """, path="tests/test_payments.py", line=5, note="a result never checked"),
+        Flag("""
+            from shop.services import update_order
+
+            def test_customer_cannot_change_paid_order(paid_order, customer):
+                update_order(paid_order, by=customer, total=0)
+            """, path="tests/test_orders.py", line=3, note="a refusal nothing checks"),
+        Flag("""
+            def test_order_history(order_factory, customer):
+                order_factory(customer=customer)
+                order_factory(customer=customer, status="shipped")
+            """, path="tests/test_history.py", line=1, note="test data and nothing else"),
         Quiet("""
             import pytest
             from unittest import mock
@@ -200,6 +282,125 @@ class AssertionFreeTest(PythonRule):
                 benchmark(parse, "x")
             """, path="tests/test_misc.py"),
         Quiet("""
+            def test_admin_is_forbidden(app):
+                app.get("/admin/", status=403)
+
+            def test_login_redirects(app, user):
+                res = app.post("/login", {"email": user.email, "password": "s3cret"}, status=302)
+                res.follow(status=200)
+            """, path="tests/test_views.py", note="the test client checks the status"),
+        Quiet("""
+            from django.test import TestCase
+            from django.urls import reverse
+
+            class HomePageTests(TestCase):
+                def test_home(self):
+                    response = self.client.get(reverse("home"))
+                    self.assertContains(response, "Welcome")
+
+                def test_login_required(self):
+                    self.assertRedirects(self.client.get("/orders/"), "/login/?next=/orders/")
+
+                def test_order_list_queries(self):
+                    with self.assertNumQueries(2):
+                        self.client.get("/orders/")
+            """, path="shop/tests.py"),
+        Quiet("""
+            from unittest import mock
+
+            import pytest
+
+            from shop.mail import send_receipt
+
+            @pytest.mark.asyncio
+            async def test_receipt_is_sent_once(order):
+                mailer = mock.AsyncMock()
+                await send_receipt(order, mailer)
+                mailer.send.assert_awaited_once_with(order.email, mock.ANY)
+
+            def test_no_mail_for_drafts(draft_order):
+                with mock.patch("shop.mail.smtp") as smtp:
+                    send_receipt(draft_order)
+                smtp.sendmail.assert_not_called()
+            """, path="tests/test_mail.py"),
+        Quiet("""
+            from tests.helpers import fetch_ok
+
+            def test_products(client):
+                fetch_ok(client, "/products")
+            """, path="tests/test_products.py",
+            files={"tests/__init__.py": "",
+                   "tests/helpers.py": "def fetch_ok(client, url):\n"
+                                       "    response = client.get(url)\n"
+                                       "    assert response.status_code == 200, response.text\n"
+                                       "    return response\n"},
+            note="a helper of another module that asserts"),
+        Quiet("""
+            from tests.base import ApiTestCase
+
+            class OrderApiTests(ApiTestCase):
+                def test_list(self):
+                    orders = self.get_json("/api/orders/")
+            """, path="tests/test_orders.py",
+            files={"tests/__init__.py": "",
+                   "tests/base.py": "from rest_framework.test import APITestCase\n\n"
+                                    "class ApiTestCase(APITestCase):\n"
+                                    "    def get_json(self, url):\n"
+                                    "        response = self.client.get(url)\n"
+                                    "        self.assertEqual(response.status_code, 200)\n"
+                                    "        return response.json()\n"},
+            note="a base-class method that asserts"),
+        Quiet("""
+            import responses
+            from responses import matchers
+
+            @responses.activate
+            def test_token_exchange(provider):
+                responses.post("https://idp.example/token", json={"access_token": "t"},
+                               match=[matchers.urlencoded_params_matcher({"code": "abc"})])
+                session = provider.exchange("abc")
+
+            @responses.activate(assert_all_requests_are_fired=True)
+            def test_webhook_is_called(client, order):
+                responses.post("https://hooks.example/orders")
+                client.post(f"/orders/{order.id}/ship")
+            """, path="tests/test_oauth.py", note="the HTTP mock checks the request"),
+        Quiet('''
+            import pytest
+            from hypothesis import given, strategies as st
+
+            from shop.text import slugify
+
+            @pytest.fixture
+            def test_user(db):
+                return db.create_user("ann@example.com")
+
+            def test_payload(order_id):
+                return {"order": order_id, "total": "9.99"}
+
+            @given(st.text())
+            def test_slugify_any_text(text):
+                slug = slugify(text)
+
+            def test_import_does_not_raise(tmp_path):
+                load_catalog(tmp_path / "empty.csv")
+
+            def test_editor_can_publish(editor, draft):
+                publish(draft, by=editor)
+
+            def test_checkin_with_valid_ticket(ticket, gate):
+                scan_ticket(ticket, gate)
+
+            def test_search_without_query(client):
+                # an empty query used to crash the search view
+                client.get("/search?q=")
+
+            def test_legacy_settings(settings):
+                """Old-style settings must still load without errors."""
+                load_settings(settings)
+            ''', path="tests/test_text.py",
+              note="a fixture, a helper, a property test, calls that must go through, smoke tests"),
+        Quiet("""
             def test_connection():
                 connect()
             """, path="app/diagnostics.py", note="not a test module"),
@@ -211,36 +412,52 @@ class AssertionFreeTest(PythonRule):
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
-        self._classes: list[bool] = []  # per enclosing class: is it collected?
-        self._asserting: frozenset[str] = frozenset()
+        self._classes: list[tuple[str, bool]] = []  # per enclosing class: its name, is it collected?
         self._depth = 0  # function nesting
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self._asserting = _asserting_helpers(self.ctx, node)
+        self._checks = _Checks(ctx.index)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._classes.append(self._collected_class(node))
+        self._classes.append((node.name.value, self._collected_class(node)))
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._depth += 1
-        if self._depth != 1 or not node.name.value.startswith("test"):
+        if self._depth != 1 or not node.name.value.startswith("test") or len(self._classes) > 1:
             return
-        if self._classes and not self._classes[-1]:
+        if self._classes and not self._classes[-1][1]:
             return
-        if len(self._classes) > 1:
+        facts = self.ctx.facts
+        found = _test_facts(facts)
+        if facts is None or found is None or found.module_not_collected:
             return
-        if self._marked_or_benchmark(node) or _asserts(self.ctx, node, self._asserting):
+        qualname = f"{self._classes[0][0]}.{node.name.value}" if self._classes else node.name.value
+        checks = found.functions.get(qualname)
+        if checks is None or checks.returns_value or checks.yields or node.name.value in found.called or \
+                self._not_checked(node):
             return
-        self.report(node.name, "Assert the outcome in this test (`assert ...`, `pytest.raises`, "
-                               "`self.assert...`): without an assertion it passes whatever the code does.")
+        if self._checks.function_asserts(facts, qualname):
+            return
+        if checks.bare_compare:
+            self.report(node.name, f"Put `assert` before the comparison on line {checks.bare_compare} (or "
+                                   "write `=` if it was meant to assign): as a bare statement it checks "
+                                   "nothing, and the test passes whatever the result.")
+            return
+        if self._says_no_raise(node):
+            return
+        refusal = REFUSAL_NAME.search(node.name.value.replace("_", " ")) is not None
+        if checks.ending == "call" and not refusal:
+            return  # it fails when the call raises: a check that the call goes through
+        self.report(node.name, _message(checks.ending, refusal))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._depth -= 1
 
     def _collected_class(self, node: cst.ClassDef) -> bool:
+        found = _test_facts(self.ctx.facts)
+        if found is not None and node.name.value in found.not_collected:
+            return False
         for base in node.bases:
             qualified = self.ctx.qualified_name(base.value) or names.dotted(base.value) or ""
             if qualified.startswith(TESTCASE_ROOTS) or qualified.endswith(("TestCase", "TestBase")):
@@ -248,58 +465,161 @@ class AssertionFreeTest(PythonRule):
         if node.name.value.startswith("Test"):
             body = node.body.body if isinstance(node.body, cst.IndentedBlock) else []
             return not any(isinstance(s, cst.FunctionDef) and s.name.value == "__init__" for s in body)
-        return False
+        # a project base class that is a TestCase (`class OrderViews(ApiTestCase)`)
+        return self.ctx.facts is not None and not self._classes and \
+            self._checks.is_testcase(self.ctx.facts, node.name.value)
 
-    def _marked_or_benchmark(self, node: cst.FunctionDef) -> bool:
+    def _not_checked(self, node: cst.FunctionDef) -> bool:
+        """Skipped, expected to fail, a fixture, a command, a property test or a benchmark."""
         for decorator in node.decorators:
-            spelled = names.dotted(decorator.decorator.func if isinstance(decorator.decorator, cst.Call)
-                                   else decorator.decorator) or ""
-            if spelled.rsplit(".", 1)[-1] in ("skip", "skipif", "xfail", "skipIf", "skipUnless", "expectedFailure"):
+            target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+            spelled = names.dotted(target) or ""
+            last = spelled.rsplit(".", 1)[-1]
+            if last in NOT_CHECKED_DECORATORS or (last in NOT_TEST_DECORATORS and "." in spelled):
+                return True
+            if (self.ctx.qualified_name(target) or spelled) in PROPERTY_DECORATORS:
                 return True
         params = node.params
         return any(p.name.value == "benchmark" for p in (*params.params, *params.kwonly_params))
 
-
-def _asserting_helpers(ctx, module: cst.Module) -> frozenset[str]:
-    """Names of the module's own functions and methods that assert (directly or through each other):
-    a test calling `self._check_facets(...)` or `run_and_compare(...)` asserts through them."""
-    helpers: dict[str, list[cst.FunctionDef]] = {}
-    blocks = [module.body]
-    while blocks:
-        for stmt in blocks.pop():
-            if isinstance(stmt, cst.FunctionDef):
-                helpers.setdefault(stmt.name.value, []).append(stmt)
-            elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
-                blocks.append(stmt.body.body)
-    asserting: set[str] = set()
-    for _ in range(3):  # helpers calling helpers, a few levels deep
-        grown = {name for name, defs in helpers.items() if name not in asserting and
-                 any(_asserts(ctx, d, frozenset(asserting)) for d in defs)}
-        if not grown:
-            break
-        asserting |= grown
-    return frozenset(asserting)
+    def _says_no_raise(self, node: cst.FunctionDef) -> bool:
+        """The test's name, docstring or a comment in it says it checks that nothing is raised."""
+        said = [node.name.value.replace("_", " "), node.get_docstring() or ""]
+        module = self.ctx.module
+        if module is not None:
+            said.extend(re.findall(r"#[^\n]*", module.code_for_node(node)))
+        return any(NO_RAISE_INTENT.search(text) for text in said)
 
 
-def _asserts(ctx, function: cst.FunctionDef, helpers: frozenset[str] = frozenset()) -> bool:
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.Assert, cst.Raise)):
+def _message(ending: str, refusal: bool) -> str:
+    if refusal:
+        return ("Check that the refused operation is refused (`pytest.raises(...)`, the response status, the "
+                "unchanged row): this test's name says it must not happen, and nothing checks that.")
+    if ending == "request":
+        return ("Assert on the response (`assert response.status_code == 200`, or the client's `status=`): a "
+                "test that only makes requests passes whatever they return, errors and refusals included.")
+    if ending.startswith("assign:"):
+        return (f"Assert on `{ending[7:]}`, the result this test computes and never checks: as it is, it "
+                "passes whatever the code returns.")
+    return ("Assert the outcome in this test (`assert ...`, `pytest.raises`, `self.assert...`): as it is, "
+            "it passes whatever the code does.")
+
+
+def _test_facts(facts: ModuleFacts | None) -> TestModuleFacts | None:
+    found = facts.extra.get(TEST_FACTS) if facts is not None else None
+    return found if isinstance(found, TestModuleFacts) else None
+
+
+class _Checks:
+    """Whether a function of test code checks something, itself or through the helpers it calls,
+    resolved through the imports of the module each helper is in (answers kept for the file)."""
+
+    def __init__(self, index) -> None:
+        self.index = index
+        self._asserts: dict[tuple[str, str], bool] = {}
+        self._testcases: dict[tuple[str, str], bool] = {}
+
+    def function_asserts(self, facts: ModuleFacts, qualname: str, depth: int = 0) -> bool:
+        found = _test_facts(facts)
+        checks = found.functions.get(qualname) if found is not None else None
+        if checks is None:
+            return False
+        if checks.asserts:
             return True
-        if isinstance(node, cst.Call):
-            spelled = names.dotted(node.func) or ""
-            last = spelled.rsplit(".", 1)[-1].lstrip("_").lower()
-            if last.startswith(ASSERTING_PREFIXES) or last in ("fail", "failif", "failunless"):
+        key = (facts.relpath, qualname)
+        if key in self._asserts:
+            return self._asserts[key]
+        if depth >= HELPER_DEPTH:
+            return False
+        self._asserts[key] = False  # a helper calling itself, or a cycle
+        cls = qualname.split(".", 1)[0] if "." in qualname else None
+        result = any(self._call_asserts(facts, found, cls, spelled, depth + 1) for spelled in checks.calls)
+        self._asserts[key] = result
+        return result
+
+    def _call_asserts(self, facts: ModuleFacts, found: TestModuleFacts, cls: str | None, spelled: str,
+                      depth: int) -> bool:
+        head, _, rest = spelled.partition(".")
+        if head in ("self", "cls"):
+            # self.helper(): a method of this class or of a base class (self.client.get is no helper)
+            return cls is not None and bool(rest) and "." not in rest and \
+                self._method_asserts(facts, found, cls, rest, depth)
+        qualified = facts.imports.get(head)
+        if qualified is None:
+            if head in found.functions and not rest:
+                return self.function_asserts(facts, head, depth)
+            if head in found.classes and rest and "." not in rest:
+                return self._method_asserts(facts, found, head, rest, depth)
+            return False
+        qualified = f"{qualified}.{rest}" if rest else qualified
+        if qualified in PYTEST_ASSERTING or qualified.startswith(ASSERTING_MODULES):
+            return True
+        target = self.index.resolve_definition(qualified)
+        if target is None:
+            return False
+        target_facts, name = target
+        target_found = _test_facts(target_facts)
+        if target_found is None:
+            return False
+        if name in target_found.functions:
+            return self.function_asserts(target_facts, name, depth)
+        owner, _, method = name.partition(".")
+        return bool(method) and "." not in method and owner in target_found.classes and \
+            self._method_asserts(target_facts, target_found, owner, method, depth)
+
+    def _method_asserts(self, facts: ModuleFacts, found: TestModuleFacts, cls: str, method: str,
+                        depth: int) -> bool:
+        if f"{cls}.{method}" in found.functions:
+            return self.function_asserts(facts, f"{cls}.{method}", depth)
+        if depth >= HELPER_DEPTH:
+            return False
+        for base in found.classes.get(cls, ()):
+            located = self._class(facts, found, base)
+            if located is not None and self._method_asserts(*located, method, depth + 1):
                 return True
-            if spelled.rsplit(".", 1)[-1] in helpers and (spelled.count(".") == 0 or
-                                                          spelled.startswith(("self.", "cls."))):
-                return True
-            qualified = ctx.qualified_name(node.func)
-            if qualified in PYTEST_ASSERTING:
-                return True
-        stack.extend(node.children)
-    return False
+        return False
+
+    def _class(self, facts: ModuleFacts, found: TestModuleFacts, spelled: str
+               ) -> tuple[ModuleFacts, TestModuleFacts, str] | None:
+        """The test-code class a base class spelled in ``facts``' module stands for."""
+        if "." not in spelled and spelled in found.classes:
+            return facts, found, spelled
+        head, _, rest = spelled.partition(".")
+        qualified = facts.imports.get(head)
+        if qualified is None:
+            return None
+        target = self.index.resolve_definition(f"{qualified}.{rest}" if rest else qualified)
+        if target is None:
+            return None
+        target_found = _test_facts(target[0])
+        if target_found is None or target[1] not in target_found.classes:
+            return None
+        return target[0], target_found, target[1]
+
+    def is_testcase(self, facts: ModuleFacts, cls: str, depth: int = 0) -> bool:
+        """Whether a class of test code derives from unittest's TestCase (or a framework's) through
+        the project's own base classes."""
+        found = _test_facts(facts)
+        if found is None or depth > HELPER_DEPTH or cls not in found.classes:
+            return False
+        key = (facts.relpath, cls)
+        if key in self._testcases:
+            return self._testcases[key]
+        self._testcases[key] = False
+        result = False
+        for base in found.classes[cls]:
+            head, _, rest = base.partition(".")
+            qualified = facts.imports.get(head)
+            qualified = f"{qualified}.{rest}" if qualified and rest else qualified
+            if qualified is not None and (qualified.startswith(TESTCASE_ROOTS) or qualified.endswith("TestCase")):
+                result = True
+                break
+            located = self._class(facts, found, base)
+            if located is not None and self.is_testcase(located[0], located[2], depth + 1):
+                result = True
+                break
+        self._testcases[key] = result
+        return result
 
 
 # --- BP703 -------------------------------------------------------------------------------------
