@@ -72,6 +72,8 @@ def render_rule(rule: type[Rule]) -> str:
         facts.append("**CWE:** " + ", ".join(f"CWE-{n}" for n in rule.cwe))
     if rule.opt_in:
         facts.append("**Opt-in:** enable it with `extend-select`")
+    if rule.precision is not None:
+        facts.append(f"**Precision on real code:** {rule.precision.describe()}")
     if rule.preview:
         facts.append("**Tier:** preview (off by default: turn it on with `preview = true`, `--preview` or by "
                      "selecting its code)")

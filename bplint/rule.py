@@ -83,6 +83,28 @@ class Quiet(Example):
     flagged = False
 
 
+@dataclass(frozen=True)
+class Precision:
+    """A rule's precision measured on real applications: of ``judged`` findings that a reviewer
+    who did not write the rule judged true or false (debatable ones left aside), ``true`` were
+    true. ``reviewed`` is the date of the review (``benchmarks/real_labels.jsonl`` holds the verdicts)."""
+
+    true: int
+    judged: int
+    reviewed: str
+
+    @property
+    def value(self) -> float:
+        return self.true / self.judged if self.judged else 0.0
+
+    def describe(self) -> str:
+        return f"{self.value:.0%} ({self.true} of {self.judged} judged findings, reviewed {self.reviewed})"
+
+
+# Below this measured precision a rule belongs in the preview tier.
+PREVIEW_BELOW = 0.9
+
+
 class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
@@ -104,8 +126,8 @@ class Rule:
     # by default; `preview = true` / `--preview` turns it on, and so does selecting
     # it by its exact code or name.
     preview: ClassVar[bool] = False
-    # The fraction of findings judged true on real applications; None: not measured.
-    precision: ClassVar[float | None] = None
+    # Measured on real applications; None: not measured (no finding on the reviewed ones).
+    precision: ClassVar[Precision | None] = None
     # The roles of the files it checks (bplint.roles); the engine skips it in the others.
     roles: ClassVar[frozenset[Role]] = ALL_ROLES
     options: ClassVar[dict[str, Option]] = {}

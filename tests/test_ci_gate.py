@@ -15,7 +15,7 @@ from bplint.engine import scan
 from bplint.findings import Severity
 from bplint.registry import all_rules
 from bplint.reporters import ReportOptions, get_reporter
-from bplint.rule import PythonRule
+from bplint.rule import Precision, PythonRule
 from bplint.testing import write_project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -164,7 +164,8 @@ def test_sarif_precision_and_security_severity():
     rules = all_rules()
     for rule in rules:
         descriptor = rule_descriptor(rule)
-        assert descriptor["properties"]["precision"] == precision_level(rule.precision)
+        assert descriptor["properties"]["precision"] == precision_level(
+            rule.precision.value if rule.precision else None)
         assert len(descriptor["properties"]["tags"]) <= 20
         if rule.cwe:  # every security rule has a reasoned score, not a default
             assert rule.code in SECURITY_SEVERITY, rule.code
@@ -177,7 +178,7 @@ def test_sarif_precision_and_security_severity():
     assert min(scores) < 4 and max(scores) >= 9  # low to critical, not one figure for all
 
     class Measured(IntegerRule):
-        code, precision = "BP993", 0.96
+        code, precision = "BP993", Precision(24, 25, "2026-12-01")
 
     assert rule_descriptor(Measured)["properties"]["precision"] == "very-high"
 

@@ -105,3 +105,25 @@ def test_cli_preview_flag_enables_a_real_preview_rule(tmp_path, monkeypatch):
     with_flag = _run_scan((), (), (), (), True, (), None, 1, True, None)
     assert code not in without.enabled
     assert code in with_flag.enabled
+
+
+def test_every_rule_tier_follows_its_measured_precision():
+    """A rule measured below 90% on real applications is in preview; one measured at or above is not."""
+    from bplint.rule import PREVIEW_BELOW
+
+    wrong = [(r.code, r.precision.describe(), tier(r)) for r in all_rules()
+             if r.precision is not None and r.preview != (r.precision.value < PREVIEW_BELOW)]
+    assert not wrong, wrong
+    unmeasured_preview = [r.code for r in all_rules() if r.precision is None and r.preview]
+    assert not unmeasured_preview, "a rule goes to preview on a measured figure"
+
+
+def test_precision_is_shown_on_the_rule_page():
+    from bplint.rule import Precision
+
+    class Measured(Stable):
+        code = "BP794"
+        name = "measured-probe"
+        precision = Precision(9, 10, "2026-12-01")
+
+    assert "**Precision on real code:** 90% (9 of 10 judged findings, reviewed 2026-12-01)" in render_rule(Measured)

@@ -90,7 +90,7 @@ def _clip(text: str) -> str:
 
 def rule_descriptor(rule: type[Rule]) -> dict:
     tags = [rule.category]
-    properties: dict = {"precision": precision_level(rule.precision)}
+    properties: dict = {"precision": precision_level(rule.precision.value if rule.precision else None)}
     severity = security_severity(rule)
     if severity is not None:
         tags = ["security", *tags, *(f"external/cwe/cwe-{n}" for n in rule.cwe)]
