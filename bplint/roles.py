@@ -14,7 +14,8 @@ Evidence, in this order of precedence (the first that holds decides):
 2. migration: a Django migration (``class Migration(migrations.Migration)``),
    an Alembic revision (``revision``/``down_revision`` with ``upgrade()`` /
    ``downgrade()``), a file of an Alembic tree (an ``env.py`` that uses
-   Alembic beside ``versions/``), a ``migrations/`` or ``alembic/`` folder;
+   Alembic beside ``versions/``), a ``migrations/`` or ``alembic/`` folder, a
+   ``migrations.py`` module of numbered steps (``m001_initial(db)``...);
 3. test: a test folder (``tests/``, ``testing/``, ``testutils/``...),
    ``conftest.py``, a module named like a test (``test_*.py``...) that defines
    tests;
@@ -81,6 +82,9 @@ ALL_ROLES = frozenset(Role)
 OVERRIDE_KEYS = {"migration-paths": Role.MIGRATION, "script-paths": Role.SCRIPT, "example-paths": Role.EXAMPLE}
 
 MIGRATION_FOLDERS = frozenset({"migrations", "alembic"})
+# The numbered steps of a module of hand-written migrations (`migrations.py` with `m001_initial(db)`,
+# `m002_add_wallets(db)`...): a project whose migration runner calls the module's steps in order.
+MIGRATION_STEP = re.compile(r"^[a-z]{0,2}_?\d{2,}_\w+$")
 # tests/, test/, testing/, testutils/, test_helpers/, testkit/, benchmarks/... (not testimonials/)
 TEST_FOLDER = re.compile(r"^(tests?|testing|benchmarks?)$|^tests?[_-]|^test(kit|utils?|lib|helpers?|support|data|"
                          r"tools|fixtures|cases)$")
@@ -454,6 +458,9 @@ class RoleAssigner:
         if facts is not None and (is_django_migration(facts) or is_alembic_revision(facts)):
             return True
         if any(rootpath.startswith(tree) for tree in self.alembic_trees):
+            return True
+        if (facts is not None and rootpath.rsplit("/", 1)[-1] == "migrations.py"
+                and sum(1 for name in facts.defined if MIGRATION_STEP.match(name)) >= 2):
             return True
         return any(f in MIGRATION_FOLDERS for f in folders)
 

@@ -92,13 +92,17 @@ class Precision:
     true: int
     judged: int
     reviewed: str
+    # findings a reasonable maintainer could take either way, left out of ``judged``
+    debatable: int = 0
 
     @property
     def value(self) -> float:
+        """true / judged; 0 when every finding was debatable (none shown to be wanted)."""
         return self.true / self.judged if self.judged else 0.0
 
     def describe(self) -> str:
-        return f"{self.value:.0%} ({self.true} of {self.judged} judged findings, reviewed {self.reviewed})"
+        aside = f"; {self.debatable} debatable left aside" if self.debatable else ""
+        return f"{self.value:.0%} ({self.true} of {self.judged} judged findings{aside}, reviewed {self.reviewed})"
 
 
 # Below this measured precision a rule belongs in the preview tier.

@@ -78,6 +78,22 @@ def test_migrations_are_known_by_their_content_and_their_tree(tmp_path):
     assert roles["billing/invoices.py"] is Role.APPLICATION
 
 
+def test_a_migrations_module_of_numbered_steps_is_a_migration(tmp_path):
+    roles = roles_of(tmp_path, {
+        "shop/core/migrations.py": """
+            async def m001_initial(db):
+                await db.execute("CREATE TABLE wallets (id TEXT PRIMARY KEY)")
+
+
+            async def m002_add_currency(db):
+                await db.execute(f"ALTER TABLE wallets ADD COLUMN currency TEXT DEFAULT {db.text_default}")
+            """,
+        "shop/migrations.py": "from shop.core import migrations\n\n\ndef run_migrations(db):\n    pass\n",
+    })
+    assert roles["shop/core/migrations.py"] is Role.MIGRATION
+    assert roles["shop/migrations.py"] is Role.APPLICATION  # the runner, with no numbered steps
+
+
 def test_an_env_py_without_versions_is_not_a_migration_tree(tmp_path):
     roles = roles_of(tmp_path, {"storage/env.py": "from alembic import context\n",
                                 "storage/helpers.py": "X = 1\n"})
