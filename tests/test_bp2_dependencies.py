@@ -23,7 +23,7 @@ def run(root: Path, files: dict[str, str | bytes], select=("BP2",), rules=None):
             target.write_bytes(content)
         else:
             target.write_text(content, encoding="utf-8")
-    table = {"select": list(select)}
+    table = {"select": list(select), "preview": True}
     if rules:
         table["rules"] = rules
     config = build_config(table, all_rules(), root=root)

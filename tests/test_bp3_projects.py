@@ -14,7 +14,7 @@ from bplint.testing import write_project
 
 def run(tmp_path, files: dict[str, str]) -> list[tuple[str, str, int, str]]:
     write_project(tmp_path, {path: textwrap.dedent(code).lstrip("\n") for path, code in files.items()})
-    config = build_config({"select": ["BP3"]}, all_rules(), root=tmp_path)
+    config = build_config({"select": ["BP3"], "preview": True}, all_rules(), root=tmp_path)
     result = scan([tmp_path], config, cwd=tmp_path)
     assert not [e for e in result.errors if e.internal], result.errors
     return [(f.code, f.path, f.line, f.message) for f in result.findings]
@@ -337,7 +337,7 @@ def test_only_findings_depend_on_every_module(tmp_path):
                 self.password = password
         """}
     write_project(tmp_path, {path: textwrap.dedent(code).lstrip("\n") for path, code in files.items()})
-    config = build_config({"select": ["BP3"]}, all_rules(), root=tmp_path)
+    config = build_config({"select": ["BP3"], "preview": True}, all_rules(), root=tmp_path)
     sources = [SourceFile(tmp_path / path, path, FileKind.PYTHON, path) for path in files]
     index = build_index(Workset.of(sources), config, tmp_path)
     reads = {}

@@ -120,7 +120,7 @@ def test_ast_triggers_survive_deep_expressions(tmp_path):
 
     terms = " + ".join(f"x{i}" for i in range(800))
     text = f"def deep(cursor, x0):\n    cursor.execute(\"SELECT \" + {terms})\n"
-    config = build_config({"select": ["BP4"]}, all_rules(), root=tmp_path)
+    config = build_config({"select": ["BP4"], "preview": True}, all_rules(), root=tmp_path)
     _, facts = parse_module_facts(SourceFile(tmp_path / "deep.py", "deep.py", FileKind.PYTHON, "deep.py"), text,
                                   engine.ast_triggers(config))
     assert facts.syntax_error is None

@@ -42,6 +42,8 @@ def scan_with_rule(tmp_path, files, table=None):
 
 
 def run(*args):
+    if args and args[0] in ("check", "baseline"):  # every family on, preview rules too
+        args = (args[0], "--preview", *args[1:])
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
@@ -478,7 +480,8 @@ def test_baseline_round_trip_on_the_violation_fixture(tmp_path, monkeypatch):
     config = project / "app" / "config.py"
     # old code moves down 10 lines, and one new violation arrives
     config.write_text("\n" * 10 + config.read_text() + '\n\nADMIN_PASSWORD = "n3w-Adm1n-pa55"\n')
-    result = CliRunner().invoke(cli, ["check", "--format", "json", "--baseline", ".bplint-baseline.json"])
+    result = CliRunner().invoke(cli, ["check", "--preview", "--format", "json", "--baseline",
+                                      ".bplint-baseline.json"])
     found = [(f["path"], f["code"]) for f in json.loads(result.stdout)["findings"]]
     assert found == [("app/config.py", "BP101")], found
     assert "0 baseline entries are fixed" in result.stderr

@@ -38,7 +38,7 @@ class Scans:
 
     def run(self, *args):
         before = self.count
-        result = CliRunner().invoke(cli, ["check", "--format", "json", *args])
+        result = CliRunner().invoke(cli, ["check", "--preview", "--format", "json", *args])
         return result.exit_code, result.output, self.count > before
 
 
@@ -79,7 +79,7 @@ def test_any_changed_input_scans_afresh(project, monkeypatch, change):
 
 
 def _no_cache(args):
-    result = CliRunner().invoke(cli, ["check", "--format", "json", "--no-cache", *args])
+    result = CliRunner().invoke(cli, ["check", "--preview", "--format", "json", "--no-cache", *args])
     return result.exit_code, result.output
 
 
@@ -96,10 +96,10 @@ def test_findings_that_depend_on_paths_outside_the_scan_follow_them(project, mon
 def test_every_report_format_is_the_same_from_the_last_scan(project, monkeypatch):
     scans = Scans(monkeypatch)
     for fmt in ("text", "json", "sarif", "github", "gitlab"):
-        fresh = CliRunner().invoke(cli, ["check", "--no-cache", "--no-color", "--format", fmt]).output
+        fresh = CliRunner().invoke(cli, ["check", "--preview", "--no-cache", "--no-color", "--format", fmt]).output
         scans.run()  # fills the last scan
         before = scans.count
-        served = CliRunner().invoke(cli, ["check", "--no-color", "--format", fmt]).output
+        served = CliRunner().invoke(cli, ["check", "--preview", "--no-color", "--format", fmt]).output
         assert scans.count == before, fmt  # served from the last scan
         assert served == fresh, fmt
     assert "sk_l" in fresh and "a" * 24 not in fresh

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from bplint.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
-INFO_ONLY = 'import logging\nlogger = logging.getLogger(__name__)\nname = "x"\nlogger.info(f"hello {name}")\n'
-WARNING = "def view(request):\n    print(request)\n    return 1\n"
+INFO_ONLY = "import datetime\n\nnow = datetime.datetime.utcnow()\n"  # BP406, info
+WARNING = 'from flask import Flask\n\napp = Flask(__name__)\napp.config["SESSION_COOKIE_SECURE"] = False\n'  # BP104
 
 
 def _hook_args() -> list[str]:
@@ -97,10 +97,10 @@ def test_hook_blocks_a_violation_and_passes_a_clean_file(tmp_path):
     _git(project, "add", "views.py")
     informed = _run_hook(project, env)
     assert informed.returncode == 0, informed.stdout + informed.stderr
-    assert "BP602" in informed.stdout
+    assert "BP406" in informed.stdout
     # ...unless the project's configuration says fail-on = "info"
     (project / "pyproject.toml").write_text('[tool.bplint]\nfail-on = "info"\n')
     _git(project, "add", "pyproject.toml")
     strict = _run_hook(project, env)
     assert strict.returncode != 0, strict.stdout + strict.stderr
-    assert "BP602" in strict.stdout
+    assert "BP406" in strict.stdout

@@ -15,14 +15,14 @@ FIXTURES = ["flask-violations", "flask-clean"]
 
 @pytest.mark.parametrize("fixture", FIXTURES)
 def test_text_report(in_repo, snapshot, fixture):
-    result = CliRunner().invoke(cli, ["check", "--no-color", f"fixtures/{fixture}"])
+    result = CliRunner().invoke(cli, ["check", "--preview", "--no-color", f"fixtures/{fixture}"])
     snapshot.snapshot_dir = in_repo / "tests" / "snapshots"
     snapshot.assert_match(result.output, f"{fixture}.txt")
 
 
 @pytest.mark.parametrize("fixture", FIXTURES)
 def test_json_report(in_repo, snapshot, fixture):
-    result = CliRunner().invoke(cli, ["check", "--format", "json", f"fixtures/{fixture}"])
+    result = CliRunner().invoke(cli, ["check", "--preview", "--format", "json", f"fixtures/{fixture}"])
     data = json.loads(result.stdout)
     data["version"] = "<version>"
     snapshot.snapshot_dir = in_repo / "tests" / "snapshots"
@@ -39,6 +39,6 @@ def test_no_report_shows_a_secret_in_full(in_repo):
     secrets = ["s3cr3t-k3y-for-sessions", "hunter2", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "jwt-signing-secret",
                "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", "AKIAZ7QK3XTW5DLPNY4M", "mail-pa55word"]
     for fmt in ("text", "json"):
-        output = CliRunner().invoke(cli, ["check", "--format", fmt, "fixtures/flask-violations"]).output
+        output = CliRunner().invoke(cli, ["check", "--preview", "--format", fmt, "fixtures/flask-violations"]).output
         for secret in secrets:
             assert secret not in output, (fmt, secret)

@@ -131,6 +131,8 @@ def _leaks(text: str) -> list[str]:
 
 
 def run(*args: str):
+    if args and args[0] in ("check", "baseline"):  # every detector on, preview ones too
+        args = (args[0], "--preview", *args[1:])
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 

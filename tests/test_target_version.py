@@ -288,7 +288,7 @@ def test_hostile_nesting_after_newer_syntax_neither_crashes_nor_hangs(tmp_path):
                              "old.py": FINDINGS,
                              "deep.py": 'x = f"{a["b"]}"\n' + "y = " + "(" * 3000 + "1" + ")" * 3000 + "\n",
                              "long.py": 'x = t"{a}"\n' + "y = " + " + ".join(["a"] * 100_000) + "\n"})
-    done = subprocess.run([sys.executable, "-m", "bplint", "check", "--no-cache", "--format", "json", "."],
+    done = subprocess.run([sys.executable, "-m", "bplint", "check", "--preview", "--no-cache", "--format", "json", "."],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert "Traceback" not in done.stderr
     data = json.loads(done.stdout)

@@ -13,7 +13,7 @@ import libcst as cst
 from bplint.findings import Severity
 from bplint.names import keyword_arg, positional_arg, string_value
 from bplint.roles import APPLICATION_ONLY
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._config_app import (
     APP_METHODS_CONFIG, assignment_parts, ast_is, ast_key, ast_keyword, ast_positional, ast_targets, ast_text,
     is_config_update,
@@ -94,6 +94,7 @@ class InsecureCookie(ConfigScope, PythonRule):
     name = "insecure-cookie"
     category = "configuration"
     severity = Severity.WARNING
+    precision = Precision(1, 1, "2026-12-01", debatable=1)
     roles = APPLICATION_ONLY
     cwe = (614, 1004)
     summary = "Session or auth cookie without Secure/HttpOnly/SameSite protection"

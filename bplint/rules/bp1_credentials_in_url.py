@@ -13,7 +13,7 @@ import libcst as cst
 from bplint.findings import Severity
 from bplint.names import string_value
 from bplint.roles import Role
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._secret_bindings import ExampleContext
 from bplint.rules._secret_formats import url_password
 
@@ -23,6 +23,8 @@ class CredentialsInUrl(ExampleContext, PythonRule):
     name = "credentials-in-url"
     category = "secrets"
     severity = Severity.ERROR
+    precision = Precision(0, 3, "2026-12-01")
+    preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     cwe = (798,)
     summary = "A connection URL with a password written into it"

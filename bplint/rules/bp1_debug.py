@@ -14,7 +14,7 @@ import libcst as cst
 from bplint.findings import Severity
 from bplint.names import keyword_arg, positional_arg, qualified_name
 from bplint.roles import RUNNING_CODE
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._config_app import (
     APP_METHODS_CONFIG, app_kind, assignment_parts, ast_is, ast_key, ast_positional, ast_targets, config_owner,
 )
@@ -26,6 +26,8 @@ class DebugEnabled(ConfigScope, PythonRule):
     name = "debug-enabled"
     category = "configuration"
     severity = Severity.ERROR
+    precision = Precision(0, 1, "2026-12-01")
+    preview = True
     roles = RUNNING_CODE
     cwe = (489,)
     summary = "Debug mode switched on in code that production runs"

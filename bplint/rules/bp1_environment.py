@@ -16,7 +16,7 @@ from bplint.findings import Severity, Span
 from bplint.dependencies import project_dependencies
 from bplint.index import EnvRead
 from bplint.roles import NOT_TESTS_OR_EXAMPLES
-from bplint.rule import Flag, Option, ProjectRule, Quiet, TextRule
+from bplint.rule import Flag, Option, Precision, ProjectRule, Quiet, TextRule
 
 # Words in a dotenv file's name that make it documentation, not configuration.
 EXAMPLE_WORDS = frozenset({"example", "examples", "sample", "template", "tmpl", "tpl", "dist", "defaults",
@@ -70,6 +70,8 @@ class EnvVarUndocumented(ProjectRule):
     name = "env-var-undocumented"
     category = "configuration"
     severity = Severity.INFO
+    precision = Precision(0, 19, "2026-12-01", debatable=1)
+    preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "Environment variable read in code but not documented in .env.example"
     what = ("Collects the environment variables the code reads (`os.environ[...]`, `os.getenv(...)`, "

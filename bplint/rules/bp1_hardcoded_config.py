@@ -15,7 +15,7 @@ import libcst as cst
 from bplint.findings import Severity
 from bplint.names import string_value
 from bplint.roles import APPLICATION_ONLY
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._config_app import APP_METHODS_CONFIG, assignment_parts, ast_targets, ast_text
 from bplint.rules._config_context import ConfigScope, is_config_object
 
@@ -87,6 +87,8 @@ class HardcodedConfig(ConfigScope, PythonRule):
     name = "hardcoded-config"
     category = "configuration"
     severity = Severity.WARNING
+    precision = Precision(0, 3, "2026-12-01")
+    preview = True
     roles = APPLICATION_ONLY
     summary = "Database, cache or broker address hardcoded in production config"
     what = ("Reports a literal connection URL for a database, cache or message broker "

@@ -13,7 +13,7 @@ from __future__ import annotations
 from bplint.files import FileKind
 from bplint.findings import Severity
 from bplint.roles import Role
-from bplint.rule import Flag, Option, PythonRule, Quiet, TextRule
+from bplint.rule import Flag, Option, Precision, PythonRule, Quiet, TextRule
 from bplint.rules._secret_bindings import SecretBindings
 from bplint.rules._secret_candidates import has_candidate
 from bplint.rules._secret_fakes import with_fakes as _code
@@ -29,6 +29,8 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
     name = "hardcoded-secret"
     category = "secrets"
     severity = Severity.ERROR
+    precision = Precision(1, 14, "2026-12-01", debatable=2)
+    preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     cwe = (798,)
     kinds = frozenset({FileKind.DOTENV, FileKind.CONFIG, FileKind.PYPROJECT, FileKind.PIPFILE})

@@ -23,7 +23,7 @@ from bplint.files import FileKind
 from bplint.findings import Severity, Span
 from bplint.requirements import MAX_INCLUDE_DEPTH, Include, RequirementLine, mask_credentials, vcs_ref
 from bplint.roles import NOT_TESTS_OR_EXAMPLES
-from bplint.rule import Flag, Option, ProjectRule, Quiet
+from bplint.rule import Flag, Option, Precision, ProjectRule, Quiet
 
 CATEGORY = "dependencies"
 
@@ -260,6 +260,8 @@ class MissingLockfileRule(_DependencyRule):
     name = "missing-lockfile"
     category = CATEGORY
     severity = Severity.WARNING
+    precision = Precision(0, 5, "2026-12-01")
+    preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "An application declares dependency ranges and commits no lock"
     what = ("Reports the dependency table of an application (`[project].dependencies`, "
@@ -402,6 +404,8 @@ class DevDependencyInProductionRule(_DependencyRule):
     name = "dev-dependency-in-production"
     category = CATEGORY
     severity = Severity.WARNING
+    precision = Precision(2, 5, "2026-12-01")
+    preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "A test, lint or debug tool in a production dependency list"
     what = ("Reports test, lint, format, type-check and debug tools (pytest and its plugins, coverage, tox, "
@@ -513,6 +517,7 @@ class DuplicateRequirementRule(_DependencyRule):
     name = "duplicate-requirement"
     category = CATEGORY
     severity = Severity.WARNING
+    precision = Precision(1, 1, "2026-12-01")
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "The same distribution listed twice"
     what = ("Reports a distribution listed a second time in one requirement file or in the files it "

@@ -12,7 +12,7 @@ import libcst as cst
 from bplint.findings import Severity
 from bplint.names import keyword_arg, positional_arg, string_value
 from bplint.rules._origins import Origins, is_password_name, last_name, name_parts
-from bplint.rule import Flag, Quiet
+from bplint.rule import Flag, Precision, Quiet
 from bplint.rules._auth_common import PasswordRule, framework_of, value_label
 from bplint.rules._auth_triggers import HASH_TRIGGER_TYPES, WEAK_HASHLIB, calls_hash
 from bplint.roles import Role
@@ -33,6 +33,8 @@ class WeakPasswordHash(PasswordRule):
     name = "weak-password-hash"
     category = "authentication"
     severity = Severity.ERROR
+    precision = Precision(0, 3, "2026-12-01", debatable=2)
+    preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.MIGRATION})
     cwe = (916, 328)
     ast_trigger_types = HASH_TRIGGER_TYPES

@@ -6,7 +6,7 @@ import libcst as cst
 
 from bplint.findings import Severity
 from bplint.rules._origins import last_name
-from bplint.rule import Flag, Quiet
+from bplint.rule import Flag, Precision, Quiet
 from bplint.rules._auth_jwt import BROAD_ERRORS, DECODE_CALLS, JWT_ERRORS, JwtRule, jwt_call, unverified_signature
 from bplint.rules._auth_project import auth_project
 from bplint.roles import APPLICATION_ONLY
@@ -17,6 +17,8 @@ class JwtErrorsUnhandled(JwtRule):
     name = "jwt-errors-unhandled"
     category = "authentication"
     severity = Severity.WARNING
+    precision = Precision(1, 2, "2026-12-01")
+    preview = True
     roles = APPLICATION_ONLY
     cwe = (755,)
     uses_bindings = True

@@ -7,7 +7,7 @@ import libcst as cst
 from bplint.findings import Severity
 from bplint.names import keyword_arg, positional_arg, string_value
 from bplint.roles import APPLICATION_ONLY
-from bplint.rule import Flag, Quiet
+from bplint.rule import Flag, Precision, Quiet
 from bplint.rules._auth_jwt import ENCODE_CALLS, EXP_FIX, JwtRule, dict_literal, jwt_call
 
 
@@ -16,6 +16,8 @@ class JwtNoExpiry(JwtRule):
     name = "jwt-no-expiry"
     category = "authentication"
     severity = Severity.WARNING
+    precision = Precision(0, 1, "2026-12-01", debatable=1)
+    preview = True
     roles = APPLICATION_ONLY
     cwe = (613,)
     uses_bindings = True

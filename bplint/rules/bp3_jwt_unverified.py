@@ -7,7 +7,7 @@ import libcst as cst
 from bplint.findings import Severity
 from bplint.names import keyword_arg, positional_arg, string_value
 from bplint.roles import APPLICATION_ONLY
-from bplint.rule import Flag, Quiet
+from bplint.rule import Flag, Precision, Quiet
 from bplint.rules._auth_jwt import DECODE_CALLS, JwtRule, is_false, jwt_call, unverified_signature
 
 
@@ -16,6 +16,8 @@ class JwtUnverified(JwtRule):
     name = "jwt-unverified"
     category = "authentication"
     severity = Severity.ERROR
+    precision = Precision(0, 2, "2026-12-01")
+    preview = True
     roles = APPLICATION_ONLY
     cwe = (347,)
     uses_bindings = True

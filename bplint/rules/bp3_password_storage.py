@@ -19,7 +19,7 @@ from bplint.rules._origins import (
     HASH, LITERAL, MODEL, PASSWORD_PARAM, REQUEST, VALIDATED, Origins, auth_facts, is_hash_name, is_password_name,
     last_name, resolve_spelled,
 )
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._auth_common import (
     HASH_FIX, PasswordRule, empty_value, framework_of, is_self, is_stored_object, value_label,
 )
@@ -45,6 +45,8 @@ class PlaintextPasswordStorage(PasswordRule):
     name = "plaintext-password-storage"
     category = "authentication"
     severity = Severity.ERROR
+    precision = Precision(0, 1, "2026-12-01")
+    preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.MIGRATION})
     cwe = (256, 257)
     ast_trigger_types = STORE_TRIGGER_TYPES

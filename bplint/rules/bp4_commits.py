@@ -8,7 +8,7 @@ from bplint import orm_triggers
 from bplint.findings import Severity
 from bplint.orm_queries import QueryReader
 from bplint.roles import APPLICATION_ONLY
-from bplint.rule import Flag, Quiet
+from bplint.rule import Flag, Precision, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS
 from bplint.rules.bp4_loops import LoopTracker
 from bplint.traversal import visit_readonly
@@ -19,6 +19,8 @@ class CommitInLoop(LoopTracker):
     name = "commit-in-loop"
     category = "database"
     severity = Severity.INFO
+    precision = Precision(2, 3, "2026-12-01")
+    preview = True
     roles = APPLICATION_ONLY
     track_comprehensions = False
     summary = "Session committed once per iteration of a loop"

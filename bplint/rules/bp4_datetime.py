@@ -9,7 +9,7 @@ import libcst as cst
 from bplint.findings import Severity
 from bplint.index import ModuleFacts
 from bplint.roles import NOT_TESTS_OR_EXAMPLES
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS
 
 
@@ -18,6 +18,7 @@ class NaiveUtcnow(PythonRule):
     name = "naive-utcnow"
     category = "database"
     severity = Severity.INFO
+    precision = Precision(26, 28, "2026-12-01", debatable=1)
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "datetime.utcnow() returns a naive datetime and is deprecated"
     what = ("Reports `datetime.utcnow()` and `datetime.utcnow` passed as a default (`default=datetime.utcnow`, "

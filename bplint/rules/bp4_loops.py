@@ -13,7 +13,7 @@ from bplint.findings import Severity
 from bplint.orm_models import DJANGO
 from bplint.orm_queries import QueryReader
 from bplint.roles import APPLICATION_ONLY
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2
 from bplint.rules.bp4_queries import _source
 from bplint.traversal import visit_readonly
@@ -145,6 +145,8 @@ class QueryInLoop(LoopTracker):
     name = "query-in-loop"
     category = "database"
     severity = Severity.WARNING
+    precision = Precision(0, 12, "2026-12-01", debatable=4)
+    preview = True
     roles = APPLICATION_ONLY
     summary = "Database query run once per iteration of a loop"
     what = ("Reports a query executed inside a `for` loop or comprehension over a collection: Flask-SQLAlchemy "

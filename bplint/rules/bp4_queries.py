@@ -13,7 +13,7 @@ from bplint.findings import Severity
 from bplint.orm_models import DJANGO, QUERY_PER_ACCESS, SA, Model, Relation, orm_index
 from bplint.orm_queries import Element, QueryReader
 from bplint.roles import APPLICATION_ONLY
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2
 
 # methods of a Django related manager that write instead of reading the related rows
@@ -120,6 +120,8 @@ class NPlusOneQuery(_LoopRule):
     name = "n-plus-one-query"
     category = "database"
     severity = Severity.WARNING
+    precision = Precision(4, 11, "2026-12-01", debatable=7)
+    preview = True
     roles = APPLICATION_ONLY
     summary = "Lazy relationship loaded once per row inside a loop over a query (N+1 queries)"
     what = ("Finds loops, comprehensions and generator expressions over the result of an ORM query "

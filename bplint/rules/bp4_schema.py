@@ -17,7 +17,7 @@ from bplint.findings import Severity
 from bplint.index import ModuleFacts, _LineIndex, collects
 from bplint.orm_queries import QueryReader
 from bplint.roles import APPLICATION_ONLY
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS
 
 CLI_KEY = "db_cli"
@@ -91,6 +91,8 @@ class CreateAllInApp(PythonRule):
     name = "create-all-in-app"
     category = "database"
     severity = Severity.WARNING
+    precision = Precision(0, 2, "2026-12-01")
+    preview = True
     roles = APPLICATION_ONLY
     uses_bindings = True
     summary = "Schema created with create_all() in application code instead of migrations"

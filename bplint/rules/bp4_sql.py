@@ -13,7 +13,7 @@ from bplint.names import keyword_arg, positional_arg, string_value
 from bplint.orm_models import orm_index
 from bplint.orm_queries import QueryReader
 from bplint.roles import RUNNING_CODE
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 
 EXECUTE_METHODS = frozenset({"execute", "executemany", "executescript", "exec_driver_sql", "mogrify"})
 TEXT_FUNCTIONS = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text",
@@ -50,6 +50,8 @@ class SqlInjection(PythonRule):
     name = "sql-injection"
     category = "database"
     severity = Severity.ERROR
+    precision = Precision(1, 18, "2026-12-01")
+    preview = True
     roles = RUNNING_CODE
     cwe = (89,)
     uses_bindings = True

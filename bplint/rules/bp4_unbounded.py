@@ -14,7 +14,7 @@ from bplint.orm_models import Model, orm_index
 from bplint.orm_queries import BOUNDING as BOUNDING_METHODS
 from bplint.orm_queries import QueryReader
 from bplint.roles import APPLICATION_ONLY
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules.bp4_loops import QueryInLoop
 from bplint.rules.bp4_fixtures import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2
 from bplint.rules.bp4_queries import _source
@@ -29,6 +29,8 @@ class UnboundedQuery(PythonRule):
     name = "unbounded-query"
     category = "database"
     severity = Severity.WARNING
+    precision = Precision(0, 12, "2026-12-01", debatable=1)
+    preview = True
     roles = APPLICATION_ONLY
     uses_bindings = True
     summary = "Route handler loads every row of a table"

@@ -9,7 +9,7 @@ import libcst as cst
 from bplint import routes
 from bplint.findings import Severity
 from bplint.roles import APPLICATION_ONLY
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import (aliases_any, has_error_handler_decorator, imported_as, last_name, mentions,
                                      own_walk)
 from bplint.rules._route_helpers import (UNKNOWN, caught_broadly, error_handler_of, is_broad_handled,
@@ -121,6 +121,8 @@ class ErrorDetailsLeaked(PythonRule):
     name = "error-details-leaked"
     category = "routes"
     severity = Severity.WARNING
+    precision = Precision(0, 14, "2026-12-01", debatable=6)
+    preview = True
     roles = APPLICATION_ONLY
     cwe = (209,)
     summary = "Exception text or traceback sent to the client"

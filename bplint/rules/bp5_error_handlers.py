@@ -6,7 +6,7 @@ from __future__ import annotations
 from bplint import routes
 from bplint.findings import Severity, Span
 from bplint.roles import APPLICATION_ONLY
-from bplint.rule import Flag, ProjectRule, Quiet
+from bplint.rule import Flag, Precision, ProjectRule, Quiet
 
 
 SERVER_ERROR_NAMES = frozenset({"500", "Exception", "BaseException", "InternalServerError"})
@@ -22,6 +22,8 @@ class MissingErrorHandler(ProjectRule):
     name = "missing-error-handler"
     category = "routes"
     severity = Severity.WARNING
+    precision = Precision(0, 1, "2026-12-01")
+    preview = True
     roles = APPLICATION_ONLY
     summary = "Application registers no error handlers"
     what = ("For every Flask application object that has routes (its own, or through blueprints), "

@@ -9,7 +9,7 @@ import libcst as cst
 from bplint import flow, names, routes
 from bplint.findings import Severity
 from bplint.roles import APPLICATION_ONLY
-from bplint.rule import Flag, Quiet
+from bplint.rule import Flag, Precision, Quiet
 from bplint.rules._route_helpers import RouteHandlerRule, own_nodes
 
 
@@ -92,6 +92,7 @@ class UnhandledMissingObject(RouteHandlerRule):
     name = "unhandled-missing-object"
     category = "routes"
     severity = Severity.WARNING
+    precision = Precision(1, 1, "2026-12-01")
     roles = APPLICATION_ONLY
     summary = "Route handler uses a looked-up object without checking that it was found"
     what = ("In a route handler, finds a lookup that returns None when nothing matches "

@@ -9,7 +9,7 @@ import libcst as cst
 from bplint import flow, routes
 from bplint.findings import Severity
 from bplint.roles import APPLICATION_ONLY
-from bplint.rule import Flag, Quiet
+from bplint.rule import Flag, Precision, Quiet
 from bplint.rules._route_helpers import RouteHandlerRule, own_nodes
 
 
@@ -26,6 +26,8 @@ class UncheckedRequestData(RouteHandlerRule):
     name = "unchecked-request-data"
     category = "routes"
     severity = Severity.WARNING
+    precision = Precision(0, 0, "2026-12-01", debatable=6)
+    preview = True
     roles = APPLICATION_ONLY
     summary = "Request JSON is indexed without validation"
     what = ("In a Flask route handler, finds `request.get_json()` / `request.json` data read with a "

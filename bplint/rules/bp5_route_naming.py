@@ -7,7 +7,7 @@ import re
 from bplint import routes
 from bplint.findings import Severity, Span
 from bplint.roles import APPLICATION_ONLY
-from bplint.rule import Flag, ProjectRule, Quiet
+from bplint.rule import Flag, Precision, ProjectRule, Quiet
 
 
 CRUD_VERBS = frozenset({"get", "fetch", "create", "add", "new", "update", "edit", "modify", "delete", "remove",
@@ -33,6 +33,8 @@ class VerbInRoute(ProjectRule):
     name = "verb-in-route"
     category = "routes"
     severity = Severity.INFO
+    precision = Precision(0, 19, "2026-12-01", debatable=1)
+    preview = True
     roles = APPLICATION_ONLY
     summary = "Route path names an action instead of a resource"
     what = ("Finds route paths with a segment that starts with a CRUD verb: get, fetch, create, add, new, "

@@ -10,7 +10,7 @@ from bplint import routes
 from bplint.findings import Severity
 from bplint.names import dotted
 from bplint.roles import APPLICATION_ONLY
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_helpers import (UNKNOWN, RouteHandlerRule, decorator_status, error_handler_of, own_nodes,
                                          response_status, sets_status_code)
 
@@ -71,6 +71,8 @@ class ErrorStatus200(PythonRule):
     name = "error-status-200"
     category = "routes"
     severity = Severity.WARNING
+    precision = Precision(3, 6, "2026-12-01")
+    preview = True
     roles = APPLICATION_ONLY
     summary = "Error response sent with status 200"
     what = ("In a route handler or an error handler, finds a `return` of an error body "
@@ -213,6 +215,8 @@ class CreateNot201(RouteHandlerRule):
     name = "create-not-201"
     category = "routes"
     severity = Severity.INFO
+    precision = Precision(0, 5, "2026-12-01")
+    preview = True
     roles = APPLICATION_ONLY
     summary = "POST handler that creates a resource does not answer 201"
     what = ("In a route handler reached only by POST (or a DRF `create`), that creates a resource "

@@ -8,7 +8,7 @@ import libcst as cst
 
 from bplint.findings import Severity
 from bplint.roles import Role
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import aliases_any, could_be_broad
 from bplint.rules._route_helpers import caught_broadly
 
@@ -63,6 +63,8 @@ class SwallowedException(PythonRule):
     name = "swallowed-exception"
     category = "routes"
     severity = Severity.WARNING
+    precision = Precision(1, 19, "2026-12-01", debatable=1)
+    preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     summary = "A broad `except` silently discards the error"
     what = ("Finds `except:`, `except Exception:` and `except BaseException:` clauses (alone or in a "

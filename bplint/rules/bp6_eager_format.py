@@ -8,7 +8,7 @@ import libcst as cst
 
 from bplint.findings import Severity
 from bplint.roles import RUNNING_CODE
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import is_log_call
 from bplint.rules.bp6_logging import logging_call, message_arg
 
@@ -69,6 +69,8 @@ class EagerLogFormat(PythonRule):
     name = "eager-log-format"
     category = "logging"
     severity = Severity.INFO
+    precision = Precision(0, 15, "2026-12-01", debatable=5)
+    preview = True
     roles = RUNNING_CODE
     summary = "Log message formatted before the logging call"
     what = ("Finds standard-library logging calls (`logging.info`, `logger.warning` on a "

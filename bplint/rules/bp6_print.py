@@ -9,7 +9,7 @@ import libcst as cst
 from bplint import names
 from bplint.findings import Severity
 from bplint.roles import APPLICATION_ONLY
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import last_name
 from bplint.rules.bp6_logging import renames_print
 
@@ -30,6 +30,8 @@ class PrintInApp(PythonRule):
     name = "print-in-app"
     category = "logging"
     severity = Severity.WARNING
+    precision = Precision(14, 29, "2026-12-01", debatable=2)
+    preview = True
     roles = APPLICATION_ONLY
     summary = "print() in application code"
     what = ("Finds `print(...)` calls in application code. `print()` in a command-line program is its "

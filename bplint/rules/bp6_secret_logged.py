@@ -9,7 +9,7 @@ import libcst as cst
 from bplint import names
 from bplint.findings import Severity
 from bplint.roles import NOT_TESTS_OR_EXAMPLES
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import last_name
 from bplint.rules._secret_names import is_secret_name, name_words
 from bplint.rules.bp6_logging import ast_print_or_log_call, is_print, logging_call, renames_print
@@ -177,6 +177,8 @@ class SecretLogged(PythonRule):
     name = "secret-logged"
     category = "logging"
     severity = Severity.ERROR
+    precision = Precision(1, 8, "2026-12-01")
+    preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     cwe = (532,)
     summary = "Password, token or key written to a log"

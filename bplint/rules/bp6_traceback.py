@@ -9,7 +9,7 @@ import libcst as cst
 from bplint import names
 from bplint.findings import Severity
 from bplint.roles import RUNNING_CODE
-from bplint.rule import Flag, PythonRule, Quiet
+from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import aliases_any, could_be_broad, own_walk
 from bplint.rules._route_helpers import caught_broadly
 from bplint.rules.bp6_logging import logging_call
@@ -23,6 +23,8 @@ class ExceptionWithoutTraceback(PythonRule):
     name = "exception-without-traceback"
     category = "logging"
     severity = Severity.INFO
+    precision = Precision(21, 26, "2026-12-01", debatable=6)
+    preview = True
     roles = RUNNING_CODE
     summary = "Unexpected error logged without its traceback"
     what = ("Inside a broad `except` clause (`except:`, `except Exception:`, `except BaseException:`) "

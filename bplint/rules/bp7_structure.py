@@ -13,7 +13,7 @@ from bplint._test_facts import KEY as TEST_FACTS, TestModuleFacts
 from bplint.findings import Severity, Span
 from bplint.index import ModuleFacts
 from bplint.roles import APPLICATION_ONLY, Role
-from bplint.rule import Flag, ProjectRule, PythonRule, Quiet
+from bplint.rule import Flag, Precision, ProjectRule, PythonRule, Quiet
 from bplint.routes import FAMILY, RouteFacts
 
 # The files that describe the project (its name, its README), best first.
@@ -153,6 +153,8 @@ class AssertionFreeTest(PythonRule):
     name = "assertion-free-test"
     category = "structure"
     severity = Severity.WARNING
+    precision = Precision(10, 15, "2026-12-01")
+    preview = True
     roles = frozenset({Role.TEST})
     summary = "Test function that asserts nothing"
     what = ("Finds test functions, as pytest and unittest collect them (`test*` functions in "
