@@ -251,7 +251,7 @@ def scan(root: Path, project: Project, source: Path, all_rules: bool) -> dict:
     command = [*bplint_command(), "check", ".", "--format", "json", "--no-cache", "--exit-zero",
                "--output", str(out)]
     if all_rules:
-        command += ["--select", "ALL"]
+        command += ["--select", "ALL", "--preview"]
     started, cpu_before = time.perf_counter(), _children_cpu()
     try:
         done = subprocess.run(command, cwd=source, capture_output=True, text=True, timeout=SCAN_TIMEOUT)
@@ -634,7 +634,7 @@ def main(argv: list[str]) -> int:
         p.add_argument("--projects", default=projects_default,
                        help="review, held-out, all, or comma-separated names from real_projects.txt")
         p.add_argument("--list", default=str(PROJECTS_FILE), help="the pinned projects (default %(default)s)")
-        p.add_argument("--all-rules", action="store_true", help="every rule, opt-in ones too (--select ALL)")
+        p.add_argument("--all-rules", action="store_true", help="every rule, opt-in and preview ones too (--select ALL --preview)")
 
     run = sub.add_parser("run", help="download, extract, scan; print findings per rule and scan times")
     common(run, "all")
