@@ -93,6 +93,11 @@ class Config:
         rule = next(r for r in self.rules if r.code == code)
         return rule.options[key].default
 
+    @property
+    def runs(self) -> frozenset[str]:
+        """The codes the scan runs: the enabled rules and those that detect secrets (for masking)."""
+        return self.enabled | {r.code for r in self.rules if r.detects_secrets}
+
     def is_test_path(self, root_relpath: str) -> bool:
         if self._test_spec is None:
             self._test_spec = pathspec.GitIgnoreSpec.from_lines(self.test_paths)

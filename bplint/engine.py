@@ -81,7 +81,7 @@ def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCac
                              files=[f for f in project_files if f.relpath in index.files.raw()])
     with index.reading() as reads:
         for rule in config.rules:
-            if issubclass(rule, ProjectRule) and rule.code in config.enabled:
+            if issubclass(rule, ProjectRule) and rule.code in config.runs:
                 try:
                     rule(project).check()
                 except Exception as exc:
@@ -195,10 +195,11 @@ def build_index(workset: Workset, config: Config, cwd: Path, cache: ScanCache | 
 
 
 def ast_triggers(config: Config) -> dict[type, list[tuple[str, Callable]]]:
-    """The enabled rules' ast triggers, by node type."""
+    """The ast triggers of the rules the scan runs, by node type."""
     triggers: dict[type, list[tuple[str, Callable]]] = {}
+    runs = config.runs
     for rule in config.rules:
-        if issubclass(rule, PythonRule) and rule.code in config.enabled:
+        if issubclass(rule, PythonRule) and rule.code in runs:
             for node_type in rule.ast_trigger_types:
                 triggers.setdefault(node_type, []).append((rule.code, rule.ast_trigger))
     return triggers
@@ -229,9 +230,12 @@ def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileRes
     role = index.role_of(file.relpath)
     is_test = index.is_test_file(file.relpath)
     ignored = config.ignored_codes(file.rootpath)
+    runs = config.runs
 
     def wanted(rule: type[Rule]) -> bool:
-        return rule.code in config.enabled and rule.code not in ignored and role in rule.roles
+        # a secret detector runs wherever its role allows, for masking; `finalize` drops what is not reported
+        return (rule.code in runs and (rule.code not in ignored or rule.detects_secrets)
+                and role in rule.roles)
 
     if file.kind is FileKind.PYTHON:
         facts = index.modules.get(file.relpath)

@@ -132,6 +132,9 @@ class Rule:
     preview: ClassVar[bool] = False
     # Measured on real applications; None: not measured (no finding on the reviewed ones).
     precision: ClassVar[Precision | None] = None
+    # A rule that finds secrets runs in every scan, whatever the selection, so that every
+    # report masks what it found; its findings are reported only where it is enabled.
+    detects_secrets: ClassVar[bool] = False
     # The roles of the files it checks (bplint.roles); the engine skips it in the others.
     roles: ClassVar[frozenset[Role]] = ALL_ROLES
     options: ClassVar[dict[str, Option]] = {}

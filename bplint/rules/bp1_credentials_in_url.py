@@ -20,6 +20,7 @@ from bplint.rules._secret_formats import url_password
 
 class CredentialsInUrl(ExampleContext, PythonRule):
     code = "BP102"
+    detects_secrets = True
     name = "credentials-in-url"
     category = "secrets"
     severity = Severity.ERROR

@@ -296,6 +296,7 @@ def _span(read: EnvRead) -> Span:
 
 class DotenvCommitted(TextRule):
     code = "BP107"
+    detects_secrets = True
     name = "dotenv-committed"
     category = "configuration"
     severity = Severity.ERROR

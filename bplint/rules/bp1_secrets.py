@@ -26,6 +26,7 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
     # One rule over two kinds of file: the visitor runs on Python modules,
     # ``check`` on dotenv and config files (the engine picks by base class).
     code = "BP101"
+    detects_secrets = True
     name = "hardcoded-secret"
     category = "secrets"
     severity = Severity.ERROR
