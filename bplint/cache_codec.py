@@ -419,11 +419,11 @@ def _dataclass_decoder(cls: type, names: list[str], kinds: list[frozenset], nest
     unpacked = "".join(f"f{i}, " for i in range(size))
     lines = [
         "def decode_dataclass(value):",
-        f"    if type(value) is not list or len(value) != {size}:",
+        f"    if type(value) is not list{'' if size else ' or value'}:",
         f"        raise DecodeError('expected the {size} fields of a ' + cls.__name__)",
     ]
     if size:
-        lines.append(f"    {unpacked} = value")
+        lines.append(f"    {unpacked} = value")  # raises ValueError for any other number of values
     if checks:
         lines.append(f"    if {' or '.join(checks)}:")
         lines.append("        raise DecodeError('a field of unexpected type in a ' + cls.__name__)")

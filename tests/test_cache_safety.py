@@ -108,16 +108,23 @@ def body_of(path: Path) -> dict:
 
 
 @pytest.mark.parametrize("where", ["default", "--cache-dir", "BPLINT_CACHE_DIR"])
-def test_a_committed_pickle_is_never_loaded(project, home, tmp_path, where, expected):
+@pytest.mark.parametrize("signature", ["unsigned", "signed"])
+def test_a_committed_pickle_is_never_loaded(project, home, tmp_path, monkeypatch, where, signature, expected):
+    """Signed: even a pickle that carries this user's own signature (as if the key had leaked)
+    is data that does not parse, never code that runs."""
     marker = tmp_path / "marker"
     folder = project / ".bplint_cache" if where == "default" else project / "ci-cache"
     args = ["--cache-dir", str(folder)] if where == "--cache-dir" else []
     env = {"BPLINT_CACHE_DIR": str(folder)} if where == "BPLINT_CACHE_DIR" else {}
     bplint(project, home, *args, env=env)  # the files' names; the folder keeps its CACHEDIR.TAG
     bomb = pickle.dumps(Planted(marker))
-    for name in ["last-scan.pickle", "scan-0123456789abcdef0123.pickle", "scan-0123456789abcdef0123-changes.pickle",
-                 *cache_names(folder)]:
+    for name in ["last-scan.pickle", "scan-0123456789abcdef0123.pickle", "scan-0123456789abcdef0123-changes.pickle"]:
         (folder / name).write_bytes(bomb)
+    for name in cache_names(folder):
+        if signature == "signed":
+            signed(folder, home, monkeypatch, name, purpose_of(name), bomb)
+        else:
+            (folder / name).write_bytes(bomb)
     for _ in range(2):  # ignored and rewritten, then read back
         assert_same(bplint(project, home, *args, env=env), expected, marker)
 
@@ -150,14 +157,18 @@ def test_a_forged_cache_claiming_no_findings_is_not_believed(project, home, tmp_
     assert_same(bplint(project, home), expected)
 
 
-def test_garbage_in_every_cache_file_is_ignored(project, home, expected):
+def test_garbage_in_every_cache_file_is_ignored(project, home, monkeypatch, expected):
+    """Signed garbage too (which only a damaged disk could make): the parser's own errors."""
     folder = project / ".bplint_cache"
     bplint(project, home)
     names = cache_names(folder)
-    header = b"bplint-cache-v1 " + b"0" * 64 + b"\n"
-    for content in [os.urandom(4096), b"", header + b"9" * 100_000, header + b"[" * 100_000]:
+    for content, sign in [(os.urandom(4096), False), (b"", True), (b"9" * 100_000, True), (b"[" * 100_000, True),
+                          (b'{"format": 5, "key": "\xff', True)]:
         for name in names:
-            (folder / name).write_bytes(content)
+            if sign:
+                signed(folder, home, monkeypatch, name, purpose_of(name), content)
+            else:
+                (folder / name).write_bytes(content)
         assert_same(bplint(project, home), expected)
     assert_same(bplint(project, home), expected)
 
@@ -312,3 +323,17 @@ def test_the_key_is_private_and_outside_the_project(project, home, tmp_path, exp
     done = bplint(project, blocked)
     assert_same(done, expected)
     assert done.stderr.count("not using the cache") == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_a_cache_folder_that_is_a_symbolic_link_in_the_project_is_not_read(project, home, tmp_path, monkeypatch,
+                                                                              expected):
+    elsewhere = tmp_path / "elsewhere"
+    bplint(project, home, "--cache-dir", str(elsewhere))
+    data = body_of(elsewhere / "last-scan.cache")
+    data["result"] = [[], [], data["result"][2]]
+    signed(elsewhere, home, monkeypatch, "last-scan.cache", "last-scan", json.dumps(data).encode())
+    (project / ".bplint_cache").symlink_to(elsewhere)  # a link the repository committed
+    done = bplint(project, home)
+    assert_same(done, expected)
+    assert "symbolic link inside the project" in done.stderr
