@@ -23,12 +23,10 @@ can hold a cache folder too. Nothing in it may run code or change a report:
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import hmac
 import os
 import stat
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -294,6 +292,8 @@ def git_tracks(directory: Path) -> bool:
     if top is None:
         return False
     relative = absolute.relative_to(top).as_posix()
+    import subprocess  # only when there is a git work tree to ask
+
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat",
            "PAGER": "cat", "GIT_LITERAL_PATHSPECS": "1"}
     command = ["git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "--no-pager",

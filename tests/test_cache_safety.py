@@ -99,6 +99,14 @@ def purpose_of(name: str) -> str:
     return "last-scan" if name.startswith("last-scan") else "changes" if name.endswith("-changes.cache") else "scan"
 
 
+def sign_a_lie(folder: Path, home: Path, monkeypatch) -> None:
+    """Make the last scan's result claim no findings, signed with this user's own key:
+    believed if the folder is read at all."""
+    data = body_of(folder / "last-scan.cache")
+    data["result"] = [[], [], data["result"][2]]
+    signed(folder, home, monkeypatch, "last-scan.cache", "last-scan", json.dumps(data).encode())
+
+
 def body_of(path: Path) -> dict:
     data = path.read_bytes()
     return json.loads(data[data.index(b"\n") + 1:])
@@ -255,9 +263,7 @@ def test_a_fifo_in_place_of_a_cache_file_never_blocks(project, home, expected):
 def test_a_cache_folder_that_git_tracks_is_not_read(project, home, tmp_path, monkeypatch, expected):
     folder = project / ".bplint_cache"
     bplint(project, home)
-    data = body_of(folder / "last-scan.cache")
-    data["result"] = [[], [], data["result"][2]]  # signed with this user's own key: believed if read
-    signed(folder, home, monkeypatch, "last-scan.cache", "last-scan", json.dumps(data).encode())
+    sign_a_lie(folder, home, monkeypatch)
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
     subprocess.run([*git, "init", "-q"], cwd=project, check=True, timeout=TIMEOUT)
     subprocess.run([*git, "add", "-A"], cwd=project, check=True, timeout=TIMEOUT)
@@ -279,9 +285,7 @@ def test_a_cache_folder_that_git_tracks_is_not_read(project, home, tmp_path, mon
 def test_a_cache_folder_of_another_user_is_not_read(project, home, monkeypatch, expected):
     folder = project / ".bplint_cache"
     bplint(project, home)
-    data = body_of(folder / "last-scan.cache")
-    data["result"] = [[], [], data["result"][2]]
-    signed(folder, home, monkeypatch, "last-scan.cache", "last-scan", json.dumps(data).encode())
+    sign_a_lie(folder, home, monkeypatch)
     for path in [folder, *folder.iterdir()]:
         os.chown(path, 4242, 4242)
     done = bplint(project, home)
@@ -292,9 +296,7 @@ def test_a_cache_folder_of_another_user_is_not_read(project, home, monkeypatch, 
 def test_a_cache_folder_bplint_did_not_make_is_not_read(project, home, monkeypatch, expected):
     folder = project / ".bplint_cache"
     bplint(project, home)
-    data = body_of(folder / "last-scan.cache")
-    data["result"] = [[], [], data["result"][2]]
-    signed(folder, home, monkeypatch, "last-scan.cache", "last-scan", json.dumps(data).encode())
+    sign_a_lie(folder, home, monkeypatch)
     (folder / "CACHEDIR.TAG").unlink()
     done = bplint(project, home)
     assert_same(done, expected)
@@ -330,9 +332,7 @@ def test_a_cache_folder_that_is_a_symbolic_link_in_the_project_is_not_read(proje
                                                                               expected):
     elsewhere = tmp_path / "elsewhere"
     bplint(project, home, "--cache-dir", str(elsewhere))
-    data = body_of(elsewhere / "last-scan.cache")
-    data["result"] = [[], [], data["result"][2]]
-    signed(elsewhere, home, monkeypatch, "last-scan.cache", "last-scan", json.dumps(data).encode())
+    sign_a_lie(elsewhere, home, monkeypatch)
     (project / ".bplint_cache").symlink_to(elsewhere)  # a link the repository committed
     done = bplint(project, home)
     assert_same(done, expected)
