@@ -128,7 +128,7 @@ def main() -> None:
                        ("per-file cache", ["--cache-dir", str(cache_dir)]),
                        ("last scan", ["--cache-dir", str(cache_dir)])]:
         if name == "per-file cache":  # served from the per-file entries, not the last scan's result
-            (cache_dir / "last-scan.pickle").unlink(missing_ok=True)
+            (cache_dir / "last-scan.cache").unlink(missing_ok=True)
         command = [sys.executable, "-m", "bplint", "check", "--format", "json", *args, "django"]
         reports[name] = timed(command, work)[1]
     same = len(set(reports.values())) == 1

@@ -5,34 +5,34 @@ facts are reused whenever the content is the same; its findings only while
 the project facts its rules read (recorded by ``ProjectIndex.reading``) have
 the same digests as when they were computed. The cache file as a whole is
 keyed by bplint's code, the rule packs' code and the resolved configuration,
-so an upgrade or a configuration change starts afresh. A corrupt, foreign or
-unreadable cache is ignored and rewritten, never an error.
+so an upgrade or a configuration change starts afresh. The files hold plain
+data, authenticated and checked on the way in (``cache_store``, ``cache_codec``):
+a corrupt, foreign, forged or unreadable cache is ignored and rewritten, never
+an error.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import enum
 import hashlib
+import json
 import os
-import pickle
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bplint import __version__
+from bplint.cache_codec import DecodeError, EncodeError, decoder, encoder
+from bplint.cache_store import CacheStore
+from bplint.collector import no_collections
 from bplint.config import Config
 from bplint.filesystem import fingerprint
 from bplint.index import VIEW_BUILDERS, VIEW_PART, ModuleFacts, ProjectIndex
 
 CACHE_DIR_NAME = ".bplint_cache"
-FORMAT = 4
-CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
-                "# This file is a cache directory tag created by bplint.\n"
-                "# For information about cache directory tags see https://bford.info/cachedir/\n")
+FORMAT = 5
 
 
 def canonical(value: Any) -> Any:
@@ -118,10 +118,11 @@ class ViewRecord:
 
 
 class ScanCache:
-    def __init__(self, directory: Path, config: Config) -> None:
+    def __init__(self, directory: Path, config: Config, store: CacheStore | None = None) -> None:
         self.directory = directory
+        self.store = store if store is not None else CacheStore(directory, config.root)
         self.key = digest((code_fingerprint(config), config_fingerprint(config)))
-        self.path = directory / f"scan-{self.key[:20]}.pickle"
+        self.path = directory / f"scan-{self.key[:20]}.cache"
         self._loaded: dict[str, Entry] | None = None
         self._old_views: dict[str, ViewRecord] = {}
         # the base file's identity, and the entries the changes file added to it (see save)
@@ -151,28 +152,35 @@ class ScanCache:
         return self._loaded, self._old_views
 
     def _load(self) -> tuple[dict[str, Entry], dict[str, ViewRecord]]:
-        base = self._read_file(self.path)
+        base = self._read_file(self.path, "scan")
         if base is None:
             return {}, {}
         entries, views = base["entries"], base["views"]
-        self._base_id = base.get("id")
-        changes = self._read_file(self.changes_path)
-        if changes is not None and self._base_id is not None and changes.get("base") == self._base_id:
+        self._base_id = base["id"]
+        changes = self._read_file(self.changes_path, "changes")
+        if changes is not None and changes["base"] == self._base_id:
             self._changes = changes["entries"]
             entries = {**entries, **self._changes}
             views = changes["views"]
         return entries, views
 
-    def _read_file(self, path: Path) -> dict | None:
+    def _read_file(self, path: Path, purpose: str) -> dict | None:
+        """The file's entries and views, if this user's bplint wrote it with this cache's key
+        and every value is what it should be; None otherwise (missing, corrupt, foreign...)."""
+        body = self.store.read(path.name, purpose)
+        if body is None:
+            return None
         try:
-            with path.open("rb") as handle:
-                data = pickle.load(handle)
-        except Exception:  # missing, corrupt, foreign, from another version: start afresh
+            with no_collections():
+                data = json.loads(body)
+                if type(data) is not dict or data.get("format") != FORMAT or data.get("key") != self.key:
+                    return None
+                reads = _ReadsIn(data["reads"], data["tables"])
+                return {"entries": _decode_entries(data["entries"], reads),
+                        "views": _decode_views(data["views"], reads),
+                        "id": _text(data.get("id", "")), "base": _text(data.get("base", ""))}
+        except (DecodeError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             return None
-        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != self.key or \
-                not isinstance(data.get("entries"), dict) or not isinstance(data.get("views"), dict):
-            return None
-        return data
 
     # --- facts ----------------------------------------------------------------
     def facts(self, relpath: str, rootpath: str, content: str) -> ModuleFacts | None:
@@ -310,7 +318,7 @@ class ScanCache:
     # --- writing --------------------------------------------------------------
     @property
     def changes_path(self) -> Path:
-        return self.path.with_name(self.path.stem + "-changes.pickle")
+        return self.path.with_name(self.path.stem + "-changes.cache")
 
     def save(self) -> None:
         """Write what this run learned.
@@ -326,46 +334,159 @@ class ScanCache:
         views = {**self._views_loaded(), **self._new_views}
         if self._old and not changed and views == self._views_loaded():
             return
+        store = self.store
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            tag = self.directory / "CACHEDIR.TAG"
-            if not tag.exists():
-                tag.write_text(CACHEDIR_TAG, encoding="utf-8")
-            ignore = self.directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("*\n", encoding="utf-8")
             entries = {**self._old, **self._new}
             changes = {**self._changes, **changed}
             if self._base_id is not None and len(changes) * 4 <= len(entries):
-                write_pickle(self.changes_path, {"format": FORMAT, "key": self.key, "base": self._base_id,
-                                                "entries": changes, "views": views})
+                store.write(self.changes_path.name, "changes",
+                            _payload(self.key, {"base": self._base_id}, changes, views))
                 return
             base_id = os.urandom(8).hex()
-            write_pickle(self.path, {"format": FORMAT, "key": self.key, "id": base_id, "entries": entries,
-                                    "views": views})
-            self.changes_path.unlink(missing_ok=True)
-            for stale in self.directory.glob("scan-*.pickle"):
-                if stale not in (self.path, self.changes_path):
-                    stale.unlink(missing_ok=True)
+            store.write(self.path.name, "scan", _payload(self.key, {"id": base_id}, entries, views))
+            store.remove(self.changes_path.name)
+            for stale in store.names("scan-*"):
+                if stale not in (self.path.name, self.changes_path.name):
+                    store.remove(stale)
+            store.remove("last-scan.pickle")  # left by earlier versions, never read
         except WRITE_ERRORS:
             pass
 
-# What a cache write can fail with: a full or unwritable disk, or facts a
-# rule pack made unpicklable. The cache is lost then, never the scan.
-WRITE_ERRORS = (OSError, pickle.PicklingError, TypeError, AttributeError)
+
+# What a cache write can fail with: a full or unwritable disk, or facts a rule pack made
+# that JSON cannot hold. The cache is lost then, never the scan.
+WRITE_ERRORS = (OSError, EncodeError, ValueError, TypeError, RecursionError)
 
 
-def write_pickle(path: Path, payload: dict) -> None:
-    """Write ``payload`` to ``path`` whole or not at all (a temporary file, then a rename)."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+def dump(payload: dict) -> bytes:
+    """JSON text for a cache file (ASCII: strings that are not valid UTF-8 survive)."""
+    return json.dumps(payload, separators=(",", ":"), check_circular=False).encode("ascii")
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str:
+        raise DecodeError("expected a str")
+    return value
+
+
+# --- entries and views as plain data -------------------------------------------------------
+# An entry is [content, rootpath, facts, result, reads, facts_version]. Recorded reads are
+# written once each, as [label, name, digest] in the file's list of reads; a file's reads
+# (and a view's inputs) are then a list of indexes into it, in the file's list of tables,
+# which files with the same reads share (as they share one dict in memory, see
+# store_result): most reads recur in many files.
+
+
+class _ReadsOut:
+    def __init__(self) -> None:
+        self.reads: list[list] = []
+        self.tables: list[list[int]] = []
+        self._read_index: dict[tuple[tuple[str, str], str | None], int] = {}
+        self._table_index: dict[int, int] = {}
+
+    def table(self, reads: dict[tuple[str, str], str | None]) -> int:
+        found = self._table_index.get(id(reads))
+        if found is None:
+            found = self._table_index[id(reads)] = len(self.tables)
+            self.tables.append(self.indexes(reads))
+        return found
+
+    def indexes(self, reads: dict[tuple[str, str], str | None]) -> list[int]:
+        out = []
+        for item in reads.items():
+            index = self._read_index.get(item)
+            if index is None:
+                index = self._read_index[item] = len(self.reads)
+                (label, name), value = item
+                self.reads.append([label, name, value])
+            out.append(index)
+        return out
+
+
+def _payload(key: str, extra: dict, entries: dict[str, Entry], views: dict[str, ViewRecord]) -> bytes:
+    from bplint.engine import FileResult
+
+    facts_out, result_out = encoder(ModuleFacts), encoder(FileResult)
+    reads = _ReadsOut()
+    out = {}
+    for relpath, entry in entries.items():
+        try:
+            facts = None if entry.facts is None else facts_out(entry.facts)
+            result = None if entry.result is None else result_out(entry.result)
+        except EncodeError:  # facts a rule pack made that the cache cannot hold: not cached
+            continue
+        table = None if entry.result is None else reads.table(entry.reads)
+        out[relpath] = [entry.content, entry.rootpath, facts, result, table, entry.facts_version]
+    views_out = {name: [reads.indexes(record.inputs), record.digests] for name, record in views.items()}
+    return dump({"format": FORMAT, "key": key, **extra, "entries": out, "views": views_out,
+                 "reads": reads.reads, "tables": reads.tables})
+
+
+_STR_OR_NONE = frozenset({str, type(None)})
+_INT = frozenset({int})
+
+
+class _ReadsIn:
+    def __init__(self, reads: Any, tables: Any) -> None:
+        if type(reads) is not list or type(tables) is not list:
+            raise DecodeError("expected reads and tables")
+        self._reads = []
+        for item in reads:
+            if type(item) is not list or len(item) != 3:
+                raise DecodeError("expected a read")
+            label, name, value = item
+            if type(label) is not str or type(name) is not str or type(value) not in _STR_OR_NONE:
+                raise DecodeError("expected a read")
+            self._reads.append(((label, name), value))
+        self._tables = [self.reads(table) for table in tables]
+
+    def reads(self, indexes: Any) -> dict[tuple[str, str], str | None]:
+        if type(indexes) is not list or not _INT.issuperset(map(type, indexes)) or \
+                (indexes and not 0 <= min(indexes) <= max(indexes) < len(self._reads)):
+            raise DecodeError("expected indexes of reads")
+        return dict(map(self._reads.__getitem__, indexes))
+
+    def table(self, index: Any) -> dict[tuple[str, str], str | None]:
+        if type(index) is not int or not 0 <= index < len(self._tables):
+            raise DecodeError("expected the index of a table of reads")
+        return self._tables[index]
+
+
+def _decode_entries(data: Any, reads: _ReadsIn) -> dict[str, Entry]:
+    from bplint.engine import FileResult
+
+    if type(data) is not dict:
+        raise DecodeError("expected entries")
+    facts_in, result_in = decoder(ModuleFacts), decoder(FileResult)
+    entries = {}
+    for relpath, item in data.items():
+        if type(item) is not list or len(item) != 6:
+            raise DecodeError("expected an entry")
+        content, rootpath, facts, result, table, version = item
+        if type(content) is not str or type(rootpath) is not str or type(version) is not str:
+            raise DecodeError("expected an entry")
+        entry = Entry(content, rootpath, None if facts is None else facts_in(facts),
+                      None if result is None else result_in(result), facts_version=version)
+        if result is not None:
+            entry.reads = reads.table(table)
+        elif table is not None:
+            raise DecodeError("reads without a result")
+        entries[relpath] = entry
+    return entries
+
+
+def _decode_views(data: Any, reads: _ReadsIn) -> dict[str, ViewRecord]:
+    if type(data) is not dict:
+        raise DecodeError("expected views")
+    views = {}
+    for name, item in data.items():
+        if type(item) is not list or len(item) != 2 or type(item[1]) is not dict:
+            raise DecodeError("expected a view")
+        digests = item[1]
+        if not all(type(v) is str for v in digests.values()):
+            raise DecodeError("expected a view's digests")
+        views[name] = ViewRecord(reads.reads(item[0]), digests)
+    return views
 
 
 def cache_directory(root: Path, override: Path | None = None) -> Path:

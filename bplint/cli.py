@@ -56,7 +56,7 @@ def scan_options(func):
         click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
                      help="Worker processes for the per-file pass (default: the number of CPUs; 1 runs in-process)."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
-        click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
+        click.option("--cache-dir", type=click.Path(path_type=Path),
                      help="Where to keep the cache (default: .bplint_cache at the project root, or BPLINT_CACHE_DIR)."),
     ]
     for option in reversed(options):
@@ -104,14 +104,17 @@ def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_fil
         if no_cache:
             return _scan_afresh(settings, targets, cwd, workset, jobs, None, None, quiet)
         from bplint.cache import cache_directory
+        from bplint.cache_store import CacheStore
         from bplint.last_scan import LastScan, scan_key
 
-        directory = cache_directory(settings.root, cache_dir)
-        last = LastScan(directory, scan_key(settings, targets, cwd, workset))
+        store = CacheStore(cache_directory(settings.root, cache_dir), settings.root)
+        last = LastScan(store, scan_key(settings, targets, cwd, workset))
         recalled = last.recall()
         if recalled is not None:
             return ScanOutcome(recalled.result, recalled.enabled, general.fail_on)
-        return _scan_afresh(settings, targets, cwd, workset, jobs, directory, last, quiet)
+        if not store.usable:  # said why on stderr: a scan as with --no-cache
+            return _scan_afresh(settings, targets, cwd, workset, jobs, None, None, quiet)
+        return _scan_afresh(settings, targets, cwd, workset, jobs, store, last, quiet)
     except (ConfigError, RegistryError) as exc:
         _fail(str(exc))
     except Exception as exc:  # a bug in bplint itself
@@ -119,14 +122,14 @@ def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_fil
     raise AssertionError("unreachable")
 
 
-def _scan_afresh(settings, targets, cwd, workset, jobs, cache_dir, last, quiet) -> ScanOutcome:
+def _scan_afresh(settings, targets, cwd, workset, jobs, store, last, quiet) -> ScanOutcome:
     from bplint.cache import ScanCache
     from bplint.engine import scan
     from bplint.progress import ProgressBar
     from bplint.workers import default_jobs
 
     config = settings.config(all_rules())
-    cache = ScanCache(cache_dir, config) if cache_dir is not None else None
+    cache = ScanCache(store.directory, config, store) if store is not None else None
     progress = ProgressBar() if ProgressBar.wanted(quiet) else None
     try:
         result = scan(targets, config, cwd, jobs=jobs or default_jobs(), cache=cache, progress=progress,

@@ -31,3 +31,16 @@ def for_this_process() -> None:
     """For the command line, which exits after one scan: restoring the defaults there would
     only set off a full pass over everything the scan built, just before exit."""
     gc.set_threshold(*THRESHOLDS)
+
+
+@contextlib.contextmanager
+def no_collections() -> Iterator[None]:
+    """For loading a cache file: many new objects and no garbage, which a collection would
+    only examine again (loading one for Django's source took twice as long)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -72,7 +72,8 @@ class ModuleFacts:
     # (`app = Flask(__name__)` gives app -> flask.Flask); None when ambiguous
     instances: dict[str, str | None] = field(default_factory=dict)
     env_reads: list[EnvRead] = field(default_factory=list)
-    # facts that one rule family collects for itself (keyed by the family's name)
+    # facts that one rule family collects for itself (keyed by the family's name); the cache
+    # holds only plain values and the dataclasses listed in ``cache_codec.ALLOWED``
     extra: dict[str, object] = field(default_factory=dict)
     node_count: int = 0
     syntax_error: SyntaxProblem | None = None

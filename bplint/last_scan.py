@@ -8,20 +8,24 @@ written, the paths given, the working directory, and every project file's
 path, kind and content hash. The result is served only if, besides, every
 path a rule asked about beyond the scanned files (a README, an included
 requirement file, a .gitignore) still gives the same answer, and the rule
-packs' own files are unchanged. A hit loads no rule and parses nothing.
+packs' own files are unchanged. A hit loads no rule and parses nothing. Like the
+cache's other files it holds plain data, authenticated and checked on the way
+in (``cache_store``); anything else is ignored and the tree scanned afresh.
 """
 
 from __future__ import annotations
 
 import hashlib
-import pickle
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from bplint import __version__
-from bplint.cache import WRITE_ERRORS, canonical, digest, file_stats, own_modules, rule_modules, write_pickle
+from bplint.cache import WRITE_ERRORS, canonical, digest, dump, file_stats, own_modules, rule_modules
+from bplint.cache_codec import DecodeError, decode, encode
+from bplint.cache_store import CacheStore
 from bplint.filesystem import ask, fingerprint
 from bplint.findings import ScanResult
 from bplint.pyversion import resolve_target
@@ -31,8 +35,8 @@ if TYPE_CHECKING:
     from bplint.config import Config, Settings
     from bplint.workset import Workset
 
-FORMAT = 1
-FILE_NAME = "last-scan.pickle"
+FORMAT = 2
+FILE_NAME = "last-scan.cache"
 
 
 @dataclass
@@ -54,36 +58,59 @@ def scan_key(settings: Settings, paths: Sequence[Path], cwd: Path, workset: Work
 
 
 class LastScan:
-    def __init__(self, directory: Path, key: str) -> None:
-        self.path = directory / FILE_NAME
+    def __init__(self, store: CacheStore, key: str) -> None:
+        self.store = store
+        self.path = store.directory / FILE_NAME
         self.key = key
 
     def recall(self) -> Recalled | None:
         """The last result, if it was made from the same inputs; None otherwise (or unreadable)."""
+        body = self.store.read(FILE_NAME, "last-scan")
+        if body is None:
+            return None
         try:
-            with self.path.open("rb") as handle:
-                data = pickle.load(handle)
-            if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != self.key:
+            data = json.loads(body)
+            if type(data) is not dict or data.get("format") != FORMAT or data.get("key") != self.key:
                 return None
-            if file_stats([path for path, _, _ in data["rule_modules"]]) != data["rule_modules"]:
+            stats = _stats_in(data["rule_modules"])
+            answers, enabled = data["answers"], data["enabled"]
+            if type(answers) is not dict or not all(type(a) is str for a in answers.values()):
                 return None
-            for question, answer in data["answers"].items():
+            if type(enabled) is not list or not all(type(code) is str for code in enabled):
+                return None
+            result = decode(data["result"], ScanResult)
+        except (DecodeError, ValueError, TypeError, KeyError, RecursionError):
+            return None
+        if file_stats([path for path, _, _ in stats]) != stats:
+            return None
+        for question, answer in answers.items():
+            try:
                 if fingerprint(ask(question)) != answer:
                     return None
-            result = data["result"]
-            if not isinstance(result, ScanResult):
+            except KeyError:  # not a question bplint asks
                 return None
-            return Recalled(result, frozenset(data["enabled"]))
-        except Exception:  # missing, corrupt, foreign: scan afresh
-            return None
+        return Recalled(result, frozenset(enabled))
 
     def remember(self, result: ScanResult, config: Config, answers: dict[str, str]) -> None:
-        payload = {
-            "format": FORMAT, "key": self.key, "result": result, "enabled": sorted(config.enabled),
-            "rule_modules": file_stats(sorted(rule_modules(config) - set(own_modules()))), "answers": answers,
-        }
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_pickle(self.path, payload)
+            payload = {
+                "format": FORMAT, "key": self.key, "result": encode(result, ScanResult),
+                "enabled": sorted(config.enabled),
+                "rule_modules": file_stats(sorted(rule_modules(config) - set(own_modules()))), "answers": answers,
+            }
+            self.store.write(FILE_NAME, "last-scan", dump(payload))
         except WRITE_ERRORS:
             pass
+
+
+def _stats_in(data: Any) -> list[tuple[str, int, int]]:
+    """``file_stats``' rows, as written."""
+    if type(data) is not list:
+        raise DecodeError("expected file stats")
+    stats = []
+    for row in data:
+        if type(row) is not list or len(row) != 3 or type(row[0]) is not str or \
+                type(row[1]) is not int or type(row[2]) is not int:
+            raise DecodeError("expected a file's stats")
+        stats.append((row[0], row[1], row[2]))
+    return stats

@@ -48,7 +48,7 @@ def test_an_unchanged_tree_is_answered_from_the_last_scan(project, monkeypatch):
     assert first[0] == 1 and first[2]
     second = scans.run()
     assert second == (first[0], first[1], False)
-    assert (project / ".bplint_cache/last-scan.pickle").is_file()
+    assert (project / ".bplint_cache/last-scan.cache").is_file()
 
 
 @pytest.mark.parametrize("change", [
@@ -108,7 +108,7 @@ def test_every_report_format_is_the_same_from_the_last_scan(project, monkeypatch
 def test_a_corrupt_or_foreign_last_scan_is_ignored(project, monkeypatch):
     scans = Scans(monkeypatch)
     first = scans.run()
-    memo = project / ".bplint_cache/last-scan.pickle"
+    memo = project / ".bplint_cache/last-scan.cache"
     memo.write_bytes(b"\x80\x04garbage")
     assert scans.run() == (first[0], first[1], True)
     memo.write_bytes(b"")

@@ -1,7 +1,6 @@
 """Parallel scan and cache: same findings whatever the jobs or cache state; the cache invalidates right."""
 
 import json
-import pickle
 
 import pytest
 from click.testing import CliRunner
@@ -111,7 +110,7 @@ def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(tmp_path):
     cache.path.write_bytes(b"\x80\x04garbage")
     again, cache2 = run_scan(tmp_path, cache_dir=tmp_path / ".cache")
     assert as_json(fresh) == as_json(again) and cache2.hits == 0
-    cache.path.write_bytes(pickle.dumps({"format": 1, "key": "someone else", "entries": {"x": 1}}))
+    cache.store.write(cache.path.name, "scan", json.dumps({"format": 1, "key": "someone else", "entries": {"x": 1}}).encode())
     third, cache3 = run_scan(tmp_path, cache_dir=tmp_path / ".cache")
     assert as_json(fresh) == as_json(third) and cache3.hits == 0
     fourth, cache4 = run_scan(tmp_path, cache_dir=tmp_path / ".cache")
@@ -129,10 +128,10 @@ def test_cli_cache_location_and_switches(tmp_path, monkeypatch):
     assert (tmp_path / ".bplint_cache/CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
     assert (tmp_path / ".bplint_cache/.gitignore").read_text() == "*\n"
     assert runner.invoke(cli, ["check", "--cache-dir", "elsewhere"]).exit_code == 0
-    assert list((tmp_path / "elsewhere").glob("scan-*.pickle"))
+    assert list((tmp_path / "elsewhere").glob("scan-*.cache"))
     monkeypatch.setenv("BPLINT_CACHE_DIR", str(tmp_path / "from-env"))
     assert runner.invoke(cli, ["check"]).exit_code == 0
-    assert list((tmp_path / "from-env").glob("scan-*.pickle"))
+    assert list((tmp_path / "from-env").glob("scan-*.cache"))
     assert runner.invoke(cli, ["check", "--jobs", "2"]).exit_code == 0
     assert runner.invoke(cli, ["check", "--jobs", "0"]).exit_code == 2
 
@@ -277,9 +276,9 @@ def test_a_small_change_is_written_beside_the_cache_and_folded_in_later(tmp_path
     assert cache.hits == looked_at(again) and as_json(again) == as_json(edited)
     assert as_json(again) == as_json(run_scan(tmp_path)[0])
     # a changes file made for another base is not applied
-    other = pickle.loads(cache.changes_path.read_bytes())
+    other = json.loads(cache.store.read(cache.changes_path.name, "changes"))
     other["base"] = "another"
-    cache.changes_path.write_bytes(pickle.dumps(other))
+    cache.store.write(cache.changes_path.name, "changes", json.dumps(other).encode())
     _, cache = run_scan(tmp_path, cache_dir=cache_dir)
     assert cache.hits < looked_at(again)
     # once the changes reach a quarter of the entries, the base is rewritten
