@@ -294,10 +294,10 @@ def git_tracks(directory: Path) -> bool:
     relative = absolute.relative_to(top).as_posix()
     import subprocess  # only when there is a git work tree to ask
 
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat",
-           "PAGER": "cat", "GIT_LITERAL_PATHSPECS": "1"}
-    command = ["git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "--no-pager",
-               "-C", str(top), "ls-files", "-z", "--", relative]
+    from bplint.safegit import git_command, git_env
+
+    env = {**git_env(), "GIT_LITERAL_PATHSPECS": "1"}
+    command = git_command("-C", str(top), "ls-files", "-z", "--", relative)
     try:
         done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=GIT_TIMEOUT,
                               env=env, check=False)

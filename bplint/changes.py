@@ -9,6 +9,7 @@ from pathlib import Path
 from bplint.config import ConfigError
 from bplint.discovery import report_path
 from bplint.findings import Finding
+from bplint.safegit import git_command, git_env
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
@@ -17,7 +18,8 @@ ALL_LINES = None  # a new (untracked) file: every line counts as changed
 
 def _git(args: list[str], cwd: Path) -> str:
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(git_command(*args), cwd=cwd, capture_output=True, text=True, timeout=120,
+                              env=git_env(), stdin=subprocess.DEVNULL)
     except FileNotFoundError:
         raise ConfigError("--diff needs git, which is not installed") from None
     if done.returncode != 0:
@@ -40,7 +42,7 @@ def changed_lines(ref: str, cwd: Path) -> dict[str, set[int] | None]:
         raise ConfigError(f"--diff {ref}: {ref} and HEAD have no common ancestor to compare against") from None
     changes: dict[str, set[int] | None] = {}
     current: set[int] | None = None
-    diff = _git(["-c", "core.quotepath=off", "diff", "--no-color", "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/", "-U0", base,
+    diff = _git(["-c", "core.quotepath=off", "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/", "-U0", base,
                  "--"], top)
     for line in diff.splitlines():
         if line.startswith("+++ "):

@@ -489,3 +489,24 @@ def test_files_that_cannot_be_parsed_are_named_whatever_the_selection(tmp_path):
     assert "bplint: broken.py: not checked" in stderr and "bplint: latin.py: not checked" in stderr
     text = bplint(tmp_path, "check", "--no-cache", "--select", "BP101", ".").stdout.decode()
     assert "No findings in 1 file scanned." in text
+
+
+def test_git_run_for_diff_and_the_cache_runs_no_program_the_repository_names(tmp_path):
+    """A work tree whose git configuration names an fsmonitor hook and a pager: bplint's git calls
+    (`--diff`, the cache's tracked-folder check) never start them."""
+    marker = tmp_path / "ran"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\nexit 1\n")
+    hook.chmod(0o755)
+    project = tmp_path / "repo"
+    write(project, {"app.py": FLASK_DEBUG})
+    for args in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"],
+                 ["config", "core.fsmonitor", str(hook)], ["config", "core.pager", str(hook)],
+                 ["config", "diff.external", str(hook)]):
+        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
+    (project / "app.py").write_text(FLASK_DEBUG + "x = 1\n")
+    done = bplint(project, "check", "--diff", "HEAD", "--format", "json")
+    assert done.returncode in (0, 1), done.stderr
+    json.loads(done.stdout)
+    bplint(project, "check", "--format", "json")  # with the cache: asks git whether it tracks the cache folder
+    assert not marker.exists()
