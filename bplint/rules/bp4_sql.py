@@ -50,6 +50,8 @@ class SqlInjection(PythonRule):
     name = "sql-injection"
     category = "database"
     severity = Severity.ERROR
+    precision = Precision(1, 14, "2026-12-01")
+    preview = True
     precision = Precision(1, 18, "2026-12-01")
     preview = True
     roles = RUNNING_CODE
