@@ -95,7 +95,6 @@ class InsecureCookie(ConfigScope, PythonRule):
     category = "configuration"
     severity = Severity.WARNING
     precision = Precision(1, 1, "2026-12-01", debatable=1)
-    precision = Precision(1, 1, "2026-12-01", debatable=1)
     roles = APPLICATION_ONLY
     cwe = (614, 1004)
     summary = "Session or auth cookie without Secure/HttpOnly/SameSite protection"

@@ -26,8 +26,6 @@ class CredentialsInUrl(ExampleContext, PythonRule):
     severity = Severity.ERROR
     precision = Precision(0, 3, "2026-12-01")
     preview = True
-    precision = Precision(0, 3, "2026-12-01")
-    preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     cwe = (798,)
     summary = "A connection URL with a password written into it"

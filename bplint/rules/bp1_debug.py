@@ -28,8 +28,6 @@ class DebugEnabled(ConfigScope, PythonRule):
     severity = Severity.ERROR
     precision = Precision(0, 1, "2026-12-01")
     preview = True
-    precision = Precision(0, 1, "2026-12-01")
-    preview = True
     roles = RUNNING_CODE
     cwe = (489,)
     summary = "Debug mode switched on in code that production runs"

@@ -72,8 +72,6 @@ class EnvVarUndocumented(ProjectRule):
     severity = Severity.INFO
     precision = Precision(0, 19, "2026-12-01", debatable=1)
     preview = True
-    precision = Precision(0, 19, "2026-12-01", debatable=1)
-    preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "Environment variable read in code but not documented in .env.example"
     what = ("Collects the environment variables the code reads (`os.environ[...]`, `os.getenv(...)`, "

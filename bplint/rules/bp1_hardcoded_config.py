@@ -89,8 +89,6 @@ class HardcodedConfig(ConfigScope, PythonRule):
     severity = Severity.WARNING
     precision = Precision(0, 3, "2026-12-01")
     preview = True
-    precision = Precision(0, 3, "2026-12-01")
-    preview = True
     roles = APPLICATION_ONLY
     summary = "Database, cache or broker address hardcoded in production config"
     what = ("Reports a literal connection URL for a database, cache or message broker "

@@ -32,8 +32,6 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
     severity = Severity.ERROR
     precision = Precision(1, 14, "2026-12-01", debatable=2)
     preview = True
-    precision = Precision(1, 14, "2026-12-01", debatable=2)
-    preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     cwe = (798,)
     kinds = frozenset({FileKind.DOTENV, FileKind.CONFIG, FileKind.PYPROJECT, FileKind.PIPFILE})

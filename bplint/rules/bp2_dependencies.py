@@ -262,8 +262,6 @@ class MissingLockfileRule(_DependencyRule):
     severity = Severity.WARNING
     precision = Precision(0, 5, "2026-12-01")
     preview = True
-    precision = Precision(0, 5, "2026-12-01")
-    preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "An application declares dependency ranges and commits no lock"
     what = ("Reports the dependency table of an application (`[project].dependencies`, "
@@ -408,8 +406,6 @@ class DevDependencyInProductionRule(_DependencyRule):
     severity = Severity.WARNING
     precision = Precision(2, 5, "2026-12-01")
     preview = True
-    precision = Precision(2, 5, "2026-12-01")
-    preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "A test, lint or debug tool in a production dependency list"
     what = ("Reports test, lint, format, type-check and debug tools (pytest and its plugins, coverage, tox, "
@@ -521,7 +517,6 @@ class DuplicateRequirementRule(_DependencyRule):
     name = "duplicate-requirement"
     category = CATEGORY
     severity = Severity.WARNING
-    precision = Precision(1, 1, "2026-12-01")
     precision = Precision(1, 1, "2026-12-01")
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "The same distribution listed twice"

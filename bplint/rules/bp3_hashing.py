@@ -35,8 +35,6 @@ class WeakPasswordHash(PasswordRule):
     severity = Severity.ERROR
     precision = Precision(0, 3, "2026-12-01", debatable=2)
     preview = True
-    precision = Precision(0, 3, "2026-12-01", debatable=2)
-    preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.MIGRATION})
     cwe = (916, 328)
     ast_trigger_types = HASH_TRIGGER_TYPES

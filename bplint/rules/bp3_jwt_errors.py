@@ -19,8 +19,6 @@ class JwtErrorsUnhandled(JwtRule):
     severity = Severity.WARNING
     precision = Precision(1, 2, "2026-12-01")
     preview = True
-    precision = Precision(1, 2, "2026-12-01")
-    preview = True
     roles = APPLICATION_ONLY
     cwe = (755,)
     uses_bindings = True

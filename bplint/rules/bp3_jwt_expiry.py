@@ -18,8 +18,6 @@ class JwtNoExpiry(JwtRule):
     severity = Severity.WARNING
     precision = Precision(0, 1, "2026-12-01", debatable=1)
     preview = True
-    precision = Precision(0, 1, "2026-12-01", debatable=1)
-    preview = True
     roles = APPLICATION_ONLY
     cwe = (613,)
     uses_bindings = True

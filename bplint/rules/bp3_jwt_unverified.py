@@ -18,8 +18,6 @@ class JwtUnverified(JwtRule):
     severity = Severity.ERROR
     precision = Precision(0, 2, "2026-12-01")
     preview = True
-    precision = Precision(0, 2, "2026-12-01")
-    preview = True
     roles = APPLICATION_ONLY
     cwe = (347,)
     uses_bindings = True

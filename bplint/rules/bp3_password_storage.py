@@ -47,8 +47,6 @@ class PlaintextPasswordStorage(PasswordRule):
     severity = Severity.ERROR
     precision = Precision(0, 1, "2026-12-01")
     preview = True
-    precision = Precision(0, 1, "2026-12-01")
-    preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.MIGRATION})
     cwe = (256, 257)
     ast_trigger_types = STORE_TRIGGER_TYPES

@@ -21,8 +21,6 @@ class CommitInLoop(LoopTracker):
     severity = Severity.INFO
     precision = Precision(2, 3, "2026-12-01")
     preview = True
-    precision = Precision(2, 3, "2026-12-01")
-    preview = True
     roles = APPLICATION_ONLY
     track_comprehensions = False
     summary = "Session committed once per iteration of a loop"

@@ -147,8 +147,6 @@ class QueryInLoop(LoopTracker):
     severity = Severity.WARNING
     precision = Precision(0, 12, "2026-12-01", debatable=4)
     preview = True
-    precision = Precision(0, 12, "2026-12-01", debatable=4)
-    preview = True
     roles = APPLICATION_ONLY
     summary = "Database query run once per iteration of a loop"
     what = ("Reports a query executed inside a `for` loop or comprehension over a collection: Flask-SQLAlchemy "

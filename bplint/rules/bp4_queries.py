@@ -122,8 +122,6 @@ class NPlusOneQuery(_LoopRule):
     severity = Severity.WARNING
     precision = Precision(4, 11, "2026-12-01", debatable=7)
     preview = True
-    precision = Precision(4, 11, "2026-12-01", debatable=7)
-    preview = True
     roles = APPLICATION_ONLY
     summary = "Lazy relationship loaded once per row inside a loop over a query (N+1 queries)"
     what = ("Finds loops, comprehensions and generator expressions over the result of an ORM query "

@@ -93,8 +93,6 @@ class CreateAllInApp(PythonRule):
     severity = Severity.WARNING
     precision = Precision(0, 2, "2026-12-01")
     preview = True
-    precision = Precision(0, 2, "2026-12-01")
-    preview = True
     roles = APPLICATION_ONLY
     uses_bindings = True
     summary = "Schema created with create_all() in application code instead of migrations"

@@ -52,8 +52,6 @@ class SqlInjection(PythonRule):
     severity = Severity.ERROR
     precision = Precision(1, 14, "2026-12-01")
     preview = True
-    precision = Precision(1, 18, "2026-12-01")
-    preview = True
     roles = RUNNING_CODE
     cwe = (89,)
     uses_bindings = True

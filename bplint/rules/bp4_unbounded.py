@@ -31,8 +31,6 @@ class UnboundedQuery(PythonRule):
     severity = Severity.WARNING
     precision = Precision(0, 12, "2026-12-01", debatable=1)
     preview = True
-    precision = Precision(0, 12, "2026-12-01", debatable=1)
-    preview = True
     roles = APPLICATION_ONLY
     uses_bindings = True
     summary = "Route handler loads every row of a table"

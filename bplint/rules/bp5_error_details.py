@@ -123,8 +123,6 @@ class ErrorDetailsLeaked(PythonRule):
     severity = Severity.WARNING
     precision = Precision(0, 14, "2026-12-01", debatable=6)
     preview = True
-    precision = Precision(0, 14, "2026-12-01", debatable=6)
-    preview = True
     roles = APPLICATION_ONLY
     cwe = (209,)
     summary = "Exception text or traceback sent to the client"

@@ -24,8 +24,6 @@ class MissingErrorHandler(ProjectRule):
     severity = Severity.WARNING
     precision = Precision(0, 1, "2026-12-01")
     preview = True
-    precision = Precision(0, 1, "2026-12-01")
-    preview = True
     roles = APPLICATION_ONLY
     summary = "Application registers no error handlers"
     what = ("For every Flask application object that has routes (its own, or through blueprints), "

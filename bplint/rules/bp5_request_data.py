@@ -28,8 +28,6 @@ class UncheckedRequestData(RouteHandlerRule):
     severity = Severity.WARNING
     precision = Precision(0, 0, "2026-12-01", debatable=6)
     preview = True
-    precision = Precision(0, 0, "2026-12-01", debatable=6)
-    preview = True
     roles = APPLICATION_ONLY
     summary = "Request JSON is indexed without validation"
     what = ("In a Flask route handler, finds `request.get_json()` / `request.json` data read with a "

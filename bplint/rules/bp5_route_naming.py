@@ -35,8 +35,6 @@ class VerbInRoute(ProjectRule):
     severity = Severity.INFO
     precision = Precision(0, 19, "2026-12-01", debatable=1)
     preview = True
-    precision = Precision(0, 19, "2026-12-01", debatable=1)
-    preview = True
     roles = APPLICATION_ONLY
     summary = "Route path names an action instead of a resource"
     what = ("Finds route paths with a segment that starts with a CRUD verb: get, fetch, create, add, new, "

@@ -73,8 +73,6 @@ class ErrorStatus200(PythonRule):
     severity = Severity.WARNING
     precision = Precision(3, 6, "2026-12-01")
     preview = True
-    precision = Precision(3, 6, "2026-12-01")
-    preview = True
     roles = APPLICATION_ONLY
     summary = "Error response sent with status 200"
     what = ("In a route handler or an error handler, finds a `return` of an error body "
@@ -217,8 +215,6 @@ class CreateNot201(RouteHandlerRule):
     name = "create-not-201"
     category = "routes"
     severity = Severity.INFO
-    precision = Precision(0, 5, "2026-12-01")
-    preview = True
     precision = Precision(0, 5, "2026-12-01")
     preview = True
     roles = APPLICATION_ONLY

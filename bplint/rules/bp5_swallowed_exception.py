@@ -65,8 +65,6 @@ class SwallowedException(PythonRule):
     severity = Severity.WARNING
     precision = Precision(1, 19, "2026-12-01", debatable=1)
     preview = True
-    precision = Precision(1, 19, "2026-12-01", debatable=1)
-    preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     summary = "A broad `except` silently discards the error"
     what = ("Finds `except:`, `except Exception:` and `except BaseException:` clauses (alone or in a "

@@ -71,8 +71,6 @@ class EagerLogFormat(PythonRule):
     severity = Severity.INFO
     precision = Precision(0, 15, "2026-12-01", debatable=5)
     preview = True
-    precision = Precision(0, 15, "2026-12-01", debatable=5)
-    preview = True
     roles = RUNNING_CODE
     summary = "Log message formatted before the logging call"
     what = ("Finds standard-library logging calls (`logging.info`, `logger.warning` on a "

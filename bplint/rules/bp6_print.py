@@ -32,8 +32,6 @@ class PrintInApp(PythonRule):
     severity = Severity.WARNING
     precision = Precision(14, 29, "2026-12-01", debatable=2)
     preview = True
-    precision = Precision(14, 29, "2026-12-01", debatable=2)
-    preview = True
     roles = APPLICATION_ONLY
     summary = "print() in application code"
     what = ("Finds `print(...)` calls in application code. `print()` in a command-line program is its "

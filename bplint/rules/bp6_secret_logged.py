@@ -179,8 +179,6 @@ class SecretLogged(PythonRule):
     severity = Severity.ERROR
     precision = Precision(1, 8, "2026-12-01")
     preview = True
-    precision = Precision(1, 8, "2026-12-01")
-    preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     cwe = (532,)
     summary = "Password, token or key written to a log"

@@ -25,8 +25,6 @@ class ExceptionWithoutTraceback(PythonRule):
     severity = Severity.INFO
     precision = Precision(21, 26, "2026-12-01", debatable=6)
     preview = True
-    precision = Precision(21, 26, "2026-12-01", debatable=6)
-    preview = True
     roles = RUNNING_CODE
     summary = "Unexpected error logged without its traceback"
     what = ("Inside a broad `except` clause (`except:`, `except Exception:`, `except BaseException:`) "

@@ -155,8 +155,6 @@ class AssertionFreeTest(PythonRule):
     severity = Severity.WARNING
     precision = Precision(10, 15, "2026-12-01")
     preview = True
-    precision = Precision(10, 15, "2026-12-01")
-    preview = True
     roles = frozenset({Role.TEST})
     summary = "Test function that asserts nothing"
     what = ("Finds test functions, as pytest and unittest collect them (`test*` functions in "
