@@ -181,8 +181,8 @@ class ProjectIndex:
     """Facts about the whole project, shared read-only by every rule.
 
     While the engine checks one file it records which facts that file's rules
-    read (``reading``): modules by path or name, the file list, the test
-    files, and the paths it asked ``fs`` about. A cached result is reused only while those facts are unchanged, so
+    read (``reading``): modules by path or name, the file list, the roles
+    of files, and the paths it asked ``fs`` about. A cached result is reused only while those facts are unchanged, so
     editing a model module re-checks the views that look at it and nothing else.
     """
 
@@ -193,7 +193,6 @@ class ProjectIndex:
         self._reads: set[tuple[str, str]] | None = None
         self.modules: _Recorded = _Recorded("modules", self._note)  # relpath -> ModuleFacts
         self.files: _Recorded = _Recorded("files", self._note)  # relpath -> FileKind
-        self.tests: _Recorded = _Recorded("tests", self._note)  # relpath -> True, for test files
         self.roles: _Recorded = _Recorded("roles", self._note)  # relpath -> roles.Role (bplint.roles)
         # paths beyond the scanned files (a README, an included requirement file)
         self.fs = FileSystem(self._note)
@@ -253,12 +252,13 @@ class ProjectIndex:
         finally:
             self._reads = previous
 
+    # Test files are the files whose role is test (``Role.TEST``, a str enum: compared by value here).
     @property
     def test_files(self) -> set[str]:
-        return set(self.tests.keys())
+        return {relpath for relpath, role in self.roles.items() if role == "test"}
 
     def is_test_file(self, relpath: str) -> bool:
-        return relpath in self.tests
+        return self.roles.get(relpath) == "test"
 
     def role_of(self, relpath: str) -> Any:
         """The file's role (a ``bplint.roles.Role``; application code when the scan does not have it)."""

@@ -113,7 +113,8 @@ WEB_FRAMEWORKS = ("flask", "fastapi", "starlette", "quart", "sanic", "aiohttp", 
 APP_CLASSES = frozenset({"Flask", "FastAPI", "APIRouter", "Blueprint", "Starlette", "Router", "Quart", "Sanic",
                          "Application", "Litestar", "Bottle", "App", "APIFlask", "FlaskApp", "AsyncApp"})
 ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete", "websocket", "api_route"})
-CLI_DECORATORS = frozenset({"command", "group", "callback"})
+# the last names of decorators that make a function a click/typer command (`@cli.command()`, `@click.option`)
+CLI_DECORATORS = frozenset({"command", "group", "callback", "option", "argument"})
 TEST_RUNNER_FILES = frozenset({"pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml"})
 SETTINGS_NAME = re.compile(r"""DJANGO_SETTINGS_MODULE\s*=\s*["']?([\w.]+)|--ds[= ]["']?([\w.]+)""")
 
@@ -581,12 +582,9 @@ def _setup_cfg_scripts(text: str) -> list[str]:
 
 
 def assign_roles(index: ProjectIndex, files: Iterable[SourceFile], config: Config) -> None:
-    """Record every file's role in the index (and its test files, for ``is_test_file``)."""
-    roles = RoleAssigner(files, index.modules.raw(), config).assign()
-    for relpath, role in roles.items():
+    """Record every file's role in the index."""
+    for relpath, role in RoleAssigner(files, index.modules.raw(), config).assign().items():
         index.roles[relpath] = role
-        if role is Role.TEST:
-            index.tests[relpath] = True
 
 
 # The role sets rules declare most often (``Rule.roles``).

@@ -45,3 +45,11 @@ def check_example(rule: type[Rule], example: Example, root: Path) -> None:
     if example.count is not None:
         assert len(in_path) == example.count, f"{described}\nexpected {example.count} findings, got {len(in_path)}: " \
                                               f"{[(f.line, f.message) for f in in_path]}"
+
+
+def with_preview(args: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Command-line arguments with the preview tier on for a scan (`check`, `baseline`): tests of
+    engine features use rules of every family, preview ones included."""
+    if args and args[0] in ("check", "baseline"):
+        return (args[0], "--preview", *args[1:])
+    return tuple(args)

@@ -16,7 +16,7 @@ from bplint.findings import Severity
 from bplint.registry import all_rules
 from bplint.reporters import ReportOptions, get_reporter
 from bplint.rule import Precision, PythonRule
-from bplint.testing import write_project
+from bplint.testing import with_preview, write_project
 
 REPO = Path(__file__).resolve().parent.parent
 # shared/ lies beside the repository (in CI) or further up (a worktree of it)
@@ -42,9 +42,7 @@ def scan_with_rule(tmp_path, files, table=None):
 
 
 def run(*args):
-    if args and args[0] in ("check", "baseline"):  # every family on, preview rules too
-        args = (args[0], "--preview", *args[1:])
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return CliRunner().invoke(cli, list(with_preview(args)), catch_exceptions=False)
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ import textwrap
 
 import pytest
 
+from bplint.testing import with_preview
+
 TIMEOUT = 30
 AWS_KEY_ID = "AKIA" + "4HAFCFGWPBBBW65J"  # a well-formed key id, assembled so that no scanner flags this file
 FLASK_DEBUG = "import flask\napp = flask.Flask(__name__)\napp.run(debug=True)\n"
@@ -26,8 +28,7 @@ RUN_CLI = "\nimport sys\nsys.argv[0] = 'bplint'\nfrom bplint.cli import main\nma
 def bplint(cwd, *args, preamble=None, **options):
     """Run `bplint ARGS` in a child process; ``preamble`` is Python code run in the child first.
     A scan runs with the preview tier on, so that every family's inputs are exercised."""
-    if args and args[0] in ("check", "baseline"):
-        args = (args[0], "--preview", *args[1:])
+    args = with_preview(args)
     if preamble is None:
         command = [sys.executable, "-m", "bplint", *args]
     else:

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from bplint.cli import cli
 from bplint.rules._secret_formats import FORMATS
-from bplint.testing import write_project
+from bplint.testing import with_preview, write_project
 
 _ALNUM = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 
@@ -131,9 +131,7 @@ def _leaks(text: str) -> list[str]:
 
 
 def run(*args: str):
-    if args and args[0] in ("check", "baseline"):  # every detector on, preview ones too
-        args = (args[0], "--preview", *args[1:])
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return CliRunner().invoke(cli, list(with_preview(args)), catch_exceptions=False)
 
 
 @pytest.fixture

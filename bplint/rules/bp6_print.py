@@ -8,13 +8,12 @@ import libcst as cst
 
 from bplint import names
 from bplint.findings import Severity
-from bplint.roles import APPLICATION_ONLY
+from bplint.roles import APPLICATION_ONLY, CLI_DECORATORS
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import last_name
 from bplint.rules.bp6_logging import renames_print
 
 
-CLI_DECORATOR_ENDINGS = ("command", "group", "callback", "option", "argument")
 
 
 def _is_main_test(test: cst.BaseExpression) -> bool:
@@ -185,7 +184,7 @@ class PrintInApp(PythonRule):
             target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
             spelled = names.dotted(target) or ""
             last = spelled.rsplit(".", 1)[-1]
-            if last in CLI_DECORATOR_ENDINGS or ".cli." in f".{spelled}." or spelled.startswith(("click.", "typer.")):
+            if last in CLI_DECORATORS or ".cli." in f".{spelled}." or spelled.startswith(("click.", "typer.")):
                 return True
         return False
 
