@@ -4,6 +4,7 @@
     python benchmarks/bench_real.py compare [--dir DIR] [--all-rules]
     python benchmarks/bench_real.py sample --per-rule N --seed S --out PACKETS [--projects held-out] [--rules BP101,...]
     python benchmarks/bench_real.py import VERDICTS.jsonl [--ids PACKETS/batch-1.ids.json ...] [--replace]
+    python benchmarks/bench_real.py speed [--dir DIR] [--projects review] [--repeat N]
 
 `run` downloads the sdists pinned in benchmarks/real_projects.txt into DIR/sdists (DIR defaults
 to a reusable folder under the system temp dir; nothing is committed), extracts each into
@@ -17,6 +18,13 @@ by project, version, path, line and code) and prints, per rule, the judged findi
 reported, the judged ones no longer reported, the unjudged ones, and the precision
 true / (true + false) over the judged findings still reported. Every judged-true finding
 that is no longer reported is listed.
+
+`speed` times, per project and in the same run: bandit -r, bplint cold (--no-cache) with the
+default jobs and with --jobs 1, warm (cache filled, tree unchanged), and warm after a one-line
+edit in a model module and in a view module; with the ratios to bandit, the peak memory of
+the main process and of the largest worker, and what each phase touched (files indexed,
+parsed by libcst, with positions resolved, served from the cache). It works on a copy of
+each extracted tree.
 
 `sample` writes blind review packets of unjudged findings (one Markdown file per batch and
 a batch-K.ids.json mapping its ids to finding keys); `import` merges a reviewer's verdicts
@@ -620,6 +628,131 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+# --- speed -----------------------------------------------------------------------------------
+
+SPEED_RUNS = [("cold", "bplint cold, default jobs"), ("cold1", "bplint cold, --jobs 1"),
+              ("warm", "bplint warm (unchanged tree)"), ("model", "bplint warm, a model module edited"),
+              ("view", "bplint warm, a view module edited")]
+MODEL_HINTS = re.compile(r"^class \w+\((?:[\w.]*Model|Base|db\.Model|models\.Model)\b", re.M)
+VIEW_HINTS = re.compile(r"@\w+(?:\.\w+)*\.(?:route|get|post|api_route)\(|def \w+\(request\b|\(View\)|APIView\)|"
+                        r"\(\w*ViewSet\)", re.M)
+
+
+def _edit_target(tree: Path, pattern: re.Pattern, skip: set[Path]) -> Path | None:
+    """The application module with the most matches of ``pattern`` (tests and migrations aside)."""
+    best, size = None, -1
+    for path in sorted(tree.rglob("*.py")):
+        parts = {part.lower() for part in path.relative_to(tree).parts}
+        if path in skip or parts & {"tests", "test", "migrations", "alembic", "versions", "node_modules"}:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        matches = len(pattern.findall(text))
+        if matches and matches > size:
+            best, size = path, matches
+    return best
+
+
+def _bplint_timed(args: list[str], cwd: Path) -> dict:
+    """One bplint run with --statistics --format json: wall time, peak memory, what each phase did."""
+    from bench_django import RUNNER, timed
+
+    seconds, out, err = timed([sys.executable, "-c", RUNNER, "check", "--statistics", "--format", "json",
+                               "--exit-zero", *args, "."], cwd)
+    own = kids = 0
+    for line in err.splitlines():
+        if line.startswith("MAXRSS"):
+            own, kids = (int(x) // 1024 for x in line.split()[1:])
+    try:
+        data = json.loads(out)
+    except ValueError:
+        data = {}
+    return {"seconds": round(seconds, 2), "main_mb": own, "worker_mb": kids, "work": data.get("work", {}),
+            "findings": data.get("summary", {}).get("findings")}
+
+
+def speed_of(source: Path, repeat: int) -> dict:
+    """The timings of one project, on a copy of its tree."""
+    from bench_django import ensure_bandit, timed
+
+    work = Path(tempfile.mkdtemp(prefix="bplint-speed-"))
+    tree = work / "tree"
+    try:
+        shutil.copytree(source, tree, symlinks=True)
+        cache = str(work / "cache")
+
+        def best(func):
+            return min((func() for _ in range(repeat)), key=lambda r: r["seconds"])
+
+        bandit = ensure_bandit()
+        figures = {"bandit": best(lambda: {"seconds": round(timed([bandit, "-r", ".", "-q", "-f", "json", "-o",
+                                                                   os.devnull], tree)[0], 2)})}
+        figures["cold"] = best(lambda: _bplint_timed(["--no-cache"], tree))
+        figures["cold1"] = best(lambda: _bplint_timed(["--no-cache", "--jobs", "1"], tree))
+        _bplint_timed(["--cache-dir", cache], tree)  # fill the cache
+        figures["warm"] = best(lambda: _bplint_timed(["--cache-dir", cache], tree))
+        model = _edit_target(tree, MODEL_HINTS, set())
+        view = _edit_target(tree, VIEW_HINTS, {model} if model else set())
+        for key, target in (("model", model), ("view", view)):
+            if target is None:
+                continue
+
+            def edited(target=target):
+                # one line that changes the module's facts (a new name), not only its text
+                with target.open("a", encoding="utf-8") as handle:
+                    handle.write(f"\n_bench_edit_{time.time_ns()} = 1\n")
+                return _bplint_timed(["--cache-dir", cache], tree)
+
+            figures[key] = dict(best(edited), file=str(target.relative_to(tree)))
+        return figures
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def cmd_speed(args: argparse.Namespace) -> int:
+    sys.path.insert(0, str(HERE))
+    root = Path(args.dir).resolve()
+    projects = choose_projects(args.projects, read_projects(Path(args.list)))
+    results: dict[str, dict] = {}
+    for project in projects:
+        source = extract_root(root, project)
+        if source is None:
+            log(f"{project.slug}: not extracted; run `bench_real.py run --dir {root} --projects {project.name}` first")
+            continue
+        log(f"timing {project.spec}")
+        results[project.slug] = speed_of(source, args.repeat)
+    (root / "speed.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"{os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d')}; best of {args.repeat}; wall seconds, "
+          f"ratio to bandit -r in brackets\n")
+    header = ["project", "bandit", *(key for key, _ in SPEED_RUNS), "peak MB main/worker", "indexed",
+              "libcst", "positions"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    totals: Counter = Counter()
+    for slug, figures in results.items():
+        bandit = figures["bandit"]["seconds"] or 1e-9
+        cells = [slug, f"{bandit:.1f}"]
+        for key, _ in SPEED_RUNS:
+            run = figures.get(key)
+            cells.append(f"{run['seconds']:.2f} ({run['seconds'] / bandit:.2f}x)" if run else "-")
+            if run:
+                totals[key] += run["seconds"]
+        totals["bandit"] += bandit
+        peak = max((figures[k] for k in ("cold", "cold1")), key=lambda r: r["main_mb"])
+        work = figures["cold"]["work"]
+        cells += [f"{peak['main_mb']}/{figures['cold']['worker_mb']}", str(work.get("indexed", "?")),
+                  str(work.get("libcst_parsed", "?")), str(work.get("positions_resolved", "?"))]
+        print("| " + " | ".join(cells) + " |")
+    if totals["bandit"]:
+        print("| **all** | " + f"{totals['bandit']:.1f} | " + " | ".join(
+            f"{totals[key]:.2f} ({totals[key] / totals['bandit']:.2f}x)" for key, _ in SPEED_RUNS) + " | | | | |")
+    print("\nedited files: " + "; ".join(f"{slug}: model {f.get('model', {}).get('file', '-')}, "
+                                         f"view {f.get('view', {}).get('file', '-')}" for slug, f in results.items()))
+    return 0
+
+
 # --- command line ----------------------------------------------------------------------------
 
 def main(argv: list[str]) -> int:
@@ -656,10 +789,15 @@ def main(argv: list[str]) -> int:
     labels_option(imp)
     imp.add_argument("--replace", action="store_true", help="a new verdict replaces an existing label")
 
-    if not argv or (argv[0] not in ("run", "compare", "sample", "import", "-h", "--help")):
+    speed = sub.add_parser("speed", help="time bplint (cold, warm, after an edit) against bandit, per project")
+    common(speed, "review")
+    speed.add_argument("--repeat", type=int, default=1, help="take the best of N runs for each figure")
+
+    if not argv or (argv[0] not in ("run", "compare", "sample", "import", "speed", "-h", "--help")):
         argv = ["run", *argv]
     args = parser.parse_args(argv)
-    handlers = {"run": cmd_run, "compare": cmd_compare, "sample": cmd_sample, "import": cmd_import}
+    handlers = {"run": cmd_run, "compare": cmd_compare, "sample": cmd_sample, "import": cmd_import,
+                "speed": cmd_speed}
     return handlers[args.command](args)
 
 

@@ -111,7 +111,11 @@ def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_fil
         last = LastScan(store, scan_key(settings, targets, cwd, workset))
         recalled = last.recall()
         if recalled is not None:
-            return ScanOutcome(recalled.result, recalled.enabled, general.fail_on)
+            import dataclasses
+
+            # nothing was indexed or checked: the whole result is the last scan's
+            result = dataclasses.replace(recalled.result, work={"last_scan_reused": 1})
+            return ScanOutcome(result, recalled.enabled, general.fail_on)
         if not store.usable:  # said why on stderr: a scan as with --no-cache
             return _scan_afresh(settings, targets, cwd, workset, jobs, None, None, quiet)
         return _scan_afresh(settings, targets, cwd, workset, jobs, store, last, quiet)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,10 @@ from bplint.index import ModuleFacts, ProjectIndex
 if TYPE_CHECKING:
     from bplint.config import Config
     from bplint.rule import Rule
+
+# What this process did for the per-file pass, by kind ("libcst_parsed", "positions_resolved"):
+# read around each file's check and summed into the scan's work figures (--statistics).
+WORK: Counter = Counter()
 
 
 @dataclass
@@ -81,6 +86,8 @@ class FileContext:
                 # the very nodes they visit.
                 self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
             self._metadata[key] = self._wrapper.resolve(key)
+            if key is PositionProvider:
+                WORK["positions_resolved"] += 1
         return self._metadata[key].get(node, default)
 
     # --- reporting ------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections import Counter
 import threading
 import time
 from pathlib import Path
@@ -20,7 +21,7 @@ from bplint.bindings import Bindings
 from bplint.cache import ScanCache
 from bplint.collector import fewer_collections
 from bplint.config import Config
-from bplint.context import FileContext, ProjectContext, make_finding
+from bplint.context import WORK, FileContext, ProjectContext, make_finding
 from bplint.discovery import report_path
 from bplint.files import DecodeError, FileKind, SourceFile, split_lines
 from bplint.findings import (VISIBLE_SECRET_CHARS, Finding, ScanError, ScanResult, Span, mask_secret, secret_spans,
@@ -53,7 +54,7 @@ def scan(paths: Sequence[Path], config: Config, cwd: Path | None = None, *, jobs
          cache: ScanCache | None = None, progress: Progress | None = None,
          workset: Workset | None = None) -> ScanResult:
     """Scan ``paths``: ``jobs`` worker processes for the per-file pass (1: in this process),
-    an optional cache, an optional ``progress(done, total)`` callback, and the
+    an optional cache, an optional ``progress(done, total, phase)`` callback, and the
     files already gathered for these paths, if the caller has them."""
     cwd = (cwd or Path.cwd()).resolve()
     with fewer_collections():
@@ -67,11 +68,13 @@ def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCac
     result = ScanResult()
     found, project_files, subset, hashes = workset.found, workset.project_files, workset.subset, workset.hashes
     result.errors.extend(found.errors)
-    index = build_index(workset, config, cwd, cache, jobs)
+    work: Counter = Counter()
+    index = build_index(workset, config, cwd, cache, jobs, progress, work)
     checked = [f for f in found.files if f.relpath in index.files.raw()]
     report_paths = {f.relpath for f in found.files}
     result.errors.extend(e for path, e in workset.skipped.items() if path in report_paths)
-    outcomes = run_file_pass(checked, config, index, jobs, cache, progress, hashes)
+    outcomes = run_file_pass(checked, config, index, jobs, cache, progress, hashes, work)
+    result.work = dict(sorted(work.items()))
     for file in checked:
         outcome = outcomes[file.relpath]
         result.findings.extend(outcome.findings)
@@ -167,7 +170,7 @@ def finalize(findings: list[Finding], config: Config, rootpaths: dict[str, str],
 
 
 def build_index(workset: Workset, config: Config, cwd: Path, cache: ScanCache | None = None,
-                jobs: int = 1) -> ProjectIndex:
+                jobs: int = 1, progress: Progress | None = None, work: Counter | None = None) -> ProjectIndex:
     root_rel = report_path(config.root, cwd)
     index = ProjectIndex(root=config.root, root_prefix="" if root_rel == "." else root_rel.rstrip("/") + "/")
     triggers = ast_triggers(config)
@@ -183,7 +186,11 @@ def build_index(workset: Workset, config: Config, cwd: Path, cache: ScanCache | 
             if facts is None:
                 to_parse.append(file)
             index.modules[file.relpath] = facts
-    parsed = index_files(to_parse, triggers, jobs, config.target, config.file_timeout)
+    parsed = index_files(to_parse, triggers, jobs, config.target, config.file_timeout, progress)
+    if work is not None:
+        work["indexed"] += len(to_parse)
+        work["facts_from_cache"] += sum(1 for f in workset.project_files if f.kind is FileKind.PYTHON
+                                        and f.relpath in index.files.raw()) - len(to_parse)
     for file in to_parse:
         facts = parsed[file.relpath]
         index.modules[file.relpath] = facts
@@ -303,6 +310,7 @@ def _run_python_rules(ctx: FileContext, rules: list[type[PythonRule]], config: C
         return
     try:
         ctx.module = cst.parse_module(ctx.text)
+        WORK["libcst_parsed"] += 1
     except cst.ParserSyntaxError as exc:
         # CPython accepted the file, so this is a gap in libcst's grammar.
         outcome.errors.append(ScanError(file.relpath, f"not checked: the syntax tree parser cannot read it "

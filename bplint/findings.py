@@ -89,6 +89,8 @@ class ScanResult:
     # report path -> where the detected secrets of that file are, whether their own
     # findings are reported or not: every report masks them wherever it shows the file
     secrets: dict[str, list[Span]] = field(default_factory=dict)
+    # what the scan did, by kind: files indexed or served from the cache, parsed by libcst, ...
+    work: dict[str, int] = field(default_factory=dict)
 
     def secret_spans(self) -> dict[str, list[Span]]:
         """``secrets`` with the spans of the secret findings among ``findings`` (a result built by hand)."""
@@ -203,4 +205,4 @@ def displayable(result: ScanResult) -> tuple[ScanResult, dict[str, str]]:
         findings.append(finding)
     errors = [dataclasses.replace(e, path=path(e.path), message=printable(e.message)) for e in result.errors]
     secrets = {path(p): spans for p, spans in result.secrets.items()}
-    return ScanResult(findings, errors, result.files_scanned, secrets), real
+    return ScanResult(findings, errors, result.files_scanned, secrets, result.work), real

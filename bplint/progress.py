@@ -20,19 +20,19 @@ class ProgressBar:
     def wanted(quiet: bool) -> bool:
         return not quiet and sys.stderr.isatty()
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int, phase: str = "checking") -> None:
         if self._progress is None:
-            if done >= total or time.monotonic() - self._started < SHOW_AFTER_SECONDS:
+            if (done >= total and phase == "checking") or time.monotonic() - self._started < SHOW_AFTER_SECONDS:
                 return
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self._progress = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                                       console=Console(stderr=True), transient=True)
             self._progress.start()
-            self._task = self._progress.add_task("files", total=total)
-        self._progress.update(self._task, completed=done, total=total)
-        if done >= total:
+            self._task = self._progress.add_task(phase, total=total)
+        self._progress.update(self._task, description=phase, completed=done, total=total)
+        if done >= total and phase == "checking":
             self.close()
 
     def close(self) -> None:

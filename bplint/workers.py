@@ -14,16 +14,19 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from collections import Counter
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from bplint.cache import ScanCache
 from bplint.config import Config
+from bplint.context import WORK
 from bplint.files import SourceFile
 from bplint.index import ProjectIndex
 from bplint.pyversion import PythonTarget
 
-Progress = Callable[[int, int], None]
+# progress(done, total, phase): phase is "indexing" (the project index) or "checking" (the rules)
+Progress = Callable[[int, int, str], None]
 # Below this many files to check, starting workers costs more than it saves.
 PARALLEL_MIN_FILES = 40
 CHUNK = 8
@@ -42,11 +45,13 @@ def default_jobs() -> int:
 
 
 def _check_one(file: SourceFile, config: Config, index: ProjectIndex):
+    """(result, the index facts it read, what it took: WORK's counts for this file)."""
     from bplint.engine import check_file
 
+    before = WORK.copy()
     with index.reading() as reads:
         result = check_file(file, config, index)
-    return result, set(reads)
+    return result, set(reads), WORK - before
 
 
 def _check_chunk(positions: list[int]):
@@ -58,10 +63,12 @@ def _check_chunk(positions: list[int]):
 
 def run_file_pass(files: list[SourceFile], config: Config, index: ProjectIndex, jobs: int = 1,
                   cache: ScanCache | None = None, progress: Progress | None = None,
-                  content_hashes: dict[str, str] | None = None) -> dict:
-    """Check every file; returns relpath -> FileResult."""
+                  content_hashes: dict[str, str] | None = None, work: Counter | None = None) -> dict:
+    """Check every file; returns relpath -> FileResult. ``work`` gets what the pass did
+    (files served by the cache, parsed by libcst, with positions resolved)."""
     from bplint.engine import run_with_deep_stack
 
+    work = Counter() if work is None else work
     results: dict = {}
     todo: list[SourceFile] = []
     hashes = content_hashes or {}
@@ -71,21 +78,23 @@ def run_file_pass(files: list[SourceFile], config: Config, index: ProjectIndex, 
             cached = cache.result(file.relpath, file.rootpath, hashes[file.relpath], index)
         if cached is not None:
             results[file.relpath] = cached
+            work["checks_from_cache"] += 1
         else:
             todo.append(file)
     total, done = len(files), len(results)
     if progress is not None:
-        progress(done, total)
+        progress(done, total, "checking")
 
-    def keep(relpath: str, result, reads) -> None:
+    def keep(relpath: str, result, reads, took: Counter) -> None:
         nonlocal done
         results[relpath] = result
+        work.update(took)
         if cache is not None and relpath in hashes:
             file = by_path[relpath]
             cache.store_result(relpath, file.rootpath, hashes[relpath], result, reads, index)
         done += 1
         if progress is not None:
-            progress(done, total)
+            progress(done, total, "checking")
 
     by_path = {f.relpath: f for f in todo}
     if jobs > 1 and len(todo) >= PARALLEL_MIN_FILES and "fork" in multiprocessing.get_all_start_methods():
@@ -113,10 +122,10 @@ def _run_parallel(todo: list[SourceFile], config: Config, index: ProjectIndex, j
         with worker_pool(min(jobs, len(chunks))) as pool:
             if pool is None:
                 return todo
-            for batch in pool.map(_check_chunk, chunks):
-                for relpath, result, reads in batch:
+            for batch in _as_finished(pool, _check_chunk, chunks):
+                for relpath, result, reads, took in batch:
                     finished.add(relpath)
-                    keep(relpath, result, reads)
+                    keep(relpath, result, reads, took)
     except BrokenProcessPool:
         pass  # a worker died: the files it had are checked here, one by one
     finally:
@@ -135,20 +144,28 @@ _INDEX_STATE: tuple[list[SourceFile], dict, PythonTarget | None, float] | None =
 
 
 def index_files(files: list[SourceFile], triggers: dict, jobs: int, target: PythonTarget | None = None,
-                timeout: float = 30.0) -> dict:
+                timeout: float = 30.0, progress: Progress | None = None) -> dict:
     """relpath -> ModuleFacts for Python files, parsed in worker processes when it pays."""
     from bplint.engine import index_python
 
     global _INDEX_STATE
     facts: dict = {}
+    total = len(files)
+
+    def tell() -> None:
+        if progress is not None:
+            progress(len(facts), total, "indexing")
+
+    tell()
     if jobs > 1 and len(files) >= PARALLEL_MIN_FILES and "fork" in multiprocessing.get_all_start_methods():
         order = sorted(range(len(files)), key=lambda i: -_size(files[i]))
         chunks = [order[i:i + CHUNK * 2] for i in range(0, len(order), CHUNK * 2)]
         _INDEX_STATE = (files, triggers, target, timeout)
         try:
             with worker_pool(min(jobs, len(chunks))) as pool:
-                for batch in pool.map(_index_chunk, chunks) if pool is not None else ():
+                for batch in _as_finished(pool, _index_chunk, chunks) if pool is not None else ():
                     facts.update(batch)
+                    tell()
         except BrokenProcessPool:
             pass  # what is missing is parsed here
         finally:
@@ -156,7 +173,16 @@ def index_files(files: list[SourceFile], triggers: dict, jobs: int, target: Pyth
     for file in files:
         if file.relpath not in facts:
             facts[file.relpath] = index_python(file, triggers, target, timeout)
+            tell()
     return facts
+
+
+def _as_finished(pool: ProcessPoolExecutor, work: Callable, chunks: list) -> Iterator:
+    """Each chunk's result as soon as a worker has it, whatever the order: progress moves while the
+    largest files, given out first, are still being checked."""
+    futures = [pool.submit(work, chunk) for chunk in chunks]
+    for future in concurrent.futures.as_completed(futures):
+        yield future.result()
 
 
 @contextmanager

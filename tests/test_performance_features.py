@@ -287,3 +287,76 @@ def test_a_small_change_is_written_beside_the_cache_and_folded_in_later(tmp_path
     last, cache = run_scan(tmp_path, cache_dir=cache_dir)
     assert cache.path.read_bytes() != base and not cache.changes_path.exists()
     assert as_json(run_scan(tmp_path, cache_dir=cache_dir)[0]) == as_json(last) == as_json(run_scan(tmp_path)[0])
+
+
+_SLOW = {}
+
+
+def _slow_for_largest(positions):
+    """A chunk function that takes two seconds on the chunk holding the largest file (module-level:
+    the pool pickles it by name)."""
+    import time as _time
+
+    real, marker = _SLOW["real"], _SLOW["marker"]
+    files = (workers._STATE or workers._INDEX_STATE)[0]
+    if any(files[i].relpath.endswith(marker) for i in positions):
+        _time.sleep(2.0)
+    return real(positions)
+
+
+@pytest.mark.parametrize("phase, name", [("checking", "_check_chunk"), ("indexing", "_index_chunk")])
+def test_progress_moves_while_the_largest_file_is_still_being_worked_on(tmp_path, monkeypatch, phase, name):
+    files = project_files(80)
+    files["pkg/big.py"] = "".join(f"v{i} = {i}\n" for i in range(3000))  # given out first: largest
+    write_project(tmp_path, files)
+    monkeypatch.setitem(_SLOW, "real", getattr(workers, name))
+    monkeypatch.setitem(_SLOW, "marker", "pkg/big.py")
+    monkeypatch.setattr(workers, name, _slow_for_largest)
+    import time as _time
+
+    seen = []
+    run = lambda done, total, which: seen.append((which, done, total, _time.monotonic()))  # noqa: E731
+    config = build_config({"select": ["ALL"]}, (*all_rules(), UsesOtherModule), root=tmp_path)
+    scan([tmp_path], config, cwd=tmp_path, jobs=2, progress=run)
+    calls = [(done, total, at) for which, done, total, at in seen if which == phase]
+    assert calls and calls[-1][0] == calls[-1][1]
+    started, finished = calls[0][2], calls[-1][2]
+    assert finished - started >= 2.0
+    # more than half the files were reported done while the slow chunk (given out first) still ran
+    assert any(done > total // 2 and at < finished - 1.0 for done, total, at in calls)
+
+
+def test_progress_bar_shows_each_phase_and_closes_after_the_checks(monkeypatch):
+    from bplint.progress import ProgressBar
+
+    bar = ProgressBar()
+    bar(0, 10, "indexing")
+    assert bar._progress is None  # not in the first second
+    monkeypatch.setattr(bar, "_started", bar._started - 2)
+    bar(3, 10, "indexing")
+    shown = bar._progress
+    assert shown is not None and shown.tasks[0].description == "indexing"
+    bar(10, 10, "indexing")
+    assert bar._progress is shown  # the index is done; the checks are still to come
+    bar(4, 12, "checking")
+    assert shown.tasks[0].description == "checking" and shown.tasks[0].total == 12
+    bar(12, 12, "checking")
+    assert bar._progress is None
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_statistics_say_what_the_scan_did(tmp_path, jobs):
+    write_project(tmp_path, project_files())
+    cold, _ = run_scan(tmp_path, jobs=jobs, cache_dir=tmp_path / ".cache")
+    python_files = 62
+    assert cold.work["indexed"] == python_files and cold.work["facts_from_cache"] == 0
+    assert 0 < cold.work["libcst_parsed"] <= python_files
+    assert 0 < cold.work["positions_resolved"] <= cold.work["libcst_parsed"]
+    (tmp_path / "pkg" / "mod001.py").write_text("from pkg.models import User\nx1 = 2\nUser()\n")
+    warm, _ = run_scan(tmp_path, jobs=jobs, cache_dir=tmp_path / ".cache")
+    assert warm.work["indexed"] == 1 and warm.work["facts_from_cache"] == python_files - 1
+    assert warm.work["libcst_parsed"] == 1 and warm.work["checks_from_cache"] == 62
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["check", str(tmp_path), "--statistics", "--format", "json", "--no-cache",
+                                "--exit-zero", "--jobs", str(jobs)])
+    assert json.loads(shown.stdout)["work"]["indexed"] == python_files, shown.output

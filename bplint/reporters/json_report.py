@@ -34,7 +34,10 @@ def statistics(result: ScanResult) -> dict:
     rows = [{"code": code, "name": name, "severity": severity, "count": count}
             for (code, name, severity), count in sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))]
     data = as_dict(result)
-    return {"version": data["version"], "statistics": rows, "errors": data["errors"], "summary": data["summary"]}
+    # what the scan did (files indexed, served from the cache, parsed by libcst, ...): not in the full
+    # report, which is the same whatever the cache and jobs
+    return {"version": data["version"], "statistics": rows, "errors": data["errors"], "summary": data["summary"],
+            "work": result.work}
 
 
 def report(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
