@@ -98,9 +98,9 @@ class WeakPasswordHash(PasswordRule):
             import hashlib
             from flask import request
 
-            def change_password(user):
-                new = request.form["new"]
-                user.set_password(hashlib.md5(new.encode()).hexdigest())
+            def account_settings(user):
+                secret = request.form["new"]
+                user.set_password(hashlib.md5(secret.encode()).hexdigest())
             """, line=6, note="an MD5 of the input handed to a password setter"),
         Flag("""
             import hashlib
