@@ -47,7 +47,8 @@ class WeakPasswordHash(PasswordRule):
             "`hex_md5`...), also an MD5 or SHA digest handed to a password setter (`user.set_password(md5(x)...)`). "
             "The same hashes over file contents, ETags or cache keys are left alone, and so is a legacy hash "
             "that is only compared with a stored one in a function that then re-hashes the password with a "
-            "slow hash (upgrading old accounts at login).")
+            "slow hash (upgrading old accounts at login), and a digest used only as a key into an in-memory "
+            "cache of passwords already checked.")
     why = ("Fast hashes are built to be computed billions of times a second: a leaked table of unsalted or "
            "single-round password hashes is cracked in hours.")
     how_to_fix = ("Use a slow, salted password hash: werkzeug's default `generate_password_hash`, Django's "
@@ -127,6 +128,18 @@ class WeakPasswordHash(PasswordRule):
                     self._store(password)
                     return True
             """, path="app/models.py", note="a legacy SHA-1 hash verified once and upgraded to a slow hash"),
+        Quiet("""
+            import hashlib
+
+            _checked = {}
+
+            def check_password(user, password, verify):
+                key = hashlib.sha256(f"{user.id}:{password}".encode()).hexdigest()
+                if key in _checked:
+                    return _checked[key]
+                _checked[key] = verify(user, password)
+                return _checked[key]
+            """, note="a key into an in-memory cache of checked passwords"),
         Quiet("""
             import hashlib
 
@@ -233,6 +246,8 @@ class WeakPasswordHash(PasswordRule):
         if self._in_password_function() or self.sinks or _mentions_password(data.value, self.origins):
             if self._verifies_and_upgrades(node):
                 return  # a legacy hash checked once, then replaced by a slow one: the way to migrate
+            if self._only_a_cache_key(node):
+                return  # a key into an in-memory cache of passwords already checked, never stored
             self._report(node, f"`hashlib.{algorithm}`")
 
     def _verifies_and_upgrades(self, call: cst.Call) -> bool:
@@ -255,6 +270,28 @@ class WeakPasswordHash(PasswordRule):
                 elif not upgraded:
                     upgraded = self._slow_hash(node)
         return compared and upgraded
+
+    def _only_a_cache_key(self, call: cst.Call) -> bool:
+        """The digest is bound to a name that the function uses only as a key: `cache[key]`,
+        `key in cache`, `cache.get(key)`/`.set(key, ...)`/`.pop(key)`."""
+        if not self.function_nodes:
+            return False
+        function = self.function_nodes[-1]
+        digests = _digest_names(function, call)
+        if len(digests) != 1:
+            return False
+        name = next(iter(digests))
+        bound: set[int] = set()
+        keys: set[int] = set()
+        loads: list[cst.Name] = []
+        for node in _walk(function.body):
+            if isinstance(node, cst.AssignTarget):
+                bound.add(id(node.target))
+            keys.update(id(operand) for operand in _key_operands(node))
+            if isinstance(node, cst.Name) and node.value == name:
+                loads.append(node)
+        loads = [n for n in loads if id(n) not in bound]
+        return bool(loads) and all(id(n) in keys for n in loads)
 
     def _slow_hash(self, node: cst.Call) -> bool:
         """A slow password hash, or a method of this class (or a project function) that calls one."""
@@ -293,6 +330,24 @@ SETTER_VERBS = frozenset({"set", "update", "change", "reset", "save", "store"})
 def _password_setter(name: str) -> bool:
     words = name_parts(name)
     return len(words) >= 2 and words[0] in SETTER_VERBS and words[-1] in ("password", "passwd", "pwd")
+
+
+# Methods whose first argument is a key into a mapping or cache.
+KEYED_METHODS = frozenset({"get", "set", "pop", "setdefault", "add", "delete", "discard", "remove", "touch",
+                           "__contains__"})
+
+
+def _key_operands(node: cst.CSTNode) -> list[cst.BaseExpression]:
+    """The expressions ``node`` uses as a key: the index of `x[k]`, the left of `k in x`, the first
+    argument of `x.get(k)`."""
+    if isinstance(node, cst.Subscript):
+        return [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+    if isinstance(node, cst.Comparison):
+        return [node.left] if any(isinstance(c.operator, (cst.In, cst.NotIn)) for c in node.comparisons) else []
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and \
+            node.func.attr.value in KEYED_METHODS and node.args:
+        return [node.args[0].value]
+    return []
 
 
 def _walk(node: cst.CSTNode):
