@@ -51,6 +51,8 @@ def is_stored_object(origins: Origins, node: cst.BaseExpression, class_kind: str
     """
     if is_self(node):
         return class_kind == MODEL
+    if in_memory_table(origins, node):
+        return True
     if isinstance(node, cst.Attribute) and node.attr.value == "user" and last_name(node.value) == "request":
         return True  # Django's request.user
     kinds = origins.kinds(node)
@@ -76,6 +78,23 @@ def is_stored_object(origins: Origins, node: cst.BaseExpression, class_kind: str
         words = name_parts(node.value)
         return bool(words) and words[-1] in USER_WORDS
     return False
+
+
+def in_memory_table(origins: Origins, node: cst.BaseExpression) -> bool:
+    """`users[name]` (or deeper, `users[name]["password"]`) where `users` is bound once, at module
+    level, to a dict display or `dict()`/`defaultdict(...)`: a user table kept in memory."""
+    if not isinstance(node, cst.Subscript):
+        return False
+    while isinstance(node, cst.Subscript):
+        node = node.value
+    bindings = origins.bindings
+    if not isinstance(node, cst.Name) or bindings is None or bindings.is_local(node.value):
+        return False
+    binding = bindings.only(node.value)
+    value = binding.value if binding is not None and binding.kind == "assign" else None
+    if isinstance(value, cst.Dict):
+        return True
+    return isinstance(value, cst.Call) and last_name(value.func) in ("dict", "defaultdict", "OrderedDict")
 
 
 def framework_of(origins: Origins) -> str | None:

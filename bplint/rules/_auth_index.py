@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from bplint.index import ModuleFacts, ast_dotted, collects
+from bplint.rules._auth_names import hash_word, password_word
 
 # Method names that hash a password whatever object they are called on.
 HASH_METHOD_NAMES = frozenset({"generate_password_hash", "make_password", "set_password", "hashpw"})
@@ -34,8 +35,15 @@ class AuthFacts:
     hash_calls: list[tuple[int, str]] = field(default_factory=list)
     # simple names of functions called inside a `try` that catches JWT errors
     jwt_guarded: set[str] = field(default_factory=set)
-    # an error handler for JWT errors is registered (`@app.errorhandler(jwt.InvalidTokenError)`)
+    # an error handler for JWT errors is registered (`@app.errorhandler(jwt.InvalidTokenError)`), or a
+    # middleware catches them around every request (`try: return await call_next(request)`)
     jwt_handler: bool = False
+    # in modules that use PyJWT or python-jose: function or "Class.method" -> simple names it calls
+    # (who calls a function that decodes a token, one or two levels up)
+    calls: dict[str, set[str]] = field(default_factory=dict)
+    # calls of functions named like a password (`update_password(user_id, hashed)`): callee simple
+    # name -> (position or keyword, whether the value passed looks hashed) for each argument
+    password_calls: dict[str, list[tuple[int | str, bool]]] = field(default_factory=dict)
     # class name -> attributes it defines through a property, setter or synonym (`@password.setter`)
     setters: dict[str, set[str]] = field(default_factory=dict)
 
@@ -78,26 +86,53 @@ def _hash_like(name: str) -> bool:
 
 ERROR_HANDLER_REGISTRATIONS = frozenset({"errorhandler", "exception_handler", "register_error_handler",
                                          "add_exception_handler"})
-JWT_ERROR_NAMES = frozenset({"ExpiredSignatureError", "InvalidTokenError", "PyJWTError", "JWTError", "JOSEError",
-                             "Exception", "BaseException"})
+JWT_SPECIFIC_ERRORS = frozenset({"ExpiredSignatureError", "InvalidTokenError", "PyJWTError", "JWTError", "JOSEError"})
+JWT_ERROR_NAMES = JWT_SPECIFIC_ERRORS | {"Exception", "BaseException"}
+# What a middleware calls to run the rest of the request (Starlette, Django, WSGI/ASGI wrappers).
+NEXT_HANDLER_CALLS = frozenset({"call_next", "get_response"})
 
 
-def _catches_jwt_errors(handler_type: ast.AST | None) -> bool:
+def _catches_jwt_errors(handler_type: ast.AST | None, names: frozenset[str] = JWT_ERROR_NAMES) -> bool:
     if handler_type is None:
         return True
     if isinstance(handler_type, ast.Tuple):
-        return any(_catches_jwt_errors(e) for e in handler_type.elts)
+        return any(_catches_jwt_errors(e, names) for e in handler_type.elts)
     spelled = ast_spelling(handler_type) or ""
-    return spelled.rsplit(".", 1)[-1] in JWT_ERROR_NAMES
+    return spelled.rsplit(".", 1)[-1] in names
+
+
+def _uses_jwt(node: ast.Module) -> bool:
+    for statement in node.body:
+        if isinstance(statement, ast.Import):
+            if any(alias.name.split(".", 1)[0] in ("jwt", "jose") for alias in statement.names):
+                return True
+        elif isinstance(statement, ast.ImportFrom) and statement.module and \
+                statement.module.split(".", 1)[0] in ("jwt", "jose"):
+            return True
+    return False
+
+
+def _called_names(function: ast.AST) -> set[str]:
+    found = set()
+    for inner in ast.walk(function):
+        if isinstance(inner, ast.Call):
+            func = inner.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if name:
+                found.add(name)
+    return found
 
 
 @collects(ast.Module)
 def _module_layout(node: ast.Module, facts: ModuleFacts, _: object) -> None:
     auth = None
+    jwt_module = _uses_jwt(node)
     for statement in node.body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
             auth = auth or _own_facts(facts)
             auth.functions[statement.name] = (statement.lineno, statement.end_lineno or statement.lineno)
+            if jwt_module:
+                auth.calls[statement.name] = _called_names(statement)
         elif isinstance(statement, ast.ClassDef):
             auth = auth or _own_facts(facts)
             auth.classes[statement.name] = [s for s in map(ast_spelling, statement.bases) if s]
@@ -108,6 +143,8 @@ def _module_layout(node: ast.Module, facts: ModuleFacts, _: object) -> None:
                 if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     auth.functions[f"{statement.name}.{member.name}"] = (member.lineno,
                                                                         member.end_lineno or member.lineno)
+                    if jwt_module:
+                        auth.calls[f"{statement.name}.{member.name}"] = _called_names(member)
                     for decorator in member.decorator_list:
                         spelled = ast_spelling(decorator) or ""
                         if spelled.endswith(".setter") or spelled.rsplit(".", 1)[-1] in SETTER_DECORATORS:
@@ -119,12 +156,34 @@ def _module_layout(node: ast.Module, facts: ModuleFacts, _: object) -> None:
                         auth.setters.setdefault(statement.name, set()).update(names)
 
 
+def _looks_hashed(node: ast.AST) -> bool:
+    """`hashed`, `user.password_hash`, `await get_password_hash(pw)`, `bcrypt.hashpw(...).decode()`."""
+    while isinstance(node, (ast.Await, ast.Call)):
+        if isinstance(node, ast.Await):
+            node = node.value
+            continue
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if any(word in last.lower() for word in HASH_WORDS):
+            return True
+        if not isinstance(func, ast.Attribute):
+            return False
+        node = func.value  # `.decode()`, `.hexdigest()`
+    name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+    return name is not None and hash_word(name)
+
+
 @collects(ast.Call)
 def _hash_like_call(node: ast.Call, facts: ModuleFacts, _: object) -> None:
     func = node.func
     last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
     if last is None:
         return
+    if password_word(last) and not hash_word(last) and (node.args or node.keywords):
+        slots: list[tuple[int | str, bool]] = [(i, _looks_hashed(a)) for i, a in enumerate(node.args)
+                                               if not isinstance(a, ast.Starred)]
+        slots.extend((k.arg, _looks_hashed(k.value)) for k in node.keywords if k.arg)
+        _own_facts(facts).password_calls.setdefault(last, []).extend(slots)
     if _hash_like(last):
         spelled = ast_spelling(func)
         if spelled:
@@ -138,10 +197,14 @@ def _hash_like_call(node: ast.Call, facts: ModuleFacts, _: object) -> None:
 def _jwt_guarded_calls(node: ast.Try, facts: ModuleFacts, _: object) -> None:
     if not any(_catches_jwt_errors(h.type) and h.type is not None for h in node.handlers):
         return
-    guarded = _own_facts(facts).jwt_guarded
+    own = _own_facts(facts)
+    specific = any(h.type is not None and _catches_jwt_errors(h.type, JWT_SPECIFIC_ERRORS) for h in node.handlers)
     for statement in node.body:
         for inner in ast.walk(statement):
             if isinstance(inner, ast.Call):
                 spelled = ast_spelling(inner.func)
                 if spelled:
-                    guarded.add(spelled.rsplit(".", 1)[-1])
+                    name = spelled.rsplit(".", 1)[-1]
+                    own.jwt_guarded.add(name)
+                    if specific and name in NEXT_HANDLER_CALLS:
+                        own.jwt_handler = True  # a middleware that answers token errors for every request

@@ -116,6 +116,8 @@ class AuthProject:
     jwt_handler: bool = False
     jwt_guarded: set[str] = field(default_factory=set)
     framework: str | None = None
+    # callee simple name -> (position or keyword, looks hashed) of arguments, outside test code
+    password_calls: dict[str, list[tuple[int | str, bool]]] = field(default_factory=dict)
 
 
 def _build_project(index: ProjectIndex) -> AuthProject:
@@ -132,6 +134,8 @@ def _build_project(index: ProjectIndex) -> AuthProject:
                 view.setters.setdefault(attribute, []).append((facts, class_name))
         if relpath not in tests:
             view.hash_calls.extend((facts, spelled) for _, spelled in auth.hash_calls)
+            for callee, slots in auth.password_calls.items():
+                view.password_calls.setdefault(callee, []).extend(slots)
         view.jwt_handler = view.jwt_handler or auth.jwt_handler
         view.jwt_guarded.update(auth.jwt_guarded)
     return view
@@ -240,6 +244,17 @@ class ProjectNames:
             return True
         return f"{class_name}.__init__" in auth.functions and \
             self.is_hashing(f"{facts.module}.{class_name}.__init__")
+
+    def callers_pass_hashes(self, function: str, position: int, keyword: str) -> bool:
+        """Every call of the project function ``function`` (outside test code) passes a hashed value
+        as its parameter ``keyword`` at ``position`` (self left out), and there is at least one: the
+        parameter holds a hash whatever it is called. Depends on every module: ask it last."""
+        def compute() -> bool:
+            slots = [hashed for slot, hashed in auth_project(self.index).password_calls.get(function, ())
+                     if slot == position or slot == keyword]
+            return bool(slots) and all(slots)
+
+        return self._remember(f"auth:callers-hash:{function}:{position}:{keyword}", compute, False)
 
     def project_hashes_passwords(self) -> bool:
         """Anywhere in the project a hashing API is called (outside test code); depends on every module."""

@@ -51,7 +51,8 @@ def _imports_alias(node: ast.Import | ast.ImportFrom, names: frozenset[str]) -> 
 
 
 def _assign_stores(node: ast.Assign) -> bool:
-    return any(password_like(name) for name in map(_named, node.targets) if name)
+    """`x.password = ...`, `password = ...`, `users[name]["password"] = ...`."""
+    return any(password_like(name) for name in map(_label, node.targets) if name)
 
 
 def _ann_assign_stores(node: ast.AnnAssign) -> bool:
@@ -68,9 +69,16 @@ def _dict_stores(node: ast.Dict) -> bool:
 
 
 def _sql_stores(node: ast.Call) -> bool:
-    """`cursor.execute("INSERT ...", (name, password))`; a dict of parameters is tested as a Dict."""
+    """`cursor.execute("INSERT ...", (name, password))`; a dict of parameters is tested as a Dict;
+    a query built with `.format(...)` here (one built with `%` or an f-string is tested as such)."""
     func = node.func
-    if not isinstance(func, ast.Attribute) or func.attr not in ("execute", "executemany"):
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr == "format":
+        return isinstance(func.value, ast.Constant) and isinstance(func.value.value, str) and \
+            any(password_like(label) for label in map(_label, (*node.args, *(k.value for k in node.keywords)))
+                if label)
+    if func.attr not in ("execute", "executemany"):
         return False
     positional = [a for a in node.args if not isinstance(a, ast.Starred)]
     if len(positional) < 2 or not isinstance(positional[1], (ast.Tuple, ast.List)):
@@ -78,8 +86,21 @@ def _sql_stores(node: ast.Call) -> bool:
     return any(password_like(label) for label in map(_label, positional[1].elts) if label)
 
 
+def _formatted_stores(node: ast.BinOp | ast.JoinedStr) -> bool:
+    """A string built with `%` or an f-string from a password-like value (an SQL write, perhaps)."""
+    if isinstance(node, ast.JoinedStr):
+        values = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
+    else:
+        if not isinstance(node.op, ast.Mod) or not (isinstance(node.left, ast.Constant) and
+                                                    isinstance(node.left.value, str)):
+            return False
+        values = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+    return any(password_like(label) for label in map(_label, values) if label)
+
+
 _STORE_TESTS = {ast.Assign: _assign_stores, ast.AnnAssign: _ann_assign_stores, ast.keyword: _keyword_stores,
-                ast.Dict: _dict_stores, ast.Call: _sql_stores}
+                ast.Dict: _dict_stores, ast.Call: _sql_stores, ast.BinOp: _formatted_stores,
+                ast.JoinedStr: _formatted_stores}
 
 
 def stores_password(node: ast.AST, facts: ModuleFacts) -> bool:

@@ -44,7 +44,11 @@ class WeakPasswordHash(PasswordRule):
             "`blake2*` over a value called or coming from a password (or any such hash inside a function "
             "named like `hash_password`/`set_password`), `generate_password_hash(pw, method=\"md5\")` "
             "(`\"sha1\"`, `\"plain\"`), and passlib's weak schemes (`md5_crypt`, `des_crypt`, `ldap_md5`, "
-            "`hex_md5`...). The same hashes over file contents, ETags or cache keys are left alone.")
+            "`hex_md5`...), also an MD5 or SHA digest handed to a password setter (`user.set_password(md5(x)...)`). "
+            "The same hashes over file contents, ETags or cache keys are left alone, and so is a legacy hash "
+            "that is only compared with a stored one in a function that then re-hashes the password with a "
+            "slow hash (upgrading old accounts at login), and a digest used only as a key into an in-memory "
+            "cache of passwords already checked.")
     why = ("Fast hashes are built to be computed billions of times a second: a leaked table of unsalted or "
            "single-round password hashes is cracked in hours.")
     how_to_fix = ("Use a slow, salted password hash: werkzeug's default `generate_password_hash`, Django's "
@@ -91,6 +95,51 @@ class WeakPasswordHash(PasswordRule):
             def hash_password(password):
                 return digest(password.encode()).hexdigest()
             """, line=4, note="a hash function imported under another name"),
+        Flag("""
+            import hashlib
+            from flask import request
+
+            def account_settings(user):
+                secret = request.form["new"]
+                user.set_password(hashlib.md5(secret.encode()).hexdigest())
+            """, line=6, note="an MD5 of the input handed to a password setter"),
+        Flag("""
+            import hashlib
+
+            class Account:
+                def check_password(self, password):
+                    return hashlib.sha1(password.encode()).hexdigest() == self.password_sha1
+            """, line=5, note="a legacy hash checked but never replaced"),
+        Quiet("""
+            import hmac
+            from hashlib import sha1
+
+            from passlib.hash import pbkdf2_sha512
+
+            class Account:
+                def _store(self, password):
+                    self.password = pbkdf2_sha512.hash(password)
+
+                def _check_legacy(self, password):
+                    salt, old_hash = self.password[:40], self.password[40:]
+                    candidate = sha1((password + salt).encode()).hexdigest()
+                    if not hmac.compare_digest(candidate, old_hash):
+                        return False
+                    self._store(password)
+                    return True
+            """, path="app/models.py", note="a legacy SHA-1 hash verified once and upgraded to a slow hash"),
+        Quiet("""
+            import hashlib
+
+            _checked = {}
+
+            def check_password(user, password, verify):
+                key = hashlib.sha256(f"{user.id}:{password}".encode()).hexdigest()
+                if key in _checked:
+                    return _checked[key]
+                _checked[key] = verify(user, password)
+                return _checked[key]
+            """, note="a key into an in-memory cache of checked passwords"),
         Quiet("""
             import hashlib
 
@@ -122,21 +171,42 @@ class WeakPasswordHash(PasswordRule):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self.functions: list[str] = []
+        self.function_nodes: list[cst.FunctionDef] = []
+        # calls and assignments being walked that set a password (`user.set_password(...)`)
+        self.sinks: list[cst.CSTNode] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.append(node.name.value)
+        self.function_nodes.append(node)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.pop()
+        self.function_nodes.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if any(isinstance(t.target, cst.Attribute) and is_password_name(t.target.attr.value) for t in node.targets):
+            self.sinks.append(node)  # user.password = md5(...).hexdigest()
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        if self.sinks and self.sinks[-1] is node:
+            self.sinks.pop()
+
+    def leave_Call(self, node: cst.Call) -> None:
+        if self.sinks and self.sinks[-1] is node:
+            self.sinks.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
+        setter = last_name(node.func)
+        if setter is not None and isinstance(node.func, cst.Attribute) and _password_setter(setter):
+            self.sinks.append(node)  # user.set_password(md5(...).hexdigest())
         qualified = self.origins.qualified(node.func)
         if not qualified:
             return
         if qualified.startswith("hashlib.") and qualified.endswith("().update") and node.args:
             algorithm = qualified[len("hashlib."):].split("(", 1)[0]
             if algorithm in WEAK_HASHLIB and (self._in_password_function() or
-                                              _mentions_password(node.args[0].value, self.origins)):
+                                              _mentions_password(node.args[0].value, self.origins)) and \
+                    not self._verifies_and_upgrades(node):
                 self._report(node, f"`hashlib.{algorithm}`")
         elif qualified.startswith("hashlib."):
             self._check_hashlib(node, qualified)
@@ -173,8 +243,68 @@ class WeakPasswordHash(PasswordRule):
             return  # the data comes through `.update()`, checked there
         if _http_digest(data.value, self.origins):
             return  # HTTP Digest authentication (RFC 7616) prescribes MD5 over user:realm:password
-        if self._in_password_function() or (data is not None and _mentions_password(data.value, self.origins)):
+        if self._in_password_function() or self.sinks or _mentions_password(data.value, self.origins):
+            if self._verifies_and_upgrades(node):
+                return  # a legacy hash checked once, then replaced by a slow one: the way to migrate
+            if self._only_a_cache_key(node):
+                return  # a key into an in-memory cache of passwords already checked, never stored
             self._report(node, f"`hashlib.{algorithm}`")
+
+    def _verifies_and_upgrades(self, call: cst.Call) -> bool:
+        """The function compares the fast digest with a stored one and, in the same function, hashes
+        the password again with a slow hash (the upgrade of a legacy hash at login)."""
+        if not self.function_nodes:
+            return False
+        function = self.function_nodes[-1]
+        digests = _digest_names(function, call)
+        compared = False
+        upgraded = False
+        for node in _walk(function.body):
+            if isinstance(node, cst.Comparison) and any(isinstance(c.operator, (cst.Equal, cst.NotEqual))
+                                                        for c in node.comparisons):
+                compared = compared or _uses_digest(node, call, digests)
+            elif isinstance(node, cst.Call) and node is not call:
+                name = last_name(node.func) or ""
+                if name in COMPARE_CALLS:
+                    compared = compared or any(_uses_digest(arg.value, call, digests) for arg in node.args)
+                elif not upgraded:
+                    upgraded = self._slow_hash(node)
+        return compared and upgraded
+
+    def _only_a_cache_key(self, call: cst.Call) -> bool:
+        """The digest is bound to a name that the function uses only as a key: `cache[key]`,
+        `key in cache`, `cache.get(key)`/`.set(key, ...)`/`.pop(key)`."""
+        if not self.function_nodes:
+            return False
+        function = self.function_nodes[-1]
+        digests = _digest_names(function, call)
+        if len(digests) != 1:
+            return False
+        name = next(iter(digests))
+        bound: set[int] = set()
+        keys: set[int] = set()
+        loads: list[cst.Name] = []
+        for node in _walk(function.body):
+            if isinstance(node, cst.AssignTarget):
+                bound.add(id(node.target))
+            keys.update(id(operand) for operand in _key_operands(node))
+            if isinstance(node, cst.Name) and node.value == name:
+                loads.append(node)
+        loads = [n for n in loads if id(n) not in bound]
+        return bool(loads) and all(id(n) in keys for n in loads)
+
+    def _slow_hash(self, node: cst.Call) -> bool:
+        """A slow password hash, or a method of this class (or a project function) that calls one."""
+        qualified = self.origins.qualified(node.func)
+        if qualified is None and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) \
+                and node.func.value.value == "self" and self.classes and self.ctx.facts is not None:
+            qualified = f"{self.ctx.facts.module}.{self.classes[0][0].name.value}.{node.func.attr.value}"
+        if qualified is None or qualified.startswith("hashlib.") and not qualified.startswith(("hashlib.pbkdf2",
+                                                                                                  "hashlib.scrypt")):
+            return False
+        if qualified.startswith("passlib.hash.") and qualified.split(".")[2].removesuffix("()") in WEAK_PASSLIB:
+            return False
+        return self.origins.project.is_hashing(qualified)
 
     def _in_password_function(self) -> bool:
         if not self.functions:
@@ -189,6 +319,56 @@ class WeakPasswordHash(PasswordRule):
                "fastapi": "`PasswordHash.recommended().hash(password)` (pwdlib) or passlib with bcrypt",
                None: "argon2, bcrypt, scrypt or PBKDF2 with a salt"}[framework_of(self.origins)]
         self.report(node, f"{what} is too fast for passwords; hash them with {fix}.")
+
+
+# Calls that compare two digests.
+COMPARE_CALLS = frozenset({"compare_digest", "consteq", "safe_str_cmp", "constant_time_compare", "equals"})
+# Method names that set a user's password (`user.set_password(...)`, `account.change_password(...)`).
+SETTER_VERBS = frozenset({"set", "update", "change", "reset", "save", "store"})
+
+
+def _password_setter(name: str) -> bool:
+    words = name_parts(name)
+    return len(words) >= 2 and words[0] in SETTER_VERBS and words[-1] in ("password", "passwd", "pwd")
+
+
+# Methods whose first argument is a key into a mapping or cache.
+KEYED_METHODS = frozenset({"get", "set", "pop", "setdefault", "add", "delete", "discard", "remove", "touch",
+                           "__contains__"})
+
+
+def _key_operands(node: cst.CSTNode) -> list[cst.BaseExpression]:
+    """The expressions ``node`` uses as a key: the index of `x[k]`, the left of `k in x`, the first
+    argument of `x.get(k)`."""
+    if isinstance(node, cst.Subscript):
+        return [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+    if isinstance(node, cst.Comparison):
+        return [node.left] if any(isinstance(c.operator, (cst.In, cst.NotIn)) for c in node.comparisons) else []
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and \
+            node.func.attr.value in KEYED_METHODS and node.args:
+        return [node.args[0].value]
+    return []
+
+
+def _walk(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)
+
+
+def _digest_names(function: cst.FunctionDef, call: cst.Call) -> set[str]:
+    """Names bound (in ``function``) to an expression that contains ``call``."""
+    found: set[str] = set()
+    for node in _walk(function.body):
+        if isinstance(node, cst.Assign) and any(inner is call for inner in _walk(node.value)):
+            found.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
+    return found
+
+
+def _uses_digest(expr: cst.CSTNode, call: cst.Call, digests: set[str]) -> bool:
+    return any(inner is call or isinstance(inner, cst.Name) and inner.value in digests for inner in _walk(expr))
 
 
 def _http_digest(expr: cst.BaseExpression, origins: Origins) -> bool:

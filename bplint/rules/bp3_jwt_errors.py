@@ -8,6 +8,7 @@ from bplint.findings import Severity
 from bplint.rules._origins import last_name
 from bplint.rule import Flag, Precision, Quiet
 from bplint.rules._auth_jwt import BROAD_ERRORS, DECODE_CALLS, JWT_ERRORS, JwtRule, jwt_call, unverified_signature
+from bplint.rules._auth_index import auth_facts
 from bplint.rules._auth_project import auth_project
 from bplint.roles import APPLICATION_ONLY
 
@@ -25,8 +26,9 @@ class JwtErrorsUnhandled(JwtRule):
     summary = "`jwt.decode` without a handler for expired or invalid tokens"
     what = ("Reports `jwt.decode(...)` (PyJWT or python-jose) that is not inside a `try` whose handlers catch "
             "`ExpiredSignatureError`, `InvalidTokenError`, `PyJWTError` or `JWTError` (or a base class such as "
-            "`Exception`). A helper whose callers wrap it in such a `try`, and projects that register an error "
-            "handler for these exceptions, are left alone.")
+            "`Exception`). A helper whose callers wrap it in such a `try` (or, in its own module, whose every "
+            "caller is called so, one or two levels up), and projects that register an error handler or a "
+            "middleware for these exceptions, are left alone.")
     why = ("Every expired or tampered token then becomes a 500 error with a stack trace instead of a 401, and "
            "clients cannot tell a server fault from a stale login.")
     how_to_fix = ("Wrap the decode in `try: ... except jwt.ExpiredSignatureError: ... except "
@@ -99,12 +101,79 @@ class JwtErrorsUnhandled(JwtRule):
                    "app/tokens.py": "import jwt\n\n\ndef decode_token(token):\n"
                                     "    return jwt.decode(token, 'k', algorithms=['HS256'])\n"},
             note="the helper's callers handle the errors"),
+        Quiet("""
+            import logging
+
+            import jwt
+
+            log = logging.getLogger(__name__)
+
+            class Connection:
+                def __init__(self, key):
+                    self.key = key
+
+                def check_proof(self, message):
+                    return jwt.decode(message["proof"], self.key, algorithms=["EdDSA"], audience="ws")
+
+                async def handshake(self, message):
+                    claims = self.check_proof(message)
+                    return claims["sub"]
+
+                async def run(self, message):
+                    try:
+                        return await self.handshake(message)
+                    except Exception:
+                        log.exception("handshake failed")
+                        return None
+            """, path="app/connection.py", files={"app/__init__.py": ""},
+            note="the caller's caller catches the errors"),
+        Quiet("""
+            import jwt
+            from starlette.middleware.base import BaseHTTPMiddleware
+            from starlette.responses import JSONResponse
+
+            class TokenErrors(BaseHTTPMiddleware):
+                async def dispatch(self, request, call_next):
+                    try:
+                        return await call_next(request)
+                    except jwt.InvalidTokenError:
+                        return JSONResponse({"detail": "invalid token"}, status_code=401)
+
+            def current_claims(request, key):
+                token = request.headers["Authorization"].removeprefix("Bearer ")
+                return jwt.decode(token, key, algorithms=["HS256"])
+            """, path="app/auth.py", files={"app/__init__.py": ""},
+            note="a middleware answers token errors for every request"),
+        Flag("""
+            import jwt
+
+            class Connection:
+                def check_proof(self, message):
+                    return jwt.decode(message["proof"], "k", algorithms=["HS256"])
+
+                async def handshake(self, message):
+                    return self.check_proof(message)["sub"]
+
+                async def resume(self, message):
+                    return await self.handshake(message)
+
+                async def first(self, message):
+                    return await self.handshake(message)
+
+                async def run(self, message):
+                    try:
+                        return await self.resume(message)
+                    except Exception:
+                        return None
+            """, path="app/connection.py", files={"app/__init__.py": ""}, line=5,
+            note="one of the callers' callers lets the error out"),
     )
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self._tries: list[cst.Try | cst.TryStar] = []
         self._functions: list[str] = []
+        self._scopes: list[str] = []  # names of the classes and functions being walked, outermost first
         self._withs: list[cst.With] = []
 
     def visit_Try(self, node: cst.Try) -> None:
@@ -121,9 +190,17 @@ class JwtErrorsUnhandled(JwtRule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.append(node.name.value)
+        self._scopes.append(node.name.value)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.pop()
+        self._scopes.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._scopes.append(node.name.value)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._scopes.pop()
 
     def visit_With(self, node: cst.With) -> None:
         self._withs.append(node)
@@ -173,11 +250,35 @@ class JwtErrorsUnhandled(JwtRule):
         return True
 
     def _guarded_elsewhere(self) -> bool:
-        """A JWT error handler is registered, or this function is called inside a `try` that catches
-        JWT errors, somewhere in the project (depends on every module: asked last)."""
-        name = self._functions[-1] if self._functions else None
+        """A JWT error handler or middleware is registered, or this function is called inside a `try`
+        that catches JWT errors somewhere in the project, or every function of this module that calls
+        it is (one or two levels up). Depends on every module: asked last."""
         view = auth_project(self.ctx.index)
-        return view.jwt_handler or (name is not None and name in view.jwt_guarded)
+        if view.jwt_handler:
+            return True
+        if not self._functions:
+            return False
+        if self._functions[-1] in view.jwt_guarded:
+            return True
+        # the top-level function or method around the call, as the index names it
+        auth = auth_facts(self.ctx.facts)
+        calls = auth.calls if auth is not None else {}
+        local = ".".join(self._scopes[:2])
+        if local not in calls:
+            local = self._scopes[0]
+        return _called_guarded(local, calls, view.jwt_guarded, 2)
+
+
+def _called_guarded(function: str, calls: dict[str, set[str]], guarded: set[str], levels: int) -> bool:
+    """``function`` ("f" or "Class.method") is called inside a `try` that catches JWT errors, or it
+    has callers in its module and, up to ``levels`` levels up, every one of them is."""
+    name = function.rsplit(".", 1)[-1]
+    if name in guarded:
+        return True
+    if levels <= 0:
+        return False
+    callers = [caller for caller, called in calls.items() if name in called and caller != function]
+    return bool(callers) and all(_called_guarded(caller, calls, guarded, levels - 1) for caller in callers)
 
 
 def _contains(body: cst.CSTNode, target: cst.CSTNode) -> bool:

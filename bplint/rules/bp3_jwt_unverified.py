@@ -10,6 +10,14 @@ from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, Precision, Quiet
 from bplint.rules._auth_jwt import DECODE_CALLS, JwtRule, is_false, jwt_call, unverified_signature
 
+# Calls that read a token's header without checking it.
+UNVERIFIED_HEADER_CALLS = frozenset({"jwt.get_unverified_header", "jwt.api_jws.get_unverified_header",
+                                     "jwt.PyJWS().get_unverified_header", "jose.jwt.get_unverified_header",
+                                     "jose.jwt.get_unverified_headers", "jose.jws.get_unverified_header",
+                                     "jose.jws.get_unverified_headers"})
+# Claims that only say when a token expires: reading them unverified decides nothing but timing.
+TIME_CLAIMS = frozenset({"exp", "iat", "nbf"})
+
 
 class JwtUnverified(JwtRule):
     code = "BP304"
@@ -23,7 +31,10 @@ class JwtUnverified(JwtRule):
     uses_bindings = True
     summary = "JWT decoded without verifying its signature or algorithm"
     what = ("Reports `jwt.decode(...)` (PyJWT or python-jose) with `options={\"verify_signature\": False}`, "
-            "the legacy `verify=False`, an `algorithms` list that allows `\"none\"`, or no `algorithms=` at all.")
+            "the legacy `verify=False`, an `algorithms` list that allows `\"none\"`, an `algorithms` value "
+            "taken from the token's own unverified header (`jwt.get_unverified_header(token)[\"alg\"]`), or no "
+            "`algorithms=` at all. An unverified read kept in a name that says so (`unverified_claims`), or "
+            "whose only use is a time claim (`exp`, `iat`, `nbf`) for refresh timing, is left alone.")
     why = ("A token whose signature is not checked can be forged by anyone: change `sub` to the admin's id and "
            "you are the admin. Without a fixed algorithm list an attacker picks the algorithm (`none`, or "
            "HS256 signed with the public RSA key).")
@@ -65,6 +76,36 @@ class JwtUnverified(JwtRule):
             def read(token, key):
                 return jwt_decode(token, key)
             """, line=4, note="decode imported under another name"),
+        Flag("""
+            import jwt
+
+            def verify(token, public_key):
+                header = jwt.get_unverified_header(token)
+                return jwt.decode(token, public_key, algorithms=[header["alg"]], audience="api")
+            """, line=5, note="the algorithm the token itself names"),
+        Flag("""
+            from jose import jwt
+
+            def verify(token, keys):
+                alg = jwt.get_unverified_header(token).get("alg", "RS256")
+                return jwt.decode(token, keys[alg], algorithms=alg)
+            """, line=5, note="python-jose, through a local name"),
+        Quiet("""
+            import time
+            import jwt
+
+            def needs_refresh(session):
+                expires = jwt.decode(session["id_token"], options={"verify_signature": False}).get("exp")
+                return expires is not None and expires - time.time() < 300
+
+            def seconds_left(token):
+                claims = jwt.decode(token, options={"verify_signature": False})
+                return claims["exp"] - time.time()
+
+            def choose_key(token, keys):
+                unverified_claims = jwt.decode(token, options={"verify_signature": False})
+                return keys[unverified_claims["iss"]]
+            """, note="only the expiry read for refresh timing; an unverified read named so"),
         Quiet("""
             import jwt
             from jose import jwt as jose_jwt
@@ -91,18 +132,42 @@ class JwtUnverified(JwtRule):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self._targets: dict[int, list[str]] = {}
+        # id of a decode call -> the claim read straight from its result (`jwt.decode(...)["exp"]`)
+        self._claims: dict[int, str | None] = {}
+        self._functions: list[cst.FunctionDef] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.pop()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         value = node.value.value if isinstance(node.value, cst.Subscript) else node.value
         self._targets[id(value)] = [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]
+        if isinstance(node.value, (cst.Subscript, cst.Call)):
+            read = _claim_read(node.value)
+            if read is not None:
+                self._claims[id(read[0])] = read[1]
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        read = _claim_read(node)
+        if read is not None:
+            self._claims.setdefault(id(read[0]), read[1])
 
     def visit_Call(self, node: cst.Call) -> None:
+        read = _claim_read(node)
+        if read is not None:
+            self._claims.setdefault(id(read[0]), read[1])
         qualified = jwt_call(self, node)
         if qualified not in DECODE_CALLS:
             return
         if unverified_signature(self, node):
-            if any("unverified" in name.lower() for name in self._targets.get(id(node), ())):
+            targets = self._targets.get(id(node), ())
+            if any("unverified" in name.lower() for name in targets):
                 return  # read on purpose before a verified decode (to pick the key)
+            if self._reads_only_time_claims(node, targets):
+                return  # only when the token expires, to refresh it in time: nothing is authorised from it
             self.report(node, "This decodes the token without checking its signature; pass the key and "
                               "`algorithms=[\"HS256\"]` and drop `verify_signature: False`.")
             return
@@ -119,8 +184,65 @@ class JwtUnverified(JwtRule):
                               "choose its own.")
             return
         values = algorithms.value
+        if self._from_unverified_header(values):
+            self.report(node, "The token picks its own algorithm here (read from its unverified header); "
+                              "pass the fixed list the issuer uses, such as `algorithms=[\"RS256\"]`.")
+            return
         elements = [values] if isinstance(values, cst.SimpleString) else \
             [e.value for e in values.elements] if isinstance(values, (cst.List, cst.Tuple, cst.Set)) else []
         if any((string_value(e) or "").lower() == "none" for e in elements):
             self.report(node, "Remove `\"none\"` from `algorithms`: it accepts unsigned tokens; use "
                               "`algorithms=[\"HS256\"]`.")
+
+    def _from_unverified_header(self, values: cst.BaseExpression) -> bool:
+        """The `algorithms` value comes from `jwt.get_unverified_header(token)`."""
+        parts = [e.value for e in values.elements] if isinstance(values, (cst.List, cst.Tuple, cst.Set)) \
+            else [values]
+        bindings = self.ctx.bindings
+        for part in parts:
+            sources = bindings.sources(part) if bindings is not None else iter([part])
+            for source in sources:
+                if isinstance(source, cst.Call) and jwt_call(self, source) in UNVERIFIED_HEADER_CALLS:
+                    return True
+        return False
+
+    def _reads_only_time_claims(self, node: cst.Call, targets) -> bool:
+        """The decoded claims are used for their expiry only: `jwt.decode(...).get("exp")`, or a name
+        bound to the result whose every use in the function reads `exp`, `iat` or `nbf`."""
+        if id(node) in self._claims:
+            return self._claims[id(node)] in TIME_CLAIMS
+        if len(targets) != 1 or not self._functions:
+            return False
+        uses = list(_uses(self._functions[-1], targets[0]))
+        return bool(uses) and all(use in TIME_CLAIMS for use in uses)
+
+
+def _claim_read(node: cst.BaseExpression) -> tuple[cst.BaseExpression, str | None] | None:
+    """(the container, the claim) of `claims["exp"]` or `claims.get("exp")`."""
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        return node.value, string_value(node.slice[0].slice.value)
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" \
+            and node.args:
+        return node.func.value, string_value(node.args[0].value)
+    return None
+
+
+def _uses(function: cst.FunctionDef, name: str):
+    """For each load of ``name`` in ``function`` after its binding: the claim it reads, else None."""
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        current = stack.pop()
+        read = _claim_read(current) if isinstance(current, (cst.Subscript, cst.Call)) else None
+        if read is not None and isinstance(read[0], cst.Name) and read[0].value == name:
+            yield read[1]
+            if isinstance(current, cst.Call):
+                stack.extend(arg.value for arg in current.args)
+            continue
+        if isinstance(current, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name
+                                                   for t in current.targets):
+            stack.append(current.value)
+            continue
+        if isinstance(current, cst.Name) and current.value == name:
+            yield None
+            continue
+        stack.extend(current.children)

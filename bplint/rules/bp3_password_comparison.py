@@ -30,7 +30,8 @@ class PlaintextPasswordComparison(PasswordRule):
     ast_trigger = staticmethod(compares_password)
     summary = "Stored password compared with `==` instead of a hash check"
     what = ("Reports `==`, `!=` and `hmac.compare_digest` between a stored password (`user.password`, "
-            "`row[\"password\"]`, a password attribute of an ORM object or database row) and a candidate. "
+            "`row[\"password\"]`, a password attribute of an ORM object or database row, a user table kept in a "
+            "module-level dict: `users[name][\"password\"]`) and a candidate. "
             "Two inputs (`password == confirm_password`), `None`/`\"\"` checks, length checks and "
             "comparisons with a freshly computed hash are left alone.")
     why = ("A stored password that can be compared with `==` is stored in plain text (or as a reversible "
@@ -80,6 +81,19 @@ class PlaintextPasswordComparison(PasswordRule):
                 row = db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
                 return pwd == row["passwd"]
             """, line=3, note="a row's password key on the right"),
+        Flag("""
+            from flask import Flask, request
+
+            app = Flask(__name__)
+            accounts = dict()
+
+            @app.post("/login")
+            def login():
+                name = request.form["username"]
+                if name in accounts and accounts[name]["password"] == request.form["password"]:
+                    return "welcome"
+                return "no", 401
+            """, line=9, note="a user table kept in a module-level dict"),
         Quiet("""
             from flask import request
 

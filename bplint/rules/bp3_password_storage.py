@@ -21,7 +21,7 @@ from bplint.rules._origins import (
 )
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._auth_common import (
-    HASH_FIX, PasswordRule, empty_value, framework_of, is_self, is_stored_object, value_label,
+    HASH_FIX, PasswordRule, empty_value, framework_of, in_memory_table, is_self, is_stored_object, value_label,
 )
 from bplint.rules._auth_triggers import STORE_TRIGGER_TYPES, stores_password
 from bplint.roles import Role
@@ -31,6 +31,8 @@ COLUMN_CALLS = frozenset({"Column", "mapped_column", "CharField", "TextField", "
                           "Field", "column_property"})
 # Manager and query methods that write the keywords they get.
 WRITE_METHODS = frozenset({"create", "update", "update_or_create", "values", "insert"})
+# Manager methods that hash the password they get (Django's `UserManager.create_user`).
+HASHING_WRITES = frozenset({"create_user", "create_superuser", "_create_user"})
 # Document-store and key-value writes that take a dict.
 DOCUMENT_WRITES = frozenset({"insert_one", "insert_many", "replace_one", "update_one", "update_many",
                              "find_one_and_update", "find_one_and_replace", "put_item", "hset", "hmset"})
@@ -55,12 +57,15 @@ class PlaintextPasswordStorage(PasswordRule):
     what = ("Reports a password that is stored without being hashed: assigned to a password attribute of a "
             "model object (`user.password = data[\"password\"]`), passed to a model constructor or an ORM "
             "write (`User(password=form.password.data)`, `User.objects.create(password=pw)`), put into a "
-            "document that is inserted (`{\"password\": pw}`) or into an SQL `INSERT`/`UPDATE`, when the value "
+            "document that is inserted (`{\"password\": pw}`), a user table kept in a module-level dict "
+            "(`users[name] = {\"password\": pw}`) or an SQL `INSERT`/`UPDATE` (as a parameter or written "
+            "into the SQL text with `%`, `.format()` or an f-string), when the value "
             "comes from the request, a `password` parameter or a literal and no hashing call is on its way. "
             "Also reports a model (SQLAlchemy, Flask-SQLAlchemy, SQLModel, Django) with a `password` column "
             "when neither the model nor any other project code hashes passwords. Values from werkzeug, "
             "bcrypt, argon2, passlib, pwdlib, Django's `make_password`/`set_password`, "
-            "`hashlib.pbkdf2_hmac`/`scrypt` or a project function that calls one of them are hashed.")
+            "`hashlib.pbkdf2_hmac`/`scrypt`, Django's `create_user`/`create_superuser` or a project function "
+            "that calls one of them are hashed.")
     why = ("Whoever reads the table (a leaked backup, an SQL injection, a curious admin) gets every user's "
            "password, and users reuse passwords across sites.")
     how_to_fix = ("Hash the password before storing it: `generate_password_hash` (Flask/werkzeug), "
@@ -213,6 +218,78 @@ class PlaintextPasswordStorage(PasswordRule):
             def add_user(cursor, username, password):
                 cursor.execute("INSERT INTO users (username, password) VALUES (%s, %s)", [username, password])
             """, line=2, note="raw SQL with a list of parameters"),
+        Flag("""
+            from flask import request
+
+            def reset(db, user_id):
+                new_password = request.form["new_password"]
+                db.execute("UPDATE accounts SET password = '%s' WHERE id = %d" % (new_password, user_id))
+                sql = "INSERT INTO accounts (login, password) VALUES ('{}', '{}')".format(
+                    request.form["login"], new_password)
+                db.execute(sql)
+            """, line=5, count=2, note="SQL text built with `%` and with `.format`"),
+        Flag("""
+            from flask import Flask, request
+
+            app = Flask(__name__)
+            USERS = {}
+
+            @app.post("/signup")
+            def signup():
+                username = request.form["username"]
+                USERS[username] = {"password": request.form["password"], "admin": False}
+                return "created", 201
+
+            @app.post("/password")
+            def change():
+                USERS[request.form["username"]]["password"] = request.form["password"]
+                return "", 204
+            """, line=9, count=2, note="a user table kept in a module-level dict"),
+        Quiet("""
+            from django.contrib.auth.models import User
+            from django.shortcuts import redirect
+
+            def signup(request):
+                User.objects.create_user(username=request.POST["username"], password=request.POST["password"])
+                User.objects.create_superuser("root", "root@example.com", password=request.POST["password"])
+                return redirect("/")
+            """, path="accounts/views.py", note="Django's create_user hashes the password"),
+        Quiet("""
+            from sqlalchemy import update
+
+            from .tables import Credential
+
+            class Credentials:
+                async def update_password(self, session, user_id, new_password):
+                    await session.execute(update(Credential).where(Credential.id == user_id)
+                                          .values(password=new_password))
+                    await session.commit()
+            """, path="app/store.py",
+            files={"app/__init__.py": "",
+                   "app/tables.py": "from sqlalchemy import Column, String\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\nclass Credential(Base):\n    __tablename__ = 'credentials'\n    id = Column(String, primary_key=True)\n    password = Column(String)\n",
+                   "app/routes.py": "from .security import hash_password\nfrom .store import Credentials\n\n"
+                                    "credentials = Credentials()\n\n\nasync def change(session, user_id, form):\n"
+                                    "    hashed = hash_password(form.password)\n"
+                                    "    await credentials.update_password(session, user_id, hashed)\n",
+                   "app/security.py": "import bcrypt\n\n\ndef hash_password(pw):\n"
+                                      "    return bcrypt.hashpw(pw.encode(), bcrypt.gensalt()).decode()\n"},
+            note="every caller passes a hash into the `new_password` parameter"),
+        Flag("""
+            from sqlalchemy import update
+
+            from .tables import Credential
+
+            class Credentials:
+                async def update_password(self, session, user_id, new_password):
+                    await session.execute(update(Credential).where(Credential.id == user_id)
+                                          .values(password=new_password))
+            """, path="app/store.py", line=8,
+            files={"app/__init__.py": "",
+                   "app/tables.py": "from sqlalchemy import Column, String\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\nclass Credential(Base):\n    __tablename__ = 'credentials'\n    id = Column(String, primary_key=True)\n    password = Column(String)\n",
+                   "app/routes.py": "from .store import Credentials\n\ncredentials = Credentials()\n\n\n"
+                                    "async def change(session, user_id, form):\n"
+                                    "    await credentials.update_password(session, user_id, form.password)\n"},
+            note="a caller passes the password as typed"),
         Quiet("""
             from flask import request
             from werkzeug.security import generate_password_hash
@@ -367,6 +444,18 @@ class PlaintextPasswordStorage(PasswordRule):
             attr = target.target
             if isinstance(attr, cst.Attribute) and self._password_target(attr.attr.value):
                 self._check_store(node, attr.attr.value, node.value, attr.value, is_attribute=True)
+            elif isinstance(attr, cst.Subscript) and self._in_memory_store(attr):
+                key = _subscript_key(attr)
+                if key is not None and self._password_target(key):
+                    self._check_store(node, key, node.value, None)  # users[name]["password"] = pw
+                else:
+                    for element, value in _password_items(node.value, self.origins):
+                        self._check_store(element, "password", value, None)  # users[name] = {"password": pw}
+
+    def _in_memory_store(self, target: cst.Subscript) -> bool:
+        """`users[name]` or `users[name]["password"]` where `users` is a module-level dict: a user
+        table kept in memory (or pickled, or dumped to JSON)."""
+        return in_memory_table(self.origins, target)
 
     def visit_Call(self, node: cst.Call) -> None:
         method = last_name(node.func)
@@ -393,6 +482,8 @@ class PlaintextPasswordStorage(PasswordRule):
         if not any(arg.keyword is not None for arg in call.args):
             return False
         func = call.func
+        if last_name(func) in HASHING_WRITES:
+            return False
         if isinstance(func, cst.Attribute) and func.attr.value in WRITE_METHODS:
             receiver = func.value
             if last_name(receiver) == "objects":
@@ -426,12 +517,33 @@ class PlaintextPasswordStorage(PasswordRule):
             return  # a model's property setter hashes on assignment
         if owner is None and model is not None and names.hashes_on_construction(model[0], model[1], target):
             return  # the model hashes in its constructor or setters
+        if not from_request and PASSWORD_PARAM in kinds and self._callers_pass_hashes(value):
+            return  # every caller hands this function a hash, whatever its parameter is called
         framework = framework_of(self.origins)
         if is_attribute and framework == "django" and target == "password":
             message = "Assigning `user.password` stores the password as given; use `user.set_password(raw)`."
         else:
             message = f"Password stored without hashing; {HASH_FIX[framework]}."
         self.report(node, message)
+
+    def _callers_pass_hashes(self, value: cst.BaseExpression) -> bool:
+        bindings = self.origins.bindings
+        function = bindings.function if bindings is not None else None
+        if not isinstance(function, cst.FunctionDef):
+            return False
+        params = [p for p in (*function.params.posonly_params, *function.params.params)]
+        if params and params[0].name.value in ("self", "cls"):
+            params = params[1:]
+        for source in bindings.sources(value):
+            if not isinstance(source, cst.Name):
+                continue
+            binding = bindings.latest(source.value)
+            if binding is None or binding.kind != "param" or binding.param is None:
+                continue
+            name = binding.param.name.value
+            position = next((i for i, p in enumerate(params) if p.name.value == name), -1)
+            return self.origins.project.callers_pass_hashes(function.name.value, position, name)
+        return False
 
     def _check_documents(self, call: cst.Call) -> None:
         for arg in call.args:
@@ -443,29 +555,73 @@ class PlaintextPasswordStorage(PasswordRule):
     def _check_sql(self, call: cst.Call) -> None:
         query = positional_arg(call, 0)
         params = positional_arg(call, 1)
-        if query is None or params is None:
+        if query is None:
+            return
+        if params is None:
+            self._check_built_sql(call, query.value)
             return
         text = _literal_text(query.value, self.origins)
         if text is None or not SQL_WRITE.search(text) or not SQL_PASSWORD_COLUMN.search(text):
             return
         values = params.value
         if isinstance(values, (cst.Tuple, cst.List)):
-            for element in values.elements:
-                expr = element.value
-                label = value_label(expr)
-                if label and is_password_name(label):
-                    kinds = self.origins.kinds(expr)
-                    if HASH not in kinds and (REQUEST in kinds or VALIDATED in kinds or PASSWORD_PARAM in kinds):
-                        self.report(call, f"Password written to the database without hashing; "
-                                          f"{HASH_FIX[framework_of(self.origins)]}.")
-                        return
+            raw = self._raw_password_in([element.value for element in values.elements])
         elif isinstance(values, cst.Dict):
-            for key, value in _password_items(values, self.origins):
-                kinds = self.origins.kinds(value)
-                if HASH not in kinds and (REQUEST in kinds or VALIDATED in kinds or PASSWORD_PARAM in kinds):
-                    self.report(call, f"Password written to the database without hashing; "
-                                      f"{HASH_FIX[framework_of(self.origins)]}.")
-                    return
+            raw = any(self._raw_password(value) for _, value in _password_items(values, self.origins))
+        else:
+            raw = False
+        if raw:
+            self.report(call, f"Password written to the database without hashing; "
+                              f"{HASH_FIX[framework_of(self.origins)]}.")
+
+    def _check_built_sql(self, call: cst.Call, query: cst.BaseExpression) -> None:
+        """`execute("UPDATE users SET password = '%s'" % pw)`, `.format(pw)` or an f-string: the
+        password goes into the SQL text as it is."""
+        built = _built_query(query)
+        if built is None and isinstance(query, cst.Name) and self.origins.bindings is not None:
+            binding = self.origins.bindings.only(query.value)
+            if binding is not None and binding.value is not None:
+                built = _built_query(binding.value)
+        if built is None:
+            return
+        text, values = built
+        if SQL_WRITE.search(text) and SQL_PASSWORD_COLUMN.search(text) and self._raw_password_in(values):
+            self.report(call, f"Password written into the SQL text without hashing; "
+                              f"{HASH_FIX[framework_of(self.origins)]}, and pass it as a query parameter.")
+
+    def _raw_password_in(self, values: list[cst.BaseExpression]) -> bool:
+        """Some value is called a password and comes unhashed from the request or a password parameter."""
+        for expr in values:
+            label = value_label(expr)
+            if label and is_password_name(label) and self._raw_password(expr):
+                return True
+        return False
+
+    def _raw_password(self, expr: cst.BaseExpression) -> bool:
+        kinds = self.origins.kinds(expr)
+        return HASH not in kinds and (REQUEST in kinds or VALIDATED in kinds or PASSWORD_PARAM in kinds)
+
+
+def _built_query(expr: cst.BaseExpression) -> tuple[str, list[cst.BaseExpression]] | None:
+    """(literal text, values put into it) of a string built with `%`, `.format()` or an f-string."""
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+        text = string_value(expr.left)
+        right = expr.right
+        values = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
+        return (text, values) if text is not None else None
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "format":
+        text = string_value(expr.func.value)
+        return (text, [arg.value for arg in expr.args]) if text is not None else None
+    if isinstance(expr, cst.FormattedString):
+        text = "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
+        return text, [p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)]
+    return None
+
+
+def _subscript_key(node: cst.Subscript) -> str | None:
+    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        return string_value(node.slice[0].slice.value)
+    return None
 
 
 def _plain_literal(value: cst.BaseExpression, rule: PythonRule) -> bool:

@@ -8,7 +8,7 @@ import libcst as cst
 
 from bplint import names
 from bplint.findings import Severity
-from bplint.roles import NOT_TESTS_OR_EXAMPLES
+from bplint.roles import NOT_TESTS_OR_EXAMPLES, Role
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import last_name
 from bplint.rules._secret_names import is_secret_name, name_words
@@ -33,9 +33,16 @@ VALUE_WORDS = frozenset({
 VALUE_PAIRS = frozenset({(first, last) for first in ("api", "access", "private", "signing", "encryption", "secret",
                                                      "auth", "master") for last in ("key", "keys")})
 # Words before `token` that make it a credential: `access_token`, `api_token`, `refresh_token`.
-CREDENTIAL_TOKENS = frozenset({"access", "refresh", "auth", "id", "bearer", "api", "jwt", "oauth", "session", "csrf",
-                               "xsrf", "github", "gitlab", "slack", "bot", "personal", "service", "client", "app",
+CREDENTIAL_TOKENS = frozenset({"access", "refresh", "auth", "id", "bearer", "api", "jwt", "oauth", "session",
+                               "github", "gitlab", "slack", "bot", "personal", "service", "client", "app",
                                "reset", "verification", "confirmation", "invite", "magic", "login", "sso", "hmac"})
+# Words before `token` that make it public by design: a CSRF token is in every page it protects, an
+# ACME challenge token is published in DNS or over HTTP for the CA to fetch.
+PUBLIC_TOKENS = frozenset({"csrf", "xsrf", "challenge", "acme", "dns", "txt"})
+# Words of a function's names that say it publishes a challenge value (a DNS TXT record, ACME).
+PUBLISHING_WORDS = frozenset({"txt", "acme", "challenge", "challenges", "dns01", "http01"})
+# Keywords of a call that hand a value to a child process's environment, not to its output.
+ENVIRONMENT_KEYWORDS = frozenset({"env", "environ", "environment"})
 # Last words that only say how the value is written: `secret_b64`, `password_raw`, `token_str`.
 VALUE_FORMS = frozenset({"value", "str", "string", "raw", "plain", "plaintext", "clear", "cleartext", "b",
                          "base64", "hex", "encoded", "bytes"})
@@ -64,6 +71,8 @@ def secret_kind(name: str) -> str | None:
     if last in VALUE_WORDS or (before, last) in VALUE_PAIRS:
         return VALUE
     if last in ("token", "tokens"):
+        if before in PUBLIC_TOKENS:
+            return None
         if before in CREDENTIAL_TOKENS:
             return VALUE
         return AMBIGUOUS if last == "token" else None
@@ -94,7 +103,9 @@ def secret_values(node: cst.CSTNode):
                 if key is not None and secret_key(key):
                     yield current, VALUE
                     continue
-            stack.extend(reversed([a.value for a in current.args]))
+            # a child process's environment is not what the call returns (`check_output(cmd, env=...)`)
+            stack.extend(reversed([a.value for a in current.args
+                                   if a.keyword is None or a.keyword.value not in ENVIRONMENT_KEYWORDS]))
             # `password.strip()` is the secret; `token.get_serial()` is something else
             if isinstance(current.func, cst.Attribute) and current.func.attr.value in STRING_METHODS:
                 stack.append(current.func.value)
@@ -179,7 +190,8 @@ class SecretLogged(PythonRule):
     severity = Severity.ERROR
     precision = Precision(1, 8, "2026-12-01")
     preview = True
-    roles = NOT_TESTS_OR_EXAMPLES
+    # a migration's log is read once by whoever runs it, about the data it fixes
+    roles = NOT_TESTS_OR_EXAMPLES - {Role.MIGRATION}
     cwe = (532,)
     summary = "Password, token or key written to a log"
     what = ("Finds logging calls and `print(...)` whose arguments include a credential's value: a "
@@ -192,7 +204,12 @@ class SecretLogged(PythonRule):
             "is often a record (an OTP device, a database row, a lexer token) rather than a credential "
             "string: it is quiet when its function uses it as an object (`token.serial`, "
             "`token.check()`, a loop over a collection), and a plain `tokens` collection is quiet. "
-            "Attributes, ids, counts and values wrapped in `len()`, `bool()` or a masking helper are quiet.")
+            "Attributes, ids, counts and values wrapped in `len()`, `bool()` or a masking helper are quiet. "
+            "Tokens that are public by design are quiet: a CSRF token (it is in every page it protects) and "
+            "an ACME challenge token, published in a DNS TXT record for the certificate authority to read "
+            "(a bare `token` in a function that writes or checks TXT records or challenges). So is the "
+            "output of a command whose environment held the secret (`check_output(cmd, env=...)`), "
+            "`print()` in a command-line program (its output, not a log) and migrations.")
     why = ("Logs are copied to aggregators, backups and support tickets and read by many more people "
            "than the secret's owner: a credential in a log is a leaked credential.")
     how_to_fix = ("Log an identifier instead of the secret (`user.id`, the key's name or its last 4 "
@@ -245,6 +262,49 @@ class SecretLogged(PythonRule):
         Quiet("""
             import logging
 
+            from flask import current_app
+
+            def create_txt_record(zone, domain, token):
+                zone.add_record(domain, record_type="TXT", txtdata=f'"{token}"', ttl=60)
+                current_app.logger.debug("TXT record for %s created with %s", domain, token)
+
+            def render_form(request, csrf_token):
+                logging.getLogger(__name__).debug("form rendered with csrf token %s", csrf_token)
+            """, note="an ACME DNS-01 challenge value and a CSRF token: public by design"),
+        Quiet("""
+            import os
+            import subprocess
+
+            def dump(database, password):
+                env = {**os.environ, "PGPASSWORD": password}
+                print(subprocess.check_output(["pg_dump", database], env={"PGPASSWORD": password}, text=True))
+                print(subprocess.run(["psql", "-l"], env=env, capture_output=True).stdout)
+            """, path="app/backup.py", note="a command's output; only its environment held the password"),
+        Quiet("""
+            import secrets
+
+            import click
+
+            @click.command()
+            def new_api_key():
+                api_key = secrets.token_urlsafe(32)
+                print(api_key)
+            """, path="tools/make_key.py", note="a command-line program prints the key it makes: its output"),
+        Flag("""
+            import logging
+
+            import click
+
+            log = logging.getLogger(__name__)
+
+            @click.command()
+            @click.option("--password")
+            def connect(password):
+                log.info("connecting with %s", password)
+            """, path="scripts/connect.py", line=10, note="a script's log is still a log"),
+        Quiet("""
+            import logging
+
             logger = logging.getLogger(__name__)
 
             def login(username, password, token_type, user):
@@ -269,6 +329,7 @@ class SecretLogged(PythonRule):
         super().__init__(ctx)
         self._scopes: list[cst.CSTNode] = []
         self._objects: dict[int, set[str]] = {}
+        self._published: dict[int, bool] = {}
 
     def visit_Module(self, node: cst.Module) -> None:
         self._scopes.append(node)
@@ -280,17 +341,29 @@ class SecretLogged(PythonRule):
         self._scopes.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
-        if logging_call(self.ctx, node) is None and not is_print(self.ctx, node):
-            return
+        if logging_call(self.ctx, node) is None:
+            if not is_print(self.ctx, node) or self.ctx.role == Role.SCRIPT:
+                return  # a command-line program's print is its output
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in SKIPPED_KEYWORDS:
                 continue
             for found, kind in secret_values(arg.value):
-                if kind == AMBIGUOUS and self._is_object(found):
+                if kind == AMBIGUOUS and (self._is_object(found) or self._publishes()):
                     continue
                 self.report(found, "Do not log credentials: log an identifier (a user id, the key's name) "
                                    "instead of this secret value.", secret=False)
                 return
+
+    def _publishes(self) -> bool:
+        """The function around the call publishes a challenge value: its name, a name or keyword in it,
+        or a `"TXT"` record type speaks of TXT records or ACME challenges."""
+        scope = self._scopes[-1]
+        if not isinstance(scope, cst.FunctionDef):
+            return False
+        found = self._published.get(id(scope))
+        if found is None:
+            found = self._published[id(scope)] = _publishing(scope)
+        return found
 
     def _is_object(self, node: cst.CSTNode) -> bool:
         """A `token` used as an object in its function (`token.serial`, `for token in ...`), or a
@@ -303,3 +376,15 @@ class SecretLogged(PythonRule):
         if objects is None:
             objects = self._objects[id(scope)] = object_spellings(scope)
         return spelled in objects
+
+
+def _publishing(function: cst.FunctionDef) -> bool:
+    stack: list[cst.CSTNode] = [function]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name) and PUBLISHING_WORDS.intersection(name_words(node.value)):
+            return True
+        if isinstance(node, cst.SimpleString) and (names.string_value(node) or "").upper() == "TXT":
+            return True
+        stack.extend(node.children)
+    return False
