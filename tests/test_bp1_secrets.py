@@ -819,3 +819,12 @@ def test_private_key_header_left_out_of_an_example_is_quiet(tmp_path):
             """
         '''})
     assert findings == []
+
+
+def test_a_signing_key_setting_that_names_another_setting_is_quiet(tmp_path):
+    findings = run(tmp_path, {"app/config.py": '''
+        SECRET_KEY = "DJANGO_SECRET_KEY"
+        KEYS = {"secret_key": "secret_key", "jwt_secret": "app_jwt_secret"}
+        JWT_SECRET_KEY = "super secret key"
+        '''})
+    assert lines_of(findings) == [3]

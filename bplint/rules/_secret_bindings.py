@@ -186,7 +186,7 @@ class SecretBindings(ExampleContext):
                 continue
             if not value.strip():
                 continue
-            if (signing and self._in_production and is_weak(value) and not self._names_a_setting(value)
+            if (signing and self._in_production and is_weak(value) and not _names_a_setting(name, value)
                     and not value.startswith("django-insecure-")):
                 self._report_weak_key(node, value, what, variable)
                 continue
@@ -199,11 +199,6 @@ class SecretBindings(ExampleContext):
             self._report_secret(node, value, what, variable)
         if isinstance(expr, cst.Call):
             self._judge_lookup(expr, fallback_name=name)
-
-    @staticmethod
-    def _names_a_setting(value: str) -> bool:
-        # SECRET_KEY = "SECRET_KEY": the name of a setting or variable, handed on elsewhere
-        return bool(re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", value.strip()))
 
     @property
     def _in_production(self) -> bool:
@@ -471,6 +466,18 @@ class SecretBindings(ExampleContext):
             weak = " weak" if what == "key" and is_weak(value) else ""
             self.report(node, f"`{callee}` is given a hardcoded{weak} {what} ({masked(value)}); read it from "
                               f"the environment or a secrets manager instead.", secret=True)
+
+
+def _names_a_setting(name: str, value: str) -> bool:
+    """``SECRET_KEY = "DJANGO_SECRET_KEY"``, ``{"secret_key": "secret_key"}``: the value is the name
+    of a setting or variable (an identifier ending in the same words), handed on elsewhere."""
+    stripped = value.strip()
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(?:[_.-][A-Za-z0-9]+)*", stripped) or is_placeholder(stripped):
+        return False
+    if re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", stripped):
+        return True
+    words, value_words = name_words(name), name_words(stripped)
+    return len(value_words) >= len(words[-2:]) and value_words[-2:] == words[-2:]
 
 
 # --- facts of one module the checks above share ----------------------------------
