@@ -788,6 +788,8 @@ def test_names_and_values_that_hold_no_credential():
         assert not is_secret_name(name), name
     assert names_a_field("password_detail_key", "registrationcode")
     assert names_a_field("api-token", "myapp.tests.factories:ApiToken")
+    assert names_a_field("secret", "url") and names_a_field("token", "uuid")
+    assert not names_a_field("secret", "admin")
     assert not names_a_field("api_key", "registrationcode")
     # a newline is no space: a bytes key with an escape is no prose
     assert not names_a_field("secret_key", '_5#y2L"F4Q8z\n\xec]/')

@@ -22,7 +22,7 @@ from bplint.rule import PythonRule
 from bplint.rules._config_app import app_kind, config_owner
 from bplint.rules._config_context import is_config_name, is_dev_or_test_name
 from bplint.rules._secret_formats import find_tokens, is_placeholder, is_template, is_weak, masked
-from bplint.rules._secret_names import is_secret_name, is_signing_key_name, name_words, names_a_field
+from bplint.rules._secret_names import TYPE_NAMES, is_secret_name, is_signing_key_name, name_words, names_a_field
 
 
 # Environment readers (the index's own list): their second argument (or ``default=``)
@@ -483,11 +483,7 @@ def _names_a_setting(name: str, value: str) -> bool:
 # --- facts of one module the checks above share ----------------------------------
 
 # What a field-description mapping maps names to: the type of each field.
-FIELD_TYPE_WORDS = frozenset({
-    "str", "string", "text", "textarea", "int", "integer", "float", "number", "decimal", "bool", "boolean",
-    "url", "uri", "email", "date", "datetime", "time", "json", "dict", "list", "array", "object", "uuid",
-    "password", "secret", "hidden", "select", "checkbox", "file", "char", "bytes", "binary", "any",
-})
+FIELD_TYPE_WORDS = TYPE_NAMES | {"string", "text", "char", "time", "object", "any", "file", "password", "secret"}
 
 
 def _names_field_types(node: cst.Dict) -> bool:

@@ -189,6 +189,12 @@ _PASSWORD_HASH = re.compile(r"(?:pbkdf2|scrypt|argon2|bcrypt|sha1|sha256|sha512|
 _ACTION_WORDS = frozenset({"set", "reset", "change", "forgot", "update", "confirm", "verify", "recover",
                            "new", "lost", "obtain", "refresh", "revoke", "validate"})
 _FLAG_VALUES = frozenset({"true", "false", "yes", "no", "on", "off", "enabled", "disabled", "required", "optional"})
+# The names of field and data types (and no credential anyone uses).
+TYPE_NAMES = frozenset({
+    "str", "int", "integer", "float", "number", "decimal", "bool", "boolean", "url", "uri", "email",
+    "date", "datetime", "timestamp", "json", "dict", "list", "array", "uuid", "bytes", "binary",
+    "textarea", "checkbox", "select", "hidden",
+})
 _ACTED_ON_WORDS = frozenset({"password", "passwd", "token", "pw", "pwd"})
 # The last word parts of a name that stores the *name* of something.
 _NAMING_LAST_WORDS = frozenset({"key", "name", "field", "param", "header", "cookie", "attr", "column"})
@@ -244,6 +250,8 @@ def names_a_field(name: str, value: str) -> bool:
         return True
     if lower in _FLAG_VALUES:
         return True  # "usable_password": "false"
+    if lower in TYPE_NAMES:
+        return True  # {"secret": "url"}: the type of a field, never a password anyone uses
     if _PASSWORD_HASH.match(stripped):
         return True
     if _RELATIVE_PATH.fullmatch(stripped):
