@@ -12,7 +12,9 @@ from bplint.config import build_config
 from bplint.engine import scan
 from bplint.registry import all_rules
 from bplint.rules._secret_fakes import FAKE
-from bplint.rules._secret_formats import find_tokens, is_placeholder, preview, shannon_entropy, url_password
+from bplint.rules._secret_formats import (
+    find_tokens, is_placeholder, is_weak, masked, preview, shannon_entropy, url_password,
+)
 from bplint.rules._secret_names import holds_no_secret, is_secret_name, name_words, names_a_field
 from bplint.testing import write_project
 
@@ -268,9 +270,18 @@ def test_messages_never_show_more_than_four_characters(tmp_path):
 
 
 def test_preview_hides_short_values():
-    assert preview("abc") == "..."
+    assert preview("ab") == "..."
+    assert preview("abc") == "a..."
+    assert preview("secret") == "se..."
     assert preview("abcdefgh") == "abcd..."
     assert preview("ab`de\nfgh") == "ab?d..."
+
+
+def test_masked_values_say_how_long_a_short_one_is():
+    # a short secret must not read as an empty one (`...`)
+    assert masked("ab") == "`...`, 2 characters"
+    assert masked("secret") == "`se...`, 6 characters"
+    assert masked("abcdefgh") == "`abcd...`"
 
 
 def test_finding_points_at_the_literal(tmp_path):
@@ -644,3 +655,178 @@ def test_real_project_true_findings(tmp_path):
             ''',
     })
     assert lines_of(findings) == [1, 2, 3, 4]
+
+
+# --- weak and placeholder signing keys, and the shapes of false findings on real code -------
+
+
+def test_weak_and_placeholder_signing_keys_are_reported(tmp_path):
+    findings = run(tmp_path, {
+        "app/config.py": '''
+            SECRET_KEY = 'secret key'
+            SECRET_KEY2 = 'super secret key'
+            JWT_SECRET_KEY = 'your-secret-key-here'
+            WTF_CSRF_SECRET_KEY = 'aaaaaaa'
+            ''',
+        "app/__init__.py": '''
+            from flask import Flask
+
+            app = Flask(__name__)
+            app.secret_key = b'_5#y2L"F4Q8z\\n\\xec]/'
+            ''',
+        "app/tokens.py": '''
+            import jwt
+
+            secret = "secret"
+
+
+            def issue(claims):
+                return jwt.encode(claims, secret, algorithm="HS256")
+            ''',
+        "app/storage.py": f'''
+            AWS = {{"key_id": "{FAKE["AWS_KEY_ID_PADDED"]}"}}
+            ''',
+    })
+    assert sorted((f.path, f.line) for f in findings) == [
+        ("app/__init__.py", 4), ("app/config.py", 1), ("app/config.py", 2), ("app/config.py", 3),
+        ("app/config.py", 4), ("app/storage.py", 1), ("app/tokens.py", 3)]
+    by_line = {(f.path, f.line): f.message for f in findings}
+    assert "weak or placeholder signing key" in by_line[("app/config.py", 1)]
+    # the setting's own spelling is the variable to read, not a respelling of it
+    assert 'os.environ["SECRET_KEY2"]' in by_line[("app/config.py", 2)]
+    assert "weak" in by_line[("app/tokens.py", 3)]
+    assert "AWS access key id" in by_line[("app/storage.py", 1)]
+
+
+def test_weak_signing_keys_outside_production_are_quiet(tmp_path):
+    findings = run(tmp_path, {
+        "app/config.py": '''
+            class TestingConfig:
+                SECRET_KEY = "secret"
+
+
+            class DevelopmentConfig:
+                SECRET_KEY = "dev"
+            ''',
+        "mysite/settings/dev.py": '''
+            SECRET_KEY = "not-a-secret"
+            ''',
+        "tests/test_app.py": '''
+            SECRET_KEY = "secret key"
+            ''',
+        "docs/conf_example.py": '''
+            SECRET_KEY = "secret key"
+            ''',
+    })
+    assert findings == []
+
+
+def test_a_real_looking_key_in_development_config_is_still_reported(tmp_path):
+    findings = run(tmp_path, {"app/config.py": '''
+        class DevelopmentConfig:
+            MAIL_PASSWORD = "Xq7-f2Lm9vRt3w"
+        '''})
+    assert lines_of(findings) == [2]
+
+
+def test_lookups_that_are_no_environment_reads(tmp_path):
+    findings = run(tmp_path, {
+        "app/settings.py": '''
+            import configparser
+
+            config = configparser.RawConfigParser()
+            config.read("/etc/app.cfg")
+            SECRET_KEY = config.get("django", "secret")
+            DB_PASSWORD = config.get("database", "password", fallback="")
+            ''',
+        "app/partners.py": '''
+            def account_summary(response):
+                body = response.json()
+                return {"key": body.get("api_key", "Unknown"), "token": getattr(body, "token", "none-given")}
+            ''',
+        "app/env.py": '''
+            from os import environ
+
+            from django.conf import settings
+
+            TOKEN = environ.get("PARTNER_TOKEN", "tok-8f3a9c2d")
+            HOOK = settings.get("WEBHOOK_SECRET", "whsec-local")
+            ''',
+    })
+    assert sorted((f.path, f.line) for f in findings) == [("app/env.py", 5), ("app/env.py", 6)]
+    assert 'os.environ["PARTNER_TOKEN"]' in findings[0].message
+
+
+def test_messages_invent_no_variable_for_mapping_entries(tmp_path):
+    findings = run(tmp_path, {"app/client.py": '''
+        def headers(payload):
+            payload["api_key"] = "k-2f9a7c1e55"
+            return {"token": "tok-41f0c2aa", "body": payload}
+
+
+        def connect(driver):
+            return driver.connect(password="Adm1n-ldap-77")
+        '''})
+    assert len(findings) == 3
+    for finding in findings:
+        assert "os.environ" not in finding.message
+        assert "environment" in finding.message
+
+
+def test_short_secrets_show_their_length_not_an_empty_value(tmp_path):
+    findings = run(tmp_path, {"app/db.py": '''
+        DB_PASSWORD = "pw12x"
+        '''})
+    [finding] = findings
+    assert "(`p...`, 5 characters)" in finding.message
+    assert "pw12x" not in finding.message
+
+
+def test_names_and_values_that_hold_no_credential():
+    for name in ("prompt_tokens", "completion_tokens", "max_new_tokens", "CONTEXT_COMPACTION_TOKEN_THRESHOLD",
+                 "SEARCH_CONTEXT_TOKENS", "tokens_per_minute", "TOKEN_ALPHABET", "password_charset"):
+        assert not is_secret_name(name), name
+    assert names_a_field("password_detail_key", "registrationcode")
+    assert names_a_field("api-token", "myapp.tests.factories:ApiToken")
+    assert names_a_field("secret", "url") and names_a_field("token", "uuid")
+    assert not names_a_field("secret", "admin")
+    assert not names_a_field("api_key", "registrationcode")
+    # a newline is no space: a bytes key with an escape is no prose
+    assert not names_a_field("secret_key", '_5#y2L"F4Q8z\n\xec]/')
+
+
+@pytest.mark.parametrize("value", [
+    "secret key", "super secret key", "your-secret-key-here", "aaaaaaa", "secret", "reallyhardtoguess",
+    "test-guest-secret-change-me", "dev-secret-key-2024",
+])
+def test_weak_values(value):
+    assert is_weak(value)
+
+
+@pytest.mark.parametrize("value", [
+    "9f2c1e7ab3d54e0f8a6b2c4d", '_5#y2L"F4Q8z\n\xec]/', "Xq7-f2Lm9vRt3w", "rkvewvtRZJglsZEhDghnvub",
+])
+def test_not_weak_values(value):
+    assert not is_weak(value)
+
+
+def test_private_key_header_left_out_of_an_example_is_quiet(tmp_path):
+    body = FAKE["PEM"].split("\\n", 1)[1]
+    findings = run(tmp_path, {"app/views.py": f'''
+        def upload():
+            """Example::
+
+                {{"private_key": "-----BEGIN RSA PRIVATE KEY-----...",
+                 "body": "{body}"}}
+            """
+        '''})
+    assert findings == []
+
+
+def test_a_signing_key_setting_that_names_another_setting_is_quiet(tmp_path):
+    findings = run(tmp_path, {"app/config.py": '''
+        SECRET_KEY = "DJANGO_SECRET_KEY"
+        KEYS = {"secret_key": "secret_key", "jwt_secret": "app_jwt_secret"}
+        JWT_SECRET_KEY = "super secret key"
+        '''})
+    assert lines_of(findings) == [3]

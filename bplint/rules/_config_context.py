@@ -539,10 +539,49 @@ class ConfigScope:
         self._scope().function_depth -= 1
 
     def visit_If(self, node: cst.If) -> None:
-        self._scope().guards.append(mentions_env_or_dev(node.test, self.ctx.facts))  # type: ignore[attr-defined]
+        self._scope().guards.append(self._is_switch(node.test))
 
     def leave_If(self, node: cst.If) -> None:
         self._scope().guards.pop()
+
+    # match ENVIRONMENT: case "development": ...: each case is a switch like an `if`
+    def visit_Match(self, node: cst.Match) -> None:
+        self._scope().subjects.append(self._is_switch(node.subject))
+
+    def leave_Match(self, node: cst.Match) -> None:
+        self._scope().subjects.pop()
+
+    def visit_MatchCase(self, node: cst.MatchCase) -> None:
+        state = self._scope()
+        subject = bool(state.subjects) and state.subjects[-1]
+        state.guards.append(subject or self._is_switch(node.pattern)
+                            or (node.guard is not None and self._is_switch(node.guard)))
+
+    def leave_MatchCase(self, node: cst.MatchCase) -> None:
+        self._scope().guards.pop()
+
+    def _is_switch(self, test: cst.CSTNode) -> bool:
+        """The test reads the environment or names a dev/test/debug switch, directly or through a
+        name bound to an environment read (`ENVIRONMENT = os.environ.get("ENVIRONMENT")`)."""
+        facts = self.ctx.facts  # type: ignore[attr-defined]
+        if mentions_env_or_dev(test, facts):
+            return True
+        bindings = getattr(self.ctx, "bindings", None)  # type: ignore[attr-defined]
+        if bindings is None:
+            return False
+        names = [test] if isinstance(test, cst.Name) else []
+        stack = list(test.children)
+        while stack and len(names) < 20:
+            current = stack.pop()
+            if isinstance(current, cst.Name):
+                names.append(current)
+            elif not isinstance(current, (cst.Attribute, cst.Call)):
+                stack.extend(current.children)
+        for name in names:
+            binding = bindings.only(name.value)
+            if binding is not None and binding.value is not None and mentions_env_or_dev(binding.value, facts):
+                return True
+        return False
 
     def leave_Module(self, node: cst.Module) -> None:
         state = self._scope()
@@ -630,6 +669,7 @@ class _ScopeState:
         self.class_stack: list[ClassInfo] = []
         self.function_depth = 0
         self.guards: list[bool] = []
+        self.subjects: list[bool] = []  # per enclosing `match`: is its subject a switch
         self.deferred: list[_Deferred] = []
 
 

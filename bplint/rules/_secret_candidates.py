@@ -24,7 +24,7 @@ from functools import lru_cache
 from bplint.index import ModuleFacts, collects
 from bplint.rules._secret_bindings import ITSDANGEROUS_CLASSES, KEY_ARGUMENTS, MIN_SECRET_LENGTH
 from bplint.rules._secret_formats import find_tokens, is_placeholder
-from bplint.rules._secret_names import is_secret_name, names_a_field
+from bplint.rules._secret_names import is_secret_name, is_signing_key_name, names_a_field
 
 # facts.extra key: True once the module has a candidate
 FAMILY = "bp1_secrets"
@@ -90,6 +90,8 @@ def bound_candidate(name: str | None, value: ast.AST | None) -> bool:
     leaves = literal_leaves(value)  # most values are no literal: the cheaper test first
     if not leaves or not _is_secret_name(name):
         return False
+    if is_signing_key_name(name):
+        return any(leaf.strip() for leaf in leaves)  # weak and placeholder signing keys are findings too
     return any(len(leaf.strip()) >= MIN_SECRET_LENGTH and not is_placeholder(leaf) and not names_a_field(name, leaf)
                for leaf in leaves)
 
@@ -135,9 +137,11 @@ def _key_argument(call: ast.Call, facts: ModuleFacts) -> bool:
         return False
     positions, keywords = slots
     positional = _positional(call)
-    if any(i < len(positional) and literal_leaves(positional[i]) for i in positions):
+    # a literal, or a name that may be bound to one (`jwt.encode(claims, secret)`)
+    if any(i < len(positional) and (literal_leaves(positional[i]) or isinstance(positional[i], ast.Name))
+           for i in positions):
         return True
-    return any(k.arg in keywords and literal_leaves(k.value) for k in call.keywords)
+    return any(k.arg in keywords and (literal_leaves(k.value) or isinstance(k.value, ast.Name)) for k in call.keywords)
 
 
 def _lookup_with_fallback(call: ast.Call) -> bool:

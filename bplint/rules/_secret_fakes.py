@@ -10,6 +10,7 @@ _PEM_BODY = ("rkv4ew+2vtRZJglsZEhDghnvub6Ty9C8d5IEoIg9Em+9XqSVuYta6VYB0Xpi44tZtd
              "q8iWtc9g8u6j4jftKyZlWqtYwYtmhw9QoTMXHIXZpa6d3lXAygSUkaJ/T2Pn49Wsid7IhPyhfpJQU9JQEXe1adzj")
 FAKE = {
     "AWS_KEY_ID": "AKIA" + "4HAFCFGWPBBBW65J",
+    "AWS_KEY_ID_PADDED": "AKIA" + "4HAFCFGWPB" + "x" * 6,
     "AWS_SECRET": "NH/CSkcQDu9+risFvYPq5fViV0" + "fjODzSW+gd5kL2",
     "GITHUB": "ghp_" + "rpP7mD4HQb8GeavjTEQykdeLFkeJnjb7wXh9",
     "GITLAB": "glpat-" + "sN6f1JfwItMt7fXS-R78",

@@ -95,6 +95,12 @@ def _jwt_is_real(token: str) -> bool:
     return payload.get("name") != "John Doe" and payload.get("sub") not in ("1234567890", "1234")
 
 
+def _aws_random_part(token: str) -> str:
+    """The key id's characters before any padding; too few of them and it is a placeholder."""
+    random_part = token[4:].rstrip("xX")
+    return random_part if len(random_part) >= 8 else ""
+
+
 def _discord_is_real(token: str) -> bool:
     """The first part of a bot token is the bot's numeric user id, base64-encoded."""
     first = token.split(".", 1)[0]
@@ -106,9 +112,11 @@ def _discord_is_real(token: str) -> bool:
 
 
 FORMATS: tuple[TokenFormat, ...] = (
+    # a key id whose end is padded with x (``AKIA2E0A8F3B1Cxxxxxx``) still gives away its start
     TokenFormat("aws", "an AWS access key id",
-                r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}(?![A-Za-z0-9])",
-                min_entropy=3.0, random_part=_after(4)),
+                r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])"
+                r"(?:[A-Z2-7]{16}|(?=[A-Z2-7x]{16}(?![A-Za-z0-9]))[A-Z2-7]{8,15}x+)(?![A-Za-z0-9])",
+                min_entropy=2.5, random_part=_aws_random_part),
     TokenFormat("github", "a GitHub token",
                 _START + r"(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})" + _END,
                 min_entropy=3.5, random_part=_after_first("_")),
@@ -177,6 +185,9 @@ TOKEN_HINT = re.compile(
     r"|[MNO][A-Za-z0-9_-]{23,25}\.")
 
 _PEM_BODY_CHARS = re.compile(r"[A-Za-z0-9+/=]")
+# the lines of a key block: base64 lines and the headers of an encrypted key
+_PEM_LINES = re.compile(r"(?:[ \t]*(?:[A-Za-z0-9+/=]+|(?:Proc-Type|DEK-Info|Comment): [^\n\\\\]*)?[ \t]*"
+                        r"(?:\\r)?(?:\r?\n|\\n|$))*")
 _PEM_END = re.compile(r"-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----|Private-MAC: ")
 # a private key body is at least this many base64 characters (a real one is hundreds)
 MIN_PRIVATE_KEY_BODY = 64
@@ -232,8 +243,14 @@ def _private_key_end(text: str, body_start: int) -> int | None:
     trailer = _PEM_END.search(text, body_start)
     limit = trailer.start() if trailer else min(len(text), body_start + 20_000)
     body = text[body_start:limit]
+    if body.lstrip(" \t").startswith(("...", "\u2026")):
+        return None  # "-----BEGIN RSA PRIVATE KEY-----...": a key left out of an example
+    if trailer is None:
+        # no trailer: only the block of key lines right after the header counts
+        body = _PEM_LINES.match(body).group()
+        limit = body_start + len(body)
     # escaped newlines (``\\n`` inside JSON or a Python literal's source) are not key data
-    body = body.replace("\\n", "\n")
+    body = body.replace("\\n", "\n").replace("\\r", "\r")
     key_chars = "".join(_PEM_BODY_CHARS.findall(body))
     # (no run check here: DER and OpenSSH bodies legitimately hold runs of "A")
     if len(key_chars) < MIN_PRIVATE_KEY_BODY or shannon_entropy(key_chars) < 4.0:
@@ -242,10 +259,17 @@ def _private_key_end(text: str, body_start: int) -> int | None:
 
 
 def preview(value: str) -> str:
-    """At most the first four characters, and none of a short value."""
-    head = value[:4] if len(value) >= 8 else ""
+    """At most the first four characters, and at most a third of a short value."""
+    head = value[:4] if len(value) >= 8 else value[:len(value) // 3]
     head = "".join(c if c.isprintable() and c not in "`\\" else "?" for c in head)
     return f"{head}..."
+
+
+def masked(value: str) -> str:
+    """How a message shows a secret: ```abcd...``` and, for a short one, its length
+    (```s...`, 6 characters``), so that a masked value never reads as an empty one."""
+    shown = f"`{preview(value)}`"
+    return shown if len(value) >= 8 else f"{shown}, {len(value)} character{'s' if len(value) != 1 else ''}"
 
 
 # --- placeholders ---------------------------------------------------------------
@@ -259,14 +283,51 @@ def preview(value: str) -> str:
 #   ``redacted``, ``none``/``null``/``undefined``, values containing ``example``.
 # NOT placeholders: ``changeme``, ``secret``, ``password``, ``dev-secret``,
 # ``test``: applications run with these, so they are hardcoded secrets.
-_TEMPLATE = re.compile(
-    r"\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*$|\{\{.*\}\}|\{[\w.\[\]-]*\}|%\([\w.-]+\)[sdr]|%[sdr]\b"
-    r"|^<[^<>]+>$|^\[[A-Z_ -]+\]$|^__[A-Z_]+__$")
+# references that a template engine, the shell or a deploy step substitutes before use
+_SUBSTITUTED = re.compile(
+    r"\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*$|\{\{.*\}\}|\{[\w.\[\]-]*\}|%\([\w.-]+\)[sdr]|%[sdr]\b|^__[A-Z_]+__$")
+_TEMPLATE = re.compile(_SUBSTITUTED.pattern + r"|^<[^<>]+>$|^\[[A-Z_ -]+\]$")
 _PLACEHOLDER_WORDS = re.compile(
     r"^your[\W_]|[\W_]here$|^yourpassword$|^yoursecret|^yourtoken|^yourkey|^insert[\W_]|^put[\W_]"
     r"|^replace[\W_](?:with|this|me)|^enter[\W_]|placeholder|^todo\b|^fixme\b|^tbd$|redacted"
     r"|^(?:none|null|nil|undefined|n/a|na|empty|unset|notset|not[\W_]set|missing)$|example",
     re.IGNORECASE)
+
+
+def is_template(value: str) -> bool:
+    """A reference that is substituted before the value is used: ``${SECRET}``, ``{{ secret }}``,
+    ``%(secret)s``, ``__SECRET__``. What runs is the substituted value, not this one."""
+    return bool(_SUBSTITUTED.search(value.strip()))
+
+
+# Words that guessable keys are made of (``super secret key``, ``test-secret-change-me``).
+_WEAK_WORDS = frozenset({
+    "secret", "secrets", "key", "keys", "password", "passwd", "pass", "pwd", "token", "change", "changeme",
+    "me", "this", "test", "testing", "dev", "development", "default", "guess", "admin", "insecure", "unsafe",
+    "local", "debug", "super", "my", "app", "your", "here", "dummy", "sample", "demo", "temp", "not",
+    "hard", "really", "very", "session", "jwt", "flask", "django", "build", "time", "please", "mysecret",
+    "secretkey", "qwerty", "letmein", "foo", "bar", "baz", "abc", "default", "string", "value",
+})
+_CHUNK = re.compile(r"[A-Za-z]+|\d+")
+
+
+def is_weak(value: str) -> bool:
+    """A value anyone can guess: a placeholder, a short value, a run (``aaaaaaa``), low
+    randomness, or words (``super secret key``, ``reallyhardtoguess``, ``test-secret-2024``)."""
+    stripped = value.strip()
+    if is_placeholder(stripped) or len(stripped) < 8:
+        return True
+    if looks_made_up(stripped) or shannon_entropy(stripped) < 3.0:
+        return True
+    chunks = _CHUNK.findall(stripped)
+    if len("".join(chunks)) < len(stripped.replace("-", "").replace("_", "").replace(" ", "")):
+        return False  # punctuation beyond separators: random-looking
+    words = [c for c in chunks if not (c.isdigit() and len(c) <= 4)]
+    if (not words or not all(c.isalpha() for c in words) or sum(len(c) == 1 for c in words) > 1
+            or len(words) > len(stripped) / 3):
+        return False  # letters and digits mixed up: random-looking
+    lower = [w.lower() for w in words]
+    return all(w.islower() for w in words) or any(w in _WEAK_WORDS for w in lower)
 
 
 def is_placeholder(value: str, allowed: frozenset[str] = frozenset()) -> bool:

@@ -63,6 +63,17 @@ NON_SECRET_LAST_WORDS = frozenset({
     # where it is put and how it is carried
     "placement", "position", "use", "usage", "samesite", "domain", "httponly", "secure", "cookie",
     "enc", "algo", "check", "checker", "complexity",
+    # the characters a secret is generated from, not a secret
+    "alphabet", "alphabets", "charset", "characters", "symbols", "letters", "digits",
+    # how many are spent (the tokens of a language model)
+    "usage", "budget", "quota", "window", "threshold",
+})
+
+# Words before ``token``/``tokens`` that make the name a count of a language
+# model's tokens (``prompt_tokens``, ``completion_tokens``, ``max_new_tokens``).
+TOKEN_COUNT_WORDS = frozenset({
+    "prompt", "completion", "completions", "input", "output", "total", "new", "cached", "reasoning",
+    "context", "remaining", "generated", "response", "request", "reserved", "thinking",
 })
 
 # A first word part that turns the name into a question or a count.
@@ -128,7 +139,9 @@ def holds_no_secret(name: str) -> bool:
         return True
     if len(words) > 1 and (words[-1] in NON_SECRET_LAST_WORDS or words[0] in NON_SECRET_FIRST_WORDS):
         return True
-    return False
+    if "per" in words:
+        return True  # a rate: tokens_per_minute
+    return any(word in ("token", "tokens") and before in TOKEN_COUNT_WORDS for before, word in zip(words, words[1:]))
 
 
 def is_secret_name(name: str, extra_names: Iterable[str] = ()) -> bool:
@@ -145,6 +158,26 @@ def is_secret_name(name: str, extra_names: Iterable[str] = ()) -> bool:
     return False
 
 
+# The words before a final ``secret`` that make it the key of a signature
+# (``JWT_SECRET``, ``SESSION_SECRET``, ``COOKIE_SECRET``).
+_SIGNING_SECRET_WORDS = frozenset({"jwt", "session", "signing", "cookie", "csrf", "token", "app", "flask", "hmac"})
+
+
+@lru_cache(maxsize=4096)
+def is_signing_key_name(name: str) -> bool:
+    """The key the application signs sessions, cookies or tokens with: ``SECRET_KEY``,
+    ``secret_key``, ``JWT_SECRET_KEY``, ``WTF_CSRF_SECRET_KEY``, ``JWT_SECRET``, ``SIGNING_KEY``."""
+    words = name_words(name)
+    while words and words[-1].isdigit():
+        words = words[:-1]  # SECRET_KEY2, SECRET_KEY_V2's number
+    if holds_no_secret(name) or len(words) < 2:
+        return False
+    last = tuple(words[-2:])
+    if last in (("secret", "key"), ("signing", "key")):
+        return True
+    return words[-1] == "secret" and words[-2] in _SIGNING_SECRET_WORDS
+
+
 # --- values that name a secret instead of holding one -------------------------
 
 _SNAKE_IDENTIFIER = re.compile(r"_*[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
@@ -156,10 +189,20 @@ _PASSWORD_HASH = re.compile(r"(?:pbkdf2|scrypt|argon2|bcrypt|sha1|sha256|sha512|
 _ACTION_WORDS = frozenset({"set", "reset", "change", "forgot", "update", "confirm", "verify", "recover",
                            "new", "lost", "obtain", "refresh", "revoke", "validate"})
 _FLAG_VALUES = frozenset({"true", "false", "yes", "no", "on", "off", "enabled", "disabled", "required", "optional"})
+# The names of field and data types (and no credential anyone uses).
+TYPE_NAMES = frozenset({
+    "str", "int", "integer", "float", "number", "decimal", "bool", "boolean", "url", "uri", "email",
+    "date", "datetime", "timestamp", "json", "dict", "list", "array", "uuid", "bytes", "binary",
+    "textarea", "checkbox", "select", "hidden",
+})
 _ACTED_ON_WORDS = frozenset({"password", "passwd", "token", "pw", "pwd"})
 # The last word parts of a name that stores the *name* of something.
 _NAMING_LAST_WORDS = frozenset({"key", "name", "field", "param", "header", "cookie", "attr", "column"})
 _DOTTED_PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+# an import reference: ``package.module:Attribute``
+_IMPORT_REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+# a word of plain prose: letters only, maybe followed by punctuation
+_PROSE_WORD = re.compile(r"[(\"'\[]*[^\W\d_]{2,}(?:[-'][^\W\d_]+)*[,.;:!?)\]'\"]*")
 _FILE_PATH = re.compile(r"(?:~|\.{1,2})?/|[A-Za-z]:\\|.*\.(?:pem|key|crt|cer|der|p12|pfx|json|txt|ya?ml|"
                         r"ini|cfg|toml|env|gpg|asc|pub|jks|keystore)$", re.IGNORECASE)
 # HTTP header names and auth scheme words: what an ``api_key_header`` or
@@ -194,7 +237,9 @@ def names_a_field(name: str, value: str) -> bool:
         # PASSWORD_KEY = "password", CSRF_TOKEN_KEY = "csrftoken": the key a
         # value is stored under. SECRET_KEY and API_KEY are themselves secrets.
         pair = tuple(words[-2:])
-        if value_key in _normalized(name) and pair not in SECRET_PAIRS:
+        if pair not in SECRET_PAIRS and (value_key in _normalized(name) or len(words) > 2
+                                         and stripped.isalpha() and stripped.islower()):
+            # ... and PASSWORD_DETAIL_KEY = "registrationcode": the name of a key
             return True
     if re.fullmatch(r"[a-z]+(?:[-_][a-z]+){1,2}", lower) and any(
             {a, b} & _ACTION_WORDS and {a, b} & _ACTED_ON_WORDS for a, b in zip(value_words, value_words[1:])):
@@ -205,6 +250,8 @@ def names_a_field(name: str, value: str) -> bool:
         return True
     if lower in _FLAG_VALUES:
         return True  # "usable_password": "false"
+    if lower in TYPE_NAMES:
+        return True  # {"secret": "url"}: the type of a field, never a password anyone uses
     if _PASSWORD_HASH.match(stripped):
         return True
     if _RELATIVE_PATH.fullmatch(stripped):
@@ -215,11 +262,21 @@ def names_a_field(name: str, value: str) -> bool:
         return True
     if _DOTTED_PATH.fullmatch(stripped) and not stripped.startswith("eyJ") and not any(c.isdigit() for c in stripped):
         return True
+    if _IMPORT_REFERENCE.fullmatch(stripped) and "." in stripped:
+        return True  # "myapp.tests.factories:ApiToken"
     if _FILE_PATH.match(stripped) and not stripped.startswith("//"):
         return True
     if stripped.endswith(":") or stripped.endswith("?"):
         return True
-    # Prose: words separated by spaces, with no long random-looking chunk.
-    if any(c.isspace() for c in stripped) and not _LONG_MIXED_CHUNK.search(stripped):
+    if is_prose(stripped):
         return True
     return False
+
+
+def is_prose(value: str) -> bool:
+    """Words separated by spaces (a label, a help text), with no random-looking chunk: at
+    least half of the chunks are plain words."""
+    chunks = value.split()
+    if " " not in value or len(chunks) < 2 or _LONG_MIXED_CHUNK.search(value):
+        return False
+    return 2 * sum(1 for c in chunks if _PROSE_WORD.fullmatch(c)) >= len(chunks)

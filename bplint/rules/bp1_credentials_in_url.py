@@ -34,7 +34,9 @@ class CredentialsInUrl(ExampleContext, PythonRule):
         "`postgresql://user:pw@host/db`, `redis://:pw@host`, `amqp://guest:guest@host`, "
         "`mongodb+srv://u:p@cluster`, in code or as the fallback of an environment read. "
         "URLs without a password, `sqlite:` URLs, templates (`${DB_PASSWORD}`, `{password}`, "
-        "`%(password)s`), placeholders and URLs in docstrings stay quiet."
+        "`%(password)s`), placeholders and URLs in docstrings stay quiet, and so do URLs that only "
+        "name a SQL dialect and never connect (`create_mock_engine(url, ...)`, "
+        "`create_engine(url, strategy=\"mock\", ...)`, `make_url(url).get_dialect()`)."
     )
     why = (
         "A database, cache or broker URL with its password is a credential: everyone who reads the "
@@ -113,11 +115,33 @@ class CredentialsInUrl(ExampleContext, PythonRule):
         Quiet('''
             DATABASE_URL = "postgresql://app:s3cret@db.internal/app"
             ''', path="tests/conftest.py", note="test code is quiet by default"),
+        Quiet('''
+            from sqlalchemy import create_mock_engine
+            from sqlalchemy.engine import make_url
+            from sqlalchemy.schema import CreateTable
+
+            from shop.models import Order
+
+
+            def dump_ddl(sql):
+                print(str(sql.compile(dialect=engine.dialect)))
+
+
+            engine = create_mock_engine("mysql+pymysql://user:pass@localhost/shop", dump_ddl)
+            oracle = make_url("oracle+oracledb://user:pass@localhost/shop").get_dialect()()
+            print(CreateTable(Order.__table__).compile(dialect=oracle))
+            ''', path="shop/ddl.py", note="URLs that only pick a dialect to compile DDL for"),
     )
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self._done: set[int] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        # a URL that only names a dialect never connects: its password protects nothing
+        url = _dialect_only_url(node, self.ctx.qualified_name)
+        if url is not None:
+            self._mark(url)
 
     # Only modules with a string that is a URL with a real password are parsed.
     ast_trigger_types = (ast.Constant,)
@@ -189,3 +213,25 @@ class CredentialsInUrl(ExampleContext, PythonRule):
             return
         self.report(node, f"This URL embeds a password (`{credential.masked()}`); read the URL or its "
                           f"password from the environment or a secrets manager instead.", secret=True)
+
+
+def _dialect_only_url(call: cst.Call, qualified_name) -> cst.BaseExpression | None:
+    """The URL argument of ``create_mock_engine(url, ...)``, ``create_engine(url, strategy="mock")``
+    or ``make_url(url).get_dialect()``: SQLAlchemy builds a dialect from it and never connects."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value == "get_dialect" and isinstance(func.value, cst.Call):
+        inner = func.value
+        if (qualified_name(inner.func) or "").endswith("make_url") and inner.args:
+            return inner.args[0].value
+        return None
+    name = qualified_name(func) or ""
+    if not name.startswith("sqlalchemy.") or not call.args or call.args[0].keyword is not None:
+        return None
+    last = name.rsplit(".", 1)[-1]
+    if last == "create_mock_engine":
+        return call.args[0].value
+    if last == "create_engine" and any(
+            a.keyword is not None and a.keyword.value == "strategy" and string_value(a.value) == "mock"
+            for a in call.args):
+        return call.args[0].value
+    return None

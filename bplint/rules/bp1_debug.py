@@ -29,6 +29,7 @@ class DebugEnabled(ConfigScope, PythonRule):
     precision = Precision(0, 1, "2026-12-01")
     preview = True
     roles = RUNNING_CODE
+    uses_bindings = True  # an `if` on a name bound to an environment read is a switch
     cwe = (489,)
     summary = "Debug mode switched on in code that production runs"
     what = ("Reports debug mode turned on with a literal `True` where production picks it up: "
@@ -38,7 +39,8 @@ class DebugEnabled(ConfigScope, PythonRule):
             "folder name with dev, development, local, test or testing in it). A base config class "
             "or base settings module is not reported when every production subclass, or every "
             "production settings module that star-imports it, sets `DEBUG` again. Settings inside "
-            "an `if` that reads the environment or tests a dev/test/debug switch are left alone, "
+            "an `if` (or a `match` case) that reads the environment, directly or through a name "
+            "bound to an environment read, or tests a dev/test/debug switch are left alone, "
             "as are fields of pydantic `BaseSettings` classes (the environment overrides them).")
     why = ("Debug mode shows stack traces, local variables and settings to anyone who triggers an "
            "error; Flask's debugger even runs arbitrary Python from the browser. Switched on in code, "
@@ -222,6 +224,35 @@ class DebugEnabled(ConfigScope, PythonRule):
             else:
                 DEBUG = False
             """, path="mysite/settings.py", note="switched on the environment"),
+        Quiet("""
+            import os
+
+            APP_ENV = os.getenv("APP_ENV", "production")
+
+            DEBUG = False
+            if APP_ENV == "qa":
+                DEBUG = True
+
+            match APP_ENV:
+                case "local" | "development":
+                    DEBUG = True
+                    INSTALLED_APPS = ["django.contrib.admin", "debug_toolbar"]
+            """, path="mysite/settings.py",
+            note="switched on a name bound to an environment read, and in the cases of a match"),
+        Quiet("""
+            import os
+
+            if os.environ.get("DJANGO_ENV") == "development":
+                from .development import *
+            else:
+                from .production import *
+            """, path="mysite/settings/__init__.py",
+            files={"mysite/settings/base.py": "DEBUG = False\n",
+                   "mysite/settings/production.py": "from .base import *\n",
+                   "mysite/settings/development.py": 'from .base import *\n\nDEBUG = True\n'
+                                                     'INSTALLED_APPS = ["debug_toolbar"]\n'
+                                                     'DEBUG_TOOLBAR_CONFIG = {"SHOW_TOOLBAR_CALLBACK": lambda r: True}\n'},
+            note="development settings the environment selects, with their debug toolbar"),
         Quiet("""
             from pydantic_settings import BaseSettings
 

@@ -27,6 +27,7 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
     # ``check`` on dotenv and config files (the engine picks by base class).
     code = "BP101"
     detects_secrets = True
+    uses_bindings = True  # a key handed to a signing API through a name
     name = "hardcoded-secret"
     category = "secrets"
     severity = Severity.ERROR
@@ -51,10 +52,25 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
         "signing or encryption API (`jwt.encode`, `hmac.new`, `Fernet`, itsdangerous serializers), "
         "and, in any string and in `.env`, `.ini`, `.cfg`, `.yaml`, `.json`, `.toml` files, values "
         "in the format of a well-known credential (AWS access key ids, GitHub, GitLab, Slack, "
-        "Stripe live, Google API, OpenAI keys, private key blocks...). Placeholders (`<your-key>`, "
-        "`${SECRET}`, `{password}`, `xxx`, `your-secret-here`), field names (`PASSWORD_FIELD = "
-        "\"password\"`), labels, URLs, paths and names that hold no secret (`password_hash`, "
-        "`token_expiry`, `token_type`) stay quiet. `changeme`, `secret` and Django's "
+        "Stripe live, Google API, OpenAI keys, private key blocks...; an AWS key id padded with `x` "
+        "too). The application's signing key (`SECRET_KEY`, `app.secret_key`, `JWT_SECRET_KEY`, "
+        "`WTF_CSRF_SECRET_KEY`, `JWT_SECRET`...) is reported also when its value is weak or a "
+        "placeholder (`'secret key'`, `'your-secret-key-here'`, `'aaaaaaa'`) in application code: "
+        "production signs with it. A key bound to a name and then handed to a signing API "
+        "(`secret = \"secret\"` ... `jwt.encode(claims, secret)`) is followed to its literal. "
+        "Template references a deploy step substitutes (`${SECRET}`, `{{ secret_key }}`, "
+        "`%(password)s`) stay quiet everywhere, other placeholders (`<your-key>`, `xxx`, "
+        "`your-secret-here`) for names other than the signing key; so do field names "
+        "(`PASSWORD_FIELD = \"password\"`, a key's name, a mapping of fields to their types), labels, "
+        "URLs, paths, import references, and names that hold no secret (`password_hash`, "
+        "`token_expiry`, `token_type`, the token counts of a language model such as "
+        "`prompt_tokens`, an alphabet keys are drawn from). A `.get(name, default)` counts as a "
+        "lookup with a fallback only on the environment (`os.environ`, `os.getenv`, resolved "
+        "through imports) or a settings object (Django's `settings`, a Flask app's `config`), not "
+        "on an API response or a `ConfigParser`. Values passed as the sample of a preview (an "
+        "argument in the place of a `sample` parameter) and guessable values in development and "
+        "test configuration (`settings/dev.py`, `class TestingConfig`) stay quiet; a real-looking "
+        "credential there is still reported. `changeme`, `secret` and Django's "
         "`django-insecure-...` key are not placeholders: applications run with them."
     )
     why = (
@@ -67,8 +83,9 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
     how_to_fix = (
         "Read the value from the environment (`os.environ[\"SECRET_KEY\"]`, failing loudly when it "
         "is missing) or from a secrets manager, document the variable in `.env.example`, and "
-        "rotate any credential that was committed. Values the project uses as placeholders can be "
-        "listed in `allowed-values`."
+        "rotate any credential that was committed. A signing key should be random "
+        "(`python -c \"import secrets; print(secrets.token_hex(32))\"`). Values the project uses as "
+        "placeholders can be listed in `allowed-values`."
     )
     bad = (
         'class Config:\n'
@@ -305,7 +322,126 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
             '''), path="app/shapes.py", line=3, count=7,
              note="tuple unpacking, bytes, Field default, keyword-only and lambda defaults, an alias "
                   "imported inside a function, a token in an f-string"),
+        Flag('''
+            import os
+
+
+            class Config(object):
+                DEBUG = False
+                SECRET_KEY = 'super secret key'
+                SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///app.db")
+
+
+            class ProductionConfig(Config):
+                SESSION_COOKIE_SECURE = True
+
+
+            class TestingConfig(Config):
+                TESTING = True
+                SECRET_KEY = "testing"
+            ''', path="app/config.py", line=6, count=1,
+             note="a guessable signing key in the base config production inherits (the testing one is quiet)"),
+        Flag('''
+            import os
+
+            from flask import Flask
+            from flask_jwt_extended import JWTManager
+
+
+            def create_app():
+                app = Flask(__name__)
+                app.secret_key = b'\\x9c\\x07o\\xd2\\nQ\\x1f%\\xa8\\x84'
+                app.config["JWT_SECRET_KEY"] = "your-secret-key-here"
+                app.config.from_mapping(SECRET_KEY=os.environ.get("SECRET_KEY", "aaaaaaaa"))
+                JWTManager(app)
+                return app
+            ''', path="app/__init__.py", line=9, count=3,
+             note="a short bytes key, a placeholder left in, a fallback of one repeated character"),
+        Flag('''
+            from datetime import datetime, timedelta, timezone
+
+            import jwt
+
+            secret = "secret"
+
+
+            def make_token(user):
+                claims = {"sub": user.id, "exp": datetime.now(timezone.utc) + timedelta(hours=2)}
+                return jwt.encode(claims, secret, algorithm="HS256")
+            ''', path="app/tokens.py", line=5, note="a key bound to a name, then handed to jwt.encode"),
+        Flag(_code('''
+            import boto3
+
+            session = boto3.Session(
+                aws_access_key_id="@AWS_KEY_ID_PADDED@",
+                region_name="eu-west-1",
+            )
+            '''), path="app/storage.py", line=4, note="an access key id with its end padded with x still gives away its start"),
         # --- Quiet --------------------------------------------------------------
+        Quiet('''
+            SECRET_KEY = "dev"
+            DEBUG = True
+            ALLOWED_HOSTS = ["*"]
+            ''', path="mysite/settings/dev.py", note="a guessable key in development settings protects nothing"),
+        Quiet('''
+            import configparser
+            import os
+
+            import requests
+
+            parser = configparser.ConfigParser()
+            parser.read(os.environ.get("APP_CONFIG", "/etc/shop/shop.ini"))
+            SECRET_KEY = parser.get("django", "secret")
+
+
+            def partner_key(account_id):
+                data = requests.get(f"https://partners.internal/accounts/{account_id}", timeout=5).json()
+                return data.get("api_key", "Unknown")
+            ''', path="shop/settings.py",
+              note="a ConfigParser option and a dict read of an API response are not environment reads"),
+        Quiet('''
+            import os
+
+            RESPONSE_TOKENS = os.getenv("RESPONSE_TOKENS", "1024")
+            SUMMARY_TOKEN_THRESHOLD = os.getenv("SUMMARY_TOKEN_THRESHOLD", "6000")
+            INVITE_TOKEN_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+            TOKEN_RESPONSE_KEY = "accesscode"
+            LOADERS = {"api-token": "shop.fixtures.factories:ApiTokenFactory"}
+
+
+            def describe_connector():
+                return {"fields": {"endpoint": "url", "client_id": "string", "client_secret": "secret"}}
+            ''', path="app/llm.py",
+              note="token counts, an alphabet keys are drawn from, a key's name, an import reference, field types"),
+        Quiet('''
+            class MailVariable:
+                def __init__(self, name, render, sample):
+                    self.name, self.render, self.sample = name, render, sample
+
+
+            VARIABLES = [
+                MailVariable(
+                    "order_url",
+                    lambda order: order.public_url(),
+                    lambda: {"code": "X7K2P", "secret": "q8mw2zt5nd7c1bxe"},
+                ),
+            ]
+            ''', path="shop/mail/variables.py", note="a value passed as the sample of a preview"),
+        Quiet('''
+            def upload_key(request):
+                """Store a deploy key.
+
+                Example request body::
+
+                    {"name": "deploy", "private_key": "-----BEGIN OPENSSH PRIVATE KEY-----...",
+                     "comment": "ci", "fingerprint": "SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8"}
+                """
+                return request
+            ''', path="app/keys.py", note="a private key left out of a docstring example"),
+        Quiet('''
+            SECRET_KEY = "{{ secret_key }}"
+            DATABASE_PASSWORD = "${DATABASE_PASSWORD}"
+            ''', path="deploy_templates/settings.py", note="references a template step substitutes"),
         Quiet('''
             import os
 
@@ -333,7 +469,7 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
                 return host
             ''', note="None and empty strings"),
         Quiet('''
-            SECRET_KEY = "<your-key>"
+            WEBHOOK_TOKEN = "<your-token>"
             API_KEY = "${API_KEY}"
             DB_PASSWORD = "{password}"
             TOKEN = "xxx"
@@ -463,6 +599,10 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
         # literals already reported or folded into a concatenation
         self._done: set[int] = set()
         self._scopes: list[str] = []  # "enum", "class" or "def"
+        self._dev_classes: list[bool] = []  # the enclosing development/test config classes
+        self._class_dev: list[bool] = []  # per enclosing class: is it one of them
+        self._field_maps: set[int] = set()  # enclosing dicts that map field names to types
+        self._signatures: dict[str, list[str]] = {}
         text = ctx.text
         self._scan_tokens = TOKEN_HINT.search(text) is not None
 
