@@ -33,6 +33,10 @@ Evidence, in this order of precedence (the first that holds decides):
    make fake data (faker, factory_boy...) and seeders by name, unless
    application code imports them;
 8. application: everything else.
+
+Parts of an application file can have another role (a command's helpers, a testing
+configuration class): ``bplint.regions`` decides them after the files' roles, and the index
+keeps them in ``ProjectIndex.regions``.
 """
 
 from __future__ import annotations
@@ -109,10 +113,10 @@ SEEDER_NAME = re.compile(r"^_?(seed|seeds|seeder|seeders|seeding|seed_\w+|\w+_se
 TEST_SUPPORT_WORDS = frozenset({"test", "tests", "testing", "fixture", "fixtures", "factory", "factories", "fake",
                                 "fakes", "mock", "mocks", "stub", "stubs", "dummy"})
 WEB_FRAMEWORKS = ("flask", "fastapi", "starlette", "quart", "sanic", "aiohttp", "litestar", "falcon", "bottle",
-                  "tornado", "apiflask", "connexion")
-# the classes of web applications, routers and blueprints
+                  "tornado", "apiflask", "connexion", "fastmcp", "mcp")
+# the classes of web applications (and MCP servers), routers and blueprints
 APP_CLASSES = frozenset({"Flask", "FastAPI", "APIRouter", "Blueprint", "Starlette", "Router", "Quart", "Sanic",
-                         "Application", "Litestar", "Bottle", "App", "APIFlask", "FlaskApp", "AsyncApp"})
+                         "Application", "Litestar", "Bottle", "App", "APIFlask", "FlaskApp", "AsyncApp", "FastMCP"})
 ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete", "websocket", "api_route"})
 # the last names of decorators that make a function a click/typer command (`@cli.command()`, `@click.option`,
 # Flask's `@with_appcontext`)
