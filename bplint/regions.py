@@ -434,16 +434,20 @@ def decide_regions(modules: dict[str, ModuleFacts | None], roles: dict[str, "Rol
                   for i, d in enumerate(found.definitions)
                   if d.kind in HARMLESS_KINDS and not d.framework and (relpath, i) not in builds and not d.entry
                   and not d.name.rsplit(".", 1)[-1].startswith("__") and (relpath, i) in callers]
-    changed = True
-    while changed:
-        changed = False
-        for target in candidates:
-            if target in cli:
-                continue
-            verdicts = [runs_from_cli(c) for c in callers[target] if c != target]
-            if True in verdicts and False not in verdicts:
-                cli.add(target)
-                changed = True
+    # what each definition references, to look again at only those when it turns out command-line code
+    callees: dict[Target, list[Target]] = defaultdict(list)
+    for target in candidates:
+        for caller in callers[target]:
+            callees[caller].append(target)
+    todo = list(candidates)
+    while todo:
+        target = todo.pop()
+        if target in cli:
+            continue
+        verdicts = [runs_from_cli(c) for c in callers[target] if c != target]
+        if True in verdicts and False not in verdicts:
+            cli.add(target)
+            todo.extend(callees.get(target, ()))
 
     tests: set[Target] = set()
     for relpath, found in resolver.facts.items():

@@ -62,9 +62,10 @@ class CreateAllInApp(PythonRule):
     what = ("Reports `db.create_all()` on a Flask-SQLAlchemy object and `metadata.create_all(...)` "
             "(`Base.metadata`, `SQLModel.metadata`, a `MetaData()`; also passed to `run_sync`) in "
             "application code. Test code and test-data generators (they build throw-away databases), "
-            "scripts and migrations are quiet; inside an application module so are command-line commands "
-            "(`@app.cli.command`, `@click.command`, `if __name__ == \"__main__\":`) and functions named "
-            "like `init_db` that only such commands call (or nothing in the project calls).")
+            "scripts and migrations are quiet; inside an application module so is command-line code "
+            "(`@app.cli.command`, `@click.command`, `if __name__ == \"__main__\":`, and the functions that "
+            "only such code calls, in the same module or from another), and so are functions named like "
+            "`init_db` that no application code calls.")
     why = ("`create_all()` creates missing tables but never changes existing ones: the first added "
            "column leaves production's schema behind the code, with nothing recording which schema a "
            "database has. Running it at app start also races between workers.")
