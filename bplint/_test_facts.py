@@ -68,6 +68,9 @@ class FunctionChecks:
     # fails when it raises), "request" of a test client, "setup" (a factory, print, logging),
     # "assign:<name>" (a result bound and never read), or "" (nothing, `pass`, other statements).
     ending: str = ""
+    # for "assign:": the callee as spelled, its receiver spelled as the call that made it when the test
+    # bound it so (`subject = Plugin()` ... `out = subject.upload(...)` gives "Plugin().upload")
+    ending_callee: str = ""
 
 
 @dataclass
@@ -177,7 +180,8 @@ def _function_checks(function: ast.FunctionDef | ast.AsyncFunctionDef, found: Te
                 stack.append((value, nested))
     if asserts:
         return FunctionChecks(True, (), bare_compare, returns_value, yields)
-    return FunctionChecks(False, tuple(calls), bare_compare, returns_value, yields, _ending(function.body))
+    ending, callee = _ending(function.body)
+    return FunctionChecks(False, tuple(calls), bare_compare, returns_value, yields, ending, callee)
 
 
 _NESTING = (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While, ast.If, ast.Try,
@@ -185,27 +189,68 @@ _NESTING = (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While, ast.If, a
 SETUP_CALLS = re.compile(r"factor|^print$|^pprint$|^log(?:ger|ging)?\.|\.log(?:ger)?\.|^baker\.|^mixer\.")
 
 
-def _ending(body: list[ast.stmt]) -> str:
+# Django's `Model.objects.get(...)` raises DoesNotExist / MultipleObjectsReturned: a lookup that fails the test
+RAISING_LOOKUPS = re.compile(r"\.objects\.get$|^get_object_or_404$|\.get_object_or_404$")
+
+
+def _ending(body: list[ast.stmt]) -> tuple[str, str]:
+    """What the body ends with (see ``FunctionChecks.ending``), and for a bound result the callee."""
     last = body[-1] if body else None
     while isinstance(last, _NESTING) and last.body:
-        last = last.body[-1]
+        body, last = last.body, last.body[-1]
     if isinstance(last, (ast.Assign, ast.AnnAssign)) and last.value is not None:
         targets = last.targets if isinstance(last, ast.Assign) else [last.target]
         value = last.value.value if isinstance(last.value, ast.Await) else last.value
-        if isinstance(value, ast.Call) and len(targets) == 1 and isinstance(targets[0], ast.Name):
-            return f"assign:{targets[0].id}"
-        return ""
+        if isinstance(value, ast.Subscript) and isinstance(value.ctx, ast.Load):
+            return "call", ""  # `row = rows[key]`: a lookup that raises when the key is missing
+        if isinstance(value, ast.Call) and len(targets) == 1 and isinstance(targets[0], (ast.Name, ast.Tuple)):
+            spelled = ast_dotted(value.func) or ""
+            if RAISING_LOOKUPS.search(spelled):
+                return "call", ""
+            name = targets[0].id if isinstance(targets[0], ast.Name) else \
+                ", ".join(ast_dotted(e) or "_" for e in targets[0].elts)
+            return f"assign:{name}", _constructed(spelled, body[:-1])
+        return "", ""
     if not isinstance(last, ast.Expr):
-        return ""
+        return "", ""
     value = last.value.value if isinstance(last.value, ast.Await) else last.value
     if not isinstance(value, ast.Call):
-        return ""
+        return "", ""
     spelled = ast_dotted(value.func) or ""
     if is_request(spelled):
-        return "request"
+        return "request", ""
     if SETUP_CALLS.search(spelled):
-        return "setup"
-    return "call"
+        return ("call" if _reuses_made_value(value, body[:-1]) else "setup"), ""
+    return "call", ""
+
+
+def _constructed(spelled: str, before: list[ast.stmt]) -> str:
+    """`subject.upload` as `Plugin().upload` when the body bound `subject = Plugin(...)` before."""
+    head, _, rest = spelled.partition(".")
+    if not rest:
+        return spelled
+    for stmt in reversed(before):
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                and stmt.targets[0].id == head:
+            made = ast_dotted(stmt.value.func) if isinstance(stmt.value, ast.Call) else None
+            return f"{made}().{rest}" if made else ""
+    return spelled
+
+
+def _reuses_made_value(call: ast.Call, before: list[ast.stmt]) -> bool:
+    """The last factory call gets a value the test made and already handed to an earlier call
+    (`email = faker.email()`, `User(email=email, state="deleted")`, then `User(email=email)`):
+    it is the operation under test (creating a duplicate), and it fails the test when refused."""
+    passed = {v.id for v in (*call.args, *(k.value for k in call.keywords)) if isinstance(v, ast.Name)}
+    if not passed:
+        return False
+    made = {t.id for stmt in before if isinstance(stmt, ast.Assign) for t in stmt.targets if isinstance(t, ast.Name)}
+    earlier = set()
+    for stmt in before:
+        value = getattr(stmt, "value", None)
+        if isinstance(value, ast.Call):
+            earlier.update(v.id for v in (*value.args, *(k.value for k in value.keywords)) if isinstance(v, ast.Name))
+    return bool(passed & made & earlier)
 
 
 def is_request(spelled: str) -> bool:

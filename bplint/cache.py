@@ -264,7 +264,8 @@ class ScanCache:
             # without hashing them, and survives edits that leave them equal.
             value = self.versions[name] if name in index.modules.raw() else None
         else:
-            table = {"modules": index.modules, "files": index.files, "roles": index.roles}.get(label)
+            table = {"modules": index.modules, "files": index.files, "roles": index.roles,
+                     "regions": index.regions}.get(label)
             if table is None:
                 value = None
             elif name == "*":

@@ -164,9 +164,13 @@ def _show_files(paths, exclude, config_file, jobs) -> None:
         _fail(str(exc))
     except Exception as exc:  # a bug in bplint itself
         _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+    from bplint.regions import describe
+
     for file in sorted(workset.found.files, key=lambda f: f.relpath):
         if file.relpath in index.files.raw():
-            click.echo(f"{index.role_of(file.relpath).value:<11} {file.kind.value:<12} {file.relpath}")
+            regions = index.regions_of(file.relpath)
+            detail = f" ({describe(regions)})" if regions else ""
+            click.echo(f"{index.role_of(file.relpath).value:<11} {file.kind.value:<12} {file.relpath}{detail}")
 
 
 def _parse_report(value: str) -> tuple[str, Path]:

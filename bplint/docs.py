@@ -48,7 +48,9 @@ def _roles(rule: type[Rule]) -> str:
     text = "Checks " + _join([r.description for r in checked]) + "."
     if quiet:
         text += " Quiet in " + _join([r.description for r in quiet]) + "."
-    return text + " Each file's role is decided once per scan (see Roles in the README and `bplint check --show-files`)."
+    return text + (" Each file's role is decided once per scan, and so is that of the functions and classes whose "
+                   "role is not their file's (a command's helpers in an application module, a testing "
+                   "configuration class): see Roles in the README and `bplint check --show-files`.")
 
 
 def _join(items: list[str]) -> str:

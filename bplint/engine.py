@@ -28,6 +28,7 @@ from bplint.findings import (VISIBLE_SECRET_CHARS, Finding, ScanError, ScanResul
                              secret_value)
 from bplint.index import MAX_NODES, ModuleFacts, ProjectIndex, SyntaxKind, SyntaxProblem, module_name, parse_module_facts
 from bplint.pyversion import PythonTarget
+from bplint.regions import role_at
 from bplint.roles import assign_roles
 from bplint.rule import ProjectRule, PythonRule, Rule, TextRule
 from bplint.suppressions import apply_suppressions
@@ -91,7 +92,9 @@ def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCac
                     result.errors.append(_crash(rule.code, index.root_relpath(""), exc))
     if cache is not None:
         cache.note_project_reads(index, reads)
-    result.findings.extend(f for f in project.findings if not subset or f.path in report_paths)
+    by_code = {rule.code: rule for rule in config.rules}
+    result.findings.extend(f for f in in_checked_regions(project.findings, index, by_code, project_rules=True)
+                           if not subset or f.path in report_paths)
     texts = {f.relpath: f for f in checked}
     # where the detected secrets are, taken before suppressions and filters: a secret whose
     # own finding is suppressed or not reported is still masked wherever another shows its line
@@ -231,10 +234,29 @@ def index_python(file: SourceFile, triggers: dict | None = None, target: PythonT
 # --- phase 2: one file ----------------------------------------------------------
 
 
+def in_checked_regions(findings: list[Finding], index: ProjectIndex, rules: dict[str, type[Rule]],
+                       project_rules: bool = False) -> list[Finding]:
+    """The findings whose line has a role their rule checks: the role of the innermost region
+    around the line (bplint.regions), the file's role outside regions. Project rules decide
+    about files themselves: only regions are applied to their findings."""
+    kept = []
+    for finding in findings:
+        regions = index.regions_of(finding.path) if not finding.project_level else ()
+        rule = rules.get(finding.code)
+        if rule is not None and (regions or not project_rules):
+            role = role_at(regions, finding.line, index.role_of(finding.path))
+            if role not in rule.roles:
+                continue
+        kept.append(finding)
+    return kept
+
+
 def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileResult:
     """All enabled rules over one file. Pure: depends on its arguments only."""
     outcome = FileResult()
     role = index.role_of(file.relpath)
+    # the roles of the file's lines: its own and those of its regions (each finding gets its line's)
+    roles = {role, *(region.role for region in index.regions_of(file.relpath))}
     is_test = index.is_test_file(file.relpath)
     ignored = config.ignored_codes(file.rootpath)
     runs = config.runs
@@ -242,7 +264,7 @@ def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileRes
     def wanted(rule: type[Rule]) -> bool:
         # a secret detector runs wherever its role allows, for masking; `finalize` drops what is not reported
         return (rule.code in runs and (rule.code not in ignored or rule.detects_secrets)
-                and role in rule.roles)
+                and not roles.isdisjoint(rule.roles))
 
     if file.kind is FileKind.PYTHON:
         facts = index.modules.get(file.relpath)
@@ -271,7 +293,7 @@ def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileRes
                 outcome.errors.append(_crash(rule.code, file.relpath, exc))
         if active:
             _run_python_rules(ctx, active, config, outcome)
-        outcome.findings.extend(ctx.findings)
+        outcome.findings.extend(_in_roles(ctx.findings, index, rules, len(roles) > 1))
         return outcome
 
     rules = [r for r in config.rules if issubclass(r, TextRule) and file.kind in r.kinds and wanted(r)]
@@ -297,8 +319,13 @@ def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileRes
             rule(ctx).check()
         except Exception as exc:
             outcome.errors.append(_crash(rule.code, file.relpath, exc))
-    outcome.findings.extend(ctx.findings)
+    outcome.findings.extend(_in_roles(ctx.findings, index, rules, len(roles) > 1))
     return outcome
+
+
+def _in_roles(findings: list[Finding], index: ProjectIndex, rules: Sequence[type[Rule]],
+              has_regions: bool) -> list[Finding]:
+    return in_checked_regions(findings, index, {r.code: r for r in rules}) if has_regions else findings
 
 
 def _run_python_rules(ctx: FileContext, rules: list[type[PythonRule]], config: Config, outcome: FileResult) -> None:

@@ -194,6 +194,8 @@ class ProjectIndex:
         self.modules: _Recorded = _Recorded("modules", self._note)  # relpath -> ModuleFacts
         self.files: _Recorded = _Recorded("files", self._note)  # relpath -> FileKind
         self.roles: _Recorded = _Recorded("roles", self._note)  # relpath -> roles.Role (bplint.roles)
+        # relpath -> the regions (bplint.regions.Region) of lines whose role is not the file's
+        self.regions: _Recorded = _Recorded("regions", self._note)
         # paths beyond the scanned files (a README, an included requirement file)
         self.fs = FileSystem(self._note)
         self._by_name: dict[str, ModuleFacts] | None = None
@@ -268,6 +270,10 @@ class ProjectIndex:
 
             return Role.APPLICATION
         return role
+
+    def regions_of(self, relpath: str) -> tuple:
+        """The file's regions whose role differs from the file's (``bplint.regions.Region``), by line."""
+        return self.regions.get(relpath) or ()
 
     def module_by_name(self, dotted: str) -> ModuleFacts | None:
         """The project module with this dotted name (`app.models`), if the scan has it."""

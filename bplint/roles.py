@@ -33,6 +33,10 @@ Evidence, in this order of precedence (the first that holds decides):
    make fake data (faker, factory_boy...) and seeders by name, unless
    application code imports them;
 8. application: everything else.
+
+Parts of an application file can have another role (a command's helpers, a testing
+configuration class): ``bplint.regions`` decides them after the files' roles, and the index
+keeps them in ``ProjectIndex.regions``.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ import pathspec
 
 from bplint.files import FileKind, SourceFile
 from bplint.index import ModuleFacts, _LineIndex, ast_dotted, collects
+from bplint.regions import Region, decide_regions
 
 if TYPE_CHECKING:
     from bplint.config import Config
@@ -108,13 +113,14 @@ SEEDER_NAME = re.compile(r"^_?(seed|seeds|seeder|seeders|seeding|seed_\w+|\w+_se
 TEST_SUPPORT_WORDS = frozenset({"test", "tests", "testing", "fixture", "fixtures", "factory", "factories", "fake",
                                 "fakes", "mock", "mocks", "stub", "stubs", "dummy"})
 WEB_FRAMEWORKS = ("flask", "fastapi", "starlette", "quart", "sanic", "aiohttp", "litestar", "falcon", "bottle",
-                  "tornado", "apiflask", "connexion")
-# the classes of web applications, routers and blueprints
+                  "tornado", "apiflask", "connexion", "fastmcp", "mcp")
+# the classes of web applications (and MCP servers), routers and blueprints
 APP_CLASSES = frozenset({"Flask", "FastAPI", "APIRouter", "Blueprint", "Starlette", "Router", "Quart", "Sanic",
-                         "Application", "Litestar", "Bottle", "App", "APIFlask", "FlaskApp", "AsyncApp"})
+                         "Application", "Litestar", "Bottle", "App", "APIFlask", "FlaskApp", "AsyncApp", "FastMCP"})
 ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete", "websocket", "api_route"})
-# the last names of decorators that make a function a click/typer command (`@cli.command()`, `@click.option`)
-CLI_DECORATORS = frozenset({"command", "group", "callback", "option", "argument"})
+# the last names of decorators that make a function a click/typer command (`@cli.command()`, `@click.option`,
+# Flask's `@with_appcontext`)
+CLI_DECORATORS = frozenset({"command", "group", "callback", "option", "argument", "with_appcontext"})
 TEST_RUNNER_FILES = frozenset({"pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml"})
 SETTINGS_NAME = re.compile(r"""DJANGO_SETTINGS_MODULE\s*=\s*["']?([\w.]+)|--ds[= ]["']?([\w.]+)""")
 
@@ -166,7 +172,15 @@ def _decorator_spellings(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[s
     return spelled
 
 
-def _is_main_test(test: ast.expr) -> bool:
+def is_cli_command(spelled: list[str]) -> bool:
+    """Whether decorators spelled so (``_decorator_spellings``) make a function a command-line command:
+    `@cli.command()`, `@app.cli.command("seed")`, `@click.option(...)`, `@typer_app.callback()`."""
+    return any(s.rstrip("()").rsplit(".", 1)[-1] in CLI_DECORATORS or s.startswith(("click.", "typer."))
+               or ".cli." in f".{s}." for s in spelled)
+
+
+def is_main_test(test: ast.expr) -> bool:
+    """`__name__ == "__main__"` (either way round): the test of a block that runs only as a program."""
     if not isinstance(test, ast.Compare) or len(test.comparators) != 1:
         return False
     sides = [test.left, test.comparators[0]]
@@ -178,7 +192,7 @@ def _is_main_test(test: ast.expr) -> bool:
 def _collect_module(node: ast.Module, facts: ModuleFacts, _: _LineIndex) -> None:
     found = _collected(facts)
     for statement in node.body:
-        if isinstance(statement, ast.If) and _is_main_test(statement.test):
+        if isinstance(statement, ast.If) and is_main_test(statement.test):
             found.main_block = True
         elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
             targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
@@ -187,7 +201,7 @@ def _collect_module(node: ast.Module, facts: ModuleFacts, _: _LineIndex) -> None
             found.functions.add(statement.name)
             spelled = _decorator_spellings(statement)
             lasts = {s.rstrip("()").rsplit(".", 1)[-1] for s in spelled}
-            if lasts & CLI_DECORATORS or any(s.startswith(("click.", "typer.")) for s in spelled):
+            if is_cli_command(spelled):
                 found.cli_commands += 1
             else:
                 found.other_functions += 1
@@ -349,6 +363,10 @@ class RoleAssigner:
         self._second_pass(roles)
         return roles
 
+    def regions(self, roles: dict[str, Role]) -> dict[str, tuple[Region, ...]]:
+        """The functions and classes of application files whose role is not the file's (bplint.regions)."""
+        return decide_regions(self.modules, roles, self._definition_of)
+
     # --- facts across files -----------------------------------------------------
     def _suffix_names(self) -> dict[str, str | None]:
         """The dotted names of modules without their leading folders (`shop.views` for
@@ -377,12 +395,18 @@ class RoleAssigner:
         return importers
 
     def _module_of(self, qualified: str) -> str | None:
+        place = self._definition_of(qualified)
+        return place[0] if place is not None else None
+
+    def _definition_of(self, qualified: str) -> tuple[str, str] | None:
+        """The project module a dotted name is in, and the rest of the name (`app.cli.seed` -> the
+        relpath of app/cli.py and `seed`; "" for the module itself)."""
         names = self.by_name if qualified.split(".", 1)[0] in self.packages else self.suffixes
         parts = qualified.split(".")
         for cut in range(len(parts), 0, -1):
             target = names.get(".".join(parts[:cut]))
             if target is not None:
-                return target
+                return target, ".".join(parts[cut:])
         return None
 
     def _alembic_trees(self) -> list[str]:
@@ -582,9 +606,13 @@ def _setup_cfg_scripts(text: str) -> list[str]:
 
 
 def assign_roles(index: ProjectIndex, files: Iterable[SourceFile], config: Config) -> None:
-    """Record every file's role in the index."""
-    for relpath, role in RoleAssigner(files, index.modules.raw(), config).assign().items():
+    """Record every file's role in the index, and the regions of files whose parts have other roles."""
+    assigner = RoleAssigner(files, index.modules.raw(), config)
+    roles = assigner.assign()
+    for relpath, role in roles.items():
         index.roles[relpath] = role
+    for relpath, regions in assigner.regions(roles).items():
+        index.regions[relpath] = regions
 
 
 # The role sets rules declare most often (``Rule.roles``).

@@ -590,6 +590,24 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
                 for _ in range(count):
                     session.add(Customer(email=fake.email(), password="Winter2024!", api_token="c0ffee4b1d5e9a77"))
             ''', path="shop/lib/create_test_data.py", note="a test-data generator"),
+        Flag('''
+            import os
+
+
+            class BaseConfig:
+                SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
+
+
+            class TestingConfig(BaseConfig):
+                TESTING = True
+                SQLALCHEMY_DATABASE_URI = "sqlite://"
+                SECRET_KEY = "only-for-the-test-suite"
+
+
+            class ProductionConfig(BaseConfig):
+                SECRET_KEY = "prod-9f8e7d6c5b4a3f2e1d0c"
+            ''', path="billing/config.py", line=15, count=1,
+             note="a testing configuration class holds test data; the production one is flagged"),
     )
 
     def __init__(self, ctx) -> None:

@@ -1,8 +1,8 @@
 """BP4 schema: tables created with create_all() in application code (BP405).
 
-Which code runs only from the command line (CLI commands, `if __name__ == "__main__":`) and
-which functions named like `init_db` are called from where, is collected per module in
-the index phase (``facts.extra["db_cli"]``).
+Which functions named like `init_db` are called from where is collected per module in the
+index phase (``facts.extra["db_cli"]``); which code runs only from the command line is the
+index's script regions (bplint.regions).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import libcst as cst
 from bplint.findings import Severity
 from bplint.index import ModuleFacts, _LineIndex, collects
 from bplint.orm_queries import QueryReader
+from bplint.regions import role_at
 from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS
@@ -24,18 +25,13 @@ CLI_KEY = "db_cli"
 # functions whose job is to create the schema: fine when only a command-line entry point runs them
 INIT_FUNCTION = re.compile(r"^_?(init|create|setup|reset|recreate|initiali[sz]e|bootstrap|build|make)_?"
                            r"(the_)?(db|database|databases|tables|schema|models|all)$", re.IGNORECASE)
-CLI_DECORATORS = frozenset({"command", "group", "with_appcontext", "option", "argument"})
 
 
 @dataclass
 class CliFacts:
-    """Per module: the line ranges run from the command line, and calls of schema-creating functions."""
+    """Per module: calls of schema-creating functions (name, line)."""
 
-    cli_ranges: list[tuple[int, int]] = field(default_factory=list)
     init_calls: list[tuple[str, int]] = field(default_factory=list)
-
-    def from_cli(self, line: int) -> bool:
-        return any(start <= line <= end for start, end in self.cli_ranges)
 
 
 def _cli_facts(facts: ModuleFacts) -> CliFacts:
@@ -45,45 +41,12 @@ def _cli_facts(facts: ModuleFacts) -> CliFacts:
     return found  # type: ignore[return-value]
 
 
-def _decorator_last_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    names = set()
-    for decorator in node.decorator_list:
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if isinstance(target, ast.Attribute):
-            names.add(target.attr)
-        elif isinstance(target, ast.Name):
-            names.add(target.id)
-    return names
-
-
-@collects(ast.FunctionDef, ast.AsyncFunctionDef)
-def _collect_cli_function(node: ast.FunctionDef, facts: ModuleFacts, _: _LineIndex) -> None:
-    if node.decorator_list and _decorator_last_names(node) & CLI_DECORATORS:
-        _cli_facts(facts).cli_ranges.append((node.lineno, node.end_lineno or node.lineno))
-
-
-@collects(ast.If)
-def _collect_main_block(node: ast.If, facts: ModuleFacts, _: _LineIndex) -> None:
-    test = node.test
-    if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
-        _cli_facts(facts).cli_ranges.append((node.lineno, node.end_lineno or node.lineno))
-
-
 @collects(ast.Call)
 def _collect_init_call(node: ast.Call, facts: ModuleFacts, _: _LineIndex) -> None:
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
     if name and INIT_FUNCTION.match(name):
         _cli_facts(facts).init_calls.append((name, node.lineno))
-
-
-def _is_cli_decorator(decorator: cst.Decorator) -> bool:
-    target = decorator.decorator
-    if isinstance(target, cst.Call):
-        target = target.func
-    name = target.attr.value if isinstance(target, cst.Attribute) else target.value if isinstance(target, cst.Name) \
-        else ""
-    return name in CLI_DECORATORS
 
 
 class CreateAllInApp(PythonRule):
@@ -99,9 +62,10 @@ class CreateAllInApp(PythonRule):
     what = ("Reports `db.create_all()` on a Flask-SQLAlchemy object and `metadata.create_all(...)` "
             "(`Base.metadata`, `SQLModel.metadata`, a `MetaData()`; also passed to `run_sync`) in "
             "application code. Test code and test-data generators (they build throw-away databases), "
-            "scripts and migrations are quiet; inside an application module so are command-line commands "
-            "(`@app.cli.command`, `@click.command`, `if __name__ == \"__main__\":`) and functions named "
-            "like `init_db` that only such commands call (or nothing in the project calls).")
+            "scripts and migrations are quiet; inside an application module so is command-line code "
+            "(`@app.cli.command`, `@click.command`, `if __name__ == \"__main__\":`, and the functions that "
+            "only such code calls, in the same module or from another), and so are functions named like "
+            "`init_db` that no application code calls.")
     why = ("`create_all()` creates missing tables but never changes existing ones: the first added "
            "column leaves production's schema behind the code, with nothing recording which schema a "
            "database has. Running it at app start also races between workers.")
@@ -222,15 +186,6 @@ class CreateAllInApp(PythonRule):
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.pop()
 
-    def visit_If(self, node: cst.If) -> None:
-        test = node.test
-        if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == "__name__":
-            self._functions.append(node)  # type: ignore[arg-type]  # a command-line entry point
-
-    def leave_If(self, node: cst.If) -> None:
-        if self._functions and self._functions[-1] is node:
-            self._functions.pop()
-
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "create_all" and self._is_schema(func.value):
@@ -255,11 +210,8 @@ class CreateAllInApp(PythonRule):
         return False
 
     def _check(self, node: cst.CSTNode) -> None:
-        for function in self._functions:
-            if isinstance(function, cst.If):
-                return
-            if any(_is_cli_decorator(d) for d in function.decorators):
-                return
+        # in command-line code (a CLI command, a `__main__` block, what only they call) the finding is
+        # in a script region, and the engine drops it
         if self._functions:
             innermost = self._functions[-1]
             if isinstance(innermost, cst.FunctionDef) and INIT_FUNCTION.match(innermost.name.value) \
@@ -272,9 +224,11 @@ class CreateAllInApp(PythonRule):
         index = self.ctx.index
         for relpath, facts in index.modules.items():
             cli = facts.extra.get(CLI_KEY)
-            if not isinstance(cli, CliFacts) or index.role_of(relpath) not in self.roles:
+            role = index.role_of(relpath)
+            if not isinstance(cli, CliFacts) or role not in self.roles:
                 continue
+            regions = index.regions_of(relpath)
             for called, line in cli.init_calls:
-                if called == name and not cli.from_cli(line):
+                if called == name and role_at(regions, line, role) in self.roles:
                     return True
         return False

@@ -6,22 +6,15 @@ import ast
 
 import libcst as cst
 
-from bplint import names
 from bplint.findings import Severity
-from bplint.roles import APPLICATION_ONLY, CLI_DECORATORS
+from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import last_name
 from bplint.rules.bp6_logging import renames_print
 
 
 
-
-def _is_main_test(test: cst.BaseExpression) -> bool:
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-        left, right = test.left, test.comparisons[0].comparator
-        sides = {names.dotted(left), names.string_value(left), names.dotted(right), names.string_value(right)}
-        return "__name__" in sides and "__main__" in sides
-    return False
+EXITS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit"})
 
 
 class PrintInApp(PythonRule):
@@ -36,10 +29,13 @@ class PrintInApp(PythonRule):
     what = ("Finds `print(...)` calls in application code. `print()` in a command-line program is its "
             "output: quiet in scripts and command-line programs (`scripts/`, `bin/`, `manage.py`, Django "
             "management commands, console scripts, modules run as `__main__`), in test code, migrations and "
-            "examples. Inside an application module it is quiet too where printing is the interface: "
-            "`if __name__ == \"__main__\":` blocks and the functions they call, click/typer CLI commands "
-            "(`@click.command`, `@app.cli.command`, `@cli.group`), modules that build an "
-            "`argparse.ArgumentParser` and Django management command classes.")
+            "examples. Inside an application module it is quiet too where printing is the interface, the "
+            "module's command-line code: `if __name__ == \"__main__\":` blocks, click/typer CLI commands "
+            "(`@click.command`, `@app.cli.command`, `@cli.group`), functions that build an "
+            "`argparse.ArgumentParser`, Django management command classes, and the functions and methods "
+            "that only such code calls, in the same module or from another (a `search-index check` "
+            "command's `check()` helper); and the messages of a block that ends the program "
+            "(`print(...)` then `sys.exit(1)`), which go to whoever started it.")
     why = ("`print` goes to stdout with no level, timestamp or request context; under gunicorn or "
            "uWSGI it is buffered or lost, cannot be filtered or shipped, and may leak data to a console.")
     how_to_fix = ("Use a module logger: `logger = logging.getLogger(__name__)` and "
@@ -101,6 +97,51 @@ class PrintInApp(PythonRule):
                 def handle(self, *args, **options):
                     print("done")
             """, path="shop/management/commands/cleanup.py"),
+        Quiet("""
+            import click
+            from flask import Blueprint
+
+            from shop.search import reindex_products
+
+            bp = Blueprint("admin_cli", __name__, cli_group="search")
+
+            @bp.cli.command("rebuild")
+            @click.option("--dry-run", is_flag=True)
+            def rebuild(dry_run):
+                reindex_products(dry_run=dry_run)
+            """, path="shop/admin_cli.py",
+            files={"shop/__init__.py": "",
+                   "shop/search.py": "def reindex_products(dry_run=False):\n"
+                                     "    for product in load_products():\n"
+                                     "        print(f\"indexing {product.sku}\")\n\n\n"
+                                     "def load_products():\n"
+                                     "    return []\n"},
+            note="a function only a command calls, in another module: a script region"),
+        Flag("""
+            def reindex_products(dry_run=False):
+                for product in load_products():
+                    print(f"indexing {product.sku}")
+
+
+            def load_products():
+                return []
+            """, path="shop/search.py", line=3,
+            files={"shop/__init__.py": "",
+                   "shop/signals.py": "from shop.search import reindex_products\n\n\n"
+                                      "def product_saved(sender, instance, **kwargs):\n"
+                                      "    reindex_products()\n",
+                   "shop/cli.py": "import click\n\nfrom shop.search import reindex_products\n\n\n"
+                                  "@click.command()\ndef reindex():\n    reindex_products()\n"},
+            note="called by a command and by application code: application code"),
+        Quiet("""
+            import sys
+
+            from django.conf import settings
+
+            if settings.DATABASES["default"]["ENGINE"].endswith("mysql"):
+                print("MySQL is no longer supported: migrate to PostgreSQL first.", file=sys.stderr)
+                sys.exit(1)
+            """, path="shop/checks.py", note="the last words of a program that stops"),
         Quiet('print("seeding")\n', path="scripts/seed.py"),
         Quiet("""
             def main():
@@ -130,69 +171,39 @@ class PrintInApp(PythonRule):
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
-        self._quiet_depth = 0  # inside a __main__ block or a CLI command
-        self._functions: list[str] = []
-        self._pending: list[tuple[cst.Call, str | None]] = []
-        self._called_from_main: set[str] = set()
-        self._cli_module = False
+        self._last_words: set[int] = set()  # print() calls of a block that ends the program
 
-    def visit_If(self, node: cst.If) -> None:
-        if _is_main_test(node.test):
-            self._quiet_depth += 1
-            for inner in _calls_in(node.body):
-                if isinstance(inner.func, cst.Name):
-                    self._called_from_main.add(inner.func.value)
+    def visit_Module(self, node: cst.Module) -> None:
+        self._before_exit(node.body)
 
-    def leave_If(self, node: cst.If) -> None:
-        if _is_main_test(node.test):
-            self._quiet_depth -= 1
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._before_exit(node.body)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.append(node.name.value)
-        if self._is_cli(node):
-            self._quiet_depth += 1
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.pop()
-        if self._is_cli(node):
-            self._quiet_depth -= 1
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        for base in node.bases:
-            qualified = self.ctx.qualified_name(base.value) or ""
-            if qualified.startswith("django.core.management"):
-                self._cli_module = True
-
-    def visit_Call(self, node: cst.Call) -> None:
-        callee = self.ctx.qualified_name(node.func)
-        if callee == "argparse.ArgumentParser":
-            self._cli_module = True
-        if callee == "builtins.print" and self._quiet_depth == 0:
-            self._pending.append((node, self._functions[0] if self._functions else None))
-
-    def leave_Module(self, node: cst.Module) -> None:
-        if self._cli_module:
+    def _before_exit(self, body) -> None:
+        """A block that ends with `sys.exit(1)` / `raise SystemExit`: its print() calls are the message
+        of a program that stops (before logging is set up, often), to whoever started it."""
+        if not body or not self._exits(body[-1]):
             return
-        for call, outer in self._pending:
-            if outer is not None and outer in self._called_from_main:
-                continue
-            self.report(call, "Use a logger instead of `print()`: `logger.info(\"... %s\", value)` with "
-                              "`logger = logging.getLogger(__name__)`.")
+        for statement in body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                        self._last_words.add(id(small.value))
 
-    def _is_cli(self, node: cst.FunctionDef) -> bool:
-        for decorator in node.decorators:
-            target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-            spelled = names.dotted(target) or ""
-            last = spelled.rsplit(".", 1)[-1]
-            if last in CLI_DECORATORS or ".cli." in f".{spelled}." or spelled.startswith(("click.", "typer.")):
-                return True
+    def _exits(self, statement) -> bool:
+        if not isinstance(statement, cst.SimpleStatementLine) or not statement.body:
+            return False
+        last = statement.body[-1]
+        if isinstance(last, cst.Expr) and isinstance(last.value, cst.Call):
+            return self.ctx.qualified_name(last.value.func) in EXITS
+        if isinstance(last, cst.Raise) and last.exc is not None:
+            raised = last.exc.func if isinstance(last.exc, cst.Call) else last.exc
+            return self.ctx.qualified_name(raised) == "builtins.SystemExit"
         return False
 
-
-def _calls_in(node: cst.CSTNode):
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Call):
-            yield current
-        stack.extend(current.children)
+    def visit_Call(self, node: cst.Call) -> None:
+        # command-line code inside an application module (a CLI command, a `__main__` block, the
+        # functions only they call) is a script region: the engine drops what is reported there
+        if self.ctx.qualified_name(node.func) == "builtins.print" and id(node) not in self._last_words:
+            self.report(node, "Use a logger instead of `print()`: `logger.info(\"... %s\", value)` with "
+                              "`logger = logging.getLogger(__name__)`.")

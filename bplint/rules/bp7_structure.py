@@ -10,6 +10,7 @@ import libcst as cst
 
 from bplint import names
 from bplint._test_facts import KEY as TEST_FACTS, TestModuleFacts
+from bplint.regions import definition_of
 from bplint.findings import Severity, Span
 from bplint.index import ModuleFacts
 from bplint.roles import APPLICATION_ONLY, Role
@@ -139,8 +140,10 @@ NO_RAISE_INTENT = re.compile(
     r"\s+(?:raises?|raising|throws?|throwing|crash(?:es|ing)?|fails?|failing|errors?|exceptions?|"
     r"breaks?|breaking|blows?\s+up)\b|\bsmoke\b|\bused to (?:raise|crash|fail|break)|"
     r"\bcaused an? (?:exception|error|crash)", re.IGNORECASE)
-# A test named for an operation that must not happen (`test_member_cannot_edit`): when it ends with
-# that operation and no `pytest.raises`, it passes only if nothing is refused, and checks nothing.
+# A function that finds something by a key: when it raises on a miss, binding its result is a check.
+LOOKUP_NAME = re.compile(r"^(?:get|find|lookup|load|fetch|retrieve|resolve)(?:_|$)")
+# A test named for an operation that must not happen (`test_member_cannot_edit`): when it checks nothing,
+# the message says to check the refusal. (One that ends with the operation fails when it is refused.)
 REFUSAL_NAME = re.compile(r"\b(?:cannot|can ?not|cant|not allowed|forbidden|denied|rejects?|rejected|refuses?|"
                           r"refused|disallowed|unauthori[sz]ed|invalid)\b")
 
@@ -172,11 +175,14 @@ class AssertionFreeTest(PythonRule):
             "A test without any of these is reported when it cannot fail: it ends with a test-client "
             "request (a refusal or an error page is a response, not an exception), with a result it binds "
             "and never reads (`order = checkout(cart)`), with test data (a factory) or with nothing; it "
-            "has a comparison written without `assert` (`total == 3`); or its name says an operation is "
-            "refused (`test_member_cannot_edit`) and it ends with that operation. A test that ends by "
-            "calling the code (`publish(draft, by=editor)`) is left alone: it fails when the call "
-            "raises, and many projects test that an operation goes through this way, next to the "
-            "`pytest.raises` test of the refused case. Also left alone: tests marked `skip`/`xfail`, "
+            "has a comparison written without `assert` (`total == 3`). A test that ends by "
+            "calling the code (`publish(draft, by=editor)`) is left alone, whatever its name says: it fails "
+            "when the call raises, and many projects test that an operation goes through this way, next to "
+            "the `pytest.raises` test of the refused case. So is one that ends with a lookup that raises "
+            "when it finds nothing (`Order.objects.get(...)`, `totals[\"EUR\"]`, a project's `get`/`find` "
+            "function that raises), binds the result of a project function that returns nothing, or "
+            "creates last a duplicate of what it made before (`user_factory(email=email)` twice). Also "
+            "left alone: tests marked `skip`/`xfail`, "
             "fixtures, functions that return or yield a value (pytest does not collect them as tests), "
             "benchmarks, `hypothesis` `@given` tests (not crashing on generated input is their check), "
             "and smoke tests that say they only check that nothing is raised: "
@@ -240,11 +246,52 @@ class AssertionFreeTest(PythonRule):
                     refund_id = refund("ord_1")
             """, path="tests/test_payments.py", line=5, note="a result never checked"),
         Flag("""
+            def test_customer_cannot_change_paid_order(client, paid_order):
+                client.patch(f"/api/orders/{paid_order.id}/", {"total": "0.00"})
+            """, path="tests/test_orders.py", line=1, note="a refusal nothing checks"),
+        Quiet("""
             from shop.services import update_order
 
             def test_customer_cannot_change_paid_order(paid_order, customer):
                 update_order(paid_order, by=customer, total=0)
-            """, path="tests/test_orders.py", line=3, note="a refusal nothing checks"),
+            """, path="tests/test_orders.py",
+            note="it ends with the operation: it fails when the operation is refused, whatever its name says"),
+        Quiet("""
+            from shop.models import Invoice
+            from shop.notifications import send_reminder
+            from shop.payments import providers
+
+            def test_invoice_is_stored(invoice_data):
+                create_invoice(invoice_data)
+                stored = Invoice.objects.get(number=invoice_data["number"])
+
+            def test_totals_have_every_currency(report):
+                eur = report.totals["EUR"]
+
+            def test_reminder_goes_out(overdue_invoice):
+                sent = send_reminder(overdue_invoice)
+
+            def test_stripe_is_registered():
+                provider = providers.get("stripe")
+
+            def test_email_can_be_reused_after_deletion(user_factory):
+                email = "ann@example.com"
+                user_factory(email=email, is_active=False)
+                user_factory(email=email)
+            """, path="tests/test_invoices.py",
+            files={"shop/__init__.py": "",
+                   "shop/notifications.py": "def send_reminder(invoice):\n"
+                                            "    invoice.customer.notify(\"reminder\", invoice=invoice)\n",
+                   "shop/payments.py": "class Registry:\n"
+                                       "    def __init__(self):\n"
+                                       "        self._providers = {}\n\n"
+                                       "    def get(self, name):\n"
+                                       "        if name not in self._providers:\n"
+                                       "            raise KeyError(name)\n"
+                                       "        return self._providers[name]\n\n\n"
+                                       "providers = Registry()\n"},
+            note="lookups that raise when nothing is found, a function that returns nothing, a duplicate "
+                 "created last: the test fails when they raise"),
         Flag("""
             def test_order_history(order_factory, customer):
                 order_factory(customer=customer)
@@ -448,9 +495,11 @@ class AssertionFreeTest(PythonRule):
             return
         if self._says_no_raise(node):
             return
+        if checks.ending == "call" or self._bound_result_is_no_check(facts, checks):
+            # it fails when the call raises: a check that the call goes through (whatever the name
+            # says: a test named `..._cannot_...` that ends with the operation fails when it is refused)
+            return
         refusal = REFUSAL_NAME.search(node.name.value.replace("_", " ")) is not None
-        if checks.ending == "call" and not refusal:
-            return  # it fails when the call raises: a check that the call goes through
         self.report(node.name, _message(checks.ending, refusal))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -483,6 +532,17 @@ class AssertionFreeTest(PythonRule):
                 return True
         params = node.params
         return any(p.name.value == "benchmark" for p in (*params.params, *params.kwonly_params))
+
+    def _bound_result_is_no_check(self, facts: ModuleFacts, checks) -> bool:
+        """A result bound and never read that there is nothing to check on: the project's function
+        returns nothing, or it is a lookup that raises when it finds nothing (`plugins.get(slug)`)."""
+        if not checks.ending.startswith("assign:") or not checks.ending_callee:
+            return False
+        definition = definition_of(self.ctx.index, facts, checks.ending_callee)
+        if definition is None:
+            return False
+        lookup = LOOKUP_NAME.match(checks.ending_callee.rsplit(".", 1)[-1]) is not None
+        return not definition.returns_value or (lookup and definition.raises)
 
     def _says_no_raise(self, node: cst.FunctionDef) -> bool:
         """The test's name, docstring or a comment in it says it checks that nothing is raised."""
