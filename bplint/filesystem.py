@@ -41,6 +41,14 @@ def _file_names(folder: str) -> tuple[str, ...]:
         return ()
 
 
+def _folder_names(folder: str) -> tuple[str, ...]:
+    try:
+        with os.scandir(folder) as entries:
+            return tuple(sorted(e.name for e in entries if e.is_dir(follow_symlinks=False)))
+    except OSError:
+        return ()
+
+
 _QUESTIONS: dict[str, Callable[[str], Answer]] = {
     "is_file": os.path.isfile,
     "is_dir": os.path.isdir,
@@ -48,6 +56,7 @@ _QUESTIONS: dict[str, Callable[[str], Answer]] = {
     "size": _size,
     "read": _read,
     "file_names": _file_names,
+    "folder_names": _folder_names,
 }
 
 
@@ -117,3 +126,7 @@ class FileSystem:
     def file_names(self, folder: str | os.PathLike) -> tuple[str, ...]:
         """The names of the files (not folders) in ``folder``, sorted; empty when unreadable."""
         return self._ask("file_names", folder)  # type: ignore[return-value]
+
+    def folder_names(self, folder: str | os.PathLike) -> tuple[str, ...]:
+        """The names of the folders in ``folder`` (links to folders left out), sorted; empty when unreadable."""
+        return self._ask("folder_names", folder)  # type: ignore[return-value]

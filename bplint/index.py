@@ -199,6 +199,9 @@ class ProjectIndex:
         self._by_name: dict[str, ModuleFacts] | None = None
         self._packages: set[str] = set()  # the top-level packages of the project's modules
         self._derived: dict[str, tuple[object, frozenset[tuple[str, str]]]] = {}
+        # the dotenv files of the scan that git ignores or not, asked once (see ``safegit.ignored_by_git``);
+        # a file missing here git could not answer for. Read through the "git-ignored" view.
+        self.git_ignored: dict[str, bool] = {}
         self._views: dict[str, tuple[object, frozenset[tuple[str, str]]]] = {}
 
     def derived(self, name: str, build: Callable[["ProjectIndex"], T]) -> T:
@@ -573,6 +576,8 @@ ENV_GETTERS = {
     "decouple.config", "posix.getenv",
 }
 ENV_READER_CLASSES = {"environs.Env", "environ.Env"}
+# give a variable a value: `os.environ.setdefault("X", "1")` is the code's default, not a read to document
+ENV_DEFAULT_SETTERS = {"os.environ.setdefault"}
 
 
 @collects(ast.Call)
@@ -580,7 +585,7 @@ def _env_call(node: ast.Call, facts: ModuleFacts, lines: _LineIndex) -> None:
     if not node.args or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
         return
     callee = qualified_name(node.func, facts)
-    reader = callee in ENV_GETTERS
+    reader = callee in ENV_GETTERS and callee not in ENV_DEFAULT_SETTERS
     if not reader:
         # env("X"), env.str("X"), env.bool("X") on an environs / django-environ Env()
         func = node.func
