@@ -8,7 +8,6 @@ cached and computed in parallel.
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 import threading
 import time
@@ -30,7 +29,6 @@ from bplint.index import MAX_NODES, ModuleFacts, ProjectIndex, SyntaxKind, Synta
 from bplint.pyversion import PythonTarget
 from bplint.roles import assign_roles
 from bplint.rule import ProjectRule, PythonRule, Rule, TextRule
-from bplint.safegit import ignored_by_git
 from bplint.suppressions import apply_suppressions
 from bplint.traversal import Dispatcher, FileTimeout
 from bplint.workers import Progress, index_files, run_file_pass
@@ -193,10 +191,7 @@ def build_index(workset: Workset, config: Config, cwd: Path, cache: ScanCache | 
         if cache is not None and content:
             cache.store_facts(file.relpath, file.rootpath, content, facts)
     assign_roles(index, [f for f in workset.project_files if f.relpath in index.files.raw()], config)
-    dotenv = {os.path.abspath(f.path): f.relpath for f in workset.project_files
-              if f.kind is FileKind.DOTENV and f.relpath in index.files.raw()}
-    answers = ignored_by_git([Path(p) for p in dotenv]) if dotenv else {}
-    index.git_ignored = {dotenv[str(path)]: ignored for path, ignored in answers.items()}
+    index.dotenv_ignored_by_git()  # git runs here, once, before any worker starts
     return index
 
 

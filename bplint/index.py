@@ -199,9 +199,6 @@ class ProjectIndex:
         self._by_name: dict[str, ModuleFacts] | None = None
         self._packages: set[str] = set()  # the top-level packages of the project's modules
         self._derived: dict[str, tuple[object, frozenset[tuple[str, str]]]] = {}
-        # the dotenv files of the scan that git ignores or not, asked once (see ``safegit.ignored_by_git``);
-        # a file missing here git could not answer for. Read through the "git-ignored" view.
-        self.git_ignored: dict[str, bool] = {}
         self._views: dict[str, tuple[object, frozenset[tuple[str, str]]]] = {}
 
     def derived(self, name: str, build: Callable[["ProjectIndex"], T]) -> T:
@@ -308,6 +305,17 @@ class ProjectIndex:
     def root_relpath(self, name: str) -> str:
         """The report path of a file at the project root."""
         return f"{self.root_prefix}{name}"
+
+    def dotenv_ignored_by_git(self) -> dict[str, bool]:
+        """Whether git ignores each dotenv file of the scan (by relpath), asked once per scan and
+        recorded like any question about the file system; a file git could not answer for is missing."""
+        prefix = self.root_prefix
+        paths = {str(self.root / relpath[len(prefix):]): relpath for relpath, kind in self.files.raw().items()
+                 if kind is FileKind.DOTENV and relpath.startswith(prefix)}
+        if not paths:
+            return {}
+        answers = self.fs.ignored_by_git(list(paths))
+        return {paths[path]: ignored for path, ignored in answers.items() if path in paths}
 
     @property
     def env_example_files(self) -> list[str]:

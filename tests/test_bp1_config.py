@@ -1,5 +1,6 @@
 """BP103-BP107 on whole projects: app factories, settings packages, FastAPI apps, dotenv files."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -379,3 +380,24 @@ def test_a_git_that_hangs_is_given_up_on(tmp_path, monkeypatch):
     repo = tmp_path / "repo"
     write_project(repo, {".env": "SECRET_KEY=abc\n", ".git/HEAD": "ref: refs/heads/main\n", ".gitignore": ".env\n"})
     assert _bp107(repo, [repo / ".env"]) == []  # git gave no answer in time: the .gitignore decides
+
+
+@needs_git
+def test_a_cached_result_follows_what_git_ignores(tmp_path, git_home, monkeypatch):
+    from click.testing import CliRunner
+
+    from bplint.cli import cli
+
+    repo = _repo(tmp_path / "repo", {".env": "SECRET_KEY=abc\n", "app.py": "import os\n"})
+    monkeypatch.chdir(repo)
+
+    def codes():
+        result = CliRunner().invoke(cli, ["check", "--select", "BP107", "--format", "json", "--exit-zero",
+                                          "--cache-dir", str(tmp_path / "cache")], catch_exceptions=False)
+        return [f["code"] for f in json.loads(result.stdout)["findings"]]
+
+    assert codes() == ["BP107"]
+    assert codes() == ["BP107"]
+    (repo / ".git" / "info").mkdir(exist_ok=True)
+    (repo / ".git" / "info" / "exclude").write_text(".env\n")
+    assert codes() == []

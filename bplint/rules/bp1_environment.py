@@ -40,6 +40,7 @@ MAX_FOLDER_DEPTH = 2
 MAX_DOCS_DEPTH = 4
 MAX_DOCUMENTS = 2000
 MAX_DOCUMENT_BYTES = 2_000_000
+MAX_DOCUMENTATION_BYTES = 64_000_000  # all of them together
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*(?:=|$)")
 _COMMENTED_ASSIGNMENT = re.compile(r"^\s*#+\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=")
 
@@ -494,7 +495,7 @@ class _Documentation:
         self.root = Path(project.index.root)
         self.examples: list[_Example] = []
         self.words: set[str] = set()
-        self._read = 0
+        self._read = self._bytes = 0
         texts = {f.relpath: f for f in project.files}
         for relpath, kind in sorted(self.index.files.items()):
             if kind is FileKind.DOTENV and is_dotenv_example(relpath) and relpath in texts:
@@ -530,9 +531,8 @@ class _Documentation:
             parts = relpath[len(prefix):].split("/")[:-1] if relpath.startswith(prefix) else []
             for depth in range(1, min(len(parts), MAX_FOLDER_DEPTH) + 1):
                 folders.add("/".join(parts[:depth]))
-        for name in self.fs.folder_names(self.root):
-            if name.lower() in DEPLOYMENT_FOLDERS:
-                folders.add(name)
+        # asked one by one: a listing of the root would change with every folder a tool adds there
+        folders.update(name for name in sorted(DEPLOYMENT_FOLDERS) if self.fs.is_dir(self.root / name))
         return sorted(folders)
 
     def _look_at(self, folder: str, name: str, scope_of) -> None:
@@ -568,9 +568,10 @@ class _Documentation:
         if self._read >= MAX_DOCUMENTS:
             return None
         size = self.fs.size(path)
-        if size is None or size > MAX_DOCUMENT_BYTES:
+        if size is None or size > MAX_DOCUMENT_BYTES or self._bytes + size > MAX_DOCUMENTATION_BYTES:
             return None
         self._read += 1
+        self._bytes += size
         return self.fs.read_text(path)
 
     def _words_of(self, path: Path) -> None:
@@ -678,8 +679,8 @@ class _GitIgnored:
 
 @project_view(GIT_IGNORED_VIEW)
 def _git_ignored(index: ProjectIndex) -> _GitIgnored:
-    """What git said, in the index phase, about the dotenv files (see ``ProjectIndex.git_ignored``)."""
-    return _GitIgnored(dict(index.git_ignored))
+    """What git says about the dotenv files (asked in the index phase: ``ProjectIndex.dotenv_ignored_by_git``)."""
+    return _GitIgnored(index.dotenv_ignored_by_git())
 
 
 def _ignored_by_gitignore(path: Path, root: Path, fs: FileSystem) -> bool:
