@@ -401,3 +401,13 @@ def test_a_cached_result_follows_what_git_ignores(tmp_path, git_home, monkeypatc
     (repo / ".git" / "info").mkdir(exist_ok=True)
     (repo / ".git" / "info" / "exclude").write_text(".env\n")
     assert codes() == []
+
+
+def test_an_example_env_file_under_another_spelling_in_a_deployment_folder(tmp_path):
+    files = {
+        "shop/settings.py": "import os\nA = os.environ['SHOP_A']\nB = os.environ['SHOP_B']\nC = os.environ['SHOP_C']\n",
+        "deploy/docker/env.sample": "SHOP_A=\nSHOP_B=\n",
+    }
+    assert _messages(tmp_path, files) == [
+        ("shop/settings.py", 4, "Add `SHOP_C=` to `deploy/docker/env.sample`: the code reads it and no example env "
+                                "file or documentation of the project mentions it.")]

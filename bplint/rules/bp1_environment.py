@@ -265,10 +265,12 @@ class EnvVarUndocumented(ProjectRule):
             import os
 
             SECRET_KEY = os.environ["SECRET_KEY"]
+            DATABASE_URL = os.environ["DATABASE_URL"]
+            REDIS_URL = os.environ["REDIS_URL"]
             MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
             S3_BUCKET = os.environ.get("S3_BUCKET")
             """, path="app/config.py",
-            files={"contrib/docker/env.example": "SECRET_KEY=change-me\n",
+            files={"contrib/docker/env.example": "SECRET_KEY=change-me\nDATABASE_URL=\nREDIS_URL=\n",
                    "README.md": "## Configuration\n\n| Variable | Default |\n|---|---|\n"
                                 "| `MAIL_SERVER` | localhost |\n",
                    "docker-compose.yml": "services:\n  web:\n    build: .\n    environment:\n"
@@ -532,7 +534,13 @@ class _Documentation:
             for depth in range(1, min(len(parts), MAX_FOLDER_DEPTH) + 1):
                 folders.add("/".join(parts[:depth]))
         # asked one by one: a listing of the root would change with every folder a tool adds there
-        folders.update(name for name in sorted(DEPLOYMENT_FOLDERS) if self.fs.is_dir(self.root / name))
+        pending = [(name, 1) for name in sorted(DEPLOYMENT_FOLDERS) if self.fs.is_dir(self.root / name)]
+        while pending:  # deploy/docker/, contrib/helm/values/: files no scan reads, so no folder is known
+            folder, depth = pending.pop()
+            folders.add(folder)
+            if depth <= MAX_FOLDER_DEPTH:
+                pending.extend((f"{folder}/{name}", depth + 1) for name in self.fs.folder_names(self.root / folder)
+                               if not name.startswith("."))
         return sorted(folders)
 
     def _look_at(self, folder: str, name: str, scope_of) -> None:
