@@ -36,6 +36,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "bplint.orm_models": ("OrmModuleFacts", "RawClass", "RawRelation", "RawMethod"),
     "bplint.rules._auth_index": ("AuthFacts",),
     "bplint.rules._config_context": ("ConfigFacts",),
+    "bplint.rules._env_facts": ("EnvFacts", "SettingsClass", "SettingsField"),
     "bplint.rules.bp4_schema": ("CliFacts",),
     "bplint.roles": ("RoleFacts",),
     "bplint.regions": ("RegionFacts", "Definition"),

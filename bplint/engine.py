@@ -201,6 +201,7 @@ def build_index(workset: Workset, config: Config, cwd: Path, cache: ScanCache | 
         if cache is not None and content:
             cache.store_facts(file.relpath, file.rootpath, content, facts)
     assign_roles(index, [f for f in workset.project_files if f.relpath in index.files.raw()], config)
+    index.dotenv_ignored_by_git()  # git runs here, once, before any worker starts
     return index
 
 

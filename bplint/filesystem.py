@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from pathlib import Path
 from typing import Callable, Union
 
 from bplint.files import read_regular_file
@@ -41,6 +42,22 @@ def _file_names(folder: str) -> tuple[str, ...]:
         return ()
 
 
+def _folder_names(folder: str) -> tuple[str, ...]:
+    try:
+        with os.scandir(folder) as entries:
+            return tuple(sorted(e.name for e in entries if e.is_dir(follow_symlinks=False)))
+    except OSError:
+        return ()
+
+
+def _ignored_by_git(joined: str) -> tuple[tuple[str, bool], ...]:
+    """For NUL-separated absolute paths: (path, ignored) for each one git answered for."""
+    from bplint.safegit import ignored_by_git
+
+    answers = ignored_by_git([Path(p) for p in joined.split("\0") if p])
+    return tuple(sorted((str(path), ignored) for path, ignored in answers.items()))
+
+
 _QUESTIONS: dict[str, Callable[[str], Answer]] = {
     "is_file": os.path.isfile,
     "is_dir": os.path.isdir,
@@ -48,6 +65,8 @@ _QUESTIONS: dict[str, Callable[[str], Answer]] = {
     "size": _size,
     "read": _read,
     "file_names": _file_names,
+    "folder_names": _folder_names,
+    "ignored_by_git": _ignored_by_git,
 }
 
 
@@ -74,7 +93,9 @@ class FileSystem:
         self._answers: dict[str, Answer] = {}
 
     def _ask(self, question: str, path: str | os.PathLike) -> Answer:
-        key = f"{question}:{os.path.abspath(path)}"
+        return self._ask_key(f"{question}:{os.path.abspath(path)}")
+
+    def _ask_key(self, key: str) -> Answer:
         if self._note is not None:
             self._note(("fs", key))
         if key not in self._answers:
@@ -117,3 +138,13 @@ class FileSystem:
     def file_names(self, folder: str | os.PathLike) -> tuple[str, ...]:
         """The names of the files (not folders) in ``folder``, sorted; empty when unreadable."""
         return self._ask("file_names", folder)  # type: ignore[return-value]
+
+    def folder_names(self, folder: str | os.PathLike) -> tuple[str, ...]:
+        """The names of the folders in ``folder`` (links to folders left out), sorted; empty when unreadable."""
+        return self._ask("folder_names", folder)  # type: ignore[return-value]
+
+    def ignored_by_git(self, paths: list[str]) -> dict[str, bool]:
+        """Whether git ignores each of these files (see ``safegit.ignored_by_git``): one question, one
+        git run per work tree. A path git could not answer for is missing."""
+        key = "ignored_by_git:" + "\0".join(sorted(os.path.abspath(p) for p in paths))
+        return dict(self._ask_key(key))  # type: ignore[arg-type]

@@ -312,6 +312,17 @@ class ProjectIndex:
         """The report path of a file at the project root."""
         return f"{self.root_prefix}{name}"
 
+    def dotenv_ignored_by_git(self) -> dict[str, bool]:
+        """Whether git ignores each dotenv file of the scan (by relpath), asked once per scan and
+        recorded like any question about the file system; a file git could not answer for is missing."""
+        prefix = self.root_prefix
+        paths = {str(self.root / relpath[len(prefix):]): relpath for relpath, kind in self.files.raw().items()
+                 if kind is FileKind.DOTENV and relpath.startswith(prefix)}
+        if not paths:
+            return {}
+        answers = self.fs.ignored_by_git(list(paths))
+        return {paths[path]: ignored for path, ignored in answers.items() if path in paths}
+
     @property
     def env_example_files(self) -> list[str]:
         return sorted(p for p, kind in self.files.items() if kind is FileKind.DOTENV and is_env_example(p))
@@ -579,6 +590,8 @@ ENV_GETTERS = {
     "decouple.config", "posix.getenv",
 }
 ENV_READER_CLASSES = {"environs.Env", "environ.Env"}
+# give a variable a value: `os.environ.setdefault("X", "1")` is the code's default, not a read to document
+ENV_DEFAULT_SETTERS = {"os.environ.setdefault"}
 
 
 @collects(ast.Call)
@@ -586,7 +599,7 @@ def _env_call(node: ast.Call, facts: ModuleFacts, lines: _LineIndex) -> None:
     if not node.args or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
         return
     callee = qualified_name(node.func, facts)
-    reader = callee in ENV_GETTERS
+    reader = callee in ENV_GETTERS and callee not in ENV_DEFAULT_SETTERS
     if not reader:
         # env("X"), env.str("X"), env.bool("X") on an environs / django-environ Env()
         func = node.func

@@ -208,7 +208,7 @@ def test_project_level_findings_point_at_their_file_and_keep_their_fingerprints(
         "manage.py": "import os\nimport sys\n", "requirements.txt": "django>=5\n",
         "pyproject.toml": '[project]\nname = "shop"\nversion = "1"\ndependencies = ["django>=5"]\n',
         "shop/__init__.py": "", "shop/models.py": models,
-        "shop/settings.py": 'import os\n\nDEBUG = os.environ.get("DEBUG")\n',
+        "shop/settings.py": 'import os\n\nfrom dotenv import load_dotenv\n\nload_dotenv()\nDEBUG = os.environ.get("DEBUG")\n',
         "shop/views.py": "from django.http import HttpResponse\n\ndef index(request):\n    return HttpResponse()\n",
     })
     codes = ["--select", "BP106,BP202,BP701,BP703,BP704"]
@@ -219,7 +219,8 @@ def test_project_level_findings_point_at_their_file_and_keep_their_fingerprints(
     # lines move and change in every file these findings point at
     (tmp_path / "manage.py").write_text("\n\n\nimport os\nimport sys\n")
     (tmp_path / "shop/models.py").write_text('"""Models."""\n\n' + models)
-    (tmp_path / "shop/settings.py").write_text('import os\n\nDEBUG = os.environ.get("DEBUG", "0")\n')
+    (tmp_path / "shop/settings.py").write_text('import os\n\nfrom dotenv import load_dotenv\n\n\nload_dotenv()\n'
+                                              'DEBUG = os.environ.get("DEBUG", "0")\n')
     (tmp_path / "pyproject.toml").write_text('# the shop\n\n[project]\nname = "shop"\nversion = "2"\n'
                                              'dependencies = ["django>=5", "celery>=5"]\n')
     after, gitlab_after = _project_findings(codes)
