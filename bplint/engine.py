@@ -140,7 +140,7 @@ def redact_messages(findings: list[Finding], secrets: dict[str, list[Span]],
     redacted = []
     for finding in findings:
         message = masked(finding.message)
-        fix = masked(finding.fix) if finding.fix else finding.fix
+        fix = finding.fix.with_text(masked) if finding.fix is not None else None
         if message != finding.message or fix != finding.fix:
             finding = dataclasses.replace(finding, message=message, fix=fix)
         redacted.append(finding)

@@ -202,15 +202,18 @@ def test_a_rule_that_quotes_a_secret_in_its_message_is_masked(tmp_path):
     class QuotesStrings(PythonRule):
         code, name, category, severity = "BP994", "test-quotes-strings", "test", Severity.INFO
         summary = what = why = how_to_fix = bad = good = "x"
+        fix_applicability = "safe"
 
         def visit_SimpleString(self, node):
-            self.report(node, f"the string {node.value[1:-1]} is here", fix=f"drop {node.value}")
+            self.report(node, f"the string {node.value[1:-1]} is here",
+                        fix=self.fix(f"drop {node.value}", self.replace(node, f"{node.value} + {node.value}")))
 
     write_project(tmp_path, {"app.py": f'TOKEN = "{TOKENS["github"]}"\n'})
     config = build_config({"select": ["BP101", "BP994"]}, (*all_rules(), QuotesStrings), root=tmp_path)
     findings = scan([tmp_path], config, cwd=tmp_path).findings
     quoted = [f for f in findings if f.code == "BP994"]
-    assert quoted and all(not _leaks(f.message + (f.fix or "")) for f in quoted), quoted
+    assert quoted and all(f.fix is not None for f in quoted)
+    assert all(not _leaks(f.message + f.fix.message + "".join(e.content for e in f.fix.edits)) for f in quoted), quoted
     assert TOKENS["github"][:4] + "*" * (len(TOKENS["github"]) - 4) in quoted[0].message
 
 
