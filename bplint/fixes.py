@@ -33,11 +33,13 @@ MAX_ROUNDS = 5
 @dataclass(frozen=True)
 class NodeEdit:
     """Replace ``node`` with ``content`` (``where="replace"``), or insert ``content`` right
-    after it (``where="after"``)."""
+    after it (``where="after"``); with ``until``, ``content`` replaces the text from the end of
+    ``node`` to the end of ``until``."""
 
     node: cst.CSTNode
     content: str
     where: str = "replace"
+    until: cst.CSTNode | None = None
 
 
 @dataclass(frozen=True)
@@ -52,22 +54,32 @@ def replace(module: cst.Module, node: cst.CSTNode, new: cst.CSTNode | str) -> No
     return NodeEdit(node, new if isinstance(new, str) else module.code_for_node(new))
 
 
-def insert_after(node: cst.CSTNode, text: str) -> NodeEdit:
-    return NodeEdit(node, text, "after")
+def insert_after(node: cst.CSTNode, text: str, until: cst.CSTNode | None = None) -> NodeEdit:
+    return NodeEdit(node, text, "after", until)
 
 
 def resolve(fix: NodeFix, module: cst.Module, lines: list[str], position) -> Fix | None:
     """The text edits of ``fix``: ``position(node)`` is the node's CodeRange. None when a node
     has no position or its source text is not what the module renders for it (the edit would
     then not replace exactly that node)."""
+    def outer(node: cst.CSTNode) -> Span | None:
+        # a node's position leaves out its own parentheses; what the module renders for it has them
+        first = position(node.lpar[0]) if getattr(node, "lpar", None) else position(node)
+        last = position(node.rpar[-1]) if getattr(node, "rpar", None) else position(node)
+        if first is None or last is None:
+            return None
+        return Span(first.start.line, first.start.column + 1, last.end.line, last.end.column + 1)
+
     edits = []
     for edit in fix.edits:
-        where = position(edit.node)
-        if where is None:
+        span = outer(edit.node)
+        if span is None:
             return None
-        span = Span(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1)
         if edit.where == "after":
-            span = Span(span.end_line, span.end_column, span.end_line, span.end_column)
+            end = span if edit.until is None else outer(edit.until)
+            if end is None:
+                return None
+            span = Span(span.end_line, span.end_column, end.end_line, end.end_column)
         elif span_text(lines, span) != "\n".join(split_lines(module.code_for_node(edit.node))):
             return None
         edits.append(Edit(span.line, span.column, span.end_line, span.end_column, edit.content))

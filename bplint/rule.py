@@ -225,10 +225,11 @@ class PythonRule(Rule):
         assert self.ctx.module is not None
         return replace(self.ctx.module, node, new)
 
-    def insert_after(self, node: cst.CSTNode, text: str) -> Any:
+    def insert_after(self, node: cst.CSTNode, text: str, until: cst.CSTNode | None = None) -> Any:
+        """An edit inserting ``text`` after ``node`` (replacing what follows it up to the end of ``until``)."""
         from bplint.fixes import insert_after
 
-        return insert_after(node, text)
+        return insert_after(node, text, until)
 
 
 class TextRule(Rule):
