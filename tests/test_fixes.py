@@ -36,7 +36,7 @@ APP = textwrap.dedent('''\
                 self.started = datetime.utcnow()   # spacing kept
             except Exception as e:
                 logger.error("run failed: %s", e)
-            logger.info(f"user {user.id} ran")
+            logger.info(f"user {user.id} ran in {datetime.utcnow().year}")
             return sorted(  [1, 2],
                 key=lambda x: x )
 
@@ -63,23 +63,25 @@ def test_fix_applies_the_safe_fixes_and_reports_what_remains(project):
     result = run("--fix", ".")
     text = (project / "app/jobs.py").read_text()
     assert "from datetime import datetime, timezone" in text
-    assert "self.started = datetime.now(timezone.utc)   # spacing kept" in text
     assert 'logger.exception("run failed: %s", e)' in text
-    assert 'logger.info("user %s ran", user.id)' in text
-    assert "default=datetime.utcnow" in text  # the unsafe fix waits for --unsafe-fixes
-    assert "fixed 4 findings in 1 file (BP406: 1, BP602: 1, BP604: 1)" not in result.stderr
+    # the two fixes of one line take two rounds: the second scan finds the other one
+    assert 'logger.info("user %s ran in %s", user.id, datetime.now(timezone.utc).year)' in text
+    # the unsafe fixes wait for --unsafe-fixes: an aware value where a naive one was
+    assert "self.started = datetime.utcnow()   # spacing kept" in text
+    assert "default=datetime.utcnow" in text
     assert "fixed 3 findings in 1 file (BP406: 1, BP602: 1, BP604: 1)" in result.stderr
-    assert "BP406 [info] [*unsafe]" in result.stdout and result.stdout.count("app/jobs.py:") == 1
-    assert "fixable with `bplint check --fix --unsafe-fixes`" in result.stdout
+    assert "BP406 [info] [*unsafe]" in result.stdout and result.stdout.count("app/jobs.py:") == 2
+    assert "2 findings fixable with `bplint check --fix --unsafe-fixes`" in result.stdout
     assert result.exit_code == 1
     # everything outside the edits is as it was: the lines that changed are exactly the fixed ones
     changed = [(a, b) for a, b in zip(APP.splitlines(), text.splitlines()) if a != b]
-    assert len(APP.splitlines()) == len(text.splitlines()) and len(changed) == 4, changed
+    assert len(APP.splitlines()) == len(text.splitlines()) and len(changed) == 3, changed
 
     again = run("--fix", "--unsafe-fixes", ".")
     text = (project / "app/jobs.py").read_text()
+    assert "self.started = datetime.now(timezone.utc)   # spacing kept" in text
     assert "default=lambda: datetime.now(timezone.utc)" in text
-    assert "fixed 1 finding in 1 file (BP406: 1)" in again.stderr
+    assert "fixed 2 findings in 1 file (BP406: 2)" in again.stderr
     assert again.exit_code == 0 and "No findings" in again.stdout
     third = run("--fix", "--unsafe-fixes", ".")
     assert "fixed 0 findings" in third.stderr and (project / "app/jobs.py").read_text() == text
@@ -88,7 +90,7 @@ def test_fix_applies_the_safe_fixes_and_reports_what_remains(project):
 
 def test_fix_with_the_cache_sees_the_files_it_wrote(project):
     first = CliRunner().invoke(cli, ["check", "--preview", "--select", SELECT, "--fix", "--unsafe-fixes", "."])
-    assert "fixed 4 findings" in first.stderr, first.stderr
+    assert "fixed 5 findings" in first.stderr, first.stderr
     again = CliRunner().invoke(cli, ["check", "--preview", "--select", SELECT, "."])
     assert again.exit_code == 0 and "No findings" in again.stdout
 
@@ -96,12 +98,15 @@ def test_fix_with_the_cache_sees_the_files_it_wrote(project):
 def test_fix_diff_prints_the_diff_and_writes_nothing(project):
     result = run("--fix-diff", ".")
     assert result.exit_code == 1
-    assert "--- a/app/jobs.py" in result.stdout and "+from datetime import datetime, timezone" in result.stdout
+    assert "--- a/app/jobs.py" in result.stdout
+    # one round: of two overlapping fixes, the first; the other comes in the next round of --fix
+    assert '+        logger.info("user %s ran in %s", user.id, datetime.utcnow().year)' in result.stdout
     assert "-            logger.error(\"run failed: %s\", e)" in result.stdout
-    assert "default=lambda" not in result.stdout
-    assert "would fix 3 findings in 1 file" in result.stderr
+    assert "default=lambda" not in result.stdout and "self.started = datetime.now" not in result.stdout
+    assert "would fix 2 findings in 1 file" in result.stderr
     assert (project / "app/jobs.py").read_text() == APP
     unsafe = run("--fix-diff", "--unsafe-fixes", ".")
+    assert "+from datetime import datetime, timezone" in unsafe.stdout
     assert "+    return db.Column(db.DateTime, default=lambda: datetime.now(timezone.utc))" in unsafe.stdout
 
 
@@ -127,12 +132,14 @@ def test_json_and_sarif_carry_the_fix(project):
     data = json.loads(run("--format", "json", ".").stdout)
     fixes = [f["fix"] for f in data["findings"]]
     assert {f["applicability"] for f in fixes if f} == {"safe", "unsafe"}
+    assert [f["code"] for f in data["findings"] if f["fix"] and f["fix"]["applicability"] == "unsafe"] == \
+        ["BP406", "BP406"]
     edit = next(f for f in fixes if f and f["applicability"] == "unsafe")["edits"][0]
     assert set(edit) == {"line", "column", "end_line", "end_column", "content"}
     sarif = json.loads(run("--format", "sarif", ".").stdout)
     results = sarif["runs"][0]["results"]
     with_fix = [r for r in results if "fixes" in r]
-    assert len(with_fix) == 4
+    assert len(with_fix) == 5
     replacement = with_fix[0]["fixes"][0]["artifactChanges"][0]["replacements"][0]
     assert set(replacement) == {"deletedRegion", "insertedContent"}
     from tests.test_ci_gate import _validator

@@ -7,11 +7,18 @@ import re
 
 import libcst as cst
 
+from bplint import names
 from bplint.findings import Severity
 from bplint.index import ModuleFacts
 from bplint.roles import NOT_TESTS_OR_EXAMPLES
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS
+
+# What reading only these of `datetime.utcnow()` gives is the same for the aware value
+_CALENDAR_FIELDS = frozenset({"year", "month", "day", "hour", "minute", "second", "microsecond"})
+_CALENDAR_METHODS = frozenset({"date", "time", "weekday", "isoweekday", "isocalendar", "toordinal"})
+# strftime fields that show the time zone (or, `%s`, the epoch seconds of a naive value read as local)
+_ZONE_FIELDS = re.compile(r"%[-#]?[zZs:]")
 
 
 class NaiveUtcnow(PythonRule):
@@ -32,10 +39,13 @@ class NaiveUtcnow(PythonRule):
     good = ("created_at = db.Column(db.DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))\n")
     fix_applicability = "sometimes"
     fix_note = ("A call `datetime.utcnow()` becomes `datetime.now(timezone.utc)` (`datetime.UTC` when the target "
-                "Python is 3.11 or later), the import added to the module's `from datetime import ...`: safe. "
-                "`default=datetime.utcnow` becomes `default=lambda: datetime.now(timezone.utc)`: unsafe, since "
-                "a naive column then receives aware datetimes. No fix when the module has no "
-                "`from datetime import` line to extend or the name is taken.")
+                "Python is 3.11 or later), the import added to the module's `from datetime import ...`. The value "
+                "is then timezone-aware: comparing it with or subtracting a naive datetime raises `TypeError`, "
+                "and `.timestamp()` or `.isoformat()` give other results, so the fix is unsafe, except where only "
+                "a calendar field of the value is read (`.year`, `.date()`, `.strftime(...)` without a time "
+                "zone field), where it is safe. `default=datetime.utcnow` becomes `default=lambda: "
+                "datetime.now(timezone.utc)`: unsafe (a naive column then receives aware datetimes). No fix when "
+                "the module has no `from datetime import` line to extend or the name is taken.")
     examples = (
         Flag("""
             from datetime import datetime
@@ -85,6 +95,17 @@ class NaiveUtcnow(PythonRule):
                 return (datetime.now(UTC), (lambda: datetime.now(UTC)))
             """, note="the target Python has datetime.UTC; a reference outside a call argument"),
         Flag("""
+            import datetime
+
+            def banner():
+                return f"{datetime.datetime.utcnow().year} - {datetime.datetime.utcnow().strftime('%d %b %H:%M')}"
+            """, count=2, fixed="""
+            import datetime
+
+            def banner():
+                return f"{datetime.datetime.now(datetime.timezone.utc).year} - {datetime.datetime.now(datetime.timezone.utc).strftime('%d %b %H:%M')}"
+            """, note="only a calendar field is read: the same for the aware value (a safe fix)"),
+        Flag("""
             from datetime import datetime
 
             from django.utils import timezone
@@ -130,15 +151,26 @@ class NaiveUtcnow(PythonRule):
         super().__init__(ctx)
         self._calls: dict[int, cst.Call] = {}  # id of `X.utcnow` -> the call `X.utcnow()`
         self._arguments: set[int] = set()  # ids of the values of call arguments
+        # ids of calls whose value is read only for a calendar field: the same, aware or naive
+        self._same_either_way: set[int] = set()
 
     def visit_Call(self, node: cst.Call) -> None:
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "utcnow" and not node.args:
             self._calls[id(node.func)] = node
+        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
+            method, fmt = node.func.attr.value, names.positional_arg(node, 0)
+            text = names.string_value(fmt.value) if fmt is not None and len(node.args) == 1 else None
+            if method in _CALENDAR_METHODS or (method == "strftime" and text is not None and not
+                                               _ZONE_FIELDS.search(text)):
+                self._same_either_way.add(id(node.func.value))
+
 
     def visit_Arg(self, node: cst.Arg) -> None:
         self._arguments.add(id(node.value))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        if isinstance(node.value, cst.Call) and node.attr.value in _CALENDAR_FIELDS:
+            self._same_either_way.add(id(node.value))
         if node.attr.value == "utcnow" and self.ctx.qualified_name(node) == "datetime.datetime.utcnow":
             self.report(node, "Use `datetime.now(timezone.utc)` instead of `datetime.utcnow()`, which returns a "
                               "naive datetime and is deprecated since Python 3.12.", fix=self._fix(node))
@@ -153,7 +185,10 @@ class NaiveUtcnow(PythonRule):
         now = f"{receiver}.now({utc})"
         call = self._calls.get(id(node))
         if call is not None:
-            return self.fix(f"Use `{now}`, the same time with its time zone.", self.replace(call, now), *edits)
+            if id(call) in self._same_either_way:
+                return self.fix(f"Use `{now}`, the same time with its time zone.", self.replace(call, now), *edits)
+            return self.fix(f"Use `{now}` (unsafe: the value is then timezone-aware, and comparing it with a "
+                            f"naive datetime raises TypeError).", self.replace(call, now), *edits, safe=False)
         factory = f"lambda: {now}" if id(node) in self._arguments else f"(lambda: {now})"
         return self.fix(f"Use `{factory}` (a naive column then receives aware datetimes: check it stores "
                         f"the time zone).", self.replace(node, factory), *edits, safe=False)
