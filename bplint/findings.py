@@ -64,10 +64,10 @@ class Fix:
         return {"applicability": self.applicability.value, "message": self.message,
                 "edits": [edit.to_json() for edit in self.edits]}
 
-    def with_text(self, change) -> "Fix":
-        """The fix with ``change`` applied to its message and to the content of its edits."""
-        return Fix(self.applicability, change(self.message),
-                   tuple(dataclasses.replace(e, content=change(e.content)) for e in self.edits))
+    def with_text(self, message, content) -> "Fix":
+        """The fix with ``message`` applied to its message and ``content`` to the content of its edits."""
+        return Fix(self.applicability, message(self.message),
+                   tuple(dataclasses.replace(e, content=content(e.content)) for e in self.edits))
 
 
 @dataclass(frozen=True)
@@ -228,6 +228,14 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(_escape, text)
 
 
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+
+
+def printable_code(text: str) -> str:
+    """Source text (a fix's edit) made ``printable`` line by line: its line breaks stay."""
+    return "".join(part if _LINE_BREAK.fullmatch(part) else printable(part) for part in _LINE_BREAK.split(text))
+
+
 def displayable(result: ScanResult) -> tuple[ScanResult, dict[str, str]]:
     """The result with every path and message made ``printable``, and printed path -> real path."""
     real: dict[str, str] = {}
@@ -241,7 +249,7 @@ def displayable(result: ScanResult) -> tuple[ScanResult, dict[str, str]]:
     findings = []
     for finding in result.findings:
         shown = (path(finding.path), printable(finding.message),
-                 finding.fix.with_text(printable) if finding.fix is not None else None)
+                 finding.fix.with_text(printable, printable_code) if finding.fix is not None else None)
         if shown != (finding.path, finding.message, finding.fix):
             finding = dataclasses.replace(finding, path=shown[0], message=shown[1], fix=shown[2])
         findings.append(finding)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import difflib
 import os
-import re
 import stat
 import tempfile
 import tokenize
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from bplint.files import split_lines
+from bplint.files import _LINE_SPLIT, split_lines
 from bplint.findings import Applicability, Edit, Finding, Fix, ScanError, Span
 
 # `--fix` scans again after writing, until nothing is left to fix or this many rounds
@@ -101,7 +100,7 @@ def span_text(lines: list[str], span: Span) -> str | None:
 # --- applying -------------------------------------------------------------------
 
 
-_LINE_END = re.compile(r"\r\n|\r|\n")  # only these end a line, as for Python (str.splitlines knows more)
+_LINE_END = _LINE_SPLIT  # only \r\n, \r and \n end a line, as for Python (str.splitlines knows more)
 
 
 def _line_starts(text: str) -> list[int]:

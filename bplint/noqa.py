@@ -16,10 +16,9 @@ from pathlib import Path
 
 from bplint.files import FileKind, SourceFile, is_requirements_name
 from bplint.findings import Finding, ScanError
-from bplint.fixes import inside, parses, read_for_fixing, write_atomically
+from bplint.fixes import _LINE_END, inside, parses, read_for_fixing, write_atomically
 from bplint.suppressions import _BPLINT, _comments, statement_starts
 
-_LINE_END = re.compile(r"\r\n|\r|\n")
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")
 
 

@@ -344,3 +344,9 @@ def test_an_edit_of_a_node_whose_source_is_not_what_libcst_renders_is_no_fix():
     fix = NodeFix(Applicability.SAFE, "m", (replace(module, single, "4"),))
     edit = resolve(fix, module, split_lines(source), positions.get).edits[0]
     assert (edit.line, edit.column, edit.end_line, edit.end_column) == (4, 9, 4, 12)  # its parentheses included
+
+
+def test_a_shown_fix_keeps_its_line_breaks_and_escapes_control_characters():
+    from bplint.findings import printable_code
+
+    assert printable_code("a\r\nb\x1b[31m\nc") == "a\r\nb\\x1b[31m\nc"
