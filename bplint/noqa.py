@@ -90,10 +90,16 @@ def mark_lines(text: str, findings: list[Finding], python: bool, path: str = "")
     starts = statement_starts(file, text)
     blocked = _blocked_lines(text, pieces, python)
     codes: dict[int, list[str]] = {}
+    whole_file: list[str] = []  # project-level findings on a line that takes no comment
     left = []
     for finding in findings:
         candidates = [starts.get(finding.line, finding.line), finding.line]
         line = next((c for c in candidates if 0 < c <= len(pieces) and c not in blocked), None)
+        if line is None and finding.project_level:
+            # about the whole file (no tests, no README), not its line: a file-level suppression says so
+            if finding.code not in whole_file:
+                whole_file.append(finding.code)
+            continue
         if line is None:
             left.append(finding.line)
             continue
@@ -102,7 +108,15 @@ def mark_lines(text: str, findings: list[Finding], python: bool, path: str = "")
     comments = {line: (column, comment) for line, column, comment in _comments(file, text)}
     for line, wanted in codes.items():
         pieces[line - 1] = _with_codes(pieces[line - 1], comments.get(line), wanted)
-    return "".join(p + e for p, e in zip(pieces, ends)), len(codes), left
+    text = "".join(p + e for p, e in zip(pieces, ends))
+    if whole_file:
+        # after an interpreter line and a coding cookie, which must stay first
+        head = sum(1 for line in pieces[:2] if line.startswith("#!") or _CODING.match(line))
+        head = head if all(pieces[i].startswith("#!") or _CODING.match(pieces[i]) for i in range(head)) else 0
+        newline = ends[0] or "\n"
+        offset = sum(len(p) + len(e) for p, e in zip(pieces[:head], ends[:head]))
+        text = text[:offset] + f"# bplint: ignore-file[{', '.join(whole_file)}]{newline}" + text[offset:]
+    return text, len(codes) + (1 if whole_file else 0), left
 
 
 def _with_codes(line: str, comment: tuple[int, str] | None, codes: list[str]) -> str:

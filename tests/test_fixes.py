@@ -350,3 +350,16 @@ def test_a_shown_fix_keeps_its_line_breaks_and_escapes_control_characters():
     from bplint.findings import printable_code
 
     assert printable_code("a\r\nb\x1b[31m\nc") == "a\r\nb\\x1b[31m\nc"
+
+
+def test_add_noqa_marks_a_project_level_finding_on_a_docstring_line_for_the_whole_file():
+    from bplint.findings import Finding
+    from bplint.noqa import mark_lines
+
+    text = '#!/usr/bin/env python\n"""The\napp."""\nx = 1\n'
+    finding = Finding("BP704", "n", Severity.INFO, "c", "m", "a.py", 2, 1, 2, 1, project_level=True)
+    new, added, left = mark_lines(text, [finding], True, "a.py")
+    assert new == '#!/usr/bin/env python\n# bplint: ignore-file[BP704]\n"""The\napp."""\nx = 1\n'
+    assert added == 1 and not left
+    on_line = Finding("BP101", "n", Severity.INFO, "c", "m", "a.py", 2, 1, 2, 1)
+    assert mark_lines(text, [on_line], True, "a.py") == (text, 0, [2])
