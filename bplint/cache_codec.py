@@ -31,7 +31,7 @@ from typing import Any, Callable
 # fixtures lists any such type).
 ALLOWED: dict[str, tuple[str, ...]] = {
     "bplint.index": ("ModuleFacts", "Location", "EnvRead", "SyntaxProblem", "SyntaxKind"),
-    "bplint.findings": ("Finding", "ScanError", "ScanResult", "Severity"),
+    "bplint.findings": ("Finding", "ScanError", "ScanResult", "Severity", "Fix", "Edit", "Applicability"),
     "bplint._route_facts": ("RouteFacts", "_Decorator", "_Def", "_Class", "_Call", "_Build", "_UrlPattern"),
     "bplint.orm_models": ("OrmModuleFacts", "RawClass", "RawRelation", "RawMethod"),
     "bplint.rules._auth_index": ("AuthFacts",),

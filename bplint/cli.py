@@ -69,6 +69,7 @@ class ScanOutcome:
     result: ScanResult
     enabled: frozenset[str]  # the codes the scan ran
     fail_on: Severity
+    root: Path | None = None  # the project root: `--fix` writes no file outside it
 
 
 def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache, cache_dir,
@@ -115,7 +116,7 @@ def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_fil
 
             # nothing was indexed or checked: the whole result is the last scan's
             result = dataclasses.replace(recalled.result, work={"last_scan_reused": 1})
-            return ScanOutcome(result, recalled.enabled, general.fail_on)
+            return ScanOutcome(result, recalled.enabled, general.fail_on, settings.root)
         if not store.usable:  # said why on stderr: a scan as with --no-cache
             return _scan_afresh(settings, targets, cwd, workset, jobs, None, None, quiet)
         return _scan_afresh(settings, targets, cwd, workset, jobs, store, last, quiet)
@@ -143,7 +144,7 @@ def _scan_afresh(settings, targets, cwd, workset, jobs, store, last, quiet) -> S
             progress.close()
     if last is not None and cache is not None:
         last.remember(result, config, cache.outside_answers())
-    return ScanOutcome(result, config.enabled, config.fail_on)
+    return ScanOutcome(result, config.enabled, config.fail_on, settings.root)
 
 
 def _show_files(paths, exclude, config_file, jobs) -> None:
@@ -206,13 +207,24 @@ def _parse_report(value: str) -> tuple[str, Path]:
                                                  "(with --format text or json).")
 @click.option("--show-files", is_flag=True, help="List the files a scan would check, with their kind and role, "
                                                  "and exit without running any rule.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes of the reported findings, then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --fix-diff: apply the unsafe fixes too (they may "
+                                                   "change behaviour: review them).")
+@click.option("--fix-diff", is_flag=True, help="Print the unified diff that --fix (with --unsafe-fixes, if given) "
+                                               "would apply, and write nothing.")
+@click.option("--add-noqa", is_flag=True, help="Add a `# bplint: ignore[CODE]` comment for each reported finding, "
+                                               "on the line that suppresses it, and write nothing else.")
 def check(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache, cache_dir,
           output_format, output, reports, fail_on, default_fail_on, exit_zero, baseline_file, diff_ref, no_color,
-          quiet, statistics, show_files) -> None:
+          quiet, statistics, show_files, fix, unsafe_fixes, fix_diff, add_noqa) -> None:
     """Scan PATHS (default: the current directory) and report findings."""
     if show_files:
         _show_files(paths, exclude, config_file, jobs)
         sys.exit(EXIT_OK)
+    if sum((fix, fix_diff, add_noqa)) > 1:
+        raise click.UsageError("--fix, --fix-diff and --add-noqa are different runs: give one of them")
+    if unsafe_fixes and not (fix or fix_diff):
+        raise click.UsageError("--unsafe-fixes goes with --fix or --fix-diff")
     if statistics and output_format not in STATISTICS_FORMATS:
         raise click.BadParameter(f"--statistics prints counts as text or json, not {output_format}; write the "
                                  f"{output_format} report with --report {output_format}:FILE beside it",
@@ -220,28 +232,22 @@ def check(paths, select, extend_select, ignore, preview, exclude, config_file, j
     extra_reports = [_parse_report(r) for r in reports]
     if output is None and _stdout_closed():
         _fail("standard output is closed: give --output FILE, or run bplint with its output open")
-    scanned = _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache,
-                        cache_dir, fail_on, quiet, default_fail_on)
-    result, real_paths = displayable(scanned.result)
-    sources = SourceLines(secrets=result.secret_spans(), real_paths=real_paths)
-    if diff_ref:
-        from bplint.changes import changed_lines, only_changed
 
-        try:
-            result.findings = only_changed(result.findings, changed_lines(diff_ref, Path.cwd()))
-        except ConfigError as exc:
-            _fail(str(exc))
-    if baseline_file is not None:
-        from bplint.baseline import apply_baseline, read_baseline
+    def run_scan() -> tuple[ScanOutcome, Reported]:
+        outcome = _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache,
+                            cache_dir, fail_on, quiet, default_fail_on)
+        return outcome, _reported(outcome, diff_ref, baseline_file)
 
-        try:
-            outcome = apply_baseline(result.findings, read_baseline(baseline_file), sources)
-        except ConfigError as exc:
-            _fail(str(exc))
-        result.findings = outcome.findings
-        if not quiet:
-            click.echo(f"bplint: baseline {baseline_file}: {outcome.matched} known findings not shown; "
-                       f"{outcome.fixed} baseline entries are fixed", err=True)
+    scanned, reported = run_scan()
+    if fix_diff:
+        _preview_fixes(scanned, reported, unsafe_fixes, quiet)
+    if add_noqa:
+        _add_noqa(scanned, reported, quiet)
+    if fix:
+        scanned, reported = _apply_fixes(scanned, reported, unsafe_fixes, run_scan, quiet)
+    result, sources = reported.result, reported.sources
+    if reported.baseline_note and not quiet:
+        click.echo(reported.baseline_note, err=True)
 
     _print_errors(result, quiet)
     for name, path in extra_reports:
@@ -259,6 +265,121 @@ def check(paths, select, extend_select, ignore, preview, exclude, config_file, j
         sys.exit(EXIT_ERROR)
     failing = [f for f in result.findings if f.severity.rank >= scanned.fail_on.rank]
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+
+
+@dataclass
+class Reported:
+    """What a check reports of a scan: the findings kept by --diff and --baseline, as printed
+    (``result``), and the same findings as the scan found them (``raw``, what fixes apply to)."""
+
+    result: ScanResult
+    raw: list
+    sources: SourceLines
+    baseline_note: str | None = None
+
+
+def _reported(scanned: ScanOutcome, diff_ref: str | None, baseline_file: Path | None) -> Reported:
+    result, real_paths = displayable(scanned.result)
+    raw_of = {id(shown): raw for shown, raw in zip(result.findings, scanned.result.findings)}
+    sources = SourceLines(secrets=result.secret_spans(), real_paths=real_paths)
+    note = None
+    if diff_ref:
+        from bplint.changes import changed_lines, only_changed
+
+        try:
+            result.findings = only_changed(result.findings, changed_lines(diff_ref, Path.cwd()))
+        except ConfigError as exc:
+            _fail(str(exc))
+    if baseline_file is not None:
+        from bplint.baseline import apply_baseline, read_baseline
+
+        try:
+            outcome = apply_baseline(result.findings, read_baseline(baseline_file), sources)
+        except ConfigError as exc:
+            _fail(str(exc))
+        result.findings = outcome.findings
+        note = (f"bplint: baseline {baseline_file}: {outcome.matched} known findings not shown; "
+                f"{outcome.fixed} baseline entries are fixed")
+    raw = [raw_of[id(f)] for f in result.findings if id(f) in raw_of]
+    return Reported(result, raw, sources, note)
+
+
+def _preview_fixes(scanned: ScanOutcome, reported: Reported, unsafe: bool, quiet: bool) -> None:
+    """`--fix-diff`: the diff of one round of fixes on stdout; exit 1 when it is not empty."""
+    from bplint.fixes import plan_round, unified_diff
+
+    assert scanned.root is not None
+    round_ = plan_round(reported.raw, scanned.result.errors, scanned.root, Path.cwd().resolve(), unsafe)
+    result = reported.result
+    result.errors = _merge_errors(result.errors, round_.errors)
+    _print_errors(result, quiet)
+    _write_report(None, lambda out: out.write("".join(printable_diff(unified_diff(p)) for p in round_.plans)))
+    if not quiet:
+        files = len(round_.plans)
+        click.echo(f"bplint: --fix{' --unsafe-fixes' if unsafe else ''} would fix {round_.applied} "
+                   f"finding{'' if round_.applied == 1 else 's'} in {files} file{'' if files == 1 else 's'} "
+                   f"(fixes that overlap another are left to a next round)", err=True)
+    if any(e.internal for e in result.errors):
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if round_.plans else EXIT_OK)
+
+
+def printable_diff(diff: str) -> str:
+    """A diff with each line made printable (a control character in the file is shown escaped)."""
+    return "".join(printable(line.rstrip("\r\n")) + "\n" for line in diff.splitlines(keepends=True))
+
+
+def _apply_fixes(scanned: ScanOutcome, reported: Reported, unsafe: bool, run_scan, quiet: bool):
+    """`--fix`: apply, scan again, until nothing is left to fix (at most MAX_ROUNDS rounds)."""
+    from collections import Counter
+
+    from bplint.fixes import MAX_ROUNDS, plan_round, write_round
+
+    cwd = Path.cwd().resolve()
+    fixed: Counter = Counter()
+    files: set[str] = set()
+    errors: list = []
+    for _ in range(MAX_ROUNDS):
+        assert scanned.root is not None
+        round_ = plan_round(reported.raw, scanned.result.errors, scanned.root, cwd, unsafe)
+        errors = _merge_errors(errors, round_.errors)
+        errors = _merge_errors(errors, write_round(round_))
+        applied = [f for plan in round_.plans for f in plan.applied]
+        if not applied:
+            break
+        fixed.update(f.code for f in applied)
+        files.update(plan.path for plan in round_.plans if plan.applied)
+        scanned, reported = run_scan()
+    reported.result.errors = _merge_errors(reported.result.errors, errors)
+    if not quiet:
+        total = sum(fixed.values())
+        by_rule = ", ".join(f"{code}: {count}" for code, count in sorted(fixed.items()))
+        click.echo(f"bplint: fixed {total} finding{'' if total == 1 else 's'}"
+                   + (f" in {len(files)} file{'' if len(files) == 1 else 's'} ({by_rule})" if total else ""),
+                   err=True)
+    return scanned, reported
+
+
+def _merge_errors(errors: list, more: list) -> list:
+    seen = {(e.path, e.message) for e in errors}
+    return [*errors, *(e for e in more if (e.path, e.message) not in seen)]
+
+
+def _add_noqa(scanned: ScanOutcome, reported: Reported, quiet: bool) -> None:
+    """`--add-noqa`: a suppression comment for every reported finding; exit 0 unless it had an error."""
+    from bplint.noqa import add_noqa
+
+    assert scanned.root is not None
+    outcome = add_noqa(reported.raw, scanned.result.errors, scanned.root, Path.cwd().resolve())
+    result = reported.result
+    result.errors = _merge_errors(result.errors, outcome.errors)
+    _print_errors(result, quiet)
+    if not quiet:
+        click.echo(f"bplint: added {outcome.added} suppression{'' if outcome.added == 1 else 's'} in "
+                   f"{outcome.files} file{'' if outcome.files == 1 else 's'}"
+                   + (f"; {outcome.left} finding{'' if outcome.left == 1 else 's'} could not be marked "
+                      f"(see above)" if outcome.left else ""), err=True)
+    sys.exit(EXIT_ERROR if any(e.internal for e in result.errors) else EXIT_OK)
 
 
 @cli.command()

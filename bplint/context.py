@@ -12,11 +12,13 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from bplint import names
 from bplint.bindings import Bindings
 from bplint.files import SourceFile
-from bplint.findings import Finding, Severity, Span
+from bplint.files import split_lines
+from bplint.findings import Finding, Fix, Severity, Span
 from bplint.index import ModuleFacts, ProjectIndex
 
 if TYPE_CHECKING:
     from bplint.config import Config
+    from bplint.fixes import NodeFix
     from bplint.rule import Rule
 
 # What this process did for the per-file pass, by kind ("libcst_parsed", "positions_resolved"):
@@ -29,7 +31,7 @@ class _Pending:
     rule: type["Rule"]
     node: cst.CSTNode
     message: str
-    fix: str | None
+    fix: "NodeFix | Fix | None"
     secret: bool
     severity: "Severity | None" = None
 
@@ -91,19 +93,20 @@ class FileContext:
         return self._metadata[key].get(node, default)
 
     # --- reporting ------------------------------------------------------
-    def report_node(self, rule: "Rule", node: cst.CSTNode, message: str, *, fix: str | None = None,
+    def report_node(self, rule: "Rule", node: cst.CSTNode, message: str, *, fix: "NodeFix | Fix | None" = None,
                     secret: bool = False, severity: "Severity | None" = None) -> None:
         # Positions are resolved once, after the traversal, and only in files
         # with findings: most files have none and never pay for them.
         self._pending.append(_Pending(type(rule), node, message, fix, secret, severity))
 
-    def report_span(self, rule: "Rule", span: Span, message: str, *, fix: str | None = None,
+    def report_span(self, rule: "Rule", span: Span, message: str, *, fix: Fix | None = None,
                     secret: bool = False, severity: "Severity | None" = None) -> None:
         self.findings.append(make_finding(type(rule), self.relpath, span, message, fix, secret, severity))
 
     def resolve_pending(self) -> None:
         if not self._pending:
             return
+        lines: list[str] | None = None
         for item in self._pending:
             code_range = self.get_metadata(PositionProvider, item.node)
             if code_range is None:
@@ -111,12 +114,19 @@ class FileContext:
             else:
                 span = Span(code_range.start.line, code_range.start.column + 1,
                             code_range.end.line, code_range.end.column + 1)
-            self.findings.append(make_finding(item.rule, self.relpath, span, item.message, item.fix, item.secret,
+            fix = item.fix
+            if fix is not None and not isinstance(fix, Fix):
+                from bplint.fixes import resolve
+
+                lines = split_lines(self.text) if lines is None else lines
+                assert self.module is not None
+                fix = resolve(fix, self.module, lines, lambda node: self.get_metadata(PositionProvider, node))
+            self.findings.append(make_finding(item.rule, self.relpath, span, item.message, fix, item.secret,
                                               item.severity))
         self._pending.clear()
 
 
-def make_finding(rule: type["Rule"], path: str, span: Span, message: str, fix: str | None = None,
+def make_finding(rule: type["Rule"], path: str, span: Span, message: str, fix: Fix | None = None,
                  secret: bool = False, severity: "Severity | None" = None, project_level: bool = False) -> Finding:
     return Finding(code=rule.code, name=rule.name, severity=severity or rule.severity, category=rule.category,
                    message=message, path=path, line=span.line, column=span.column,
@@ -141,6 +151,6 @@ class ProjectContext:
         """The report path of a file at the project root (it need not exist)."""
         return self.index.root_relpath(name)
 
-    def report(self, rule: "Rule", path: str, span: Span, message: str, *, fix: str | None = None,
+    def report(self, rule: "Rule", path: str, span: Span, message: str, *, fix: Fix | None = None,
                secret: bool = False, severity: "Severity | None" = None, project_level: bool = False) -> None:
         self.findings.append(make_finding(type(rule), path, span, message, fix, secret, severity, project_level))

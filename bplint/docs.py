@@ -68,6 +68,22 @@ def _option_default(option: Option) -> str:
     return str(default)
 
 
+FIX_SAFETY = {
+    "safe": "a safe fix (it keeps behaviour), applied by `bplint check --fix`",
+    "unsafe": "an unsafe fix (it may change behaviour), applied only by `bplint check --fix --unsafe-fixes`",
+    "sometimes": "a fix, safe in some cases (applied by `bplint check --fix`) and unsafe in others (applied "
+                 "only with `--unsafe-fixes`)",
+}
+
+
+def _automatic_fix(rule: type[Rule]) -> str:
+    """Whether the rule's findings carry a fix, and how safe it is (see Fixing in the README)."""
+    if rule.fix_applicability is None:
+        return "**Automatic fix:** none; `bplint check --add-noqa` can mark accepted findings instead."
+    text = f"**Automatic fix:** {FIX_SAFETY[rule.fix_applicability]}; `--fix-diff` shows it without writing."
+    return f"{text} {_block(rule.fix_note)}" if rule.fix_note else text
+
+
 def render_rule(rule: type[Rule]) -> str:
     facts = [f"**Severity:** {rule.severity.value}", f"**Category:** {rule.category}", f"**Checks:** {_scope(rule)}"]
     if rule.cwe:
@@ -114,6 +130,8 @@ def render_rule(rule: type[Rule]) -> str:
         "## How to fix",
         "",
         _block(rule.how_to_fix),
+        "",
+        _automatic_fix(rule),
     ]
     if rule.options:
         parts += ["", "## Options", "", f"Set under `[tool.bplint.rules.{rule.code}]` in `pyproject.toml`:", ""]

@@ -143,7 +143,11 @@ def redact_messages(findings: list[Finding], secrets: dict[str, list[Span]],
     redacted = []
     for finding in findings:
         message = masked(finding.message)
-        fix = masked(finding.fix) if finding.fix else finding.fix
+        fix = finding.fix
+        if fix is not None:
+            # an edit can only be applied as it is: one that would quote a secret is no fix at all
+            quoting = any(masked(edit.content) != edit.content for edit in fix.edits)
+            fix = None if quoting else dataclasses.replace(fix, message=masked(fix.message))
         if message != finding.message or fix != finding.fix:
             finding = dataclasses.replace(finding, message=message, fix=fix)
         redacted.append(finding)

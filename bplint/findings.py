@@ -28,6 +28,48 @@ class Span:
     end_column: int
 
 
+class Applicability(str, enum.Enum):
+    """How far a fix can be trusted: ``safe`` keeps behaviour (applied by ``--fix``); ``unsafe``
+    may change it (applied only with ``--unsafe-fixes``)."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text from (line, column) to (end_line, end_column) with ``content``:
+    1-based, the end exclusive, as a ``Span``; an empty range inserts."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+    def to_json(self) -> dict:
+        return {"line": self.line, "column": self.column, "end_line": self.end_line,
+                "end_column": self.end_column, "content": self.content}
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A change that removes a finding: its edits are applied together or not at all."""
+
+    applicability: Applicability
+    message: str  # one sentence: what the fix does
+    edits: tuple[Edit, ...]
+
+    def to_json(self) -> dict:
+        return {"applicability": self.applicability.value, "message": self.message,
+                "edits": [edit.to_json() for edit in self.edits]}
+
+    def with_text(self, message, content) -> "Fix":
+        """The fix with ``message`` applied to its message and ``content`` to the content of its edits."""
+        return Fix(self.applicability, message(self.message),
+                   tuple(dataclasses.replace(e, content=content(e.content)) for e in self.edits))
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str
@@ -40,7 +82,7 @@ class Finding:
     column: int
     end_line: int
     end_column: int
-    fix: str | None = None
+    fix: Fix | None = None
     # True when the span holds a credential: reports then show at most its
     # first four characters.
     secret: bool = False
@@ -63,7 +105,7 @@ class Finding:
             "column": self.column,
             "end_line": self.end_line,
             "end_column": self.end_column,
-            "fix": self.fix,
+            "fix": self.fix.to_json() if self.fix is not None else None,
         }
 
 
@@ -186,6 +228,14 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(_escape, text)
 
 
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+
+
+def printable_code(text: str) -> str:
+    """Source text (a fix's edit) made ``printable`` line by line: its line breaks stay."""
+    return "".join(part if _LINE_BREAK.fullmatch(part) else printable(part) for part in _LINE_BREAK.split(text))
+
+
 def displayable(result: ScanResult) -> tuple[ScanResult, dict[str, str]]:
     """The result with every path and message made ``printable``, and printed path -> real path."""
     real: dict[str, str] = {}
@@ -199,7 +249,7 @@ def displayable(result: ScanResult) -> tuple[ScanResult, dict[str, str]]:
     findings = []
     for finding in result.findings:
         shown = (path(finding.path), printable(finding.message),
-                 printable(finding.fix) if finding.fix is not None else None)
+                 finding.fix.with_text(printable, printable_code) if finding.fix is not None else None)
         if shown != (finding.path, finding.message, finding.fix):
             finding = dataclasses.replace(finding, path=shown[0], message=shown[1], fix=shown[2])
         findings.append(finding)

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Sequence
 import libcst as cst
 
 from bplint.files import FileKind
-from bplint.findings import Severity, Span
+from bplint.findings import Applicability, Fix, Severity, Span
 from bplint.roles import ALL_ROLES, Role
 
 if TYPE_CHECKING:
     from bplint.context import FileContext, ProjectContext
+    from bplint.fixes import NodeFix
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class Example:
     project (a ``.gitignore``, a settings module, a ``.env.example``).
     ``line`` (Flag only) is the line the first finding must point to.
     ``options`` sets rule options, ``config`` other ``[tool.bplint]`` keys.
+    ``fixed`` (Flag only) is the content of ``path`` once every fix of the rule (safe and
+    unsafe) is applied, as `check --fix --unsafe-fixes` would write it.
     """
 
     code: str
@@ -68,11 +71,15 @@ class Example:
     options: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    fixed: str | None = None
 
     flagged: ClassVar[bool]
 
     def project_files(self) -> dict[str, str]:
         return {**self.files, self.path: textwrap.dedent(self.code).lstrip("\n")}
+
+    def fixed_text(self) -> str | None:
+        return None if self.fixed is None else textwrap.dedent(self.fixed).lstrip("\n")
 
 
 class Flag(Example):
@@ -139,6 +146,10 @@ class Rule:
     roles: ClassVar[frozenset[Role]] = ALL_ROLES
     options: ClassVar[dict[str, Option]] = {}
     examples: ClassVar[Sequence[Example]] = ()
+    # Whether some findings carry a fix, and how safe it is: "safe", "unsafe", or
+    # "sometimes" (safe in some cases, unsafe in others: ``fix_note`` says which); None: no fix.
+    fix_applicability: ClassVar[str | None] = None
+    fix_note: ClassVar[str] = ""
 
     @classmethod
     def docs_problems(cls) -> list[str]:
@@ -149,6 +160,10 @@ class Rule:
             missing.append("a Flag example")
         if not any(not e.flagged for e in cls.examples):
             missing.append("a Quiet example")
+        if cls.fix_applicability not in (None, "safe", "unsafe", "sometimes"):
+            missing.append("fix_applicability: safe, unsafe, sometimes or None")
+        elif cls.fix_applicability is not None and not any(e.flagged and e.fixed is not None for e in cls.examples):
+            missing.append("a Flag example with its fixed output (it has a fix)")
         return missing
 
 
@@ -187,7 +202,7 @@ class PythonRule(Rule):
     def option(self, key: str) -> Any:
         return self.ctx.option(self.code, key)
 
-    def report(self, node: cst.CSTNode, message: str, *, fix: str | None = None,
+    def report(self, node: cst.CSTNode, message: str, *, fix: "NodeFix | None" = None,
                secret: bool = False, severity: Severity | None = None) -> None:
         """``severity`` overrides the rule's default for this finding (the catalog
         sometimes gives one case of a rule a lower severity)."""
@@ -195,6 +210,26 @@ class PythonRule(Rule):
 
     def get_metadata(self, key: type, node: cst.CSTNode, default: Any = None) -> Any:
         return self.ctx.get_metadata(key, node, default)
+
+    # --- fixes (bplint.fixes): edits of the nodes the rule visits ----------------
+    def fix(self, message: str, *edits: Any, safe: bool = True) -> "NodeFix":
+        """A fix of ``edits`` (made with ``replace`` / ``insert_after``), applied together."""
+        from bplint.fixes import NodeFix
+
+        return NodeFix(Applicability.SAFE if safe else Applicability.UNSAFE, message, tuple(edits))
+
+    def replace(self, node: cst.CSTNode, new: cst.CSTNode | str) -> Any:
+        """An edit putting ``new`` (a node or source text) in place of ``node``."""
+        from bplint.fixes import replace
+
+        assert self.ctx.module is not None
+        return replace(self.ctx.module, node, new)
+
+    def insert_after(self, node: cst.CSTNode, text: str, until: cst.CSTNode | None = None) -> Any:
+        """An edit inserting ``text`` after ``node`` (replacing what follows it up to the end of ``until``)."""
+        from bplint.fixes import insert_after
+
+        return insert_after(node, text, until)
 
 
 class TextRule(Rule):
@@ -211,7 +246,7 @@ class TextRule(Rule):
     def check(self) -> None:
         raise NotImplementedError
 
-    def report(self, span: Span, message: str, *, fix: str | None = None, secret: bool = False,
+    def report(self, span: Span, message: str, *, fix: Fix | None = None, secret: bool = False,
                severity: Severity | None = None) -> None:
         self.ctx.report_span(self, span, message, fix=fix, secret=secret, severity=severity)
 
@@ -228,7 +263,7 @@ class ProjectRule(Rule):
     def check(self) -> None:
         raise NotImplementedError
 
-    def report(self, path: str, span: Span, message: str, *, fix: str | None = None,
+    def report(self, path: str, span: Span, message: str, *, fix: Fix | None = None,
                secret: bool = False, severity: Severity | None = None, project_level: bool = False) -> None:
         """``project_level``: the finding is about the project or the whole file (no tests, no
         lock file), not about the line it points at; its fingerprint then leaves the line out."""

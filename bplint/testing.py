@@ -21,6 +21,10 @@ def write_project(root: Path, files: dict[str, str]) -> None:
 def run_example(rule: type[Rule], example: Example, root: Path) -> tuple[ScanResult, list[Finding]]:
     """Scan the example's project with only ``rule`` selected; return the result and its findings."""
     write_project(root, example.project_files())
+    return _scan_example(rule, example, root)
+
+
+def _scan_example(rule: type[Rule], example: Example, root: Path) -> tuple[ScanResult, list[Finding]]:
     table = {"select": [rule.code], **example.config}
     if example.options:
         table["rules"] = {rule.code: example.options}
@@ -45,6 +49,36 @@ def check_example(rule: type[Rule], example: Example, root: Path) -> None:
     if example.count is not None:
         assert len(in_path) == example.count, f"{described}\nexpected {example.count} findings, got {len(in_path)}: " \
                                               f"{[(f.line, f.message) for f in in_path]}"
+    fixes = [f for f in found if f.fix is not None]
+    assert not fixes or rule.fix_applicability is not None, \
+        f"{described}\n{rule.code} attaches fixes but does not say so (fix_applicability)"
+    expected = example.fixed_text()
+    if expected is not None:
+        text = fix_example(rule, example, root)
+        assert text == expected, f"{described}\nexpected this fixed file:\n{expected}\ngot:\n{text}"
+
+
+def fix_example(rule: type[Rule], example: Example, root: Path) -> str:
+    """Apply the rule's fixes, safe and unsafe, to the example's project as `check --fix
+    --unsafe-fixes` does, and return the text of ``example.path`` then. Asserts the guarantees:
+    the fixed file parses, nothing fixable is left, and fixing again changes nothing."""
+    from bplint.fixes import MAX_ROUNDS, parses, plan_round, write_round
+
+    result, found = _scan_example(rule, example, root)
+    for _ in range(MAX_ROUNDS):
+        outcome = plan_round(found, result.errors, root, root, unsafe=True)
+        assert not outcome.errors, f"{rule.code}: {outcome.errors}"
+        if not outcome.plans:
+            break
+        assert not write_round(outcome)
+        result, found = _scan_example(rule, example, root)
+    text = (root / example.path).read_text(encoding="utf-8")
+    assert parses(text, example.path.endswith(".py")), f"{rule.code}: the fixed file does not parse:\n{text}"
+    left = [f for f in found if f.fix is not None]
+    assert not left, f"{rule.code}: fixes left after {MAX_ROUNDS} rounds: {left}"
+    again = plan_round(found, result.errors, root, root, unsafe=True)
+    assert not again.plans, f"{rule.code}: a second --fix would change the file again"
+    return text
 
 
 def with_preview(args: tuple[str, ...] | list[str]) -> tuple[str, ...]:

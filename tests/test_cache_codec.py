@@ -10,7 +10,7 @@ from bplint import cache_codec
 from bplint.cache_codec import DecodeError, EncodeError, decode, encode
 from bplint.engine import FileResult
 from bplint.files import FileKind, SourceFile
-from bplint.findings import Finding, ScanResult, Severity
+from bplint.findings import Applicability, Edit, Finding, Fix, ScanResult, Severity
 from bplint.index import Location, ModuleFacts, parse_module_facts
 from bplint.registry import all_rules
 
@@ -40,8 +40,11 @@ def test_the_facts_of_every_example_and_fixture_module_survive_the_codec():
 def test_findings_and_results_survive_the_codec():
     finding = Finding("BP101", "hardcoded-secret", Severity.ERROR, "secrets", "m", "a.py", 1, 2, 1, 9, fix=None,
                       secret=True)
-    result = ScanResult([finding], [], 3)
+    fixed = Finding("BP406", "naive-utcnow", Severity.INFO, "database", "m", "a.py", 1, 2, 1, 9,
+                    fix=Fix(Applicability.UNSAFE, "use now", (Edit(1, 2, 1, 9, "x"), Edit(3, 1, 3, 1, ", y"))))
+    result = ScanResult([finding, fixed], [], 3)
     assert round_trip(result, ScanResult) == result
+    assert round_trip(fixed, Finding).fix.applicability is Applicability.UNSAFE
     assert round_trip(FileResult([finding]), FileResult) == FileResult([finding])
 
 

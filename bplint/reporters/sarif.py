@@ -116,6 +116,20 @@ def _region(finding: Finding) -> dict:
             "endColumn": end_column}
 
 
+def _fixes(finding: Finding) -> list[dict]:
+    """The finding's fix as SARIF ``fixes``: one change of its file, one replacement per edit
+    (an insertion is an empty region: the end column equals the start column)."""
+    fix = finding.fix
+    if fix is None:
+        return []
+    replacements = [{"deletedRegion": {"startLine": e.line, "startColumn": e.column, "endLine": e.end_line,
+                                       "endColumn": e.end_column},
+                     "insertedContent": {"text": e.content}} for e in fix.edits]
+    return [{"description": {"text": f"{fix.message} ({fix.applicability.value} fix)"},
+             "artifactChanges": [{"artifactLocation": {"uri": quote(finding.path), "uriBaseId": SRCROOT},
+                                  "replacements": replacements}]}]
+
+
 def _most_severe(findings: list[Finding], limit: int) -> list[Finding]:
     """At most ``limit`` findings, the most severe first kept, in their order."""
     if len(findings) <= limit:
@@ -163,6 +177,8 @@ def as_sarif(result: ScanResult, options: ReportOptions, limit: int | None = Non
                 "region": _region(finding),
             }}],
             "partialFingerprints": {"primaryLocationLineHash": prints[finding]},
+            **({"fixes": _fixes(finding),
+                "properties": {"fixApplicability": finding.fix.applicability.value}} if finding.fix else {}),
         })
     notifications = [{
         "level": "error" if error.internal else "warning",

@@ -8,7 +8,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from bplint.findings import Finding, ScanResult, Severity, mask_span_in_line, printable
+from bplint.findings import Applicability, Finding, ScanResult, Severity, mask_span_in_line, printable
 from bplint.reporters import ReportOptions
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -43,6 +43,9 @@ def report(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
             header.append(" ")
             header.append(finding.code, style=STYLE[finding.severity])
             header.append(f" [{finding.severity.value}] ", style=STYLE[finding.severity])
+            if finding.fix is not None:  # [*]: `--fix` fixes it; [*unsafe]: only with `--unsafe-fixes`
+                safe = finding.fix.applicability is Applicability.SAFE
+                header.append("[*] " if safe else "[*unsafe] ", style="bold green" if safe else "green")
             header.append(finding.message)
             console.print(header)
             line = options.sources.line(finding.path, finding.line)
@@ -82,7 +85,26 @@ def _summary(console: Console, result: ScanResult) -> None:
     files = len({f.path for f in findings})
     console.print(Text(f"Found {_plural(len(findings), 'finding')} ({', '.join(parts)}) in "
                        f"{_plural(files, 'file')}; {_plural(result.files_scanned, 'file')} scanned.", style="bold"))
+    fixable = fixable_counts(findings)
+    if any(fixable):
+        console.print(Text(fixable_note(*fixable), style="green"))
     _statistics(console, result)
+
+
+def fixable_counts(findings: list[Finding]) -> tuple[int, int]:
+    """(findings that `--fix` fixes, findings that only `--fix --unsafe-fixes` fixes)."""
+    safe = sum(1 for f in findings if f.fix is not None and f.fix.applicability is Applicability.SAFE)
+    unsafe = sum(1 for f in findings if f.fix is not None and f.fix.applicability is Applicability.UNSAFE)
+    return safe, unsafe
+
+
+def fixable_note(safe: int, unsafe: int) -> str:
+    if safe and unsafe:
+        return (f"[*] {_plural(safe, 'finding')} fixable with `bplint check --fix` ({unsafe} more with "
+                f"`--fix --unsafe-fixes`).")
+    if safe:
+        return f"[*] {_plural(safe, 'finding')} fixable with `bplint check --fix`."
+    return f"[*unsafe] {_plural(unsafe, 'finding')} fixable with `bplint check --fix --unsafe-fixes`."
 
 
 def _statistics(console: Console, result: ScanResult) -> None:

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import ast
+import re
 
 import libcst as cst
 
+from bplint import names
 from bplint.findings import Severity
 from bplint.index import ModuleFacts
 from bplint.roles import NOT_TESTS_OR_EXAMPLES
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS
+
+# What reading only these of `datetime.utcnow()` gives is the same for the aware value
+_CALENDAR_FIELDS = frozenset({"year", "month", "day", "hour", "minute", "second", "microsecond"})
+_CALENDAR_METHODS = frozenset({"date", "time", "weekday", "isoweekday", "isocalendar", "toordinal"})
+# strftime fields that show the time zone (or, `%s`, the epoch seconds of a naive value read as local)
+_ZONE_FIELDS = re.compile(r"%[-#]?[zZs:]")
 
 
 class NaiveUtcnow(PythonRule):
@@ -29,6 +37,15 @@ class NaiveUtcnow(PythonRule):
                   "datetime.now(timezone.utc)` or the database's `server_default=func.now()`.")
     bad = ("created_at = db.Column(db.DateTime, default=datetime.utcnow)\n")
     good = ("created_at = db.Column(db.DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))\n")
+    fix_applicability = "sometimes"
+    fix_note = ("A call `datetime.utcnow()` becomes `datetime.now(timezone.utc)` (`datetime.UTC` when the target "
+                "Python is 3.11 or later), the import added to the module's `from datetime import ...`. The value "
+                "is then timezone-aware: comparing it with or subtracting a naive datetime raises `TypeError`, "
+                "and `.timestamp()` or `.isoformat()` give other results, so the fix is unsafe, except where only "
+                "a calendar field of the value is read (`.year`, `.date()`, `.strftime(...)` without a time "
+                "zone field), where it is safe. `default=datetime.utcnow` becomes `default=lambda: "
+                "datetime.now(timezone.utc)`: unsafe (a naive column then receives aware datetimes). No fix when "
+                "the module has no `from datetime import` line to extend or the name is taken.")
     examples = (
         Flag("""
             from datetime import datetime
@@ -39,13 +56,70 @@ class NaiveUtcnow(PythonRule):
             class Post(db.Model):
                 id = db.Column(db.Integer, primary_key=True)
                 created_at = db.Column(db.DateTime, default=datetime.utcnow)
-            """, path="app/models.py", files={"app/extensions.py": EXTENSIONS}, line=8),
+            """, path="app/models.py", files={"app/extensions.py": EXTENSIONS}, line=8, fixed="""
+            from datetime import datetime, timezone
+
+            from app.extensions import db
+
+
+            class Post(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                created_at = db.Column(db.DateTime, default=lambda: datetime.now(timezone.utc))
+            """),
         Flag("""
             import datetime as dt
 
             def stamp():
                 return dt.datetime.utcnow().isoformat()
-            """, line=4),
+            """, line=4, fixed="""
+            import datetime as dt
+
+            def stamp():
+                return dt.datetime.now(dt.timezone.utc).isoformat()
+            """),
+        Flag("""
+            from datetime import (
+                datetime,
+            )
+
+            def stamp(event):
+                event.at = datetime.utcnow()  # when it happened
+                return (datetime.utcnow(), datetime.utcnow)
+            """, count=3, config={"target-version": "py312"}, fixed="""
+            from datetime import (
+                datetime, UTC,
+            )
+
+            def stamp(event):
+                event.at = datetime.now(UTC)  # when it happened
+                return (datetime.now(UTC), (lambda: datetime.now(UTC)))
+            """, note="the target Python has datetime.UTC; a reference outside a call argument"),
+        Flag("""
+            import datetime
+
+            def banner():
+                return f"{datetime.datetime.utcnow().year} - {datetime.datetime.utcnow().strftime('%d %b %H:%M')}"
+            """, count=2, fixed="""
+            import datetime
+
+            def banner():
+                return f"{datetime.datetime.now(datetime.timezone.utc).year} - {datetime.datetime.now(datetime.timezone.utc).strftime('%d %b %H:%M')}"
+            """, note="only a calendar field is read: the same for the aware value (a safe fix)"),
+        Flag("""
+            from datetime import datetime
+
+            from django.utils import timezone
+
+            def stamp():
+                return datetime.utcnow()
+            """, fixed="""
+            from datetime import datetime
+
+            from django.utils import timezone
+
+            def stamp():
+                return datetime.utcnow()
+            """, note="no fix: the name `timezone` is taken"),
         Quiet("""
             from datetime import datetime, timezone
 
@@ -73,7 +147,86 @@ class NaiveUtcnow(PythonRule):
     def applies_to(cls, ctx) -> bool:
         return "utcnow" in ctx.text
 
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self._calls: dict[int, cst.Call] = {}  # id of `X.utcnow` -> the call `X.utcnow()`
+        self._arguments: set[int] = set()  # ids of the values of call arguments
+        # ids of calls whose value is read only for a calendar field: the same, aware or naive
+        self._same_either_way: set[int] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "utcnow" and not node.args:
+            self._calls[id(node.func)] = node
+        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
+            method, fmt = node.func.attr.value, names.positional_arg(node, 0)
+            text = names.string_value(fmt.value) if fmt is not None and len(node.args) == 1 else None
+            if method in _CALENDAR_METHODS or (method == "strftime" and text is not None and not
+                                               _ZONE_FIELDS.search(text)):
+                self._same_either_way.add(id(node.func.value))
+
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        self._arguments.add(id(node.value))
+
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        if isinstance(node.value, cst.Call) and node.attr.value in _CALENDAR_FIELDS:
+            self._same_either_way.add(id(node.value))
         if node.attr.value == "utcnow" and self.ctx.qualified_name(node) == "datetime.datetime.utcnow":
             self.report(node, "Use `datetime.now(timezone.utc)` instead of `datetime.utcnow()`, which returns a "
-                              "naive datetime and is deprecated since Python 3.12.")
+                              "naive datetime and is deprecated since Python 3.12.", fix=self._fix(node))
+
+    def _fix(self, node: cst.Attribute):
+        assert self.ctx.module is not None
+        receiver = self.ctx.module.code_for_node(node.value)
+        found = self._utc(node.value)
+        if found is None:
+            return None
+        utc, edits = found
+        now = f"{receiver}.now({utc})"
+        call = self._calls.get(id(node))
+        if call is not None:
+            if id(call) in self._same_either_way:
+                return self.fix(f"Use `{now}`, the same time with its time zone.", self.replace(call, now), *edits)
+            return self.fix(f"Use `{now}` (unsafe: the value is then timezone-aware, and comparing it with a "
+                            f"naive datetime raises TypeError).", self.replace(call, now), *edits, safe=False)
+        factory = f"lambda: {now}" if id(node) in self._arguments else f"(lambda: {now})"
+        return self.fix(f"Use `{factory}` (a naive column then receives aware datetimes: check it stores "
+                        f"the time zone).", self.replace(node, factory), *edits, safe=False)
+
+    def _utc(self, receiver: cst.BaseExpression):
+        """The expression for UTC in this module, and the edits that import what it needs."""
+        target = self.ctx.config.target
+        has_utc_constant = target.declared and target.version >= (3, 11)
+        if isinstance(receiver, cst.Attribute):  # `module.datetime.utcnow`: the module is at hand
+            assert self.ctx.module is not None
+            module = self.ctx.module.code_for_node(receiver.value)
+            return (f"{module}.UTC" if has_utc_constant else f"{module}.timezone.utc"), ()
+        wanted = [("UTC", "{}"), ("timezone", "{}.utc")] if has_utc_constant else [("timezone", "{}.utc")]
+        statements = self._datetime_imports()
+        for name, spelling in wanted:  # already imported at module level
+            for statement in statements:
+                for alias in statement.names:  # type: ignore[union-attr]
+                    if alias.evaluated_name == name:
+                        return spelling.format(alias.evaluated_alias or name), ()
+        if not statements:
+            return None
+        facts = self.ctx.facts
+        for name, spelling in wanted:
+            taken = facts is not None and (name in facts.imports or name in facts.defined or name in facts.instances)
+            if not taken and re.search(rf"\b{name}\b", self.ctx.text) is None:
+                last = statements[0].names[-1]  # type: ignore[index]
+                after = last.asname.name if last.asname is not None else last.name
+                return spelling.format(name), (self.insert_after(after, f", {name}"),)
+        return None
+
+    def _datetime_imports(self) -> list[cst.ImportFrom]:
+        """The module-level `from datetime import a, b` statements (no star)."""
+        if not hasattr(self, "_imports"):
+            assert self.ctx.module is not None
+            self._imports = [small for statement in self.ctx.module.body
+                             if isinstance(statement, cst.SimpleStatementLine)
+                             for small in statement.body
+                             if isinstance(small, cst.ImportFrom) and not small.relative
+                             and isinstance(small.module, cst.Name) and small.module.value == "datetime"
+                             and not isinstance(small.names, cst.ImportStar)]
+        return self._imports

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import re
+import string
 
 import libcst as cst
 
@@ -64,6 +66,206 @@ def eager_format(node: cst.BaseExpression) -> str | None:
     return None
 
 
+# --- the fix: the same message as a lazy template and its arguments ------------------------
+
+# Format specs whose %-conversion formats the same: a width (zero-padded or not), a precision,
+# a numeric type. (`{x:5}` / `{x:>5}` align strings and numbers differently: no fix.)
+_EXACT_SPEC = re.compile(r"(0?[1-9]\d*)?(\.\d+)?[dfFeEgGxXo]")
+_CONVERSIONS = {None: "s", "s": "s", "r": "r", "a": "a"}
+
+
+def _placeholder(conversion: str | None, spec: str) -> str | None:
+    """The %-placeholder of a `{x!conversion:spec}` field, when it formats exactly the same."""
+    if not spec:
+        return "%" + _CONVERSIONS[conversion] if conversion in _CONVERSIONS else None
+    if conversion is None and _EXACT_SPEC.fullmatch(spec):
+        return "%" + spec
+    return None
+
+
+def _argument(module: cst.Module, node: cst.BaseExpression) -> str | None:
+    """The source of ``node`` as one call argument."""
+    if isinstance(node, (cst.StarredElement, cst.Yield)):
+        return None
+    code = module.code_for_node(node)
+    if isinstance(node, (cst.Tuple, cst.NamedExpr, cst.Lambda)) and not node.lpar:
+        return f"({code})"
+    return code
+
+
+def _literal(value: str, quote: str) -> str:
+    """A string literal of ``value``, in ``quote`` when nothing in it needs escaping."""
+    if quote in ('"', "'") and quote not in value and "\\" not in value and value.isprintable():
+        return f"{quote}{value}{quote}"
+    return repr(value)
+
+
+def _simple_text(node: cst.BaseExpression) -> cst.SimpleString | cst.ConcatenatedString | None:
+    """A str literal (implicitly concatenated or not) with no f-string in it."""
+    if isinstance(node, cst.SimpleString):
+        return node if "b" not in node.prefix.lower() else None
+    if isinstance(node, cst.ConcatenatedString):
+        if _simple_text(node.left) is not None and _simple_text(node.right) is not None:  # type: ignore[arg-type]
+            return node
+    return None
+
+
+def _from_fstring(module: cst.Module, node: cst.BaseExpression, args: list[str],
+                  pieces: list[tuple[cst.CSTNode, str]]) -> bool:
+    """``node`` (an f-string, or strings implicitly concatenated with one) as a %-template: the
+    pieces to replace, each with its template source, go to ``pieces``, its values to ``args``.
+    Piece by piece, so that the line breaks and comments between pieces stay as they are."""
+    if isinstance(node, cst.SimpleString):
+        if "b" in node.prefix.lower():
+            return False
+        if "%" in node.value:
+            start = len(node.prefix) + len(node.quote)
+            pieces.append((node, node.value[:start] + node.value[start:-len(node.quote)].replace("%", "%%")
+                           + node.quote))
+        return True
+    if isinstance(node, cst.ConcatenatedString):
+        return _from_fstring(module, node.left, args, pieces) and _from_fstring(module, node.right, args, pieces)
+    if not isinstance(node, cst.FormattedString):
+        return False
+    body = []
+    for part in node.parts:
+        if isinstance(part, cst.FormattedStringText):
+            body.append(part.value.replace("{{", "{").replace("}}", "}").replace("%", "%%"))
+            continue
+        spec = ""
+        if part.format_spec:
+            if not all(isinstance(p, cst.FormattedStringText) for p in part.format_spec):
+                return False
+            spec = "".join(p.value for p in part.format_spec)  # type: ignore[union-attr]
+        placeholder = _placeholder(part.conversion, spec)
+        argument = _argument(module, part.expression)
+        if part.equal is not None or placeholder is None or argument is None:
+            return False
+        body.append(placeholder)
+        args.append(argument)
+    prefix = node.start.replace("f", "").replace("F", "")
+    pieces.append((node, module.code_for_node(
+        cst.SimpleString(prefix + "".join(body) + node.end, lpar=node.lpar, rpar=node.rpar))))
+    return True
+
+
+def _from_format(module: cst.Module, node: cst.Call) -> tuple[str, list[str]] | None:
+    """`"a {} {x!r}".format(a, x=b)` as ("a %s %r", [a, b]): only when every argument is used
+    once, in the order of the call (so that they are evaluated in the same order)."""
+    text = _simple_text(node.func.value)  # type: ignore[attr-defined]
+    value = text.evaluated_value if text is not None else None
+    if not isinstance(value, str):
+        return None
+    positional = [a for a in node.args if a.keyword is None]
+    keywords = [a for a in node.args if a.keyword is not None]
+    if any(a.star for a in node.args) or list(node.args[:len(positional)]) != positional:
+        return None
+    try:
+        fields = list(string.Formatter().parse(value))
+    except ValueError:
+        return None
+    template, order = [], []
+    auto = 0
+    for literal, name, spec, conversion in fields:
+        template.append(literal.replace("%", "%%"))
+        if name is None:
+            continue
+        if "{" in (spec or "") or "." in name or "[" in name:
+            return None
+        placeholder = _placeholder(conversion, spec or "")
+        if placeholder is None:
+            return None
+        if name == "":
+            name, auto = str(auto), auto + 1
+        template.append(placeholder)
+        order.append(name)
+    expected = [str(i) for i in range(len(positional))] + [a.keyword.value for a in keywords]  # type: ignore[union-attr]
+    if order != expected or not order:
+        return None
+    args = [_argument(module, a.value) for a in node.args]
+    if any(a is None for a in args):
+        return None
+    quote = text.quote if isinstance(text, cst.SimpleString) else '"'
+    return _literal("".join(template), quote), args  # type: ignore[return-value]
+
+
+def _from_concatenation(module: cst.Module, node: cst.BinaryOperation) -> tuple[str, list[str]] | None:
+    """`"id: " + str(x) + "."` as ("id: %s.", [x])."""
+    pieces: list[cst.BaseExpression] = []
+    stack: list[cst.BaseExpression] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cst.BinaryOperation) and isinstance(item.operator, cst.Add):
+            stack.extend((item.right, item.left))
+        else:
+            pieces.append(item)
+    template, args = [], []
+    quote = None
+    for piece in pieces:
+        text = _simple_text(piece)
+        if text is not None:
+            value = text.evaluated_value
+            if not isinstance(value, str):
+                return None
+            quote = quote or (text.quote if isinstance(text, cst.SimpleString) else None)
+            template.append(value.replace("%", "%%"))
+            continue
+        if isinstance(piece, cst.FormattedString):
+            return None
+        placeholder = "%s"
+        if isinstance(piece, cst.Call) and isinstance(piece.func, cst.Name) and piece.func.value in ("str", "repr") \
+                and len(piece.args) == 1 and piece.args[0].keyword is None and not piece.args[0].star:
+            placeholder = "%s" if piece.func.value == "str" else "%r"
+            piece = piece.args[0].value
+        argument = _argument(module, piece)
+        if argument is None:
+            return None
+        template.append(placeholder)
+        args.append(argument)
+    if not args:
+        return None
+    return _literal("".join(template), quote or '"'), args
+
+
+def _from_modulo(module: cst.Module, node: cst.BinaryOperation) -> tuple[str, list[str]] | None:
+    """`"a %s %s" % (x, y)` as ("a %s %s", [x, y]); a right side that may be a tuple at run time
+    (a name, a call) gets no fix, since the logging call would format it differently."""
+    if _simple_text(node.left) is None:
+        return None
+    right = node.right
+    if isinstance(right, cst.Tuple):
+        args = [_argument(module, e.value) if not isinstance(e, cst.StarredElement) else None for e in right.elements]
+    elif isinstance(right, (cst.Dict, cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.Integer,
+                            cst.Float)):
+        args = [_argument(module, right)]
+    else:
+        return None
+    if not args or any(a is None for a in args):
+        return None
+    return module.code_for_node(node.left), args  # type: ignore[return-value]
+
+
+def lazy_form(module: cst.Module, node: cst.BaseExpression) -> tuple[list[tuple[cst.CSTNode, str]], str] | None:
+    """How to log exactly the message ``node`` builds, lazily: (nodes to replace, each with its
+    new source; the text that goes right after ``node``), or None."""
+    if isinstance(node, (cst.FormattedString, cst.ConcatenatedString)):
+        args: list[str] = []
+        pieces: list[tuple[cst.CSTNode, str]] = []
+        if not _from_fstring(module, node, args, pieces) or not args:
+            return None
+        return pieces, "".join(f", {a}" for a in args)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
+        return None  # placed by the rule: only the operator and its right side change
+    lazy = None
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        lazy = _from_concatenation(module, node)
+    elif isinstance(node, cst.Call):
+        lazy = _from_format(module, node)
+    if lazy is None:
+        return None
+    return [(node, ", ".join([lazy[0], *lazy[1]]))], ""
+
+
 class EagerLogFormat(PythonRule):
     code = "BP602"
     name = "eager-log-format"
@@ -81,6 +283,11 @@ class EagerLogFormat(PythonRule):
     why = ("The string is built even when the level is disabled, and every message becomes unique, so "
            "log aggregators cannot group them and the values are lost as separate fields.")
     how_to_fix = "Pass the values as arguments: `logger.info(\"user %s logged in\", user.id)`."
+    fix_applicability = "safe"
+    fix_note = ("The fix is offered only where the lazy call logs exactly the same text: `{x}` becomes `%s`, "
+                "`{x!r}` `%r`, a numeric format spec (`{x:.2f}`) its %-twin; `%` with a tuple or a literal "
+                "on the right, `.format()` with each argument used once in order, `+` with `str(...)` pieces. "
+                "Other messages (a `%` whose right side may be a tuple at run time, `{x:>10}`, `{x=}`) get none.")
     bad = 'logger.info(f"user {user.id} logged in")\n'
     good = 'logger.info("user %s logged in", user.id)\n'
     examples = (
@@ -94,7 +301,17 @@ class EagerLogFormat(PythonRule):
                 logger.warning("failed for %s" % user.email)
                 logger.error("bad {}".format(user.id))
                 logging.debug("id: " + str(user.id))
-            """, line=6, count=4),
+            """, line=6, count=4, fixed="""
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def login(user):
+                logger.info("user %s logged in", user.id)
+                logger.warning("failed for %s" % user.email)
+                logger.error("bad %s", user.id)
+                logging.debug("id: %s", user.id)
+            """, note="no fix for `% name`: a tuple at run time would be formatted differently"),
         Flag("""
             from flask import current_app
 
@@ -111,7 +328,42 @@ class EagerLogFormat(PythonRule):
                 logger.warning(msg="rows: {}".format(len(rows)))
                 logger.error(("failed for %s "
                               "after %d tries") % (user.id, 3))
-            """, line=6, count=3, note="log(level, msg), msg=, an implicitly concatenated template"),
+            """, line=6, count=3, note="log(level, msg), msg=, an implicitly concatenated template", fixed="""
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def audit(user, rows):
+                logger.log(logging.INFO, "user %s", user.name)
+                logger.warning(msg="rows: {}".format(len(rows)))
+                logger.error(("failed for %s "
+                              "after %d tries"), user.id, 3)
+            """),
+        Flag("""
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def report(job, took):
+                logger.info(f"{job.name!r}: 100% in {took:.2f} s {{done}}", exc_info=True)
+                logger.info(f"job {job.id}: "  # which job
+                            f"{job.state}")
+                logger.info(f"{job.name:>10}")
+                logger.info(f"{took=}")
+                logger.info("{1} {0}".format(job.id, took))
+            """, count=5, note="exact conversions only; comments between the pieces stay", fixed="""
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def report(job, took):
+                logger.info("%r: 100%% in %.2f s {done}", job.name, took, exc_info=True)
+                logger.info("job %s: "  # which job
+                            "%s", job.id, job.state)
+                logger.info(f"{job.name:>10}")
+                logger.info(f"{took=}")
+                logger.info("{1} {0}".format(job.id, took))
+            """),
         Flag("""
             import logging
             from app.log import warnings
@@ -175,4 +427,28 @@ class EagerLogFormat(PythonRule):
         how = eager_format(arg.value)
         if how is not None:
             self.report(arg.value, f"Pass the values as logging arguments instead of formatting with {how}: "
-                                   f"`logger.{method}(\"... %s\", value)` formats only when the message is emitted.")
+                                   f"`logger.{method}(\"... %s\", value)` formats only when the message is emitted.",
+                        fix=self._fix(node, arg))
+
+    def _fix(self, node: cst.Call, arg: cst.Arg):
+        """The message as a template and arguments, when it is the last positional argument."""
+        positional = [a for a in node.args if a.keyword is None]
+        if arg.keyword is not None or arg.star or not positional or positional[-1] is not arg:
+            return None
+        assert self.ctx.module is not None
+        message = "Pass the values as arguments of the logging call, formatted only when the message is emitted."
+        value = arg.value
+        if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Modulo):
+            lazy = _from_modulo(self.ctx.module, value)
+            if lazy is None or value.lpar:
+                return None
+            # `"..." % (a, b)` -> `"...", a, b`: the template's own text, line breaks and all, stays
+            return self.fix(message, self.insert_after(value.left, "".join(f", {a}" for a in lazy[1]), until=value))
+        found = lazy_form(self.ctx.module, value)
+        if found is None:
+            return None
+        pieces, after = found
+        edits = [self.replace(piece, text) for piece, text in pieces]
+        if after:
+            edits.append(self.insert_after(value, after))
+        return self.fix(message, *edits)

@@ -35,6 +35,10 @@ class ExceptionWithoutTraceback(PythonRule):
            "needed to fix an unexpected error, is thrown away.")
     how_to_fix = "Use `logger.exception(\"...\")` (or pass `exc_info=True`) inside the `except` block."
     bad = 'try:\n    sync()\nexcept Exception as e:\n    logger.error("sync failed: %s", e)\n'
+    fix_applicability = "safe"
+    fix_note = ("`logger.error(...)` becomes `logger.exception(...)`, which logs at the same level with the "
+                "traceback; `critical`/`fatal` calls and calls in a lambda (run later, outside the `except`) "
+                "get no fix.")
     good = 'try:\n    sync()\nexcept Exception:\n    logger.exception("sync failed")\n'
     examples = (
         Flag("""
@@ -47,7 +51,17 @@ class ExceptionWithoutTraceback(PythonRule):
                     pull()
                 except Exception as e:
                     logger.error("sync failed: %s", e)
-            """, line=9, count=1),
+            """, line=9, count=1, fixed="""
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def sync():
+                try:
+                    pull()
+                except Exception as e:
+                    logger.exception("sync failed: %s", e)
+            """),
         Flag("""
             import logging
 
@@ -105,6 +119,7 @@ class ExceptionWithoutTraceback(PythonRule):
         super().__init__(ctx)
         self._handlers: list[bool] = []  # per enclosing except clause: broad and not re-raising
         self._function_depths: list[int] = []
+        self._lambdas = 0  # lambdas around the node: their body runs later, outside the clause
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._handlers.append(caught_broadly(self.ctx, node) and not _reraises(self.ctx, node))
@@ -118,6 +133,12 @@ class ExceptionWithoutTraceback(PythonRule):
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._function_depths.pop()
 
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._lambdas += 1
+
+    def leave_Lambda(self, node: cst.Lambda) -> None:
+        self._lambdas -= 1
+
     def visit_Call(self, node: cst.Call) -> None:
         if not self._handlers or not self._handlers[-1]:
             return
@@ -128,8 +149,12 @@ class ExceptionWithoutTraceback(PythonRule):
             return
         if names.keyword_arg(node, "exc_info") is not None:
             return
+        fix = None
+        if method == "error" and not self._lambdas and isinstance(node.func, cst.Attribute):
+            fix = self.fix("Log with `exception` instead of `error`, at the same level and with the traceback.",
+                           self.replace(node.func.attr, cst.Name("exception")))
         self.report(node, "Use `logger.exception(...)` (or `exc_info=True`) here so the traceback of this "
-                          "unexpected error is logged.")
+                          "unexpected error is logged.", fix=fix)
 
 
 def _reraises(ctx, handler: cst.ExceptHandler) -> bool:
