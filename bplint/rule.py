@@ -108,6 +108,10 @@ class Precision:
         return self.true / self.judged if self.judged else 0.0
 
     def describe(self) -> str:
+        if not self.judged and not self.debatable:
+            # the findings once judged are gone and the rule reported nothing new to judge: it stays
+            # where it was until real code gives it a figure
+            return f"not measured (no finding left to judge on the real applications, reviewed {self.reviewed})"
         aside = f"; {self.debatable} debatable left aside" if self.debatable else ""
         return f"{self.value:.0%} ({self.true} of {self.judged} judged findings{aside}, reviewed {self.reviewed})"
 
