@@ -403,7 +403,7 @@ def decide_regions(modules: dict[str, ModuleFacts | None], roles: dict[str, "Rol
         for i, d in enumerate(found.definitions):
             if d.entry or (d.kind == "class" and d.name in commands):
                 cli.add((relpath, i))
-    neutral = {Role.TEST, Role.EXAMPLE}
+    neutral = {Role.TEST, Role.EXAMPLE, Role.VENDORED}
 
     def runs_from_cli(caller: Target) -> bool | None:
         """True for command-line code, None for tests and examples, False for the rest."""

@@ -67,6 +67,7 @@ class Role(str, enum.Enum):
     SCRIPT = "script"
     EXAMPLE = "example"
     DEV = "dev"
+    VENDORED = "vendored"
 
     @property
     def description(self) -> str:
@@ -80,6 +81,7 @@ ROLE_DESCRIPTIONS = {
     Role.SCRIPT: "command-line programs and scripts",
     Role.EXAMPLE: "examples and documentation",
     Role.DEV: "settings and requirement files for development or tests",
+    Role.VENDORED: "third-party code copied into the project (`vendor/`, `_vendor/`, `third_party/`)",
 }
 ALL_ROLES = frozenset(Role)
 
@@ -95,6 +97,8 @@ TEST_FOLDER = re.compile(r"^(tests?|testing|benchmarks?)$|^tests?[_-]|^test(kit|
                          r"tools|fixtures|cases)$")
 EXAMPLE_FOLDER = re.compile(r"^(docs?|docs_src|documentation|examples?|samples?)$|^(examples?|samples?)[_-]"
                             r"|[_-](examples?|samples?)$")
+# Another project's code kept in this tree: its maintainers are elsewhere, and only engine rules look at it.
+VENDORED_FOLDER = re.compile(r"^_?vendor(ed|s)?$|^third[_-]?party$|^3rd[_-]?party$")
 SCRIPT_FOLDERS = frozenset({"scripts", "script", "bin", "deploy", "cli"})
 SCRIPT_ROOT_FOLDERS = frozenset({"tools"})  # only at the top: `app/tools/` is often application code
 SCRIPT_FILES = frozenset({"manage.py", "__main__.py", "noxfile.py", "fabfile.py", "cli.py", "commands.py"})
@@ -467,6 +471,8 @@ class RoleAssigner:
         facts = self.modules.get(file.relpath) if file.kind is FileKind.PYTHON else None
         folders = [f.lower() for f in _folders(rootpath)]
         name = rootpath.rsplit("/", 1)[-1]
+        if any(VENDORED_FOLDER.search(f) for f in folders):
+            return Role.VENDORED
         if self._is_migration(rootpath, folders, facts):
             return Role.MIGRATION
         if self._is_test(rootpath, folders, name, facts):
@@ -618,4 +624,4 @@ def assign_roles(index: ProjectIndex, files: Iterable[SourceFile], config: Confi
 # The role sets rules declare most often (``Rule.roles``).
 APPLICATION_ONLY = frozenset({Role.APPLICATION})
 RUNNING_CODE = frozenset({Role.APPLICATION, Role.SCRIPT})  # application code and command-line programs
-NOT_TESTS_OR_EXAMPLES = ALL_ROLES - {Role.TEST, Role.EXAMPLE}
+NOT_TESTS_OR_EXAMPLES = ALL_ROLES - {Role.TEST, Role.EXAMPLE, Role.VENDORED}

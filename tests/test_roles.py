@@ -347,3 +347,24 @@ def test_every_rule_declares_its_roles_and_its_flag_examples_are_in_them(tmp_pat
             found = discover([root], root, config.exclude, root)
             index = build_index(Workset.of(found.files), config, root)
             assert index.role_of(example.path) in rule.roles, (rule.code, example.path, index.role_of(example.path))
+
+
+def test_copied_third_party_code_is_vendored_and_only_engine_rules_look_at_it(tmp_path):
+    files = {
+        "shop/vendor/taglib/tests/tests.py": "def test_skipped_upstream():\n    pass\n",
+        "shop/_vendor/sockjs/handler.py": "def start(self):\n    self.set_cookie('JSESSIONID', 'dummy')\n",
+        "shop/third_party/client.py": "print('loaded')\n",
+        "shop/views.py": "from flask import Flask\napp = Flask(__name__)\n",
+        "shop/vendors_list.py": "VENDORS = []\n",
+    }
+    roles = roles_of(tmp_path, files)
+    assert roles["shop/vendor/taglib/tests/tests.py"] is Role.VENDORED
+    assert roles["shop/_vendor/sockjs/handler.py"] is Role.VENDORED
+    assert roles["shop/third_party/client.py"] is Role.VENDORED
+    assert roles["shop/views.py"] is Role.APPLICATION and roles["shop/vendors_list.py"] is Role.APPLICATION
+    checking = [r.code for r in all_rules() if Role.VENDORED in r.roles]
+    # the engine rules, and the README check (about the project root, not any file)
+    assert checking and all(code.startswith("BP0") or code == "BP704" for code in checking), checking
+    config = build_config({"select": ["ALL"], "preview": True}, all_rules(), root=tmp_path)
+    result = scan([tmp_path], config, cwd=tmp_path)
+    assert not [f for f in result.findings if "vendor" in f.path or "third_party" in f.path]

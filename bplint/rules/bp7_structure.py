@@ -70,6 +70,11 @@ def _application_modules(project, frameworks_only: bool) -> list[str]:
 # --- BP701 -------------------------------------------------------------------------------------
 
 TEST_DIRS = ("tests", "test", "testing")
+# A test runner configured at the root: the project has a suite, kept out of the tree being scanned
+# (a source distribution that leaves its tests out, a checkout without them).
+TEST_RUNNER_FILES = ("pytest.ini", "tox.ini", "noxfile.py")
+TEST_RUNNER_SECTIONS = {"pyproject.toml": re.compile(r"^\[tool\.pytest(\.ini_options)?\]", re.M),
+                        "setup.cfg": re.compile(r"^\[tool:pytest\]", re.M)}
 
 
 class MissingTests(ProjectRule):
@@ -82,7 +87,9 @@ class MissingTests(ProjectRule):
     what = ("Reports a project that has application code (modules that use a web framework or an ORM, "
             "whose role is application code, not docs, examples, scripts or migrations) but no test code: no "
             "`tests/` or `test/` folder, no `test_*.py`, `*_test.py` or `conftest.py` (the `test-paths` setting). The finding points at "
-            "`pyproject.toml` (or another root file) when there is one.")
+            "`pyproject.toml` (or another root file) when there is one. A project whose root configures a test "
+            "runner (`[tool.pytest.ini_options]`, `pytest.ini`, `[tool:pytest]` in `setup.cfg`, `tox.ini`, "
+            "`noxfile.py`) has a suite kept outside the scanned tree and is quiet.")
     why = ("Without tests every change is checked by hand, or in production; refactoring and "
            "dependency upgrades become risky.")
     how_to_fix = ("Add a `tests/` folder with pytest tests, starting with the app's critical paths "
@@ -100,6 +107,12 @@ class MissingTests(ProjectRule):
               files={"calc.py": "def add(a, b):\n    return a + b\n"}),
         Quiet("", path="docs/conf.py", files={"setup.py": "from setuptools import setup\nsetup()\n"},
               note="no application code"),
+        Quiet("from flask import Flask\n\napp = Flask(__name__)\n", path="app/__init__.py",
+              files={"pyproject.toml": "[project]\nname = 'shop'\n\n[tool.pytest.ini_options]\n"
+                                       "testpaths = [\"tests\"]\n"},
+              note="the test runner is configured: the suite exists, outside the scanned tree"),
+        Quiet("from flask import Flask\n\napp = Flask(__name__)\n", path="app/__init__.py",
+              files={"tox.ini": "[testenv]\ncommands = pytest\n"}),
     )
 
     def check(self) -> None:
@@ -109,8 +122,15 @@ class MissingTests(ProjectRule):
             return
         if any(index.is_test_file(path) for path in index.modules):
             return
-        if any(index.fs.is_dir(Path(index.root) / d) for d in TEST_DIRS):
+        root = Path(index.root)
+        if any(index.fs.is_dir(root / d) for d in TEST_DIRS):
             return
+        if any(index.fs.is_file(root / name) for name in TEST_RUNNER_FILES):
+            return
+        for name, section in TEST_RUNNER_SECTIONS.items():
+            text = index.fs.read_text(root / name)
+            if text and section.search(text):
+                return
         # about the application's code: its first module
         self.report(modules[0], FILE_START, "Add tests (a `tests/` folder with pytest tests) for this "
                                             "application's critical paths.", project_level=True)
