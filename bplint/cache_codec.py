@@ -38,6 +38,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "bplint.rules._config_context": ("ConfigFacts",),
     "bplint.rules.bp4_schema": ("CliFacts",),
     "bplint.roles": ("RoleFacts",),
+    "bplint.rules._dependency_uses": ("ModuleUses",),
     "bplint._test_facts": ("TestModuleFacts", "FunctionChecks"),
 }
 
