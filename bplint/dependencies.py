@@ -591,6 +591,7 @@ class ProjectDependencies:
         self._build_contexts()
         self._known_versions: dict[str, dict[str, set[Path]]] | None = None
         self._pins_by_folder: dict[Path, dict[str, str]] = {}
+        self._metadata_files: dict[str, set[str]] = {}
 
     # --- requirement files ---------------------------------------------------------
     def _read_discovered(self, path: Path, file: SourceFile) -> None:
@@ -800,6 +801,52 @@ class ProjectDependencies:
             return ProjectKind(False, signals[0], distributed=True)
         return ProjectKind(True, "a package build configuration and no application signal", distributed=True)
 
+    def feeds_metadata(self, path: Path) -> bool:
+        """Whether the package build configuration of the file's folder reads this requirement file
+        into the package's metadata: `[tool.setuptools.dynamic]` `{file = [...]}`, the requirements
+        hook of Hatch, `file:` in setup.cfg, or the file's name as a string in setup.py."""
+        rootpath = self.rootpath(path)
+        if rootpath is None:
+            return False
+        candidates = [str(p) for p in PurePosixPath(rootpath).parents]
+        home = next((c for c in candidates if c in self.build_configs), None)
+        if home is None:
+            return False
+        if home not in self._metadata_files:
+            self._metadata_files[home] = self._read_metadata_files(home)
+        relative = rootpath if home == "." else rootpath[len(home) + 1:]
+        named = self._metadata_files[home]
+        return relative in named or PurePosixPath(rootpath).name in named
+
+    def _read_metadata_files(self, folder: str) -> set[str]:
+        """The requirement files a folder's build configuration names (paths as written, and names)."""
+        named: set[str] = set()
+        for manifest in self.manifests:
+            if str(manifest.folder) != folder or manifest.kind is not FileKind.PYPROJECT:
+                continue
+            data = manifest.data or {}
+            dynamic = _dig(data, "tool", "setuptools", "dynamic")
+            values = list(dynamic.values()) if isinstance(dynamic, dict) else []
+            optional = dynamic.get("optional-dependencies") if isinstance(dynamic, dict) else None
+            values += list(optional.values()) if isinstance(optional, dict) else []
+            hook = _dig(data, "tool", "hatch", "metadata", "hooks", "requirements_txt")
+            for value in [*values, hook]:
+                files = value.get("file", value.get("files")) if isinstance(value, dict) else None
+                for item in [files] if isinstance(files, str) else files if isinstance(files, list) else []:
+                    if isinstance(item, str):
+                        named.add(str(PurePosixPath(item)))
+        for file in self.project.files:
+            name = file.rootpath.rsplit("/", 1)[-1]
+            if name not in ("setup.py", "setup.cfg") or str(PurePosixPath(file.rootpath).parent) != folder:
+                continue
+            try:
+                text = file.text()
+            except Exception:  # unreadable: other rules report it
+                continue
+            pattern = _SETUP_PY_FILE if name == "setup.py" else _SETUP_CFG_FILE
+            named.update(match.group(1) for match in pattern.finditer(text))
+        return named
+
     def _server_requirement(self, folder: str) -> list[str]:
         """A production requirement on an application server (gunicorn, uvicorn) below the folder."""
         prefix = "" if folder in ("", ".") else f"{folder}/"
@@ -820,6 +867,11 @@ class ProjectDependencies:
 
     def own_names(self) -> set[str]:
         return {canonicalize_name(m.project_name) for m in self.manifests if m.project_name}
+
+
+# `open("requirements.txt")`, `"requirements/base.txt"` in setup.py; `install_requires = file: requirements.txt`
+_SETUP_PY_FILE = re.compile(r"""["']([^"'\s]*?(?:requirements|reqs)[^"'\s]*?\.(?:txt|in))["']""", re.IGNORECASE)
+_SETUP_CFG_FILE = re.compile(r"file:\s*([^\s,;]+)")
 
 
 def _own_pins(parsed: RequirementFile) -> dict[str, str] | None:

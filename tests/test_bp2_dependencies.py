@@ -329,6 +329,29 @@ def test_application_or_library(tmp_path, files, unpinned, lock):
     assert bool(found(result, "BP202")) is lock
 
 
+BACKEND = '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n[project]\nname = "shop"\n'
+
+
+@pytest.mark.parametrize("files, quiet", [
+    ({"setup.cfg": "[metadata]\nname = shop\n[options]\ninstall_requires = file: requirements.txt\n"}, True),
+    ({"pyproject.toml": BACKEND + '[tool.hatch.metadata.hooks.requirements_txt]\nfiles = ["requirements.txt"]\n'},
+     True),
+    ({"pyproject.toml": BACKEND + '[tool.setuptools.dynamic]\noptional-dependencies.web = {file = "requirements.txt"}\n'},
+     True),
+    ({"setup.py": "from setuptools import setup\nsetup(install_requires=open('requirements.txt').read().split())\n"},
+     True),
+    ({"setup.py": "from setuptools import setup\nsetup(install_requires=open('requirements/base.txt').read().split())\n"},
+     False),  # another file
+    ({"setup.py": "from setuptools import setup\nsetup(install_requires=['flask>=3'])\n"}, False),
+    ({"setup.py": "from setuptools import setup\nsetup(install_requires=open('requirements.txt').read().split())\n",
+      "Procfile": "web: gunicorn shop.app:app\n"}, False),  # deployed from here
+])
+def test_the_requirement_files_a_published_application_reads_into_its_metadata(tmp_path, files, quiet):
+    app = {"shop/app.py": "from flask import Flask\n\napp = Flask(__name__)\n", "requirements.txt": "flask>=3\n"}
+    result = run(tmp_path, {**app, **files}, select=("BP201",))
+    assert (found(result) == []) is quiet
+
+
 def test_setup_py_library_requirement_files_are_quiet_unless_configured(tmp_path):
     files = {"setup.py": "from setuptools import setup\nsetup()\n", "requirements/default.txt": "kombu>=5.3\n"}
     assert found(run(tmp_path, files, select=("BP201",))) == []

@@ -53,6 +53,12 @@ class _DependencyRule(ProjectRule):
         """Not configured as an application, and the folder looks like a library."""
         return self.project_type() != "application" and self.deps.kind_of_folder(folder).library
 
+    def published_metadata(self, folder: str, path: Path) -> bool:
+        """Not configured as an application, and the requirement file is read into the metadata of a
+        package that nothing deploys from its folder (BP202's distributed packages)."""
+        return (self.project_type() != "application" and self.deps.kind_of_folder(folder).distributed
+                and self.deps.feeds_metadata(path))
+
 
 # --- BP200 ---------------------------------------------------------------------------
 
@@ -160,8 +166,11 @@ class UnpinnedRequirementRule(_DependencyRule):
             "from a library as BP202 describes: a package (`setup.py`, `setup.cfg` or a `[build-system]` "
             "backend) is an application when it shows an application signal, such as a deployment file, "
             "an application object (`Flask(...)`, `FastAPI(...)`), a Django `manage.py` or `ROOT_URLCONF`, "
-            "or a `gunicorn`/`uvicorn` requirement. Set the `project-type` option to `application` or "
-            "`library` to decide it yourself.")
+            "or a `gunicorn`/`uvicorn` requirement. An application published as a package (no "
+            "deployment file, see BP202) keeps ranges in the requirement files its build configuration "
+            "reads into the package's metadata (`install_requires` from `requirements.txt` in `setup.py`, "
+            "`file:` in `setup.cfg`, `[tool.setuptools.dynamic]`): those are quiet too. Set the "
+            "`project-type` option to `application` or `library` to decide it yourself.")
     why = ("A range installs whatever is newest on the day of the deploy: two deploys of the same commit can "
            "run different code, a broken or compromised release reaches production without review, and a "
            "rollback does not roll back dependencies. A branch or tag in a VCS URL can move the same way.")
@@ -220,6 +229,12 @@ class UnpinnedRequirementRule(_DependencyRule):
         Flag("flask>=3\nuvicorn[standard]>=0.30\n", path="requirements.txt",
              files={"setup.cfg": "[metadata]\nname = shop\n"}, count=2,
              note="a requirement on an application server is an application signal"),
+        Flag("flask>=3\n", path="requirements.txt",
+             files={"setup.py": "from setuptools import setup\n\nwith open('requirements.txt') as f:\n"
+                                "    setup(name='shop', install_requires=f.read().splitlines())\n",
+                    "shop/app.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+                    "Dockerfile": "FROM python:3.12\nCOPY . /app\nRUN pip install /app\n"},
+             line=1, note="the metadata of a package deployed from here (a Dockerfile)"),
         Flag("flask\nrequests\n", path="base_requirements.txt",
              files={"requirements.txt": "flask==3.0.3\nwerkzeug==3.0.3\n"}, line=2, count=1,
              note="next to a pinned file that does not pin it"),
@@ -261,6 +276,18 @@ class UnpinnedRequirementRule(_DependencyRule):
         Quiet("flask>=3\n", path="requirements.txt",
               files={"pyproject.toml": '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'},
               note="a library packaged with a build backend"),
+        Quiet("flask>=3\n", path="requirements.txt",
+              files={"setup.py": "from setuptools import setup\n\nwith open('requirements.txt') as f:\n"
+                                 "    setup(name='shop', install_requires=f.read().splitlines())\n",
+                     "shop/app.py": "from flask import Flask\n\napp = Flask(__name__)\n"},
+              note="the metadata of an application published as a package"),
+        Quiet("django>=5.0\n", path="requirements/base.txt",
+              files={"pyproject.toml": '[build-system]\nrequires = ["setuptools"]\n'
+                                       'build-backend = "setuptools.build_meta"\n[project]\nname = "site"\n'
+                                       'dynamic = ["dependencies"]\n[tool.setuptools.dynamic]\n'
+                                       'dependencies = {file = ["requirements/base.txt"]}\n',
+                     "site/settings.py": "ROOT_URLCONF = 'site.urls'\n"},
+              note="read into the metadata by [tool.setuptools.dynamic]"),
         Quiet("flask>=3\n", path="requirements.txt", options={"project-type": "library"},
               note="configured as a library"),
         Quiet("requests>=2\n", path="requirements/constraints.txt",
@@ -283,7 +310,7 @@ class UnpinnedRequirementRule(_DependencyRule):
             if context.production is False and not development:
                 continue  # tests, linters and docs builds: what production runs does not depend on them
             folder = str(Path(context.rootpath or ".").parent.as_posix())
-            if self.library_folder(folder):
+            if self.library_folder(folder) or self.published_metadata(folder, context.file.path):
                 continue
             pinned_next_to = deps.pins_next_to(context.file.path)
             for requirement in context.file.requirements:
