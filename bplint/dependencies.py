@@ -875,10 +875,11 @@ _SETUP_CFG_FILE = re.compile(r"file:\s*([^\s,;]+)")
 
 
 def _own_pins(parsed: RequirementFile) -> dict[str, str] | None:
-    """The exact pins of a file whose own requirement lines are all pinned (None when one is not)."""
+    """The exact pins of a file whose own named requirements are all pinned (None when one is not;
+    VCS and URL lines do not decide it: BP201 reports those where they are)."""
     pins: dict[str, str] = {}
     for requirement in parsed.requirements:
-        if not requirement.immutable:
+        if requirement.kind == "named" and not requirement.immutable:
             return None
         version = requirement.exact_version
         if requirement.key and version:

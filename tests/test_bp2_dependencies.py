@@ -196,7 +196,8 @@ def test_inputs_of_a_compiled_or_frozen_file_are_quiet_and_the_rest_is_checked(t
     result = run(tmp_path, {
         # frozen by the project's own script: the pinned file next to it pins what it lists
         "base_requirements.txt": "flask\nrequests>=2\nsentry-sdk\n",
-        "requirements.txt": "certifi==2024.7.4\nflask==3.0.3\nrequests==2.32.3\n",
+        "requirements.txt": "certifi==2024.7.4\nflask==3.0.3\nrequests==2.32.3\n"
+                            "git+https://github.com/org/lib@main#egg=lib\n",
         # named by a compiled file's header, relative to the project root or to the compiled file
         "deploy/requirements.txt": "#\n#    pip-compile --output-file=deploy/requirements.txt requirements-web.txt\n#\n"
                                    "gunicorn==22.0.0\n",
@@ -213,7 +214,8 @@ def test_inputs_of_a_compiled_or_frozen_file_are_quiet_and_the_rest_is_checked(t
         # a file of ranges no pinned file stands for
         "requirements-tasks.txt": "rq>=1\n",
     }, select=("BP201",))
-    assert found(result) == [("base_requirements.txt", 3, "BP201"), ("requirements-tasks.txt", 1, "BP201")]
+    assert found(result) == [("base_requirements.txt", 3, "BP201"), ("requirements-tasks.txt", 1, "BP201"),
+                             ("requirements.txt", 4, "BP201")]
 
 
 def test_a_pinned_file_in_another_folder_does_not_stand_for_a_file_of_ranges(tmp_path):
