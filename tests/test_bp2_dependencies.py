@@ -155,6 +155,25 @@ def test_unreadable_manifest_shapes_do_not_crash(tmp_path):
     assert [code for _, _, code in found(result)] == []
 
 
+def test_odd_metadata_and_guard_shapes_do_not_crash(tmp_path):
+    result = run(tmp_path, {
+        "pyproject.toml": ('[build-system]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "x"\n'
+                           '[tool.setuptools.dynamic]\ndependencies = {file = [1, {}]}\nversion = "not a table"\n'
+                           'optional-dependencies = 3\n[tool.hatch.metadata.hooks.requirements_txt]\nfiles = 7\n'),
+        "setup.cfg": "[options]\ninstall_requires = file:\n",
+        "setup.py": b"\xff\xfe not text",
+        "shop/app.py": ("from flask import Flask\napp = Flask(__name__)\n"
+                        "try:\n    import black\nexcept (ImportError,) as exc:\n    pass\nexcept:\n    pass\n"
+                        "if (DEBUG := True) and [x for x in 'debug']:\n    import ipdb\n"
+                        "INSTALLED_APPS: list = ['a', 3, b'x', f'{app}']\nMIDDLEWARE.append(*[1])\n"
+                        "match app:\n    case _:\n        if DEBUG:\n            import pudb\n"),
+        "requirements.txt": "flask>=3\nblack==24.4.2\nipdb==0.13.13\npudb==2024.1\n",
+    }, select=("BP201", "BP202", "BP203"))
+    # every tool is imported under a guard only
+    assert found(result) == [("requirements.txt", 1, "BP201"), ("requirements.txt", 2, "BP203"),
+                             ("requirements.txt", 3, "BP203"), ("requirements.txt", 4, "BP203")]
+
+
 def test_a_100000_line_file(tmp_path):
     lines = "".join(f"package-{i}=={i}.0\n" for i in range(100_000))
     start = time.perf_counter()
