@@ -40,6 +40,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "bplint.rules.bp4_schema": ("CliFacts",),
     "bplint.roles": ("RoleFacts",),
     "bplint.regions": ("RegionFacts", "Definition"),
+    "bplint.rules._dependency_uses": ("ModuleUses",),
     "bplint._test_facts": ("TestModuleFacts", "FunctionChecks"),
 }
 

@@ -417,8 +417,11 @@ def _read_pipfile(manifest: Manifest, positions: TomlLines) -> None:
 # --- application or library ---------------------------------------------------------
 
 APPLICATION_FILES = ("Dockerfile", "Procfile", "app.yaml", "fly.toml", "render.yaml", "vercel.json",
-                     "zappa_settings.json", "serverless.yml")
+                     "zappa_settings.json", "serverless.yml", "docker-compose.yml", "docker-compose.yaml",
+                     "compose.yml", "compose.yaml")
 APPLICATION_MODULES = ("wsgi.py", "asgi.py")
+# the servers that run a web application (a requirement on one is an application signal)
+APPLICATION_SERVERS = frozenset({"gunicorn", "uvicorn"})
 _NOT_APPLICATION_CODE = {"tests", "test", "testing", "example", "examples", "demo", "docs", "doc", "sample",
                          "samples", "testproject", "test_project"}
 
@@ -441,21 +444,61 @@ def manifest_signals(manifest: Manifest) -> list[str]:
     return signals
 
 
-def folder_signals(folder: Path, rootfolder: str, project: "ProjectContext") -> list[str]:
-    """Application signals in a project folder: deployment files, WSGI/ASGI entry modules."""
-    signals = [f"a {name}" for name in APPLICATION_FILES if project.index.fs.is_file(folder / name)]
+def deployment_signals(folder: Path, project: "ProjectContext") -> list[str]:
+    """Deployment files in a project folder (the project is deployed from here)."""
+    return [f"a {name}" for name in APPLICATION_FILES if project.index.fs.is_file(folder / name)]
+
+
+def code_signals(rootfolder: str, project: "ProjectContext") -> list[str]:
+    """Application code below a project folder: a WSGI/ASGI entry module, an application object
+    (`Flask(...)`, `FastAPI(...)`), a Django site (`manage.py`, a settings module with `ROOT_URLCONF`).
+
+    Only the files whose role is application code (or a command-line program, for `manage.py`)
+    count: tests, examples and documentation build applications of their own.
+    """
+    from bplint.roles import Role, role_facts
+
+    index = project.index
     prefix = "" if rootfolder in ("", ".") else f"{rootfolder}/"
-    for relpath, kind in project.index.files.items():
-        if kind is not FileKind.PYTHON or is_test_file(project.index, relpath):
+    modules = index.modules.raw()
+    for relpath, kind in sorted(index.files.items()):
+        if kind is not FileKind.PYTHON:
             continue
-        rootpath = relpath[len(project.index.root_prefix):]
+        rootpath = relpath[len(index.root_prefix):]
         if not rootpath.startswith(prefix):
+            continue
+        role = index.role_of(relpath)
+        if role not in (Role.APPLICATION, Role.SCRIPT, Role.DEV):
             continue
         parts = PurePosixPath(rootpath[len(prefix):]).parts
         if parts and parts[-1] in APPLICATION_MODULES and _is_entry_module(project, relpath, parts[:-1]):
-            signals.append(f"a {parts[-1]} ({rootpath})")
-            break
-    return signals
+            return [f"a {parts[-1]} ({rootpath})"]
+        facts = modules.get(relpath)
+        if facts is None:
+            continue
+        if role is Role.APPLICATION:
+            built = next((q for q in facts.instances.values() if _is_application_class(q)), None)
+            if built is not None:
+                return [f"a {built.rsplit('.', 1)[-1]} application ({rootpath})"]
+        found = role_facts(facts)
+        if role is Role.SCRIPT and parts and parts[-1] == "manage.py" and found.settings_defaults:
+            return [f"a Django manage.py ({rootpath})"]
+        if role is not Role.SCRIPT and "ROOT_URLCONF" in found.names:
+            return [f"a Django settings module ({rootpath})"]
+    return []
+
+
+# the classes whose instance is a whole web application (not a router or a blueprint)
+APPLICATION_CLASSES = frozenset({"Flask", "FastAPI", "Quart", "Starlette", "Sanic", "Litestar", "APIFlask",
+                                 "Bottle"})
+
+
+def _is_application_class(qualified: str | None) -> bool:
+    """`flask.Flask`, `fastapi.applications.FastAPI`: a web framework's application class."""
+    from bplint.roles import WEB_FRAMEWORKS
+
+    return bool(qualified) and qualified.split(".", 1)[0] in WEB_FRAMEWORKS and \
+        qualified.rsplit(".", 1)[-1] in APPLICATION_CLASSES
 
 
 def _is_entry_module(project: "ProjectContext", relpath: str, folders: tuple[str, ...]) -> bool:
@@ -482,8 +525,18 @@ _BINDS_APP = re.compile(r"^(?:(?:application|app)\b\s*(?::[^=\n]*)?=|from\s+\S+\
 
 @dataclass(frozen=True)
 class ProjectKind:
+    """What a project folder is.
+
+    ``library``: a package and no application signal at all (its users pick the versions).
+    ``distributed``: a package (build configuration) that nothing deploys from this folder: its
+    dependency table is the package's metadata, resolved by whoever installs the package, so a
+    lock in the repository would not reach them. A library is distributed; so is an application
+    published as a package (installed with the installer, with no deployment file here).
+    """
+
     library: bool
     reason: str
+    distributed: bool = False
 
 
 # --- the project's picture --------------------------------------------------------
@@ -536,7 +589,9 @@ class ProjectDependencies:
         self.walks: dict[Path, list[Reached]] = {root: self.graph.walk(root) for root in self.requirement_roots}
         self.contexts: dict[Path, RequirementContext] = {}
         self._build_contexts()
-        self._known_versions: dict[str, str] | None = None
+        self._known_versions: dict[str, dict[str, set[Path]]] | None = None
+        self._pins_by_folder: dict[Path, dict[str, str]] = {}
+        self._metadata_files: dict[str, set[str]] = {}
 
     # --- requirement files ---------------------------------------------------------
     def _read_discovered(self, path: Path, file: SourceFile) -> None:
@@ -587,6 +642,7 @@ class ProjectDependencies:
                     reached_as_requirement.setdefault(key, set()).add(root)
             pins_by_root[root] = pins
         production_roots = {p for p in self.requirement_roots if self._role(p) is True}
+        inputs = self._compile_inputs()
         for path, parsed in self.graph.files.items():
             roots = sorted(reached_as_requirement.get(path, set()))
             role = self._role(path)
@@ -600,7 +656,36 @@ class ProjectDependencies:
                 file=parsed, report_path=self.report_path(path), rootpath=self.rootpath(path), production=role,
                 as_constraint_only=_named_constraints(path) or (
                     path in reached_as_constraint and not (set(roots) - {path})),
-                compile_input=path.name.lower().endswith(".in"), constraint_pins=pins, roots=roots)
+                compile_input=path in inputs, constraint_pins=pins, roots=roots)
+
+    def _compile_inputs(self) -> set[Path]:
+        """The files a compiler reads to write a pinned file: `*.in`, the inputs a compiled file's
+        header or `# via -r FILE` notes name, and files that only such inputs include."""
+        files = self.graph.files
+        inputs = {p for p in files if p.name.lower().endswith(".in")}
+        for path, parsed in files.items():
+            named = list(parsed.compiled_from)
+            for requirement in parsed.requirements:
+                named += [v[2:].strip() for v in requirement.via or () if v.startswith(("-r ", "-c "))]
+            for name in set(named):
+                # written as the compiler was called: relative to the compiled file or to the project root
+                for candidate in (path.parent / name, self.root / name):
+                    key = Path(os.path.normpath(candidate))
+                    if key != path and key in files:
+                        inputs.add(key)
+        includers: dict[Path, set[Path]] = {}
+        for path, parsed in files.items():
+            for include in parsed.includes:
+                if include.path is not None and include.path != path:
+                    includers.setdefault(Path(os.path.normpath(include.path)), set()).add(path)
+        changed = True
+        while changed:
+            changed = False
+            for path, by in includers.items():
+                if path not in inputs and path in files and by <= inputs:
+                    inputs.add(path)
+                    changed = True
+        return inputs
 
     def _role(self, path: Path) -> bool | None:
         rootpath = self.rootpath(path)
@@ -645,29 +730,48 @@ class ProjectDependencies:
                 return rootpath
         return None
 
+    # --- the pinned form of a file of ranges --------------------------------------
+    def pins_next_to(self, path: Path) -> dict[str, str]:
+        """Exact pins of the fully pinned requirement files next to a file (in its folder, the
+        `requirements/` folder below it or the folder above its `requirements/` folder): the compiled
+        or frozen form of a file of ranges, whatever tool or script wrote it."""
+        folder = Path(os.path.normpath(path)).parent
+        if folder not in self._pins_by_folder:
+            near = {folder, *(folder / name for name in REQUIREMENT_FOLDERS)}
+            if folder.name in REQUIREMENT_FOLDERS:
+                near.add(folder.parent)
+            pins: dict[str, str] = {}
+            for other, parsed in self.graph.files.items():
+                if other.parent in near and other not in self.tests and self.rootpath(other) is not None:
+                    own = _own_pins(parsed)
+                    for key, version in (own or {}).items():
+                        pins.setdefault(key, version)
+            self._pins_by_folder[folder] = pins
+        return self._pins_by_folder[folder]
+
     # --- versions the project itself pins (for messages) ---------------------------
-    def known_version(self, key: str) -> str | None:
+    def known_version(self, key: str, elsewhere_than: Path | None = None) -> str | None:
+        """The one version the project pins or locks for a package, from files other than
+        `elsewhere_than` (a suggestion never comes from the file it is made for)."""
         if self._known_versions is None:
             self._known_versions = self._collect_versions()
-        return self._known_versions.get(key)
+        sources = self._known_versions.get(key, {})
+        versions = {v for v, where in sources.items() if where - {elsewhere_than}}
+        return next(iter(versions)) if len(versions) == 1 else None  # one version everywhere: safe to suggest
 
-    def _collect_versions(self) -> dict[str, str]:
-        versions: dict[str, set[str]] = {}
-        for parsed in self.graph.files.values():
+    def _collect_versions(self) -> dict[str, dict[str, set[Path]]]:
+        versions: dict[str, dict[str, set[Path]]] = {}
+        for path, parsed in self.graph.files.items():
             for requirement in parsed.requirements:
                 version = requirement.exact_version
                 if requirement.key and version and not requirement.marker:
-                    versions.setdefault(requirement.key, set()).add(version)
-        locked: dict[str, set[str]] = {}
+                    versions.setdefault(requirement.key, {}).setdefault(version, set()).add(path)
+        locked: dict[str, dict[str, set[Path]]] = {}
         for file in self.project.files:
             if file.kind is FileKind.LOCKFILE and not is_test_file(self.project.index, file.relpath):
                 for name, version in _lock_versions(file):
-                    locked.setdefault(canonicalize_name(name), set()).add(version)
-        result = {}
-        for key, found in {**versions, **locked}.items():
-            if len(found) == 1:  # one version everywhere: safe to suggest
-                result[key] = next(iter(found))
-        return result
+                    locked.setdefault(canonicalize_name(name), {}).setdefault(version, set()).add(file.path)
+        return {**versions, **locked}
 
     # --- what the project is ---------------------------------------------------
     def kind_of_folder(self, folder: str) -> ProjectKind:
@@ -684,18 +788,103 @@ class ProjectDependencies:
     def _classify(self, folder: str) -> ProjectKind:
         names = self.build_configs.get(folder, [])
         manifests = [m for m in self.manifests if str(m.folder) == folder]
-        signals = [s for m in manifests for s in manifest_signals(m)]
         built = "setup.py" in names or "setup.cfg" in names or any(
             m.kind is FileKind.PYPROJECT and m.build_backend for m in manifests)
         if not built:
             return ProjectKind(False, "no build backend")
-        signals += folder_signals(self.root / folder if folder != "." else self.root, folder, self.project)
+        deployed = [s for m in manifests for s in manifest_signals(m)]
+        deployed += deployment_signals(self.root / folder if folder != "." else self.root, self.project)
+        if deployed:
+            return ProjectKind(False, deployed[0])
+        signals = code_signals(folder, self.project) or self._server_requirement(folder)
         if signals:
-            return ProjectKind(False, signals[0])
-        return ProjectKind(True, "a package build configuration and no application signal")
+            return ProjectKind(False, signals[0], distributed=True)
+        return ProjectKind(True, "a package build configuration and no application signal", distributed=True)
+
+    def feeds_metadata(self, path: Path) -> bool:
+        """Whether the package build configuration of the file's folder reads this requirement file
+        into the package's metadata: `[tool.setuptools.dynamic]` `{file = [...]}`, the requirements
+        hook of Hatch, `file:` in setup.cfg, or the file's name as a string in setup.py."""
+        rootpath = self.rootpath(path)
+        if rootpath is None:
+            return False
+        candidates = [str(p) for p in PurePosixPath(rootpath).parents]
+        home = next((c for c in candidates if c in self.build_configs), None)
+        if home is None:
+            return False
+        if home not in self._metadata_files:
+            self._metadata_files[home] = self._read_metadata_files(home)
+        relative = rootpath if home == "." else rootpath[len(home) + 1:]
+        named = self._metadata_files[home]
+        return relative in named or PurePosixPath(rootpath).name in named
+
+    def _read_metadata_files(self, folder: str) -> set[str]:
+        """The requirement files a folder's build configuration names (paths as written, and names)."""
+        named: set[str] = set()
+        for manifest in self.manifests:
+            if str(manifest.folder) != folder or manifest.kind is not FileKind.PYPROJECT:
+                continue
+            data = manifest.data or {}
+            dynamic = _dig(data, "tool", "setuptools", "dynamic")
+            values = list(dynamic.values()) if isinstance(dynamic, dict) else []
+            optional = dynamic.get("optional-dependencies") if isinstance(dynamic, dict) else None
+            values += list(optional.values()) if isinstance(optional, dict) else []
+            hook = _dig(data, "tool", "hatch", "metadata", "hooks", "requirements_txt")
+            for value in [*values, hook]:
+                files = value.get("file", value.get("files")) if isinstance(value, dict) else None
+                for item in [files] if isinstance(files, str) else files if isinstance(files, list) else []:
+                    if isinstance(item, str):
+                        named.add(str(PurePosixPath(item)))
+        for file in self.project.files:
+            name = file.rootpath.rsplit("/", 1)[-1]
+            if name not in ("setup.py", "setup.cfg") or str(PurePosixPath(file.rootpath).parent) != folder:
+                continue
+            try:
+                text = file.text()
+            except Exception:  # unreadable: other rules report it
+                continue
+            pattern = _SETUP_PY_FILE if name == "setup.py" else _SETUP_CFG_FILE
+            named.update(match.group(1) for match in pattern.finditer(text))
+        return named
+
+    def _server_requirement(self, folder: str) -> list[str]:
+        """A production requirement on an application server (gunicorn, uvicorn) below the folder."""
+        prefix = "" if folder in ("", ".") else f"{folder}/"
+        for context in self.checked_requirement_files():
+            if context.production is False or not (context.rootpath or "").startswith(prefix):
+                continue
+            for requirement in context.file.requirements:
+                if requirement.key in APPLICATION_SERVERS:
+                    return [f"a {requirement.name} requirement ({context.rootpath})"]
+        for manifest in self.manifests:
+            if not str(manifest.file.rootpath).startswith(prefix):
+                continue
+            for table in manifest.tables:
+                server = next((d for d in table.dependencies if d.key in APPLICATION_SERVERS), None)
+                if table.production and server is not None:
+                    return [f"a {server.name} requirement ({manifest.file.rootpath})"]
+        return []
 
     def own_names(self) -> set[str]:
         return {canonicalize_name(m.project_name) for m in self.manifests if m.project_name}
+
+
+# `open("requirements.txt")`, `"requirements/base.txt"` in setup.py; `install_requires = file: requirements.txt`
+_SETUP_PY_FILE = re.compile(r"""["']([^"'\s]*?(?:requirements|reqs)[^"'\s]*?\.(?:txt|in))["']""", re.IGNORECASE)
+_SETUP_CFG_FILE = re.compile(r"file:\s*([^\s,;]+)")
+
+
+def _own_pins(parsed: RequirementFile) -> dict[str, str] | None:
+    """The exact pins of a file whose own named requirements are all pinned (None when one is not;
+    VCS and URL lines do not decide it: BP201 reports those where they are)."""
+    pins: dict[str, str] = {}
+    for requirement in parsed.requirements:
+        if requirement.kind == "named" and not requirement.immutable:
+            return None
+        version = requirement.exact_version
+        if requirement.key and version:
+            pins.setdefault(requirement.key, version)
+    return pins or None
 
 
 def _named_constraints(path: Path) -> bool:

@@ -129,6 +129,9 @@ class RequirementFile:
     # requirements and includes in file order (what `-r` expansion follows)
     items: list[RequirementLine | Include] = field(default_factory=list)
     suppressed_problems: int = 0
+    # the input files a compiler's header names (`#    pip-compile --output-file=requirements.txt base.in`),
+    # as written; empty when the file has no such header
+    compiled_from: tuple[str, ...] = ()
 
     def add_problem(self, problem: ParseProblem) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -402,9 +405,53 @@ def _logical_lines(physical: list[str]) -> Iterator[tuple[int, int, str]]:
             yield start, len(physical), text  # type: ignore[misc]
 
 
+# The command line a compiler writes into the header of the file it makes.
+_COMPILE_COMMAND = re.compile(r"^#\s*(?:pip-compile|uv\s+pip\s+compile)(?:\s+(?P<args>.*))?$")
+# compiler options whose value is the output, not an input
+_OUTPUT_OPTIONS = ("-o", "--output-file")
+_INPUT_SUFFIXES = (".in", ".txt", ".toml", ".cfg", ".py", ".pip")
+HEADER_LINES = 30
+
+
+def compiled_from(physical: list[str]) -> tuple[str, ...]:
+    """The input files named by the compile command in a file's leading comments.
+
+    Words that are options are skipped, and so is the value of `-o`/`--output-file`; a word is an
+    input when it names a file of a kind compilers read (`base.in`, `requirements/base.txt`,
+    `pyproject.toml`), constraint files given with `-c` included.
+    """
+    for line in physical[:HEADER_LINES]:
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            break
+        match = _COMPILE_COMMAND.match(stripped)
+        if match is None:
+            continue
+        try:
+            words = _split_options(match.group("args") or "")
+        except ValueError:
+            return ()
+        inputs: list[str] = []
+        skip = False
+        for word in words:
+            if skip:
+                skip = False
+                continue
+            if word in _OUTPUT_OPTIONS:
+                skip = True
+                continue
+            if word.startswith("-"):
+                continue
+            if word.lower().endswith(_INPUT_SUFFIXES):
+                inputs.append(word)
+        return tuple(inputs)
+    return ()
+
+
 def parse_requirements_text(text: str, path: Path) -> RequirementFile:
     result = RequirementFile(path)
     physical = text.splitlines()
+    result.compiled_from = compiled_from(physical)
     parser = _build_parser()
     for first, last, line in _logical_lines(physical):
         args, options_text = _break_args_options(line)

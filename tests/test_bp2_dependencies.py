@@ -86,7 +86,7 @@ def test_split_prod_dev_files_with_constraints(tmp_path):
         "constraints.txt": "flask==3.0.3\nsqlalchemy==2.0.30\npytest==8.2.0\n",
         "requirements/base.txt": "-c ../constraints.txt\nflask>=3\nsqlalchemy\ngunicorn\n",
         "requirements/dev.txt": "-r base.txt\npytest\nipdb\n",
-    })
+    }, rules={"BP201": {"development-files": True}})
     assert found(result) == [
         ("requirements/base.txt", 4, "BP201"),  # gunicorn is not in the constraints file
         ("requirements/dev.txt", 3, "BP201"),  # ipdb neither; pytest is (through base.txt's -c)
@@ -155,6 +155,25 @@ def test_unreadable_manifest_shapes_do_not_crash(tmp_path):
     assert [code for _, _, code in found(result)] == []
 
 
+def test_odd_metadata_and_guard_shapes_do_not_crash(tmp_path):
+    result = run(tmp_path, {
+        "pyproject.toml": ('[build-system]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "x"\n'
+                           '[tool.setuptools.dynamic]\ndependencies = {file = [1, {}]}\nversion = "not a table"\n'
+                           'optional-dependencies = 3\n[tool.hatch.metadata.hooks.requirements_txt]\nfiles = 7\n'),
+        "setup.cfg": "[options]\ninstall_requires = file:\n",
+        "setup.py": b"\xff\xfe not text",
+        "shop/app.py": ("from flask import Flask\napp = Flask(__name__)\n"
+                        "try:\n    import black\nexcept (ImportError,) as exc:\n    pass\nexcept:\n    pass\n"
+                        "if (DEBUG := True) and [x for x in 'debug']:\n    import ipdb\n"
+                        "INSTALLED_APPS: list = ['a', 3, b'x', f'{app}']\nMIDDLEWARE.append(*[1])\n"
+                        "match app:\n    case _:\n        if DEBUG:\n            import pudb\n"),
+        "requirements.txt": "flask>=3\nblack==24.4.2\nipdb==0.13.13\npudb==2024.1\n",
+    }, select=("BP201", "BP202", "BP203"))
+    # every tool is imported under a guard only
+    assert found(result) == [("requirements.txt", 1, "BP201"), ("requirements.txt", 2, "BP203"),
+                             ("requirements.txt", 3, "BP203"), ("requirements.txt", 4, "BP203")]
+
+
 def test_a_100000_line_file(tmp_path):
     lines = "".join(f"package-{i}=={i}.0\n" for i in range(100_000))
     start = time.perf_counter()
@@ -176,6 +195,102 @@ def test_unpinned_message_suggests_a_version_the_project_itself_locks(tmp_path):
         "Pin flask to an exact version (`flask==3.0.3`) or add it to a constraints file.",
         "Pin redis to an exact version (`redis==<version>`) or add it to a constraints file.",
     ]
+
+
+def test_a_suggested_pin_comes_from_another_file(tmp_path):
+    result = run(tmp_path, {
+        "services/api/requirements.txt": "flask==3.0.3\nflask>=3\nredis>=5\n",
+        "services/web/requirements.txt": "redis==5.0.4\n",
+    }, select=("BP201",))
+    assert [f.message for f in result.findings] == [
+        "Pin flask to an exact version (`flask==<version>`) or add it to a constraints file.",
+        "Pin redis to an exact version (`redis==5.0.4`) or add it to a constraints file.",
+    ]
+
+
+# --- compile inputs and their pinned form ---------------------------------------------
+
+
+def test_inputs_of_a_compiled_or_frozen_file_are_quiet_and_the_rest_is_checked(tmp_path):
+    result = run(tmp_path, {
+        # frozen by the project's own script: the pinned file next to it pins what it lists
+        "base_requirements.txt": "flask\nrequests>=2\nsentry-sdk\n",
+        "requirements.txt": "certifi==2024.7.4\nflask==3.0.3\nrequests==2.32.3\n"
+                            "git+https://github.com/org/lib@main#egg=lib\n",
+        # named by a compiled file's header, relative to the project root or to the compiled file
+        "deploy/requirements.txt": "#\n#    pip-compile --output-file=deploy/requirements.txt requirements-web.txt\n#\n"
+                                   "gunicorn==22.0.0\n",
+        "requirements-web.txt": "gunicorn>=22\n",
+        "worker/requirements.txt": "#\n#    pip-compile --output-file=requirements.txt ../requirements-worker.txt\n"
+                                   "#\ncelery==5.4.0\n",
+        "requirements-worker.txt": "celery>=5\n",
+        # named by a `# via` note
+        "api/requirements.txt": "fastapi==0.111.0\n    # via -r ../requirements-api.txt\n",
+        "requirements-api.txt": "fastapi>=0.110\n",
+        # read by a compile input only
+        "requirements/dev.in": "-r ../requirements-devtools.txt\n",
+        "requirements-devtools.txt": "pytest>=8\n",
+        # a file of ranges no pinned file stands for
+        "requirements-tasks.txt": "rq>=1\n",
+    }, select=("BP201",))
+    assert found(result) == [("base_requirements.txt", 3, "BP201"), ("requirements-tasks.txt", 1, "BP201"),
+                             ("requirements.txt", 4, "BP201")]
+
+
+def test_a_pinned_file_in_another_folder_does_not_stand_for_a_file_of_ranges(tmp_path):
+    result = run(tmp_path, {
+        "services/api/requirements.txt": "flask>=3\n",
+        "services/web/requirements.txt": "flask==3.0.3\n",
+    }, select=("BP201",))
+    assert found(result) == [("services/api/requirements.txt", 1, "BP201")]
+
+
+# --- what the application uses at run time (BP203) --------------------------------------
+
+
+@pytest.mark.parametrize("module, used", [
+    ("import black\n", True),
+    ("def fmt(code):\n    import black\n    return black.format_str(code, mode=black.Mode())\n", True),
+    ("import black\ntry:\n    import black\nexcept ImportError:\n    black = None\n", True),
+    ("try:\n    import black\nexcept ImportError:\n    black = None\n", False),
+    ("try:\n    import black\nexcept (ModuleNotFoundError, OSError):\n    black = None\n", False),
+    ("try:\n    import black\nexcept ValueError:\n    black = None\n", True),
+    ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import black\n", False),
+    ("DEBUG = False\nif DEBUG:\n    import black\n", False),
+    ("DEBUG = False\nif not DEBUG:\n    pass\nelse:\n    import black\n", False),
+    ("DEBUG = False\nif not DEBUG:\n    import black\n", True),
+    ("import os\nif os.environ.get('APP_ENV') == 'development':\n    def fmt():\n        import black\n", False),
+    ("import os\nif os.environ.get('FORMATTER'):\n    import black\n", True),
+])
+def test_imports_that_make_a_tool_a_runtime_dependency(tmp_path, module, used):
+    result = run(tmp_path, {"requirements.txt": "flask==3.0.3\nblack==24.4.2\n", "shop/views.py": module},
+                 select=("BP203",))
+    assert (found(result) == []) is used
+
+
+@pytest.mark.parametrize("path", ["tests/test_format.py", "scripts/format_all.py", "docs/conf.py",
+                                  "shop/settings/dev.py", "shop/migrations/0002_data.py"])
+def test_imports_outside_application_code_do_not_count(tmp_path, path):
+    result = run(tmp_path, {"requirements.txt": "flask==3.0.3\nblack==24.4.2\n", path: "import black\n"},
+                 select=("BP203",))
+    assert found(result) == [("requirements.txt", 2, "BP203")]
+
+
+def test_the_cheap_guard_test_lets_every_guard_word_through():
+    from bplint.rules._config_context import GUARD_WORDS
+    from bplint.rules._dependency_uses import _GUARD_PARTS
+
+    assert all(any(part in word for part in _GUARD_PARTS) for word in GUARD_WORDS)
+
+
+def test_settings_lists_name_what_the_site_loads(tmp_path):
+    settings = ("INSTALLED_APPS = ['django.contrib.admin']\nMIDDLEWARE = []\n"
+                "MIDDLEWARE.insert(0, 'debug_toolbar.middleware.DebugToolbarMiddleware')\n")
+    files = {"requirements.txt": "Django==5.0.6\ndjango-debug-toolbar==4.4.2\n", "mysite/settings.py": settings}
+    assert found(run(tmp_path / "a", files, select=("BP203",))) == []
+    guarded = settings.replace("MIDDLEWARE.insert", "if DEBUG:\n    MIDDLEWARE.insert")
+    result = run(tmp_path / "b", {**files, "mysite/settings.py": "DEBUG = False\n" + guarded}, select=("BP203",))
+    assert found(result) == [("requirements.txt", 2, "BP203")]
 
 
 def test_vcs_message_names_the_moving_ref(tmp_path):
@@ -203,19 +318,59 @@ def test_duplicate_message_names_both_pins(tmp_path):
 # --- application or library -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("files, flagged", [
-    ({"Procfile": "web: gunicorn app:app\n"}, True),
-    ({"app.yaml": "runtime: python312\n"}, True),
-    ({"shop/asgi.py": "app = None\n"}, True),
-    ({"examples/demo/wsgi.py": "app = None\n"}, False),
-    ({"tests/wsgi.py": "app = None\n"}, False),
-    ({}, False),
+# (extra files, BP201 on a requirements.txt of ranges, BP202 on the package's dependency table)
+@pytest.mark.parametrize("files, unpinned, lock", [
+    ({"Procfile": "web: gunicorn app:app\n"}, True, True),
+    ({"app.yaml": "runtime: python312\n"}, True, True),
+    ({"docker-compose.yml": "services:\n  web:\n    build: .\n"}, True, True),
+    # an application published as a package: its requirement files are checked, its
+    # dependency table is the package's metadata
+    ({"shop/asgi.py": "app = None\n"}, True, False),
+    ({"shop/app.py": "from flask import Flask\n\ndef create_app():\n    app = Flask(__name__)\n    return app\n"},
+     True, False),
+    ({"shop/main.py": "import fastapi\n\napi = fastapi.FastAPI()\n"}, True, False),
+    ({"manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings')\n"}, True, False),
+    ({"shop/settings.py": "ROOT_URLCONF = 'shop.urls'\n"}, True, False),
+    ({"requirements/prod.txt": "gunicorn==22.0.0\n"}, True, False),
+    # not application code: tests, examples and documentation build their own applications
+    ({"examples/demo/wsgi.py": "app = None\n"}, False, False),
+    ({"tests/wsgi.py": "app = None\n"}, False, False),
+    ({"tests/app.py": "from flask import Flask\napp = Flask(__name__)\n"}, False, False),
+    ({"docs/conf_app.py": "from flask import Flask\napp = Flask(__name__)\n"}, False, False),
+    ({"tests/settings.py": "ROOT_URLCONF = 'tests.urls'\n"}, False, False),
+    ({"shop/blueprint.py": "from flask import Blueprint\nbp = Blueprint('shop', __name__)\n"}, False, False),
+    ({}, False, False),
 ])
-def test_library_detection(tmp_path, files, flagged):
+def test_application_or_library(tmp_path, files, unpinned, lock):
     pyproject = ('[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n'
                  '[project]\nname = "shop"\nversion = "1"\ndependencies = ["flask>=3"]\n')
-    result = run(tmp_path, {"pyproject.toml": pyproject, **files}, select=("BP202",))
-    assert bool(found(result)) is flagged
+    result = run(tmp_path, {"pyproject.toml": pyproject, "requirements.txt": "flask>=3\n", **files},
+                 select=("BP201", "BP202"))
+    assert bool(found(result, "BP201")) is unpinned
+    assert bool(found(result, "BP202")) is lock
+
+
+BACKEND = '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n[project]\nname = "shop"\n'
+
+
+@pytest.mark.parametrize("files, quiet", [
+    ({"setup.cfg": "[metadata]\nname = shop\n[options]\ninstall_requires = file: requirements.txt\n"}, True),
+    ({"pyproject.toml": BACKEND + '[tool.hatch.metadata.hooks.requirements_txt]\nfiles = ["requirements.txt"]\n'},
+     True),
+    ({"pyproject.toml": BACKEND + '[tool.setuptools.dynamic]\noptional-dependencies.web = {file = "requirements.txt"}\n'},
+     True),
+    ({"setup.py": "from setuptools import setup\nsetup(install_requires=open('requirements.txt').read().split())\n"},
+     True),
+    ({"setup.py": "from setuptools import setup\nsetup(install_requires=open('requirements/base.txt').read().split())\n"},
+     False),  # another file
+    ({"setup.py": "from setuptools import setup\nsetup(install_requires=['flask>=3'])\n"}, False),
+    ({"setup.py": "from setuptools import setup\nsetup(install_requires=open('requirements.txt').read().split())\n",
+      "Procfile": "web: gunicorn shop.app:app\n"}, False),  # deployed from here
+])
+def test_the_requirement_files_a_published_application_reads_into_its_metadata(tmp_path, files, quiet):
+    app = {"shop/app.py": "from flask import Flask\n\napp = Flask(__name__)\n", "requirements.txt": "flask>=3\n"}
+    result = run(tmp_path, {**app, **files}, select=("BP201",))
+    assert (found(result) == []) is quiet
 
 
 def test_setup_py_library_requirement_files_are_quiet_unless_configured(tmp_path):

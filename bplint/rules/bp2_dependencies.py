@@ -23,6 +23,7 @@ from bplint.files import FileKind
 from bplint.findings import Severity, Span
 from bplint.requirements import MAX_INCLUDE_DEPTH, Include, RequirementLine, mask_credentials, vcs_ref
 from bplint.roles import NOT_TESTS_OR_EXAMPLES
+from bplint.rules._dependency_uses import runtime_packages
 from bplint.rule import Flag, Option, Precision, ProjectRule, Quiet
 
 CATEGORY = "dependencies"
@@ -51,6 +52,12 @@ class _DependencyRule(ProjectRule):
     def library_folder(self, folder: str) -> bool:
         """Not configured as an application, and the folder looks like a library."""
         return self.project_type() != "application" and self.deps.kind_of_folder(folder).library
+
+    def published_metadata(self, folder: str, path: Path) -> bool:
+        """Not configured as an application, and the requirement file is read into the metadata of a
+        package that nothing deploys from its folder (BP202's distributed packages)."""
+        return (self.project_type() != "application" and self.deps.kind_of_folder(folder).distributed
+                and self.deps.feeds_metadata(path))
 
 
 # --- BP200 ---------------------------------------------------------------------------
@@ -142,23 +149,43 @@ class UnpinnedRequirementRule(_DependencyRule):
             "must name a full commit hash (`@<40 hex digits>`), an archive URL must carry its hash "
             "(`#sha256=...` or `--hash`). A requirement is quiet when a constraints file that the install "
             "reads (`-c constraints.txt` in the file or in a file that includes it) pins it, and local paths "
-            "(`-e .`, `./pkg`) are quiet. Compile inputs (`*.in`) are meant to hold ranges and are not "
-            "checked; files reached only through `-c`, or named like `constraints*.txt`, are constraints, not "
-            "requirements.\n\n"
+            "(`-e .`, `./pkg`) are quiet.\n\n"
+            "Development requirement files (`requirements-dev.txt`, `requirements/test*.txt`, files below "
+            "`docs/`, `tests/` or `ci/`: see BP203 for how a file's name and folder decide it) are not "
+            "checked unless the `development-files` option is on: what production installs does not "
+            "depend on them.\n\n"
+            "Compile inputs are meant to hold ranges and are not checked: `*.in` files, the files a compiled "
+            "file's header names (`#    pip-compile --output-file=requirements.txt base.txt`) or its "
+            "`# via -r FILE` notes name, and files that only such inputs include. A range is also quiet when "
+            "a requirement file next to it (in the same folder, its `requirements/` folder or the folder "
+            "above it) that pins each of its named requirements with `==` pins the same package: that file is the compiled or frozen form of this "
+            "one, whatever tool or script wrote it. Files reached only through `-c`, or named like "
+            "`constraints*.txt`, are constraints, not requirements.\n\n"
             "Libraries are quiet: their requirement files list the ranges that users and the library's own "
             "CI resolve (often read into the package metadata by `setup.py`). bplint tells an application "
-            "from a library as BP202 describes; a `setup.py` or `setup.cfg` also counts as a package build "
-            "configuration. Set the `project-type` option to `application` or `library` to decide it yourself.")
+            "from a library as BP202 describes: a package (`setup.py`, `setup.cfg` or a `[build-system]` "
+            "backend) is an application when it shows an application signal, such as a deployment file, "
+            "an application object (`Flask(...)`, `FastAPI(...)`), a Django `manage.py` or `ROOT_URLCONF`, "
+            "or a `gunicorn`/`uvicorn` requirement. An application published as a package (no "
+            "deployment file, see BP202) keeps ranges in the requirement files its build configuration "
+            "reads into the package's metadata (`install_requires` from `requirements.txt` in `setup.py`, "
+            "`file:` in `setup.cfg`, `[tool.setuptools.dynamic]`): those are quiet too. Set the "
+            "`project-type` option to `application` or `library` to decide it yourself.")
     why = ("A range installs whatever is newest on the day of the deploy: two deploys of the same commit can "
            "run different code, a broken or compromised release reaches production without review, and a "
            "rollback does not roll back dependencies. A branch or tag in a VCS URL can move the same way.")
     how_to_fix = ("The message suggests a version when the project itself pins or locks exactly one for "
-                  "that package elsewhere; bplint never looks at the installed environment, so findings are "
+                  "that package in another file; bplint never looks at the installed environment, so findings are "
                   "the same on every machine. "
                   "Pin every requirement with `==`, ideally by compiling a `requirements.in` of ranges into a "
                   "fully pinned `requirements.txt` with hashes; or keep the ranges and add the pins to a "
                   "constraints file included with `-c`. Pin VCS URLs to a commit hash.")
-    options = {"project-type": PROJECT_TYPE_OPTION}
+    options = {
+        "project-type": PROJECT_TYPE_OPTION,
+        "development-files": Option(default=False, help="also check development requirement files "
+                                                        "(requirements-dev.txt, requirements/test.txt, "
+                                                        "docs/requirements.txt)"),
+    }
     bad = "flask>=3.0\nrequests\ngit+https://github.com/org/lib@main#egg=lib\n"
     good = "flask==3.0.3\nrequests==2.32.3\ngit+https://github.com/org/lib@0123456789abcdef0123456789abcdef01234567#egg=lib\n"
     examples = (
@@ -174,7 +201,7 @@ class UnpinnedRequirementRule(_DependencyRule):
         Flag("lib @ https://example.com/lib-1.0.tar.gz\n", path="requirements.txt", line=1,
              note="archive URL without hash"),
         Flag("-r requirements.txt\npytest\n", path="requirements-dev.txt", files={"requirements.txt": "flask==3.0.3\n"},
-             line=2, note="development files are checked too"),
+             options={"development-files": True}, line=2, note="development files, when configured"),
         Flag("flask\n", path="requirements/base.txt", files={"requirements.txt": "-r requirements/base.txt\n"},
              line=1, note="a file reached by -r"),
         Flag("flask>=3\n", path="requirements.txt",
@@ -186,6 +213,31 @@ class UnpinnedRequirementRule(_DependencyRule):
         Flag("-c constraints.txt\nflask>=3\nrequests>=2\n", path="requirements.txt",
              files={"constraints.txt": "flask==3.0.3\n"}, line=3, count=1,
              note="only the constrained requirement is quiet"),
+        Flag("flask>=3\n", path="requirements.txt",
+             files={"setup.py": "from setuptools import setup\nsetup(name='shop')\n",
+                    "shop/__init__.py": "from flask import Flask\n\n\ndef create_app():\n"
+                                        "    app = Flask(__name__)\n    return app\n"},
+             line=1, note="a package that builds a Flask application is an application"),
+        Flag("Django>=5.0\n", path="requirements/base.txt",
+             files={"pyproject.toml": '[build-system]\nrequires = ["setuptools"]\n'
+                                      'build-backend = "setuptools.build_meta"\n',
+                    "manage.py": "import os\nimport sys\n\nif __name__ == '__main__':\n"
+                                 "    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n"
+                                 "    from django.core.management import execute_from_command_line\n"
+                                 "    execute_from_command_line(sys.argv)\n"},
+             line=1, note="a packaged Django site (manage.py)"),
+        Flag("flask>=3\nuvicorn[standard]>=0.30\n", path="requirements.txt",
+             files={"setup.cfg": "[metadata]\nname = shop\n"}, count=2,
+             note="a requirement on an application server is an application signal"),
+        Flag("flask>=3\n", path="requirements.txt",
+             files={"setup.py": "from setuptools import setup\n\nwith open('requirements.txt') as f:\n"
+                                "    setup(name='shop', install_requires=f.read().splitlines())\n",
+                    "shop/app.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+                    "Dockerfile": "FROM python:3.12\nCOPY . /app\nRUN pip install /app\n"},
+             line=1, note="the metadata of a package deployed from here (a Dockerfile)"),
+        Flag("flask\nrequests\n", path="base_requirements.txt",
+             files={"requirements.txt": "flask==3.0.3\nwerkzeug==3.0.3\n"}, line=2, count=1,
+             note="next to a pinned file that does not pin it"),
         Quiet("flask==3.0.3\nlegacy===1.0-custom\nDjango[argon2]==4.2.11 ; python_version >= '3.10'\n",
               path="requirements.txt", note="== and === pins"),
         Quiet("-e .\n./packages/shared\n../lib\nfile:///srv/wheels/app-1.0-py3-none-any.whl\n",
@@ -196,7 +248,26 @@ class UnpinnedRequirementRule(_DependencyRule):
         Quiet("-c ../constraints.txt\n-r base.txt\n", path="requirements/prod.txt",
               files={"constraints.txt": "flask==3.0.3\n", "requirements/base.txt": "flask>=3\n"},
               note="the constraint is in effect where base.txt is included"),
+        Quiet("-r requirements.txt\npytest\nruff>=0.4\n", path="requirements-dev.txt",
+              files={"requirements.txt": "flask==3.0.3\n"}, note="a development file"),
+        Quiet("sphinx>=7\n", path="docs/requirements.txt", note="a documentation build"),
         Quiet("flask>=3\nsqlalchemy\n", path="requirements.in", note="compile input"),
+        Quiet("flask\nrequests>=2\n", path="base_requirements.txt",
+              files={"requirements.txt": "certifi==2024.7.4\nflask==3.0.3\nrequests==2.32.3\nwerkzeug==3.0.3\n",
+                     "scripts/update_requirements.sh": "pip install -r base_requirements.txt\n"
+                                                       "pip freeze > requirements.txt\n"},
+              note="an input frozen into the pinned file next to it"),
+        Quiet("flask>=3\ncelery[redis]>=5.4\n", path="requirements-web.txt",
+              files={"deploy/requirements.txt": "#\n# This file is autogenerated with Python 3.12\n#\n"
+                                                "#    pip-compile --output-file=requirements.txt ../requirements-web.txt\n"
+                                                "#\ncelery==5.4.0\nflask==3.0.3\n"},
+              note="an input named by the compiled file's header"),
+        Quiet("flask>=3\n", path="requirements-web.txt",
+              files={"deploy/requirements.txt": "flask==3.0.3\n    # via -r requirements-web.txt\n"},
+              note="an input named by a `# via` note"),
+        Quiet("flask>=3\n", path="requirements/common.txt",
+              files={"requirements/prod.in": "-r common.txt\ngunicorn\n"},
+              note="a file only a compile input includes"),
         Quiet("flask>=3\n", path="requirements/base.in", note="compile input in a folder"),
         Quiet("setuptools>=68\n", path="requirements/constraints.txt", note="named as a constraints file"),
         Quiet("billiard>=4.2\nkombu>=5.3,<6\n", path="requirements/default.txt",
@@ -205,6 +276,18 @@ class UnpinnedRequirementRule(_DependencyRule):
         Quiet("flask>=3\n", path="requirements.txt",
               files={"pyproject.toml": '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'},
               note="a library packaged with a build backend"),
+        Quiet("flask>=3\n", path="requirements.txt",
+              files={"setup.py": "from setuptools import setup\n\nwith open('requirements.txt') as f:\n"
+                                 "    setup(name='shop', install_requires=f.read().splitlines())\n",
+                     "shop/app.py": "from flask import Flask\n\napp = Flask(__name__)\n"},
+              note="the metadata of an application published as a package"),
+        Quiet("django>=5.0\n", path="requirements/base.txt",
+              files={"pyproject.toml": '[build-system]\nrequires = ["setuptools"]\n'
+                                       'build-backend = "setuptools.build_meta"\n[project]\nname = "site"\n'
+                                       'dynamic = ["dependencies"]\n[tool.setuptools.dynamic]\n'
+                                       'dependencies = {file = ["requirements/base.txt"]}\n',
+                     "site/settings.py": "ROOT_URLCONF = 'site.urls'\n"},
+              note="read into the metadata by [tool.setuptools.dynamic]"),
         Quiet("flask>=3\n", path="requirements.txt", options={"project-type": "library"},
               note="configured as a library"),
         Quiet("requests>=2\n", path="requirements/constraints.txt",
@@ -220,20 +303,26 @@ class UnpinnedRequirementRule(_DependencyRule):
         deps = self.deps
         if self.project_type() == "library":
             return
+        development = bool(self.option("development-files"))
         for context in deps.checked_requirement_files():
             if context.compile_input or context.as_constraint_only:
                 continue
+            if context.production is False and not development:
+                continue  # tests, linters and docs builds: what production runs does not depend on them
             folder = str(Path(context.rootpath or ".").parent.as_posix())
-            if self.library_folder(folder):
+            if self.library_folder(folder) or self.published_metadata(folder, context.file.path):
                 continue
+            pinned_next_to = deps.pins_next_to(context.file.path)
             for requirement in context.file.requirements:
                 if requirement.immutable:
                     continue
-                if requirement.kind == "named" and requirement.key in context.constraint_pins:
+                if requirement.kind == "named" and (requirement.key in context.constraint_pins
+                                                    or requirement.key in pinned_next_to):
                     continue
-                self.report(context.report_path, _span(requirement.line), self._message(requirement, deps))
+                self.report(context.report_path, _span(requirement.line),
+                            self._message(requirement, deps, context.file.path))
 
-    def _message(self, requirement: RequirementLine, deps: ProjectDependencies) -> str:
+    def _message(self, requirement: RequirementLine, deps: ProjectDependencies, path: Path) -> str:
         name = requirement.name or "this requirement"
         if requirement.kind == "vcs":
             ref = vcs_ref(requirement.url or "")
@@ -244,7 +333,7 @@ class UnpinnedRequirementRule(_DependencyRule):
         if requirement.kind == "url":
             return (f"Add the archive's hash to the URL of {name} (`#sha256=...`) or a `--hash` option, so a "
                     f"changed file cannot be installed.")
-        known = deps.known_version(requirement.key or "")
+        known = deps.known_version(requirement.key or "", elsewhere_than=path)
         example = f"{name}=={known}" if known else f"{name}==<version>"
         return f"Pin {name} to an exact version (`{example}`) or add it to a constraints file."
 
@@ -269,15 +358,23 @@ class MissingLockfileRule(_DependencyRule):
             "has no lock covering it: no `poetry.lock`, `uv.lock`, `pdm.lock`, `Pipfile.lock` or "
             "`pylock.toml` in the manifest's folder or above, and no fully pinned `requirements*.txt` next "
             "to it (or in its `requirements/` folder).\n\n"
-            "Libraries are quiet: their users resolve the versions. bplint counts a project folder as a "
-            "library when it has a package build configuration (a `pyproject.toml` naming a `[build-system]` "
-            "`build-backend`, or a `setup.py`/`setup.cfg`) and shows none of these application signals: `package-mode = false` (Poetry), `[tool.uv] package = false`, `[tool.pdm] "
-            "distribution = false`, a `Private ::` classifier, a `Dockerfile`, `Procfile`, `app.yaml`, "
-            "`fly.toml`, `render.yaml`, `vercel.json`, `zappa_settings.json` or `serverless.yml` next to "
-            "it, or a `wsgi.py`/`asgi.py` module below it that binds `application` or `app` (outside tests, "
-            "examples and project templates). A folder without a "
-            "build configuration, and every `Pipfile`, count as applications. Set the rule's "
-            "`project-type` option to `application` or `library` to decide it yourself.")
+            "Packages are quiet unless the project deploys them from their own folder. A folder with a "
+            "package build configuration (a `pyproject.toml` naming a `[build-system]` `build-backend`, or a "
+            "`setup.py`/`setup.cfg`) publishes its dependency table as the package's metadata: whoever "
+            "installs the package resolves it, and a lock in the repository would not reach them. That holds "
+            "for libraries and for applications published as packages. A package is checked when it says it "
+            "is not one to publish (`package-mode = false` (Poetry), `[tool.uv] package = false`, "
+            "`[tool.pdm] distribution = false`, a `Private ::` classifier) or has a deployment file next to "
+            "it: a `Dockerfile`, `Procfile`, `docker-compose.yml`, `compose.yaml`, `app.yaml`, `fly.toml`, "
+            "`render.yaml`, `vercel.json`, `zappa_settings.json` or `serverless.yml`. A folder without a "
+            "build configuration, and every `Pipfile`, count as applications.\n\n"
+            "The rules that check applications only (BP201, BP106) count a package as a library when it "
+            "shows none of those signals and no application code below its folder (outside tests, examples, "
+            "documentation and project templates): a `wsgi.py`/`asgi.py` module that binds `application` or "
+            "`app`, an application object (`Flask(...)`, `FastAPI(...)`, `Quart(...)`, `Starlette(...)`, "
+            "in a factory too), a Django `manage.py` that sets `DJANGO_SETTINGS_MODULE`, a settings module "
+            "that sets `ROOT_URLCONF`, or a production requirement on `gunicorn` or `uvicorn`. Set the "
+            "rule's `project-type` option to `application` or `library` to decide it yourself.")
     why = ("Without a lock, each install resolves the ranges anew: a deploy, a CI run and a developer's "
            "machine get different versions of the same dependencies, and a bad upstream release breaks "
            "production without any change in the repository.")
@@ -297,7 +394,8 @@ class MissingLockfileRule(_DependencyRule):
              files={"Dockerfile": "FROM python:3.12\n"}, note="a package, but deployed from a Dockerfile"),
         Flag('[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n[project]\n'
              'name = "shop"\nversion = "1.0"\ndependencies = ["flask>=3"]\n', path="pyproject.toml",
-             files={"shop/wsgi.py": "from shop import app\n"}, note="a wsgi.py entry point"),
+             files={"docker-compose.yml": "services:\n  web:\n    build: .\n    ports: ['8000:8000']\n"},
+             note="a package deployed with docker-compose"),
         Flag('[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n[project]\n'
              'name = "shop"\nversion = "1.0"\ndependencies = ["flask>=3"]\n', path="pyproject.toml",
              options={"project-type": "application"}, note="configured as an application"),
@@ -319,6 +417,11 @@ class MissingLockfileRule(_DependencyRule):
         Quiet('[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n[project]\n'
               'name = "flask-thing"\nversion = "1.0"\ndependencies = ["flask>=3"]\n', path="pyproject.toml",
               note="a library"),
+        Quiet('[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n[project]\n'
+              'name = "shop"\nversion = "1.0"\ndependencies = ["flask>=3"]\n', path="pyproject.toml",
+              files={"shop/wsgi.py": "from shop import app\n",
+                     "shop/__init__.py": "from flask import Flask\n\napp = Flask(__name__)\n"},
+              note="an application published as a package: users install it and resolve its metadata"),
         Quiet('[project]\nname = "shop"\nversion = "1.0"\ndependencies = ["flask==3.0.3", "sqlalchemy==2.0.30"]\n',
               path="pyproject.toml", note="exact pins only"),
         Quiet('[project]\nname = "shop"\nversion = "1.0"\ndependencies = ["flask>=3"]\n', path="pyproject.toml",
@@ -337,8 +440,8 @@ class MissingLockfileRule(_DependencyRule):
                       for dep in table.dependencies if not dep.exact]
             if not ranged:
                 continue
-            if self.library_folder(str(manifest.folder)):
-                continue
+            if self.project_type() != "application" and deps.kind_of_folder(str(manifest.folder)).distributed:
+                continue  # package metadata: whoever installs the package resolves it
             if deps.lock_for(manifest.folder) is not None:
                 continue
             table, example = ranged[0]
@@ -391,6 +494,23 @@ DEV_TOOL_PREFIXES = ("pytest-", "flake8-", "pylint-", "types-", "tox-", "nox-", 
 DEV_TOOL_SUFFIXES = ("-stubs",)
 
 
+# The modules a tool installs when they are not its name with `_` for `-`.
+IMPORT_NAMES = {
+    "django-debug-toolbar": ("debug_toolbar",), "ipython": ("IPython",), "factory-boy": ("factory",),
+    "pytest": ("pytest", "_pytest"), "pre-commit": ("pre_commit",), "pdbpp": ("pdbpp",),
+    "pyre-check": (), "codecov": (), "coveralls": (),
+}
+
+
+def import_names(key: str) -> tuple[str, ...]:
+    """The top-level modules a distribution installs; none for type stubs (never imported)."""
+    if key in IMPORT_NAMES:
+        return IMPORT_NAMES[key]
+    if key.startswith("types-") or key.endswith("-stubs"):
+        return ()
+    return (key.replace("-", "_").replace(".", "_"),)
+
+
 def is_dev_tool(key: str, extra: frozenset[str] = frozenset()) -> bool:
     return key in DEV_TOOLS or key in extra or key.startswith(DEV_TOOL_PREFIXES) or key.endswith(DEV_TOOL_SUFFIXES)
 
@@ -420,7 +540,14 @@ class DevDependencyInProductionRule(_DependencyRule):
             "`requirements/test*.txt`), optional dependencies, dependency groups, requirements under an "
             "`extra == ...` marker, lines of a compiled file whose `# via` note shows they came in through "
             "another package, and projects that are themselves such a tool or its plugin (a `pytest-*` "
-            "plugin may depend on pytest).")
+            "plugin may depend on pytest).\n\n"
+            "A tool the application itself uses when it runs is a production dependency and is quiet: a "
+            "module whose role is application code imports it (`import black` to format generated code), or "
+            "a Django settings module that production loads names it in `INSTALLED_APPS` or `MIDDLEWARE`. "
+            "Imports in tests, development settings, scripts and examples do not count, nor do imports "
+            "under `if settings.DEBUG:` (or another development, test or debug switch), under "
+            "`if TYPE_CHECKING:` or in a `try` that catches ImportError: the application runs without "
+            "them. Type stubs are never imported.")
     why = ("Production then installs code it never runs: a larger image, more packages to patch, and debug "
            "tools (ipdb, debugpy) that can open a door when reached by accident.")
     how_to_fix = ("Move the tool to a development requirement file (`requirements-dev.txt` starting with "
@@ -446,6 +573,24 @@ class DevDependencyInProductionRule(_DependencyRule):
         Flag('[packages]\nflask = "*"\nfaker = "*"\n', path="Pipfile", line=3),
         Flag("flask==3.0.3\nmyprobe==1.0\n", path="requirements.txt", options={"extra-dev-packages": ["myprobe"]},
              line=2),
+        Flag("Django==5.0.6\ndjango-debug-toolbar==4.4.2\n", path="requirements.txt", line=2,
+             files={"mysite/settings.py": "DEBUG = False\nINSTALLED_APPS = ['django.contrib.admin']\n"
+                                          "if DEBUG:\n    INSTALLED_APPS += ['debug_toolbar']\n"
+                                          "    MIDDLEWARE = ['debug_toolbar.middleware.DebugToolbarMiddleware']\n"},
+             note="enabled only under DEBUG"),
+        Flag("Django==5.0.6\ndjango-debug-toolbar==4.4.2\n", path="requirements/base.txt", line=2,
+             files={"mysite/settings/local.py": "from .base import *\n\nINSTALLED_APPS += ['debug_toolbar']\n"},
+             note="enabled by development settings"),
+        Flag("flask==3.0.3\nipdb==0.13.13\n", path="requirements.txt", line=2,
+             files={"shop/debugging.py": "try:\n    import ipdb as pdb\nexcept ImportError:\n    import pdb\n"},
+             note="an optional import: the application runs without it"),
+        Flag("flask==3.0.3\npytest==8.2.0\n", path="requirements.txt", line=2,
+             files={"tests/test_shop.py": "import pytest\n\n\ndef test_home():\n    assert True\n"},
+             note="imported by tests only"),
+        Flag("boto3==1.34.0\nmypy-boto3-s3==1.34.0\ntypes-requests==2.32.0.20240602\n", path="requirements.txt",
+             count=2, files={"shop/storage.py": "from typing import TYPE_CHECKING\n\nimport requests\n\n"
+                                                "if TYPE_CHECKING:\n    from mypy_boto3_s3 import S3Client\n"},
+             note="type-checking imports and stubs"),
         Quiet("-r requirements.txt\npytest==8.2.0\nruff==0.4.4\n", path="requirements-dev.txt",
               files={"requirements.txt": "flask==3.0.3\n"}),
         Quiet("pytest==8.2.0\ncoverage==7.5.1\n", path="requirements/test.txt"),
@@ -468,6 +613,21 @@ class DevDependencyInProductionRule(_DependencyRule):
         Quiet('[project]\nname = "pytest-shop"\nversion = "1"\ndependencies = ["pytest>=8"]\n', path="pyproject.toml",
               note="a pytest plugin depends on pytest"),
         Quiet("flask==3.0.3\nipython==8.24.0\n", path="requirements.txt", options={"allowed": ["ipython"]}),
+        Quiet("fastapi==0.111.0\nblack==24.4.2\n", path="requirements.txt",
+              files={"shop/routers/code.py": "import black\nfrom fastapi import APIRouter\n\n"
+                                             "router = APIRouter()\n\n\n@router.post('/format')\n"
+                                             "def format_code(source: str) -> str:\n"
+                                             "    return black.format_str(source, mode=black.Mode())\n"},
+              note="the application formats code with it at run time"),
+        Quiet("Flask==3.0.3\nFlask-DebugToolbar==0.15.1\n", path="requirements.txt",
+              files={"shop/extensions.py": "from flask_debugtoolbar import DebugToolbarExtension\n\n"
+                                           "toolbar = DebugToolbarExtension()\n"},
+              note="the application initializes it"),
+        Quiet('[project]\nname = "site"\nversion = "1"\ndependencies = ["django>=5", "django-debug-toolbar>=4"]\n',
+              path="pyproject.toml",
+              files={"mysite/settings.py": "INSTALLED_APPS = [\n    'django.contrib.admin',\n    'debug_toolbar',\n]\n"
+                                           "MIDDLEWARE = ['debug_toolbar.middleware.DebugToolbarMiddleware']\n"},
+              note="production settings enable it"),
     )
 
     def check(self) -> None:
@@ -475,10 +635,13 @@ class DevDependencyInProductionRule(_DependencyRule):
         extra = frozenset(canonicalize_name(n) for n in self.option("extra-dev-packages"))
         allowed = frozenset(canonicalize_name(n) for n in self.option("allowed"))
         own = deps.own_names()
+        runtime = runtime_packages(self.project)
 
         def flagged(key: str | None) -> bool:
             if not key or key in allowed or not is_dev_tool(key, extra):
                 return False
+            if runtime.intersection(import_names(key)):
+                return False  # the application itself imports it: production needs it
             # a tool's own plugins and helpers may depend on it
             return not any(is_dev_tool(name, extra) or _family(name) == _family(key) for name in own)
 
