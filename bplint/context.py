@@ -79,6 +79,18 @@ class FileContext:
     def imports_any(self, *modules: str) -> bool:
         return self.facts is not None and self.facts.imports_any(*modules)
 
+    def role_at(self, node: cst.CSTNode) -> Any:
+        """The role of the code at ``node``: its innermost region's (a command, a test configuration
+        class inside an application module) or the file's. Positions are resolved only in files
+        that have regions."""
+        from bplint.regions import role_at
+
+        regions = self.index.regions_of(self.relpath) if self.index is not None else ()
+        if not regions:
+            return self.role
+        position = self.get_metadata(PositionProvider, node)
+        return self.role if position is None else role_at(regions, position.start.line, self.role)
+
     # --- metadata, computed once per file and only when a rule asks --------
     def get_metadata(self, key: type, node: cst.CSTNode, default: Any = None) -> Any:
         if key not in self._metadata:

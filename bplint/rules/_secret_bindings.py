@@ -186,7 +186,7 @@ class SecretBindings(ExampleContext):
                 continue
             if not value.strip():
                 continue
-            if (signing and self._in_production and is_weak(value) and not _names_a_setting(name, value)
+            if (signing and self._in_production(node) and is_weak(value) and not _names_a_setting(name, value)
                     and not value.startswith("django-insecure-")):
                 self._report_weak_key(node, value, what, variable)
                 continue
@@ -194,16 +194,16 @@ class SecretBindings(ExampleContext):
                 continue
             if len(value.strip()) < MIN_SECRET_LENGTH or names_a_field(name, value):
                 continue
-            if not self._in_production and is_weak(value):
+            if not self._in_production(node) and is_weak(value):
                 continue  # a guessable value in development or test configuration protects nothing
             self._report_secret(node, value, what, variable)
         if isinstance(expr, cst.Call):
             self._judge_lookup(expr, fallback_name=name)
 
-    @property
-    def _in_production(self) -> bool:
-        """Code that production loads: application code outside development and test config classes."""
-        return self.ctx.role in (None, Role.APPLICATION) and not self._dev_classes
+    def _in_production(self, node: cst.CSTNode) -> bool:
+        """Code that production loads: application code outside development and test config classes
+        and outside the regions of other roles (a command, a `__main__` block)."""
+        return (self.ctx.role_at(node) in (None, Role.APPLICATION)) and not self._dev_classes
 
     @staticmethod
     def _fix(variable: str | None) -> str:

@@ -590,6 +590,21 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
                 for _ in range(count):
                     session.add(Customer(email=fake.email(), password="Winter2024!", api_token="c0ffee4b1d5e9a77"))
             ''', path="shop/lib/create_test_data.py", note="a test-data generator"),
+        Quiet('''
+            from shop.hsm import HardwareModule
+
+
+            def open_module(config):
+                return HardwareModule(config["module"], config["pin"])
+
+
+            if __name__ == "__main__":  # try it by hand against a local test module
+                module = open_module({"module": "/usr/lib/softhsm/libsofthsm2.so", "password": "12345678"})
+                print(module.encrypt(b"hello", password="topSecret"))
+            ''', path="shop/security/hsm.py",
+              files={"shop/app.py": "from flask import Flask\n\nfrom shop.security.hsm import open_module\n\n"
+                                    "app = Flask(__name__)\n"},
+              note="a guessable value in the `__main__` block of an application module: that block is command-line code"),
         Flag('''
             import os
 
