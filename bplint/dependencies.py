@@ -234,6 +234,11 @@ def is_test_file(index: Any, relpath: str) -> bool:
     return index.is_test_file(relpath)
 
 
+def _normal_spec(spec: str) -> str:
+    """A version constraint with its clauses sorted and spaces dropped (`<2, >=1` is `>=1,<2`)."""
+    return ",".join(sorted(part.strip() for part in spec.replace(" ", "").split(",") if part.strip()))
+
+
 def _dig(data: Any, *keys: str) -> Any:
     for key in keys:
         if not isinstance(data, dict):
@@ -816,7 +821,26 @@ class ProjectDependencies:
             self._metadata_files[home] = self._read_metadata_files(home)
         relative = rootpath if home == "." else rootpath[len(home) + 1:]
         named = self._metadata_files[home]
-        return relative in named or PurePosixPath(rootpath).name in named
+        if relative in named or PurePosixPath(rootpath).name in named:
+            return True
+        # package data: a copy inside the package's code, not a list beside the build configuration
+        folder = str(PurePosixPath(rootpath).parent)
+        inside_code = folder != home and any(f.rootpath == f"{folder}/__init__.py" for f in self.project.files)
+        return inside_code and self._copies_metadata(path, home)
+
+    def _copies_metadata(self, path: Path, home: str) -> bool:
+        """Whether every requirement of the file is one of the package's published dependencies,
+        with the same constraint: a copy of the metadata kept beside the code (that the application
+        reads to check what is installed, say), not a list that something installs from."""
+        context = self.contexts.get(path)
+        requirements = [r for r in context.file.requirements if r.kind == "named"] if context else []
+        if not requirements:
+            return False
+        published = {(d.key, _normal_spec(d.spec)) for manifest in self.manifests
+                     if str(manifest.folder) == home and manifest.kind is FileKind.PYPROJECT
+                     for table in manifest.tables if table.title.startswith("[project")
+                     for d in table.dependencies}
+        return all((r.key, _normal_spec(r.specifier)) in published for r in requirements)
 
     def _read_metadata_files(self, folder: str) -> set[str]:
         """The requirement files a folder's build configuration names (paths as written, and names)."""
