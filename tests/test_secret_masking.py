@@ -240,16 +240,17 @@ def test_url_passwords_are_masked_whichever_rules_ran(tmp_path, monkeypatch):
     assert not _leaks(output)
 
 
-@pytest.mark.parametrize("selection", [[], ["--select", "BP104"], ["--ignore", "BP101"]],
+@pytest.mark.parametrize("selection", [[], ["--select", "BP406"], ["--ignore", "BP101"]],
                          ids=["default", "other-rule-only", "detector-ignored"])
 def test_secrets_are_masked_when_their_own_rule_is_not_reported(tmp_path, monkeypatch, selection):
     """A finding of another rule shows a line that holds a key; the key is masked even when the
     rule that finds keys is off (in the preview tier, deselected or ignored)."""
     monkeypatch.chdir(tmp_path)
-    line = f'app.config["SESSION_COOKIE_SECURE"] = False; AWS_SECRET_ACCESS_KEY = "{AWS_SECRET}"\n'
-    write_project(tmp_path, {"app.py": "from flask import Flask\n\napp = Flask(__name__)\n" + line})
+    line = f'STARTED = datetime.utcnow(); AWS_SECRET_ACCESS_KEY = "{AWS_SECRET}"\n'
+    write_project(tmp_path, {"app.py": "from datetime import datetime\n\nfrom flask import Flask\n\n"
+                                       "app = Flask(__name__)\n" + line})
     result = CliRunner().invoke(cli, ["check", "--no-color", "--no-cache", *selection], catch_exceptions=False)
-    assert "BP104" in result.output and "BP101" not in result.output, result.output
+    assert "BP406" in result.output and "BP101" not in result.output, result.output
     assert f'"{AWS_SECRET[:4]}*' in result.output and AWS_SECRET not in result.output, result.output
     for fmt in ("json", "sarif", "github", "gitlab"):
         output = CliRunner().invoke(cli, ["check", "--no-cache", "--format", fmt, *selection]).output

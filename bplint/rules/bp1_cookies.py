@@ -94,7 +94,8 @@ class InsecureCookie(ConfigScope, PythonRule):
     name = "insecure-cookie"
     category = "configuration"
     severity = Severity.WARNING
-    precision = Precision(1, 1, "2026-12-01", debatable=1)
+    precision = Precision(1, 3, "2026-12-02", debatable=1)
+    preview = True
     roles = APPLICATION_ONLY
     cwe = (614, 1004)
     summary = "Session or auth cookie without Secure/HttpOnly/SameSite protection"

@@ -357,7 +357,7 @@ class MissingLockfileRule(_DependencyRule):
     name = "missing-lockfile"
     category = CATEGORY
     severity = Severity.WARNING
-    precision = Precision(0, 5, "2026-12-01")
+    precision = Precision(0, 0, "2026-12-02")
     preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "An application declares dependency ranges and commits no lock"
@@ -532,7 +532,7 @@ class DevDependencyInProductionRule(_DependencyRule):
     name = "dev-dependency-in-production"
     category = CATEGORY
     severity = Severity.WARNING
-    precision = Precision(2, 5, "2026-12-01")
+    precision = Precision(2, 9, "2026-12-02", debatable=1)
     preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "A test, lint or debug tool in a production dependency list"
@@ -688,7 +688,8 @@ class DuplicateRequirementRule(_DependencyRule):
     name = "duplicate-requirement"
     category = CATEGORY
     severity = Severity.WARNING
-    precision = Precision(1, 1, "2026-12-01")
+    precision = Precision(1, 2, "2026-12-02")
+    preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "The same distribution listed twice"
     what = ("Reports a distribution listed a second time in one requirement file or in the files it "

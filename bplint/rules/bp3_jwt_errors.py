@@ -18,8 +18,7 @@ class JwtErrorsUnhandled(JwtRule):
     name = "jwt-errors-unhandled"
     category = "authentication"
     severity = Severity.WARNING
-    precision = Precision(1, 2, "2026-12-01")
-    preview = True
+    precision = Precision(1, 1, "2026-12-02")
     roles = APPLICATION_ONLY
     cwe = (755,)
     uses_bindings = True

@@ -24,7 +24,7 @@ class JwtUnverified(JwtRule):
     name = "jwt-unverified"
     category = "authentication"
     severity = Severity.ERROR
-    precision = Precision(0, 2, "2026-12-01")
+    precision = Precision(0, 1, "2026-12-02")
     preview = True
     roles = APPLICATION_ONLY
     cwe = (347,)

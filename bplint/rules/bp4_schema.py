@@ -54,7 +54,7 @@ class CreateAllInApp(PythonRule):
     name = "create-all-in-app"
     category = "database"
     severity = Severity.WARNING
-    precision = Precision(0, 2, "2026-12-01")
+    precision = Precision(0, 2, "2026-12-02")
     preview = True
     roles = APPLICATION_ONLY
     uses_bindings = True

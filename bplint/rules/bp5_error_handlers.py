@@ -22,7 +22,7 @@ class MissingErrorHandler(ProjectRule):
     name = "missing-error-handler"
     category = "routes"
     severity = Severity.WARNING
-    precision = Precision(0, 1, "2026-12-01")
+    precision = Precision(0, 1, "2026-12-02")
     preview = True
     roles = APPLICATION_ONLY
     summary = "Application registers no error handlers"

@@ -22,7 +22,7 @@ class PrintInApp(PythonRule):
     name = "print-in-app"
     category = "logging"
     severity = Severity.WARNING
-    precision = Precision(14, 29, "2026-12-01", debatable=2)
+    precision = Precision(19, 33, "2026-12-02", debatable=3)
     preview = True
     roles = APPLICATION_ONLY
     summary = "print() in application code"

@@ -89,7 +89,8 @@ class MissingTests(ProjectRule):
             "`tests/` or `test/` folder, no `test_*.py`, `*_test.py` or `conftest.py` (the `test-paths` setting). The finding points at "
             "`pyproject.toml` (or another root file) when there is one. A project whose root configures a test "
             "runner (`[tool.pytest.ini_options]`, `pytest.ini`, `[tool:pytest]` in `setup.cfg`, `tox.ini`, "
-            "`noxfile.py`) has a suite kept outside the scanned tree and is quiet.")
+            "`noxfile.py`) has a suite kept outside the scanned tree and is quiet, and so is an unpacked source "
+            "distribution (a `PKG-INFO` at the root), which often leaves its tests out.")
     why = ("Without tests every change is checked by hand, or in production; refactoring and "
            "dependency upgrades become risky.")
     how_to_fix = ("Add a `tests/` folder with pytest tests, starting with the app's critical paths "
@@ -113,6 +114,9 @@ class MissingTests(ProjectRule):
               note="the test runner is configured: the suite exists, outside the scanned tree"),
         Quiet("from flask import Flask\n\napp = Flask(__name__)\n", path="app/__init__.py",
               files={"tox.ini": "[testenv]\ncommands = pytest\n"}),
+        Quiet("from flask import Flask\n\napp = Flask(__name__)\n", path="app/__init__.py",
+              files={"PKG-INFO": "Metadata-Version: 2.1\nName: shop\nVersion: 1.0\n"},
+              note="an unpacked source distribution: its tests may have been left out of it"),
     )
 
     def check(self) -> None:
@@ -127,6 +131,8 @@ class MissingTests(ProjectRule):
             return
         if any(index.fs.is_file(root / name) for name in TEST_RUNNER_FILES):
             return
+        if index.fs.is_file(root / "PKG-INFO"):
+            return  # an unpacked source distribution, which often leaves the tests out: no way to tell
         for name, section in TEST_RUNNER_SECTIONS.items():
             text = index.fs.read_text(root / name)
             if text and section.search(text):
@@ -176,8 +182,7 @@ class AssertionFreeTest(PythonRule):
     name = "assertion-free-test"
     category = "structure"
     severity = Severity.WARNING
-    precision = Precision(10, 15, "2026-12-01")
-    preview = True
+    precision = Precision(10, 11, "2026-12-02")
     roles = frozenset({Role.TEST})
     summary = "Test function that asserts nothing"
     what = ("Finds test functions, as pytest and unittest collect them (`test*` functions in "
