@@ -66,6 +66,20 @@ def child_fields(cls: type, skip_trivia: bool) -> tuple[str, ...]:
     return order
 
 
+def child_nodes(node: cst.CSTNode, skip_trivia: bool = True) -> list[cst.CSTNode]:
+    """The node's children in libcst's visiting order (``node.children`` without running a
+    visitor over the node); whitespace and comments left out unless ``skip_trivia`` is False."""
+    found: list[cst.CSTNode] = []
+    cls = type(node)
+    for field in _ORDER.get((cls, skip_trivia)) or child_fields(cls, skip_trivia):
+        value = getattr(node, field)
+        if isinstance(value, cst.CSTNode):
+            found.append(value)
+        elif isinstance(value, (tuple, list)):
+            found.extend(item for item in value if isinstance(item, cst.CSTNode))
+    return found
+
+
 class FileTimeout(Exception):
     pass
 

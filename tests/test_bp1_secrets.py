@@ -830,3 +830,25 @@ def test_a_signing_key_setting_that_names_another_setting_is_quiet(tmp_path):
         JWT_SECRET_KEY = "super secret key"
         '''})
     assert lines_of(findings) == [3]
+
+
+def test_long_texts_are_searched_around_the_hints_with_the_same_results(monkeypatch):
+    """A translation catalogue full of dotted names and a few real tokens: the tokens are found
+    where a scan of the whole text finds them, and the dotted names are no Discord hint."""
+    import random
+
+    from bplint.rules import _secret_formats as formats
+
+    rng = random.Random(5)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    github = "ghp_" + "".join(rng.choice(alphabet) for _ in range(36))
+    stripe = "sk_live_" + "".join(rng.choice(alphabet) for _ in range(30))
+    lines = [f'  "MultiModelResponsesInTab{i:04}.label": "Responses {i}",' for i in range(6000)]
+    lines[1000] = f'  "deploy.token": "{github}",'
+    lines[5999] = f'  "billing.key": "{stripe}"'
+    text = "{\n" + "\n".join(lines) + "\n}\n"
+    assert len(text) > formats.LONG_TEXT and not formats.TOKEN_HINT.search("MultiModelResponsesInTab0001.label")
+    windowed = [(m.start, m.end, m.value) for m in formats.find_tokens(text)]
+    monkeypatch.setattr(formats, "LONG_TEXT", len(text) + 1)
+    whole = [(m.start, m.end, m.value) for m in formats.find_tokens(text)]
+    assert windowed == whole and [v for _, _, v in whole] == [github, stripe]

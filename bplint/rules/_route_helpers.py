@@ -9,6 +9,7 @@ import libcst as cst
 
 from bplint import names, routes
 from bplint.rule import PythonRule
+from bplint.traversal import child_nodes
 
 # Response builders and where they take a status code: (keyword, positional index).
 RESPONSE_STATUS = {
@@ -43,14 +44,15 @@ UNKNOWN = -1  # a status that cannot be read (a variable)
 
 
 def own_nodes(function: cst.FunctionDef) -> Iterator[cst.CSTNode]:
-    """Every node of the function's body, not descending into nested functions, lambdas or classes."""
+    """Every node of the function's body (whitespace and comments aside), not descending into nested
+    functions, lambdas or classes."""
     stack: list[cst.CSTNode] = [function.body]
     while stack:
         node = stack.pop()
         yield node
         if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             continue
-        stack.extend(reversed(node.children))
+        stack.extend(reversed(child_nodes(node)))
 
 
 def own_returns(function: cst.FunctionDef) -> list[cst.Return]:

@@ -182,7 +182,13 @@ TOKEN_HINT = re.compile(
     r"AKIA|ASIA|ABIA|ACCA|A3T|gh[pousr]_|github_pat_|gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-|GR1348941"
     r"|xox[abposre]-|xapp-|hooks\.slack\.com|[sr]k_(?:live|prod)_|AIza|T3BlbkFJ|sk-ant-|SG\.|npm_|pypi-Ag"
     r"|hf_|\dQ~|-us\d|\d:AA|sq0|django-insecure-|eyJ|PRIVATE KEY|PuTTY-User-Key"
-    r"|[MNO][A-Za-z0-9_-]{23,25}\.")
+    r"|[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.")  # a Discord token's first two parts, not a dotted name
+
+# In a long text (a translation catalogue, a bundled script), the full pattern runs only around the
+# hints: a token starts at most TOKEN_BEFORE characters before its hint and ends within TOKEN_AFTER
+# after it (a private key's block is followed to its end separately).
+LONG_TEXT = 32_768
+TOKEN_BEFORE, TOKEN_AFTER = 256, 16_384
 
 _PEM_BODY_CHARS = re.compile(r"[A-Za-z0-9+/=]")
 # the lines of a key block: base64 lines and the headers of an encrypted key
@@ -209,7 +215,7 @@ def find_tokens(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[To
     """The credentials of a well-known format in ``text``, look-alikes left out."""
     if not TOKEN_HINT.search(text):
         return
-    for match in TOKEN_RE.finditer(text):
+    for match in _candidates(text):
         key = match.lastgroup
         if key is None:
             continue
@@ -227,6 +233,25 @@ def find_tokens(text: str, allowed: frozenset[str] = frozenset()) -> Iterator[To
         if value in allowed:
             continue
         yield TokenMatch(fmt, start, end, value)
+
+
+def _candidates(text: str) -> Iterator[re.Match]:
+    """TOKEN_RE's matches in ``text``: over the whole of a short text, around the hints of a long one."""
+    if len(text) <= LONG_TEXT:
+        yield from TOKEN_RE.finditer(text)
+        return
+    windows: list[list[int]] = []
+    for hint in TOKEN_HINT.finditer(text):
+        start, end = max(0, hint.start() - TOKEN_BEFORE), min(len(text), hint.end() + TOKEN_AFTER)
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], end)
+        else:
+            windows.append([start, end])
+    done = 0  # where the last match ended: windows never yield a match twice
+    for start, end in windows:
+        for match in TOKEN_RE.finditer(text, max(start, done), end):
+            yield match
+            done = match.end()
 
 
 def _credible(fmt: TokenFormat, token: str) -> bool:

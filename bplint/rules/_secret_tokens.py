@@ -106,9 +106,10 @@ def _aws_secret_keys(text: str) -> Iterator[tuple[int, int, str, str]]:
 
 def _line_starts(text: str) -> list[int]:
     starts = [0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            starts.append(index + 1)
+    at = text.find("\n")
+    while at != -1:
+        starts.append(at + 1)
+        at = text.find("\n", at + 1)
     return starts
 
 
