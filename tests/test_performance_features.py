@@ -360,3 +360,15 @@ def test_statistics_say_what_the_scan_did(tmp_path, jobs):
     shown = runner.invoke(cli, ["check", str(tmp_path), "--statistics", "--format", "json", "--no-cache",
                                 "--exit-zero", "--jobs", str(jobs)])
     assert json.loads(shown.stdout)["work"]["indexed"] == python_files, shown.output
+
+
+def test_assertion_free_test_rule_parses_only_test_modules_that_can_have_a_finding(tmp_path):
+    write_project(tmp_path, {
+        "tests/__init__.py": "",
+        "tests/test_checked.py": "def test_total():\n    assert 1 + 1 == 2\n\n\ndef test_more():\n    assert True\n",
+        "tests/test_unchecked.py": "def test_create(client):\n    client.post('/users')\n",
+    })
+    config = build_config({"select": ["BP702"]}, all_rules(), root=tmp_path)
+    result = scan([tmp_path], config, cwd=tmp_path)
+    assert [f.path for f in result.findings] == ["tests/test_unchecked.py"]
+    assert result.work["libcst_parsed"] == 1  # the module whose tests all assert is decided from its facts
