@@ -88,6 +88,13 @@ class ModuleFacts:
         """True when the module imports any of these modules (or names from them)."""
         return any(q == p or q.startswith(p + ".") for q in self.imports.values() for p in prefixes)
 
+    def family(self, key: str, kind: type[T]) -> T:
+        """The facts one rule family gathers in this module (``extra[key]``), made on first use."""
+        found = self.extra.get(key)
+        if not isinstance(found, kind):
+            found = self.extra[key] = kind()
+        return found
+
     def resolve_name(self, name: str) -> str | None:
         """The qualified name a bare name stands for, or None for a local."""
         if name in self.imports:

@@ -104,10 +104,7 @@ class OrmModuleFacts:
 
 
 def _orm_facts(facts: ModuleFacts) -> OrmModuleFacts:
-    found = facts.extra.get(ORM_KEY)
-    if found is None:
-        found = facts.extra[ORM_KEY] = OrmModuleFacts()
-    return found  # type: ignore[return-value]
+    return facts.family(ORM_KEY, OrmModuleFacts)
 
 
 def _last(dotted: str | None) -> str:

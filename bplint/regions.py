@@ -191,10 +191,7 @@ def _split_camel(name: str) -> str:
 
 
 def _collected(facts: ModuleFacts) -> RegionFacts:
-    found = facts.extra.get(FAMILY)
-    if not isinstance(found, RegionFacts):
-        found = facts.extra[FAMILY] = RegionFacts()
-    return found
+    return facts.family(FAMILY, RegionFacts)
 
 
 @collects(ast.Module)

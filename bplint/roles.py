@@ -153,10 +153,7 @@ class RoleFacts:
 
 
 def _collected(facts: ModuleFacts) -> RoleFacts:
-    found = facts.extra.get(FAMILY)
-    if not isinstance(found, RoleFacts):
-        found = facts.extra[FAMILY] = RoleFacts()
-    return found
+    return facts.family(FAMILY, RoleFacts)
 
 
 _NONE = RoleFacts()

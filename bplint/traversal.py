@@ -105,15 +105,8 @@ _SKIP_TRIVIA: dict[type, bool] = {}
 
 def _visit_readonly(node: cst.CSTNode, visitor: cst.CSTVisitor, skip_trivia: bool) -> None:
     if visitor.on_visit(node):
-        cls = type(node)
-        for field in _ORDER.get((cls, skip_trivia)) or child_fields(cls, skip_trivia):
-            value = getattr(node, field)
-            if isinstance(value, cst.CSTNode):
-                _visit_readonly(value, visitor, skip_trivia)
-            elif isinstance(value, (tuple, list)):
-                for item in value:
-                    if isinstance(item, cst.CSTNode):
-                        _visit_readonly(item, visitor, skip_trivia)
+        for child in child_nodes(node, skip_trivia):
+            _visit_readonly(child, visitor, skip_trivia)
     visitor.on_leave(node)
 
 

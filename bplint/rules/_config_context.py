@@ -108,10 +108,7 @@ class ConfigFacts:
 
 
 def config_facts(facts: ModuleFacts) -> ConfigFacts:
-    found = facts.extra.get(FAMILY)
-    if found is None:
-        found = facts.extra[FAMILY] = ConfigFacts()
-    return found  # type: ignore[return-value]
+    return facts.family(FAMILY, ConfigFacts)
 
 
 def _top_statements(body: list[ast.stmt]) -> Iterable[ast.stmt]:

@@ -50,10 +50,7 @@ class EnvFacts:
 
 
 def _collected(facts: ModuleFacts) -> EnvFacts:
-    found = facts.extra.get(FAMILY)
-    if not isinstance(found, EnvFacts):
-        found = facts.extra[FAMILY] = EnvFacts()
-    return found
+    return facts.family(FAMILY, EnvFacts)
 
 
 def env_facts(facts: ModuleFacts | None) -> EnvFacts | None:

@@ -35,10 +35,7 @@ class CliFacts:
 
 
 def _cli_facts(facts: ModuleFacts) -> CliFacts:
-    found = facts.extra.get(CLI_KEY)
-    if found is None:
-        found = facts.extra[CLI_KEY] = CliFacts()
-    return found  # type: ignore[return-value]
+    return facts.family(CLI_KEY, CliFacts)
 
 
 @collects(ast.Call)

@@ -72,7 +72,7 @@ def _application_modules(project, frameworks_only: bool) -> list[str]:
 TEST_DIRS = ("tests", "test", "testing")
 # A test runner configured at the root: the project has a suite, kept out of the tree being scanned
 # (a source distribution that leaves its tests out, a checkout without them).
-TEST_RUNNER_FILES = ("pytest.ini", "tox.ini", "noxfile.py")
+RUNNER_CONFIG_FILES = ("pytest.ini", "tox.ini", "noxfile.py")
 TEST_RUNNER_SECTIONS = {"pyproject.toml": re.compile(r"^\[tool\.pytest(\.ini_options)?\]", re.M),
                         "setup.cfg": re.compile(r"^\[tool:pytest\]", re.M)}
 
@@ -129,7 +129,7 @@ class MissingTests(ProjectRule):
         root = Path(index.root)
         if any(index.fs.is_dir(root / d) for d in TEST_DIRS):
             return
-        if any(index.fs.is_file(root / name) for name in TEST_RUNNER_FILES):
+        if any(index.fs.is_file(root / name) for name in RUNNER_CONFIG_FILES):
             return
         if index.fs.is_file(root / "PKG-INFO"):
             return  # an unpacked source distribution, which often leaves the tests out: no way to tell
