@@ -9,7 +9,7 @@ from pathlib import Path
 import libcst as cst
 
 from bplint import names
-from bplint._test_facts import KEY as TEST_FACTS, TestModuleFacts
+from bplint._test_facts import KEY as TEST_FACTS, FunctionChecks, TestModuleFacts
 from bplint.regions import definition_of
 from bplint.findings import Severity, Span
 from bplint.index import ModuleFacts
@@ -175,6 +175,12 @@ REFUSAL_NAME = re.compile(r"\b(?:cannot|can ?not|cant|not allowed|forbidden|deni
 
 def _is_test_module(filename: str) -> bool:
     return any(fnmatch.fnmatch(filename, pattern) for pattern in TEST_FILE_PATTERNS)
+
+
+def _checks_nothing(helpers: "_Checks", facts: ModuleFacts, qualname: str, checks: "FunctionChecks") -> bool:
+    """What the index facts say of a test function: it is collected (returns and yields nothing)
+    and neither it nor a helper it calls checks anything."""
+    return not (checks.returns_value or checks.yields) and not helpers.function_asserts(facts, qualname)
 
 
 class AssertionFreeTest(PythonRule):
@@ -489,9 +495,9 @@ class AssertionFreeTest(PythonRule):
         found = _test_facts(ctx.facts)
         if ctx.facts is None or found is None or found.module_not_collected:
             return False
-        checks = _Checks(ctx.index)
-        return any(name.rsplit(".", 1)[-1].startswith("test") and not (c.returns_value or c.yields)
-                   and not checks.function_asserts(ctx.facts, name) for name, c in found.functions.items())
+        helpers = _Checks(ctx.index)
+        return any(name.rsplit(".", 1)[-1].startswith("test") and _checks_nothing(helpers, ctx.facts, name, checks)
+                   for name, checks in found.functions.items())
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
@@ -517,10 +523,9 @@ class AssertionFreeTest(PythonRule):
             return
         qualname = f"{self._classes[0][0]}.{node.name.value}" if self._classes else node.name.value
         checks = found.functions.get(qualname)
-        if checks is None or checks.returns_value or checks.yields or node.name.value in found.called or \
-                self._not_checked(node):
+        if checks is None or node.name.value in found.called or self._not_checked(node):
             return
-        if self._checks.function_asserts(facts, qualname):
+        if not _checks_nothing(self._checks, facts, qualname, checks):
             return
         if checks.bare_compare:
             self.report(node.name, f"Put `assert` before the comparison on line {checks.bare_compare} (or "
