@@ -442,11 +442,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for code in sorted(rows):
             row = rows[code]
             opt_in = catalog.get(code, {}).get("opt_in", False)
-            if not opt_in:
+            preview = catalog.get(code, {}).get("tier") == "preview"
+            if not opt_in and not preview:  # the rules a scan runs when nothing is selected
                 overall.update({k: row[k] for k in ("true", "false", "debatable")})
             removed = (f"{row['removed']} ({row['removed-true']}/{row['removed-false']}/{row['removed-debatable']})"
                        if row["removed"] else "0")
-            print(f"| {code}{' (opt-in)' if opt_in else ''} | {row['true']} | {row['false']} | {row['debatable']} | "
+            print(f"| {code}{' (opt-in)' if opt_in else ''}{' (preview)' if preview else ''} | {row['true']} | {row['false']} | {row['debatable']} | "
                   f"{_precision(row)} | {removed} | {row['added']} |")
         print(f"| **default rules** | {overall['true']} | {overall['false']} | {overall['debatable']} | "
               f"{_precision(overall)} | | |")
