@@ -248,6 +248,18 @@ class ProjectIndex:
             entry = self._views[name] = (value, frozenset(reads))
         return entry
 
+    def replace_module(self, relpath: str, facts: ModuleFacts) -> None:
+        """Put a file's new facts in place of its old ones (an edited file, in an editor's
+        session): the views built from the old facts are built again when next asked for."""
+        self.modules[relpath] = facts
+        self._by_name = None
+        self.forget_views()
+
+    def forget_views(self) -> None:
+        """Drop the project-wide views built so far (``derived``, ``view``)."""
+        self._derived.clear()
+        self._views.clear()
+
     def _note(self, key: tuple[str, str]) -> None:
         if self._reads is not None:
             self._reads.add(key)
