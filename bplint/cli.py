@@ -525,6 +525,18 @@ def explain(code: str) -> None:
     click.echo(render_rule(rule))
 
 
+@cli.command()
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read configuration from this file instead of the nearest pyproject.toml.")
+def server(config_file: Path | None) -> None:
+    """Run the language server over standard input and output (needs `pip install "bplint[lsp]"`)."""
+    try:
+        from bplint.server import serve
+    except ImportError as exc:
+        _fail(f"the language server needs pygls ({exc.name} is not installed): pip install \"bplint[lsp]\"")
+    serve(config_file)
+
+
 def _fail(message: str) -> None:
     click.echo(f"bplint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)

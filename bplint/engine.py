@@ -132,9 +132,9 @@ class TextCheck:
     result: ScanResult
     # the index facts the file's rules read (bplint.index.ProjectIndex.reading)
     reads: set[tuple[str, str]]
-    # True when the text gave the file other index facts (or roles) than it had: the findings of
-    # other files that read them may have changed too
-    facts_changed: bool
+    # the files whose index facts, role or regions the text changed (this one, when its facts did;
+    # others, when it changed their role): the findings of files that read them may have changed too
+    changed: frozenset[str]
 
 
 def check_text(file: SourceFile, text: str, config: Config, index: ProjectIndex,
@@ -155,7 +155,7 @@ def check_text(file: SourceFile, text: str, config: Config, index: ProjectIndex,
         project_files.sort(key=lambda f: f.relpath)
     else:
         project_files[at] = file
-    changed = index.files.raw().get(relpath) is not file.kind
+    changed: set[str] = set() if index.files.raw().get(relpath) is file.kind else {relpath}
     index.files[relpath] = file.kind
     if file.kind is FileKind.PYTHON:
         _, facts = parse_module_facts(file, text, ast_triggers(config), config.target, config.file_timeout)
@@ -166,11 +166,14 @@ def check_text(file: SourceFile, text: str, config: Config, index: ProjectIndex,
             same = False
         if not same:
             index.replace_module(relpath, facts)
-            changed = True
+            changed.add(relpath)
+    else:  # the project rules read the text itself
+        changed.add(relpath)
     roles, regions = dict(index.roles.raw()), dict(index.regions.raw())
     index.forget_views()  # views read the project files' texts too, not only the module facts
     assign_roles(index, [f for f in project_files if f.relpath in index.files.raw()], config)
-    changed = changed or roles != index.roles.raw() or regions != index.regions.raw()
+    for before, after in ((roles, index.roles.raw()), (regions, index.regions.raw())):
+        changed.update(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
     result = ScanResult()
     with index.reading() as reads:
         outcome = run_with_deep_stack(lambda: check_file(file, config, index))
@@ -181,7 +184,7 @@ def check_text(file: SourceFile, text: str, config: Config, index: ProjectIndex,
     result.findings.extend(f for f in project_findings if f.path == relpath)
     result.errors = [e for e in result.errors if e.path == relpath or e.internal]
     _conclude(result, [file], project_files, config, index)
-    return TextCheck(result, set(reads), changed)
+    return TextCheck(result, set(reads), frozenset(changed))
 
 
 @dataclasses.dataclass

@@ -225,6 +225,9 @@ class ProjectIndex:
             entry = self._derived[name] = (value, frozenset(reads))
         for key in entry[1]:
             self._note(key)
+        # that the view was used at all (its builder may note only some of its inputs): an editor's
+        # session checks such files again when any module's facts change
+        self._note(("derived", name))
         return entry[0]  # type: ignore[return-value]
 
     def view(self, name: str, part: str | None = None) -> Any:
