@@ -161,7 +161,7 @@ def _run_stdin_check(stdin: StdinText, select, extend_select, ignore, preview, e
                      no_cache, cache_dir, fail_on=None, default_fail_on=None) -> ScanOutcome:
     """Check the text read from standard input as the file at its path, against the project's index
     built from disk (the file's own facts taken from the text)."""
-    from bplint.engine import LiveProject
+    from bplint.engine import LiveProject, run_with_deep_stack
     from bplint.workers import default_jobs
 
     overrides = _overrides(select, extend_select, ignore, preview, exclude, fail_on, default_fail_on)
@@ -176,7 +176,7 @@ def _run_stdin_check(stdin: StdinText, select, extend_select, ignore, preview, e
             store = CacheStore(cache_directory(settings.root, cache_dir), settings.root)
             cache = ScanCache(store.directory, config, store) if store.usable else None
         project = LiveProject.load(config, Path.cwd(), cache, jobs or default_jobs())
-        checked = project.check(stdin.path, stdin.text)
+        checked = run_with_deep_stack(lambda: project.check(stdin.path, stdin.text))
         stdin.relpath = project.source_file(stdin.path).relpath
     except (ConfigError, RegistryError) as exc:
         _fail(str(exc))

@@ -138,7 +138,7 @@ class TextCheck:
 
 
 def check_text(file: SourceFile, text: str, config: Config, index: ProjectIndex,
-               project_files: list[SourceFile]) -> TextCheck:
+               project_files: list[SourceFile], memo: dict | None = None) -> TextCheck:
     """Check ``text`` as the content of ``file`` (which need not exist on disk), against ``index``.
 
     The file's facts in the index are replaced by the text's, the roles of the project's files
@@ -146,6 +146,11 @@ def check_text(file: SourceFile, text: str, config: Config, index: ProjectIndex,
     alone: its rules', the project rules' findings in it, suppressions and the configuration
     applied. ``index`` and ``project_files`` keep the text's version of the file: an editor's
     unsaved buffer, or a file piped on standard input.
+
+    ``memo``, kept by the caller between calls on the same index, spares the work that only the
+    index's facts decide while a text leaves them as they were (typing in a comment, in a line's
+    last word): the roles, and the project rules' findings. The caller runs this on a deep stack
+    (``run_with_deep_stack``).
     """
     file = dataclasses.replace(file, _text=text, _raw=text.encode("utf-8", "surrogateescape"))
     relpath = file.relpath
@@ -167,20 +172,25 @@ def check_text(file: SourceFile, text: str, config: Config, index: ProjectIndex,
         if not same:
             index.replace_module(relpath, facts)
             changed.add(relpath)
-    else:  # the project rules read the text itself
-        changed.add(relpath)
-    roles, regions = dict(index.roles.raw()), dict(index.regions.raw())
-    index.forget_views()  # views read the project files' texts too, not only the module facts
-    assign_roles(index, [f for f in project_files if f.relpath in index.files.raw()], config)
-    for before, after in ((roles, index.roles.raw()), (regions, index.regions.raw())):
-        changed.update(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+    if file.kind is not FileKind.PYTHON or file.rootpath.rsplit("/", 1)[-1] == "setup.py":
+        changed.add(relpath)  # the project rules read its text itself
+    memo = {} if memo is None else memo
+    if changed or "project" not in memo:
+        roles, regions = dict(index.roles.raw()), dict(index.regions.raw())
+        index.forget_views()  # views read the project files' texts too, not only the module facts
+        assign_roles(index, [f for f in project_files if f.relpath in index.files.raw()], config)
+        for before, after in ((roles, index.roles.raw()), (regions, index.regions.raw())):
+            changed.update(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+        project_errors: list[ScanError] = []
+        memo["project"] = (run_project_rules(index, config, project_files, project_errors)[0], project_errors)
+    project_findings, project_errors = memo["project"]
     result = ScanResult()
     with index.reading() as reads:
-        outcome = run_with_deep_stack(lambda: check_file(file, config, index))
+        outcome = check_file(file, config, index)
     result.findings.extend(outcome.findings)
     result.errors.extend(outcome.errors)
     result.files_scanned = 1 if outcome.checked else 0
-    project_findings, _ = run_project_rules(index, config, project_files, result.errors)
+    result.errors.extend(project_errors)
     result.findings.extend(f for f in project_findings if f.path == relpath)
     result.errors = [e for e in result.errors if e.path == relpath or e.internal]
     _conclude(result, [file], project_files, config, index)
@@ -196,6 +206,8 @@ class LiveProject:
     index: ProjectIndex
     files: list[SourceFile]  # the project files the index holds
     cwd: Path
+    # what check_text may reuse while the index's facts stay as they are
+    memo: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
     def load(cls, config: Config, cwd: Path, cache: ScanCache | None = None, jobs: int = 1) -> "LiveProject":
@@ -225,7 +237,7 @@ class LiveProject:
 
     def check(self, path: Path, text: str) -> TextCheck:
         """``check_text`` for the file at ``path``: ``text`` is its content from now on."""
-        return check_text(self.source_file(path), text, self.config, self.index, self.files)
+        return check_text(self.source_file(path), text, self.config, self.index, self.files, self.memo)
 
 
 def redact_messages(findings: list[Finding], secrets: dict[str, list[Span]],
