@@ -135,6 +135,8 @@ class TextCheck:
     # the files whose index facts, role or regions the text changed (this one, when its facts did;
     # others, when it changed their role): the findings of files that read them may have changed too
     changed: frozenset[str]
+    # the project-wide views built by ``ProjectIndex.derived`` that the file's rules used
+    derived: frozenset[str] = frozenset()
 
 
 def check_text(file: SourceFile, text: str, config: Config, index: ProjectIndex,
@@ -185,7 +187,7 @@ def check_text(file: SourceFile, text: str, config: Config, index: ProjectIndex,
         memo["project"] = (run_project_rules(index, config, project_files, project_errors)[0], project_errors)
     project_findings, project_errors = memo["project"]
     result = ScanResult()
-    with index.reading() as reads:
+    with index.reading() as reads, index.using_derived() as derived:
         outcome = check_file(file, config, index)
     result.findings.extend(outcome.findings)
     result.errors.extend(outcome.errors)
@@ -194,7 +196,7 @@ def check_text(file: SourceFile, text: str, config: Config, index: ProjectIndex,
     result.findings.extend(f for f in project_findings if f.path == relpath)
     result.errors = [e for e in result.errors if e.path == relpath or e.internal]
     _conclude(result, [file], project_files, config, index)
-    return TextCheck(result, set(reads), frozenset(changed))
+    return TextCheck(result, set(reads), frozenset(changed), frozenset(derived))
 
 
 @dataclasses.dataclass

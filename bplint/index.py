@@ -209,6 +209,7 @@ class ProjectIndex:
         self._packages: set[str] = set()  # the top-level packages of the project's modules
         self._derived: dict[str, tuple[object, frozenset[tuple[str, str]]]] = {}
         self._views: dict[str, tuple[object, frozenset[tuple[str, str]]]] = {}
+        self._derived_used: set[str] | None = None
 
     def derived(self, name: str, build: Callable[["ProjectIndex"], T]) -> T:
         """A project-wide view (all routes, all models) built once per scan and shared.
@@ -225,9 +226,8 @@ class ProjectIndex:
             entry = self._derived[name] = (value, frozenset(reads))
         for key in entry[1]:
             self._note(key)
-        # that the view was used at all (its builder may note only some of its inputs): an editor's
-        # session checks such files again when any module's facts change
-        self._note(("derived", name))
+        if self._derived_used is not None:
+            self._derived_used.add(name)
         return entry[0]  # type: ignore[return-value]
 
     def view(self, name: str, part: str | None = None) -> Any:
@@ -266,6 +266,19 @@ class ProjectIndex:
     def _note(self, key: tuple[str, str]) -> None:
         if self._reads is not None:
             self._reads.add(key)
+
+    @contextmanager
+    def using_derived(self) -> Iterator[set[str]]:
+        """The names of the ``derived`` views used inside the block. A builder may note only some
+        of the facts it read, so an editor's session checks a file that used one again whenever
+        another module's facts change."""
+        previous, self._derived_used = self._derived_used, set()
+        try:
+            yield self._derived_used
+        finally:
+            if previous is not None:
+                previous |= self._derived_used
+            self._derived_used = previous
 
     @contextmanager
     def reading(self) -> Iterator[set[tuple[str, str]]]:

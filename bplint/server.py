@@ -49,6 +49,7 @@ class OpenFile:
     project: LiveProject | None = None
     findings: list[Finding] = dataclasses.field(default_factory=list)
     reads: set[tuple[str, str]] = dataclasses.field(default_factory=set)
+    derived: frozenset[str] = frozenset()  # the derived views its last check used
     pending: asyncio.Task | None = None
 
 
@@ -116,12 +117,14 @@ class BplintServer(LanguageServer):
         project = state.project
         assert project is not None
         names = {project.index.modules.raw()[p].module for p in outcome.changed if p in project.index.modules.raw()}
+        python_changed = any(p in project.index.modules.raw() for p in outcome.changed)
         found = []
         for other in self.open.values():
             if other is state or other.project is not project:
                 continue
             relpath = project.source_file(other.path).relpath
             if relpath in outcome.changed or _reads_any(other.reads, outcome.changed, names) or \
+                    (other.derived and python_changed) or \
                     (classify(relpath) is not FileKind.PYTHON and any(
                         classify(p) is not FileKind.PYTHON for p in outcome.changed)):
                 found.append(other)
@@ -132,6 +135,7 @@ class BplintServer(LanguageServer):
         relpath = state.project.source_file(state.path).relpath
         state.findings = [f for f in outcome.result.findings if f.path == relpath]
         state.reads = outcome.reads
+        state.derived = outcome.derived
         document = self.workspace.get_text_document(state.uri)
         diagnostics = [self.diagnostic(document, finding) for finding in state.findings]
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
@@ -262,7 +266,7 @@ class BplintServer(LanguageServer):
 def _reads_any(reads: set[tuple[str, str]], paths: frozenset[str], modules: set[str]) -> bool:
     """Whether recorded index reads touch these files (by path or module name) or a project-wide view."""
     for label, name in reads:
-        if label in ("view", "derived") or name == "*" or name in paths or (label == "name" and name in modules):
+        if label == "view" or name == "*" or name in paths or (label == "name" and name in modules):
             return True
         if label == "package" and any(m.split(".", 1)[0] == name for m in modules):
             return True
