@@ -254,13 +254,19 @@ class BplintServer(LanguageServer):
             if (span.start.line, span.start.character) <= (where.line, where.character) <= \
                     (span.end.line, span.end.character):
                 rule = find_rule(finding.code)
-                summary = f"{rule.summary}. {rule.what.strip().split(chr(10) * 2)[0]}" if rule is not None else ""
+                summary = f"{rule.summary}. {_first_sentence(rule.why)}" if rule is not None else ""
                 parts.append(f"**{finding.code} {finding.name}** ({finding.severity.value}): {summary}\n\n"
                              f"[{finding.code} rule page]({RULES_URL.format(code=finding.code)})")
         if not parts:
             return None
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
                                                         value="\n\n---\n\n".join(dict.fromkeys(parts))))
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    end = text.find(". ")
+    return text if end < 0 else text[:end + 1]
 
 
 def _reads_any(reads: set[tuple[str, str]], paths: frozenset[str], modules: set[str]) -> bool:

@@ -135,6 +135,14 @@ async def _end_to_end(project: Path) -> None:
         assert suppressed.splitlines()[3].endswith("# bplint: ignore[BP101]")
         session.change(settings, suppressed)
         await session.wait_for(settings, [])
+        # and the suppress-in-this-file action's
+        session.change(settings, SETTINGS)
+        await session.wait_for(settings, ["BP101"])
+        whole_file = next(a for a in actions if a.title == "bplint: suppress BP101 in this file")
+        suppressed = _apply(SETTINGS, whole_file.edit.changes[settings])
+        assert suppressed.startswith("# bplint: ignore-file[BP101]\n")
+        session.change(settings, suppressed)
+        await session.wait_for(settings, [])
 
         # an open view's N+1 finding follows the edits of the models in another open file, unsaved
         views = session.open("library/views.py", VIEWS)
