@@ -82,21 +82,7 @@ def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_fil
             what = "a symbolic link whose target does not exist" if os.path.islink(target) else \
                 "no such file or directory"
             _fail(f"{printable(os.fsdecode(target))}: {what}")
-    overrides: dict = {}
-    if select:
-        overrides["select"] = _split(select)
-    if extend_select:
-        overrides["extend-select"] = _split(extend_select)
-    if ignore:
-        overrides["extend-ignore"] = _split(ignore)
-    if preview is not None:
-        overrides["preview"] = preview
-    if exclude:
-        overrides["extend-exclude-cli"] = _split(exclude)
-    if fail_on:
-        overrides["fail-on"] = fail_on
-    if default_fail_on:
-        overrides["default-fail-on"] = default_fail_on
+    overrides = _overrides(select, extend_select, ignore, preview, exclude, fail_on, default_fail_on)
     try:
         settings = read_settings(targets, config_file=config_file, overrides=overrides)
         general = settings.general()
@@ -145,6 +131,78 @@ def _scan_afresh(settings, targets, cwd, workset, jobs, store, last, quiet) -> S
     if last is not None and cache is not None:
         last.remember(result, config, cache.outside_answers())
     return ScanOutcome(result, config.enabled, config.fail_on, settings.root)
+
+
+@dataclass
+class StdinText:
+    """`check --stdin-filename PATH -`: the text read from standard input, reported as the file at PATH."""
+
+    path: Path
+    text: str
+    relpath: str = ""  # as reported (set by the scan)
+
+
+def _read_stdin(stdin_filename: Path) -> StdinText:
+    from bplint.files import DecodeError, FileKind, classify, decode_python, decode_text
+
+    stream = sys.stdin.buffer if sys.stdin is not None and not _STANDARD_STREAMS_CLOSED.get(0) else None
+    if stream is None:
+        _fail("standard input is closed: pipe the file's text to `bplint check --stdin-filename PATH -`")
+    raw = stream.read()
+    try:
+        python = classify(stdin_filename.name) is FileKind.PYTHON
+        text = decode_python(raw) if python else decode_text(raw, replace=True)
+    except DecodeError as exc:
+        _fail(f"{printable(os.fsdecode(stdin_filename))} (standard input): {exc.message} at line {exc.line}")
+    return StdinText(stdin_filename, text)
+
+
+def _run_stdin_check(stdin: StdinText, select, extend_select, ignore, preview, exclude, config_file, jobs,
+                     no_cache, cache_dir, fail_on=None, default_fail_on=None) -> ScanOutcome:
+    """Check the text read from standard input as the file at its path, against the project's index
+    built from disk (the file's own facts taken from the text)."""
+    from bplint.engine import LiveProject, run_with_deep_stack
+    from bplint.workers import default_jobs
+
+    overrides = _overrides(select, extend_select, ignore, preview, exclude, fail_on, default_fail_on)
+    try:
+        settings = read_settings([stdin.path], config_file=config_file, overrides=overrides)
+        config = settings.config(all_rules())
+        cache = None
+        if not no_cache:
+            from bplint.cache import ScanCache, cache_directory
+            from bplint.cache_store import CacheStore
+
+            store = CacheStore(cache_directory(settings.root, cache_dir), settings.root)
+            cache = ScanCache(store.directory, config, store) if store.usable else None
+        project = LiveProject.load(config, Path.cwd(), cache, jobs or default_jobs())
+        checked = run_with_deep_stack(lambda: project.check(stdin.path, stdin.text))
+        stdin.relpath = project.source_file(stdin.path).relpath
+    except (ConfigError, RegistryError) as exc:
+        _fail(str(exc))
+    except Exception as exc:  # a bug in bplint itself
+        _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+    return ScanOutcome(checked.result, config.enabled, config.fail_on, settings.root)
+
+
+def _overrides(select, extend_select, ignore, preview, exclude, fail_on=None, default_fail_on=None) -> dict:
+    """The configuration the command line's options override."""
+    overrides: dict = {}
+    if select:
+        overrides["select"] = _split(select)
+    if extend_select:
+        overrides["extend-select"] = _split(extend_select)
+    if ignore:
+        overrides["extend-ignore"] = _split(ignore)
+    if preview is not None:
+        overrides["preview"] = preview
+    if exclude:
+        overrides["extend-exclude-cli"] = _split(exclude)
+    if fail_on:
+        overrides["fail-on"] = fail_on
+    if default_fail_on:
+        overrides["default-fail-on"] = default_fail_on
+    return overrides
 
 
 def _show_files(paths, exclude, config_file, jobs) -> None:
@@ -214,10 +272,26 @@ def _parse_report(value: str) -> tuple[str, Path]:
                                                "would apply, and write nothing.")
 @click.option("--add-noqa", is_flag=True, help="Add a `# bplint: ignore[CODE]` comment for each reported finding, "
                                                "on the line that suppresses it, and write nothing else.")
+@click.option("--stdin-filename", type=click.Path(path_type=Path), metavar="PATH",
+              help="With the path `-`: read one file's text from standard input and report it as the file at PATH "
+                   "(the rest of the project is read from disk).")
 def check(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache, cache_dir,
           output_format, output, reports, fail_on, default_fail_on, exit_zero, baseline_file, diff_ref, no_color,
-          quiet, statistics, show_files, fix, unsafe_fixes, fix_diff, add_noqa) -> None:
-    """Scan PATHS (default: the current directory) and report findings."""
+          quiet, statistics, show_files, fix, unsafe_fixes, fix_diff, add_noqa, stdin_filename) -> None:
+    """Scan PATHS (default: the current directory) and report findings.
+
+    `bplint check --stdin-filename PATH -` checks the text on standard input as the file at PATH."""
+    stdin = None
+    if stdin_filename is not None or "-" in map(str, paths):
+        if stdin_filename is None:
+            raise click.UsageError("the path - reads standard input: give --stdin-filename PATH to say which "
+                                   "file's text it is")
+        if [str(p) for p in paths] not in ([], ["-"]):
+            raise click.UsageError("--stdin-filename checks one text from standard input: give the path - alone")
+        if show_files or fix or fix_diff or add_noqa:
+            raise click.UsageError("--show-files, --fix, --fix-diff and --add-noqa work on files on disk, "
+                                   "not on standard input")
+        stdin = _read_stdin(stdin_filename)
     if show_files:
         _show_files(paths, exclude, config_file, jobs)
         sys.exit(EXIT_OK)
@@ -234,6 +308,10 @@ def check(paths, select, extend_select, ignore, preview, exclude, config_file, j
         _fail("standard output is closed: give --output FILE, or run bplint with its output open")
 
     def run_scan() -> tuple[ScanOutcome, Reported]:
+        if stdin is not None:
+            outcome = _run_stdin_check(stdin, select, extend_select, ignore, preview, exclude, config_file, jobs,
+                                       no_cache, cache_dir, fail_on, default_fail_on)
+            return outcome, _reported(outcome, diff_ref, baseline_file, {stdin.relpath: stdin.text})
         outcome = _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache,
                             cache_dir, fail_on, quiet, default_fail_on)
         return outcome, _reported(outcome, diff_ref, baseline_file)
@@ -278,10 +356,15 @@ class Reported:
     baseline_note: str | None = None
 
 
-def _reported(scanned: ScanOutcome, diff_ref: str | None, baseline_file: Path | None) -> Reported:
+def _reported(scanned: ScanOutcome, diff_ref: str | None, baseline_file: Path | None,
+              texts: dict[str, str] | None = None) -> Reported:
+    """``texts``: report path -> the text of a file not read from disk (standard input)."""
     result, real_paths = displayable(scanned.result)
     raw_of = {id(shown): raw for shown, raw in zip(result.findings, scanned.result.findings)}
     sources = SourceLines(secrets=result.secret_spans(), real_paths=real_paths)
+    shown_as = {real: shown for shown, real in real_paths.items()}
+    for path, text in (texts or {}).items():
+        sources.provide(shown_as.get(path, path), text)
     note = None
     if diff_ref:
         from bplint.changes import changed_lines, only_changed
@@ -440,6 +523,18 @@ def explain(code: str) -> None:
     if rule is None:
         _fail(f"unknown rule {code!r}; `bplint rules` lists them")
     click.echo(render_rule(rule))
+
+
+@cli.command()
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read configuration from this file instead of the nearest pyproject.toml.")
+def server(config_file: Path | None) -> None:
+    """Run the language server over standard input and output (needs `pip install "bplint[lsp]"`)."""
+    try:
+        from bplint.server import serve
+    except ImportError as exc:
+        _fail(f"the language server needs pygls ({exc.name} is not installed): pip install \"bplint[lsp]\"")
+    serve(config_file)
 
 
 def _fail(message: str) -> None:

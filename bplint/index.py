@@ -209,6 +209,7 @@ class ProjectIndex:
         self._packages: set[str] = set()  # the top-level packages of the project's modules
         self._derived: dict[str, tuple[object, frozenset[tuple[str, str]]]] = {}
         self._views: dict[str, tuple[object, frozenset[tuple[str, str]]]] = {}
+        self._derived_used: set[str] | None = None
 
     def derived(self, name: str, build: Callable[["ProjectIndex"], T]) -> T:
         """A project-wide view (all routes, all models) built once per scan and shared.
@@ -225,6 +226,8 @@ class ProjectIndex:
             entry = self._derived[name] = (value, frozenset(reads))
         for key in entry[1]:
             self._note(key)
+        if self._derived_used is not None:
+            self._derived_used.add(name)
         return entry[0]  # type: ignore[return-value]
 
     def view(self, name: str, part: str | None = None) -> Any:
@@ -248,9 +251,34 @@ class ProjectIndex:
             entry = self._views[name] = (value, frozenset(reads))
         return entry
 
+    def replace_module(self, relpath: str, facts: ModuleFacts) -> None:
+        """Put a file's new facts in place of its old ones (an edited file, in an editor's
+        session): the views built from the old facts are built again when next asked for."""
+        self.modules[relpath] = facts
+        self._by_name = None
+        self.forget_views()
+
+    def forget_views(self) -> None:
+        """Drop the project-wide views built so far (``derived``, ``view``)."""
+        self._derived.clear()
+        self._views.clear()
+
     def _note(self, key: tuple[str, str]) -> None:
         if self._reads is not None:
             self._reads.add(key)
+
+    @contextmanager
+    def using_derived(self) -> Iterator[set[str]]:
+        """The names of the ``derived`` views used inside the block. A builder may note only some
+        of the facts it read, so an editor's session checks a file that used one again whenever
+        another module's facts change."""
+        previous, self._derived_used = self._derived_used, set()
+        try:
+            yield self._derived_used
+        finally:
+            if previous is not None:
+                previous |= self._derived_used
+            self._derived_used = previous
 
     @contextmanager
     def reading(self) -> Iterator[set[tuple[str, str]]]:

@@ -37,6 +37,11 @@ class SourceLines:
                 known.extend(new)
                 self._shown = {key: text for key, text in self._shown.items() if key[0] != path}
 
+    def provide(self, path: str, text: str) -> None:
+        """Show ``text`` as the file at ``path`` (a file read from standard input, not from disk)."""
+        self._raw[path] = split_lines(text)
+        self._shown = {key: line for key, line in self._shown.items() if key[0] != path}
+
     def _lines(self, path: str) -> list[str]:
         if path not in self._raw:
             real = self._real.get(path, path)
