@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from bplint.index import ModuleFacts, ProjectIndex, _LineIndex, ast_dotted, collects
+from bplint.index import ModuleFacts, ProjectIndex, _LineIndex, ast_dotted, collects, project_view
 
 ORM_KEY = "orm"
 
@@ -425,7 +425,11 @@ class OrmIndex:
         self.index = index
         self.models: dict[str, Model] = {}
         self.by_name: dict[str, list[Model]] = {}
-        for facts in index.modules.raw().values():
+        # Read so that the scan cache records them: which modules declare classes (compared by
+        # value, so a new model module re-checks the loops) and each such module's facts (so
+        # editing a model re-checks the files that use it, and nothing else).
+        for relpath in index.view(ORM_MODULES_VIEW):
+            facts = index.modules[relpath]
             orm = facts.extra.get(ORM_KEY)
             if not isinstance(orm, OrmModuleFacts):
                 continue
@@ -778,6 +782,20 @@ def _shared_prefix(a: list[str], b: list[str]) -> int:
             break
         count += 1
     return count
+
+
+ORM_MODULES_VIEW = "orm-modules"
+
+
+@project_view(ORM_MODULES_VIEW)
+def _modules_with_classes(index: ProjectIndex) -> list[str]:
+    """The files whose ORM facts hold a class, in a stable order."""
+    found = []
+    for relpath, facts in sorted(index.modules.raw().items()):
+        orm = facts.extra.get(ORM_KEY)
+        if isinstance(orm, OrmModuleFacts) and orm.classes:
+            found.append(relpath)
+    return found
 
 
 def orm_index(index: ProjectIndex, note: bool = True) -> OrmIndex:
