@@ -184,7 +184,7 @@ def test_rules_whose_ast_trigger_misses_the_rewritten_spelling_still_run(tmp_pat
     # `(format(...))` is no f-string to the eager-logging trigger; the rule must run all the same
     write_project(tmp_path, {"pyproject.toml": _requires((3, 12)), "app.py":
                              'import logging\n\nlogger = logging.getLogger(__name__)\n\n\ndef greet(user):\n'
-                             '    logger.info(f"{user["name"]}")\n'})
+                             '    logger.debug(f"{user["name"]}")\n'})
     config = build_config({"select": ["BP602"]}, all_rules(), root=tmp_path)
     assert [(f.code, f.line) for f in engine.scan([tmp_path], config, cwd=tmp_path).findings] == [("BP602", 7)]
 
