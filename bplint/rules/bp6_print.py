@@ -6,15 +6,29 @@ import ast
 
 import libcst as cst
 
+from bplint import names
 from bplint.findings import Severity
 from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import last_name
+from bplint.rules._secret_names import name_words
 from bplint.rules.bp6_logging import renames_print
 
 
 
 EXITS = frozenset({"sys.exit", "builtins.exit", "builtins.quit", "os._exit"})
+STANDARD_STREAMS = frozenset({"sys.stdout", "sys.stderr", "sys.__stdout__", "sys.__stderr__"})
+# Words of a class name (or a base's) that say the class writes output by design: `StdOutEventLogger`,
+# `ConsoleReporter`, `TablePrinter`.
+OUTPUT_CLASS_WORDS = frozenset({"logger", "console", "printer", "terminal", "stdout", "tty"})
+# Libraries of terminal interfaces: a module built on one talks to a terminal.
+TERMINAL_UI = ("curses", "urwid", "prompt_toolkit", "textual", "npyscreen", "blessed", "asciimatics")
+# Libraries that style text for a terminal: a print of styled text is aimed at a terminal.
+TERMINAL_STYLES = ("colorama", "termcolor", "click.style", "click.secho", "blessings", "colored")
+# Calls that read from whoever sits at the terminal: a function that asks is a conversation with them.
+TERMINAL_INPUTS = frozenset({"builtins.input", "getpass.getpass", "click.prompt", "click.confirm"})
+# Words of a name holding a banner printed at start-up.
+BANNER_WORDS = frozenset({"banner", "logo", "splash"})
 
 
 class PrintInApp(PythonRule):
@@ -35,7 +49,13 @@ class PrintInApp(PythonRule):
             "`argparse.ArgumentParser`, Django management command classes, and the functions and methods "
             "that only such code calls, in the same module or from another (a `search-index check` "
             "command's `check()` helper); and the messages of a block that ends the program "
-            "(`print(...)` then `sys.exit(1)`), which go to whoever started it.")
+            "(`print(...)` then `sys.exit(1)`), which go to whoever started it. Output by design is quiet "
+            "as well: `print(..., file=stream)` to a stream that is not stdout or stderr (a file, a "
+            "buffer), the methods of a class that writes output (`StdOutEventLogger`, "
+            "`ConsoleEmailBackend`, `TablePrinter`: a logger or console class, by its name or its base's), "
+            "a module built on a terminal interface library (curses, prompt_toolkit, urwid, textual), "
+            "a function that asks at the terminal (`input()`, `getpass()`), text styled for a terminal "
+            "(colorama, termcolor, `click.style`) and a start-up banner (`print(BANNER)`).")
     why = ("`print` goes to stdout with no level, timestamp or request context; under gunicorn or "
            "uWSGI it is buffered or lost, cannot be filtered or shipped, and may leak data to a console.")
     how_to_fix = ("Use a module logger: `logger = logging.getLogger(__name__)` and "
@@ -142,6 +162,72 @@ class PrintInApp(PythonRule):
                 print("MySQL is no longer supported: migrate to PostgreSQL first.", file=sys.stderr)
                 sys.exit(1)
             """, path="shop/checks.py", note="the last words of a program that stops"),
+        Quiet("""
+            import json
+
+
+            class EventLogger:
+                def log(self, event, **payload):
+                    raise NotImplementedError
+
+
+            class StdOutEventLogger(EventLogger):
+                \"\"\"Writes each event to stdout, for local debugging.\"\"\"
+
+                def log(self, event, **payload):
+                    print(json.dumps({"event": event, **payload}))
+
+
+            class ConsoleMailBackend:
+                def send(self, message):
+                    print(f"To: {message.to}\\n\\n{message.body}")
+            """, path="app/events.py", note="classes whose job is to write to the console"),
+        Quiet("""
+            import csv
+            import io
+
+
+            def export_orders(orders, path):
+                with open(path, "w") as handle:
+                    for order in orders:
+                        print(order.id, order.total, sep=",", file=handle)
+                buffer = io.StringIO()
+                print("done", file=buffer)
+                return buffer.getvalue()
+            """, path="app/exports.py", note="print(..., file=stream) writes a file, not a log"),
+        Quiet("""
+            import getpass
+
+            from colorama import Fore, Style
+
+            BANNER = r\"\"\"
+              ___  _
+             / __|| |_  ___  _ __
+             \\__ \\| ' \\/ _ \\| '_ \\
+             |___/|_||_\\___/| .__/
+            \"\"\"
+
+
+            def create_app(config):
+                print(BANNER)
+                if not config.get("DATABASE_URL"):
+                    print(f"{Fore.YELLOW}No DATABASE_URL set: using SQLite{Style.RESET_ALL}")
+                return build(config)
+
+
+            def ask_admin_password():
+                print("Choose a password for the admin account.")
+                return getpass.getpass("Password: ")
+            """, path="shop/startup.py", note="a banner, text coloured for a terminal, a question at the terminal"),
+        Flag("""
+            import sys
+
+
+            class OrderService:
+                def cancel(self, order):
+                    print(f"cancelling {order.id}", file=sys.stderr)
+                    order.cancel()
+            """, path="shop/services.py", line=6, note="a service class; stderr is still the console"),
         Quiet('print("seeding")\n', path="scripts/seed.py"),
         Quiet("""
             def main():
@@ -172,6 +258,9 @@ class PrintInApp(PythonRule):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self._last_words: set[int] = set()  # print() calls of a block that ends the program
+        self._classes: list[bool] = []  # per enclosing class: it writes output by design
+        self._functions: list[cst.FunctionDef] = []
+        self._asks: dict[int, bool] = {}  # per function: it reads from the terminal
 
     def visit_Module(self, node: cst.Module) -> None:
         self._before_exit(node.body)
@@ -201,9 +290,66 @@ class PrintInApp(PythonRule):
             return self.ctx.qualified_name(raised) == "builtins.SystemExit"
         return False
 
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        spelled = [node.name.value, *(names.dotted(b.value) or "" for b in node.bases)]
+        self._classes.append(any(OUTPUT_CLASS_WORDS.intersection(name_words(name.rsplit(".", 1)[-1]))
+                                 for name in spelled))
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.pop()
+
     def visit_Call(self, node: cst.Call) -> None:
         # command-line code inside an application module (a CLI command, a `__main__` block, the
         # functions only they call) is a script region: the engine drops what is reported there
-        if self.ctx.qualified_name(node.func) == "builtins.print" and id(node) not in self._last_words:
-            self.report(node, "Use a logger instead of `print()`: `logger.info(\"... %s\", value)` with "
-                              "`logger = logging.getLogger(__name__)`.")
+        if self.ctx.qualified_name(node.func) != "builtins.print" or id(node) in self._last_words:
+            return
+        if self._program_output(node):
+            return
+        self.report(node, "Use a logger instead of `print()`: `logger.info(\"... %s\", value)` with "
+                          "`logger = logging.getLogger(__name__)`.")
+
+    def _program_output(self, node: cst.Call) -> bool:
+        """The print is output by design: to a stream of its own, in a class that writes output, in a
+        terminal interface, a conversation at the terminal, styled for a terminal, or a banner."""
+        stream = names.keyword_arg(node, "file")
+        if stream is not None and not (isinstance(stream.value, cst.Name) and stream.value.value == "None"):
+            return self.ctx.qualified_name(stream.value) not in STANDARD_STREAMS
+        if any(self._classes) or self.ctx.imports_any(*TERMINAL_UI):
+            return True
+        if self._functions and self._asks_terminal(self._functions[-1]):
+            return True
+        return any(self._styled_or_banner(arg.value) for arg in node.args)
+
+    def _asks_terminal(self, function: cst.FunctionDef) -> bool:
+        found = self._asks.get(id(function))
+        if found is None:
+            found = self._asks[id(function)] = any(
+                isinstance(n, cst.Call) and self.ctx.qualified_name(n.func) in TERMINAL_INPUTS
+                for n in _walk(function.body))
+        return found
+
+    def _styled_or_banner(self, value: cst.BaseExpression) -> bool:
+        for n in _walk(value):
+            if isinstance(n, (cst.Name, cst.Attribute)):
+                qualified = self.ctx.qualified_name(n) or ""
+                if qualified.startswith(TERMINAL_STYLES):
+                    return True
+                spelled = n.value if isinstance(n, cst.Name) else n.attr.value
+                if BANNER_WORDS.intersection(name_words(spelled)):
+                    return True
+        return False
+
+
+def _walk(node: cst.CSTNode):
+    """``node`` and what it holds, not descending into functions and classes defined inside it."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(c for c in current.children if not isinstance(c, (cst.FunctionDef, cst.ClassDef)))
