@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 import libcst as cst
 
@@ -12,6 +13,7 @@ from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import last_name
 from bplint.rules._secret_names import name_words
+from bplint.rules.bp6_eager_format import _literal
 from bplint.rules.bp6_logging import renames_print
 
 
@@ -60,6 +62,15 @@ class PrintInApp(PythonRule):
            "uWSGI it is buffered or lost, cannot be filtered or shipped, and may leak data to a console.")
     how_to_fix = ("Use a module logger: `logger = logging.getLogger(__name__)` and "
                   "`logger.info(\"... %s\", value)`.")
+    fix_applicability = "unsafe"
+    fix_note = ("Where the module has a logger (`log = logging.getLogger(__name__)` at module level) or imports "
+                "`logging` (then `logger = logging.getLogger(__name__)` is added after its imports), `print(a, "
+                "b)` becomes `logger.info(\"a %s\", b)`: literal pieces go into the template with `%` doubled, the "
+                "other values become `%s` arguments, a lone f-string stays the message; in an `except` clause "
+                "the call is `logger.exception(...)`, which adds the traceback. Always unsafe: the message then "
+                "goes where the logging configuration sends it (or nowhere below its level), no longer to "
+                "stdout. No fix for `sep=`, `end=`, `file=`, `flush=` or `*args`, nor where the logger's name is "
+                "taken.")
     bad = 'def create_order(data):\n    order = Order(**data)\n    print("created order", order.id)\n'
     good = ('logger = logging.getLogger(__name__)\n\ndef create_order(data):\n    order = Order(**data)\n'
             '    logger.info("created order %s", order.id)\n')
@@ -79,6 +90,68 @@ class PrintInApp(PythonRule):
                 for item in items:
                     print(item)
             """, path="app/services/sync.py", line=3),
+        Flag("""
+            import logging
+
+            from flask import Blueprint
+
+            log = logging.getLogger(__name__)
+            bp = Blueprint("search", __name__)
+
+
+            @bp.get("/search")
+            def search(q):
+                results = run_search(q)
+                print("search", q, "->", len(results), "results (100%)")
+                print(f"took {results.took} ms")
+                print(results.took, results.total, sep="/")
+                try:
+                    return {"results": [r.to_dict() for r in results]}
+                except Exception as e:
+                    print(e)
+                    return {"results": []}
+            """, path="app/views.py", line=12, count=4, fixed="""
+            import logging
+
+            from flask import Blueprint
+
+            log = logging.getLogger(__name__)
+            bp = Blueprint("search", __name__)
+
+
+            @bp.get("/search")
+            def search(q):
+                results = run_search(q)
+                log.info("search %s -> %s results (100%%)", q, len(results))
+                log.info(f"took {results.took} ms")
+                print(results.took, results.total, sep="/")
+                try:
+                    return {"results": [r.to_dict() for r in results]}
+                except Exception as e:
+                    log.exception("%s", e)
+                    return {"results": []}
+            """, note="the module's logger; `sep=` gets no fix"),
+        Flag("""
+            import logging
+            import requests
+
+
+            def fetch_results(query):
+                response = requests.get("https://search.internal/api", params={"q": query}, timeout=5)
+                print(f"search returned {response.status_code}")
+                return response.json()
+            """, path="app/search.py", line=7, fixed="""
+            import logging
+            import requests
+
+            logger = logging.getLogger(__name__)
+
+
+            def fetch_results(query):
+                response = requests.get("https://search.internal/api", params={"q": query}, timeout=5)
+                logger.info(f"search returned {response.status_code}")
+                return response.json()
+            """, note="a logger added after the imports, where `logging` is imported"),
         Quiet("""
             import click
 
@@ -261,9 +334,18 @@ class PrintInApp(PythonRule):
         self._classes: list[bool] = []  # per enclosing class: it writes output by design
         self._functions: list[cst.FunctionDef] = []
         self._asks: dict[int, bool] = {}  # per function: it reads from the terminal
+        self._handlers: list[int] = []  # per enclosing except clause: the functions around it
+        self._module_body: tuple = ()
 
     def visit_Module(self, node: cst.Module) -> None:
         self._before_exit(node.body)
+        self._module_body = node.body
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._handlers.append(len(self._functions))
+
+    def leave_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._handlers.pop()
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self._before_exit(node.body)
@@ -312,7 +394,56 @@ class PrintInApp(PythonRule):
         if self._program_output(node):
             return
         self.report(node, "Use a logger instead of `print()`: `logger.info(\"... %s\", value)` with "
-                          "`logger = logging.getLogger(__name__)`.")
+                          "`logger = logging.getLogger(__name__)`.", fix=self._fix(node))
+
+    # --- the fix: the module's logger, at `info` (`exception` in an except clause) ---------------
+
+    def _fix(self, node: cst.Call):
+        if not node.args or any(a.keyword is not None or a.star for a in node.args):
+            return None  # `print()`, `sep=`, `end=`, `*rows`: no message that logs the same
+        assert self.ctx.module is not None
+        found = self._module_logger()
+        if found is None:
+            return None
+        logger, edits = found
+        if any(logger in _parameters(f) for f in self._functions):
+            return None
+        caught = bool(self._handlers) and self._handlers[-1] == len(self._functions)
+        method = "exception" if caught else "info"
+        arguments = _log_arguments(self.ctx.module, [a.value for a in node.args])
+        if arguments is None:
+            return None
+        how = "logs it with the traceback" if caught else "logs it at info level"
+        return self.fix(f"Log the message with `{logger}.{method}(...)` instead of printing it (unsafe: it then "
+                        f"goes where the logging configuration sends it, not to stdout, and {how}).",
+                        self.replace(node, f"{logger}.{method}({arguments})"), *edits, safe=False)
+
+    def _module_logger(self):
+        """The module's logger (`logger = logging.getLogger(__name__)` at module level, bound once),
+        or the edit that adds one after `import logging`; None when neither is clean."""
+        facts = self.ctx.facts
+        if facts is None:
+            return None
+        last_import = None
+        for statement in self._module_body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, (cst.Import, cst.ImportFrom)):
+                    last_import = statement
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 and \
+                        isinstance(small.targets[0].target, cst.Name) and isinstance(small.value, cst.Call) and \
+                        self.ctx.qualified_name(small.value.func) == "logging.getLogger":
+                    name = small.targets[0].target.value
+                    if facts.instances.get(name) == "logging.getLogger" and name not in facts.imports:
+                        return name, ()
+        if facts.imports.get("logging") != "logging" or last_import is None or \
+                len(last_import.body) != 1 or last_import.trailing_whitespace.comment is not None:
+            return None
+        if "logger" in facts.imports or "logger" in facts.defined or "logger" in facts.instances or \
+                re.search(r"\blogger\b", self.ctx.text):
+            return None
+        return "logger", (self.insert_after(last_import.body[0], "\n\nlogger = logging.getLogger(__name__)"),)
 
     def _program_output(self, node: cst.Call) -> bool:
         """The print is output by design: to a stream of its own, in a class that writes output, in a
@@ -353,3 +484,36 @@ def _walk(node: cst.CSTNode):
         current = stack.pop()
         yield current
         stack.extend(c for c in current.children if not isinstance(c, (cst.FunctionDef, cst.ClassDef)))
+
+
+def _parameters(function: cst.FunctionDef) -> set[str]:
+    params = function.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            every.append(star)
+    return {p.name.value for p in every}
+
+
+def _log_arguments(module: cst.Module, values: list[cst.BaseExpression]) -> str | None:
+    """The arguments of a logging call that logs what `print(*values)` prints: the literal pieces in
+    the template (joined by spaces, `%` doubled), the others as `%s` arguments; a lone f-string or
+    literal stays the message."""
+    if len(values) == 1 and isinstance(values[0], (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+        value = values[0]
+        if isinstance(getattr(value, "evaluated_value", None), bytes):
+            return None  # print(b"x") prints the bytes' repr
+        return module.code_for_node(value)
+    template, arguments = [], []
+    for value in values:
+        text = value.evaluated_value if isinstance(value, cst.SimpleString) and "b" not in value.prefix.lower() \
+            else None
+        if isinstance(text, str):
+            template.append(text.replace("%", "%%"))
+            continue
+        if isinstance(value, (cst.Yield, cst.NamedExpr)):
+            return None
+        code = module.code_for_node(value)
+        arguments.append(f"({code})" if isinstance(value, (cst.Tuple, cst.Lambda)) and not value.lpar else code)
+        template.append("%s")
+    return ", ".join([_literal(" ".join(template), '"'), *arguments])
