@@ -12,6 +12,7 @@ from bplint.findings import Severity
 from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import last_name
+from bplint.rules._route_helpers import caught_broadly
 from bplint.rules._secret_names import name_words
 from bplint.rules.bp6_eager_format import _literal
 from bplint.rules.bp6_logging import renames_print
@@ -57,7 +58,8 @@ class PrintInApp(PythonRule):
             "`ConsoleEmailBackend`, `TablePrinter`: a logger or console class, by its name or its base's), "
             "a module built on a terminal interface library (curses, prompt_toolkit, urwid, textual), "
             "a function that asks at the terminal (`input()`, `getpass()`), text styled for a terminal "
-            "(colorama, termcolor, `click.style`) and a start-up banner (`print(BANNER)`).")
+            "(colorama, termcolor, `click.style`) and a start-up banner (`print(BANNER)`, and the plain text "
+            "printed instead where the console cannot show it).")
     why = ("`print` goes to stdout with no level, timestamp or request context; under gunicorn or "
            "uWSGI it is buffered or lost, cannot be filtered or shipped, and may leak data to a console.")
     how_to_fix = ("Use a module logger: `logger = logging.getLogger(__name__)` and "
@@ -67,10 +69,10 @@ class PrintInApp(PythonRule):
                 "`logging` (then `logger = logging.getLogger(__name__)` is added after its imports), `print(a, "
                 "b)` becomes `logger.info(\"a %s\", b)`: literal pieces go into the template with `%` doubled, the "
                 "other values become `%s` arguments, a lone f-string stays the message; in an `except` clause "
-                "the call is `logger.exception(...)`, which adds the traceback. Always unsafe: the message then "
+                "the call is `logger.exception(...)` (with the traceback) in a broad one, `logger.warning(...)` in a narrow one. Always unsafe: the message then "
                 "goes where the logging configuration sends it (or nowhere below its level), no longer to "
-                "stdout. No fix for `sep=`, `end=`, `file=`, `flush=` or `*args`, nor where the logger's name is "
-                "taken.")
+                "stdout. No fix for `sep=`, `end=`, `file=`, `flush=` or `*args`, where the logger's name is "
+                "taken, nor for a print run at import before the logger is bound.")
     bad = 'def create_order(data):\n    order = Order(**data)\n    print("created order", order.id)\n'
     good = ('logger = logging.getLogger(__name__)\n\ndef create_order(data):\n    order = Order(**data)\n'
             '    logger.info("created order %s", order.id)\n')
@@ -152,6 +154,43 @@ class PrintInApp(PythonRule):
                 logger.info(f"search returned {response.status_code}")
                 return response.json()
             """, note="a logger added after the imports, where `logging` is imported"),
+        Flag("""
+            import logging
+
+            try:
+                import ujson as json
+            except ImportError:
+                print("ujson is not installed: using json")
+                import json
+
+            log = logging.getLogger(__name__)
+
+
+            def load_payload(text):
+                try:
+                    return json.loads(text)
+                except ValueError:
+                    print("payload is not JSON:", text[:40])
+                    return None
+            """, path="app/payloads.py", line=6, count=2, fixed="""
+            import logging
+
+            try:
+                import ujson as json
+            except ImportError:
+                print("ujson is not installed: using json")
+                import json
+
+            log = logging.getLogger(__name__)
+
+
+            def load_payload(text):
+                try:
+                    return json.loads(text)
+                except ValueError:
+                    log.warning("payload is not JSON: %s", text[:40])
+                    return None
+            """, note="an expected error: warning; no fix for a print run before the logger is bound"),
         Quiet("""
             import click
 
@@ -282,7 +321,10 @@ class PrintInApp(PythonRule):
 
 
             def create_app(config):
-                print(BANNER)
+                try:
+                    print(BANNER)
+                except UnicodeEncodeError:  # a console that cannot show it
+                    print("Shop")
                 if not config.get("DATABASE_URL"):
                     print(f"{Fore.YELLOW}No DATABASE_URL set: using SQLite{Style.RESET_ALL}")
                 return build(config)
@@ -334,15 +376,24 @@ class PrintInApp(PythonRule):
         self._classes: list[bool] = []  # per enclosing class: it writes output by design
         self._functions: list[cst.FunctionDef] = []
         self._asks: dict[int, bool] = {}  # per function: it reads from the terminal
-        self._handlers: list[int] = []  # per enclosing except clause: the functions around it
+        # per enclosing except clause: the functions around it, and whether it catches broadly
+        self._handlers: list[tuple[int, bool]] = []
         self._module_body: tuple = ()
+        self._fallbacks: set[int] = set()  # print() calls of the except clauses of a try that prints a banner
 
     def visit_Module(self, node: cst.Module) -> None:
         self._before_exit(node.body)
         self._module_body = node.body
 
+    def visit_Try(self, node: cst.Try) -> None:
+        """`try: print(BANNER)` / `except UnicodeEncodeError: print(plain_banner)`: the fallback is the banner too."""
+        if any(isinstance(n, cst.Call) and self.ctx.qualified_name(n.func) == "builtins.print" and
+               any(self._styled_or_banner(a.value) for a in n.args) for n in _walk(node.body)):
+            for handler in node.handlers:
+                self._fallbacks.update(id(n) for n in _walk(handler.body) if isinstance(n, cst.Call))
+
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        self._handlers.append(len(self._functions))
+        self._handlers.append((len(self._functions), caught_broadly(self.ctx, node)))
 
     def leave_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._handlers.pop()
@@ -393,8 +444,17 @@ class PrintInApp(PythonRule):
             return
         if self._program_output(node):
             return
-        self.report(node, "Use a logger instead of `print()`: `logger.info(\"... %s\", value)` with "
-                          "`logger = logging.getLogger(__name__)`.", fix=self._fix(node))
+        self.report(node, self._message(), fix=self._fix(node))
+
+    def _message(self) -> str:
+        found = self._module_logger()
+        method = self._method()
+        call = f"`{found[0] if found and not found[1] else 'logger'}.{method}(\"... %s\", value)`"
+        if method == "exception":
+            call += ", which logs the traceback too,"
+        if found is not None and not found[1]:
+            return f"Use the module's logger instead of `print()`: {call} goes where the logging configuration sends it."
+        return f"Use a logger instead of `print()`: {call} with `logger = logging.getLogger(__name__)`."
 
     # --- the fix: the module's logger, at `info` (`exception` in an except clause) ---------------
 
@@ -405,45 +465,54 @@ class PrintInApp(PythonRule):
         found = self._module_logger()
         if found is None:
             return None
-        logger, edits = found
+        logger, edits, bound_at = found
         if any(logger in _parameters(f) for f in self._functions):
             return None
-        caught = bool(self._handlers) and self._handlers[-1] == len(self._functions)
-        method = "exception" if caught else "info"
+        if not self._functions and not any(bound_at < i for i, statement in enumerate(self._module_body)
+                                           if any(n is node for n in _walk(statement))):
+            return None  # run at import, before the logger is bound
+        method = self._method()
         arguments = _log_arguments(self.ctx.module, [a.value for a in node.args])
         if arguments is None:
             return None
-        how = "logs it with the traceback" if caught else "logs it at info level"
+        how = {"exception": "with the traceback", "warning": "at warning level"}.get(method, "at info level")
         return self.fix(f"Log the message with `{logger}.{method}(...)` instead of printing it (unsafe: it then "
-                        f"goes where the logging configuration sends it, not to stdout, and {how}).",
+                        f"goes where the logging configuration sends it, not to stdout, {how}).",
                         self.replace(node, f"{logger}.{method}({arguments})"), *edits, safe=False)
+
+    def _method(self) -> str:
+        """`exception` in a broad except clause (an unexpected error), `warning` in a narrow one, else `info`."""
+        if not self._handlers or self._handlers[-1][0] != len(self._functions):
+            return "info"
+        return "exception" if self._handlers[-1][1] else "warning"
 
     def _module_logger(self):
         """The module's logger (`logger = logging.getLogger(__name__)` at module level, bound once),
-        or the edit that adds one after `import logging`; None when neither is clean."""
+        or the edit that adds one after `import logging`, and the index of the module statement that
+        binds it; None when neither is clean."""
         facts = self.ctx.facts
         if facts is None:
             return None
-        last_import = None
-        for statement in self._module_body:
+        last_import, at = None, -1
+        for i, statement in enumerate(self._module_body):
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
             for small in statement.body:
                 if isinstance(small, (cst.Import, cst.ImportFrom)):
-                    last_import = statement
+                    last_import, at = statement, i
                 if isinstance(small, cst.Assign) and len(small.targets) == 1 and \
                         isinstance(small.targets[0].target, cst.Name) and isinstance(small.value, cst.Call) and \
                         self.ctx.qualified_name(small.value.func) == "logging.getLogger":
                     name = small.targets[0].target.value
                     if facts.instances.get(name) == "logging.getLogger" and name not in facts.imports:
-                        return name, ()
+                        return name, (), i
         if facts.imports.get("logging") != "logging" or last_import is None or \
                 len(last_import.body) != 1 or last_import.trailing_whitespace.comment is not None:
             return None
         if "logger" in facts.imports or "logger" in facts.defined or "logger" in facts.instances or \
                 re.search(r"\blogger\b", self.ctx.text):
             return None
-        return "logger", (self.insert_after(last_import.body[0], "\n\nlogger = logging.getLogger(__name__)"),)
+        return "logger", (self.insert_after(last_import.body[0], "\n\nlogger = logging.getLogger(__name__)"),), at
 
     def _program_output(self, node: cst.Call) -> bool:
         """The print is output by design: to a stream of its own, in a class that writes output, in a
@@ -451,7 +520,7 @@ class PrintInApp(PythonRule):
         stream = names.keyword_arg(node, "file")
         if stream is not None and not (isinstance(stream.value, cst.Name) and stream.value.value == "None"):
             return self.ctx.qualified_name(stream.value) not in STANDARD_STREAMS
-        if any(self._classes) or self.ctx.imports_any(*TERMINAL_UI):
+        if id(node) in self._fallbacks or any(self._classes) or self.ctx.imports_any(*TERMINAL_UI):
             return True
         if self._functions and self._asks_terminal(self._functions[-1]):
             return True
@@ -505,6 +574,7 @@ def _log_arguments(module: cst.Module, values: list[cst.BaseExpression]) -> str 
             return None  # print(b"x") prints the bytes' repr
         return module.code_for_node(value)
     template, arguments = [], []
+    quote = next((v.quote for v in values if isinstance(v, cst.SimpleString) and v.quote in ("'", '"')), '"')
     for value in values:
         text = value.evaluated_value if isinstance(value, cst.SimpleString) and "b" not in value.prefix.lower() \
             else None
@@ -516,4 +586,4 @@ def _log_arguments(module: cst.Module, values: list[cst.BaseExpression]) -> str 
         code = module.code_for_node(value)
         arguments.append(f"({code})" if isinstance(value, (cst.Tuple, cst.Lambda)) and not value.lpar else code)
         template.append("%s")
-    return ", ".join([_literal(" ".join(template), '"'), *arguments])
+    return ", ".join([_literal(" ".join(template), quote), *arguments])
