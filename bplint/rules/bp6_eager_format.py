@@ -280,8 +280,9 @@ class EagerLogFormat(PythonRule):
     what = ("Finds standard-library debug logging calls (`logging.debug`, `logger.debug` on a "
             "`logging.getLogger(...)` logger, `app.logger.debug`, `logger.log(logging.DEBUG, ...)`) whose "
             "message is built before the call: an f-string with placeholders, `%` on a string, `.format()`, "
-            "or `+` with a string. Calls at the levels that are on in production (`info`, `warning`, "
-            "`error`, `exception`, `critical`) are left alone: their message is emitted, so building it first "
+            "or `+` with a string, on every pass of a loop. A message formatted once per call costs next to "
+            "nothing and is left alone. Calls at the levels that are on in "
+            "production (`info`, `warning`, `error`, `exception`, `critical`) are left alone: their message is emitted, so building it first "
             "costs nothing. Loggers of structlog, loguru and similar libraries (with their own message "
             "conventions) are left alone, as are constant messages.")
     why = ("Debug logging is off in production, but an eagerly formatted debug message is still built on "
@@ -293,108 +294,128 @@ class EagerLogFormat(PythonRule):
                 "`{x!r}` `%r`, a numeric format spec (`{x:.2f}`) its %-twin; `%` with a tuple or a literal "
                 "on the right, `.format()` with each argument used once in order, `+` with `str(...)` pieces. "
                 "Other messages (a `%` whose right side may be a tuple at run time, `{x:>10}`, `{x=}`) get none.")
-    bad = 'logger.debug(f"user {user.id} logged in")\n'
-    good = 'logger.debug("user %s logged in", user.id)\n'
+    bad = 'for user in users:\n    logger.debug(f"syncing {user}")\n'
+    good = 'for user in users:\n    logger.debug("syncing %s", user)\n'
     examples = (
         Flag("""
             import logging
 
             logger = logging.getLogger(__name__)
 
-            def login(user):
-                logger.debug(f"user {user.id} logged in")
-                logger.debug("failed for %s" % user.email)
-                logger.debug("bad {}".format(user.id))
-                logging.debug("id: " + str(user.id))
-            """, line=6, count=4, fixed="""
+            def sync(users):
+                for user in users:
+                    logger.debug(f"user {user.id} synced")
+                    logger.debug("failed for %s" % user.email)
+                    logger.debug("bad {}".format(user.id))
+                    logging.debug("id: " + str(user.id))
+            """, line=7, count=4, fixed="""
             import logging
 
             logger = logging.getLogger(__name__)
 
-            def login(user):
-                logger.debug("user %s logged in", user.id)
-                logger.debug("failed for %s" % user.email)
-                logger.debug("bad %s", user.id)
-                logging.debug("id: %s", user.id)
-            """, note="no fix for `% name`: a tuple at run time would be formatted differently"),
+            def sync(users):
+                for user in users:
+                    logger.debug("user %s synced", user.id)
+                    logger.debug("failed for %s" % user.email)
+                    logger.debug("bad %s", user.id)
+                    logging.debug("id: %s", user.id)
+            """, note="in a loop; no fix for `% name`: a tuple at run time would be formatted differently"),
         Flag("""
+            import json
+
             from flask import current_app
 
-            def audit(user):
-                current_app.logger.debug(f"audit {user}")
-            """, line=4),
+            def audit(users):
+                for user in users:
+                    current_app.logger.debug(f"audit {json.dumps(user.to_dict())}")
+                    current_app.logger.debug("roles: %s" % ", ".join(r.name for r in user.roles))
+            """, line=7, count=2),
         Flag("""
             import logging
 
             logger = logging.getLogger(__name__)
 
-            def audit(user, rows):
-                logger.log(logging.DEBUG, "user " + user.name)
-                logger.debug(msg="rows: {}".format(len(rows)))
-                logger.debug(("failed for %s "
-                              "after %d tries") % (user.id, 3))
-            """, line=6, count=3, note="log(DEBUG, msg), msg=, an implicitly concatenated template", fixed="""
+            def audit(users, rows):
+                while users:
+                    user = users.pop()
+                    logger.log(logging.DEBUG, "user " + user.name)
+                    logger.debug(msg="rows: {}".format(len(rows)))
+                    logger.debug(("failed for %s "
+                                  "after %d tries") % (user.id, 3))
+            """, line=8, count=3, note="log(DEBUG, msg), msg=, an implicitly concatenated template", fixed="""
             import logging
 
             logger = logging.getLogger(__name__)
 
-            def audit(user, rows):
-                logger.log(logging.DEBUG, "user %s", user.name)
-                logger.debug(msg="rows: {}".format(len(rows)))
-                logger.debug(("failed for %s "
-                              "after %d tries"), user.id, 3)
+            def audit(users, rows):
+                while users:
+                    user = users.pop()
+                    logger.log(logging.DEBUG, "user %s", user.name)
+                    logger.debug(msg="rows: {}".format(len(rows)))
+                    logger.debug(("failed for %s "
+                                  "after %d tries"), user.id, 3)
             """),
         Flag("""
             import logging
 
             logger = logging.getLogger(__name__)
 
-            def report(job, took):
-                logger.debug(f"{job.name!r}: 100% in {took:.2f} s {{done}}", exc_info=True)
-                logger.debug(f"job {job.id}: "  # which job
-                             f"{job.state}")
-                logger.debug(f"{job.name:>10}")
-                logger.debug(f"{took=}")
-                logger.debug("{1} {0}".format(job.id, took))
+            def report(jobs, took):
+                for job in jobs:
+                    logger.debug(f"{job.name!r}: 100% in {took:.2f} s {{done}}", exc_info=True)
+                    logger.debug(f"job {job.id}: "  # which job
+                                 f"{job.state}")
+                    logger.debug(f"{job.name:>10}")
+                    logger.debug(f"{took=}")
+                    logger.debug("{1} {0}".format(job.id, took))
             """, count=5, note="exact conversions only; comments between the pieces stay", fixed="""
             import logging
 
             logger = logging.getLogger(__name__)
 
-            def report(job, took):
-                logger.debug("%r: 100%% in %.2f s {done}", job.name, took, exc_info=True)
-                logger.debug("job %s: "  # which job
-                             "%s", job.id, job.state)
-                logger.debug(f"{job.name:>10}")
-                logger.debug(f"{took=}")
-                logger.debug("{1} {0}".format(job.id, took))
+            def report(jobs, took):
+                for job in jobs:
+                    logger.debug("%r: 100%% in %.2f s {done}", job.name, took, exc_info=True)
+                    logger.debug("job %s: "  # which job
+                                 "%s", job.id, job.state)
+                    logger.debug(f"{job.name:>10}")
+                    logger.debug(f"{took=}")
+                    logger.debug("{1} {0}".format(job.id, took))
             """),
         Flag("""
             import logging
             from app.log import warnings
 
             class Job:
-                def run(self):
+                def run(self, rows):
                     self = logging.getLogger("jobs")
-                    self.debug(f"ran {self}")
-                    warnings.debug(f"slow {self}")
-            """, line=7, count=2, files={"app/log.py": "import logging\nwarnings = logging.getLogger('w')\n"},
+                    for row in rows:
+                        self.debug(f"ran {row}")
+                        warnings.debug(f"slow {row}")
+            """, line=8, count=2, files={"app/log.py": "import logging\nwarnings = logging.getLogger('w')\n"},
             note="names that are loggers here only because the module binds them so"),
         Quiet("""
             import logging
 
             logger = logging.getLogger(__name__)
 
-            def sync(account):
-                try:
-                    account.pull()
-                except ConnectionError as e:
-                    logger.error(f"sync of {account.name} failed: {e}")
-                    logger.exception("sync of %s failed" % account.name)
-                logger.warning(f"account {account.name} is over quota")
-                logger.info(f"synced {account.name}")
-                logger.log(logging.ERROR, f"gave up on {account.name}")
-            """, note="levels that are on in production: the message is built because it is emitted"),
+            def sync(account, items):
+                logger.debug(f"syncing {account.name} ({account.id})")
+                logger.debug("account %s: " % account.name + str(account.id))
+                for item in items:
+                    def pushed(result):
+                        logger.debug(f"pushed {item.id}: {result}")
+                    account.on_push(pushed)
+                    try:
+                        account.push(item)
+                    except ConnectionError as e:
+                        logger.error(f"push of {item.id} failed: {e}")
+                        logger.exception("push of %s failed" % json.dumps(item.to_dict()))
+                    logger.warning(f"item {item.id} is over quota")
+                    logger.info(f"pushed {item.id}")
+                    logger.log(logging.ERROR, f"gave up on {item.id}")
+            """, note="formatted once per call (a function defined in a loop runs later); levels that are "
+                      "on in production, where the message is built because it is emitted"),
         Quiet("""
             import logging
             import structlog
@@ -402,19 +423,21 @@ class EagerLogFormat(PythonRule):
             logger = logging.getLogger(__name__)
             events = structlog.get_logger()
 
-            def login(user):
-                logger.debug("user %s logged in", user.id)
-                logger.debug(f"static message")
-                logger.debug("a" + "b")
-                events.debug(f"login {user.id}")
-                message = f"user {user.id}"
-                print(f"user {user.id}")
+            def login(users):
+                for user in users:
+                    logger.debug("user %s logged in", user.id)
+                    logger.debug(f"static message")
+                    logger.debug("a" + "b")
+                    events.debug(f"login {user.id}")
+                    message = f"user {user.id}"
+                    print(f"user {user.id}")
             """, note="lazy arguments, constant messages, structlog, not a logging call"),
         Quiet("""
             from loguru import logger
 
-            def login(user):
-                logger.debug(f"user {user.id} logged in")
+            def login(users):
+                for user in users:
+                    logger.debug(f"user {user.id} logged in")
             """, note="loguru"),
     )
 
@@ -437,6 +460,29 @@ class EagerLogFormat(PythonRule):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         return any(isinstance(t, ast.Name) and t.id in NOT_LOGGERS for t in targets)
 
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self._loops: list[int] = []  # per enclosing loop: the functions around it
+        self._functions = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions += 1
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions -= 1
+
+    def visit_For(self, node: cst.For) -> None:
+        self._loops.append(self._functions)
+
+    def leave_For(self, node: cst.For) -> None:
+        self._loops.pop()
+
+    def visit_While(self, node: cst.While) -> None:
+        self._loops.append(self._functions)
+
+    def leave_While(self, node: cst.While) -> None:
+        self._loops.pop()
+
     def visit_Call(self, node: cst.Call) -> None:
         method = logging_call(self.ctx, node)
         if method is None:
@@ -447,11 +493,14 @@ class EagerLogFormat(PythonRule):
         if arg is None:
             return
         how = eager_format(arg.value)
-        if how is not None:
-            self.report(arg.value, f"Pass the values as logging arguments instead of formatting with {how}: "
-                                   f"this debug message is built on every call, even with debug logging off, and "
-                                   f"`logger.{method}(\"... %s\", value)` formats it only when it is emitted.",
-                        fix=self._fix(node, arg))
+        if how is None:
+            return
+        if not self._loops or self._loops[-1] != self._functions:
+            return  # formatted once per call: next to nothing to save
+        self.report(arg.value, f"Pass the values as logging arguments instead of formatting with {how}: this "
+                               f"debug message is built on every pass of the loop even with debug logging off, and "
+                               f"`logger.{method}(\"... %s\", value)` formats it only when it is emitted.",
+                    fix=self._fix(node, arg))
 
     def _debug_level(self, node: cst.Call) -> bool:
         """`logger.log(logging.DEBUG, ...)` / `logger.log(10, ...)`."""
