@@ -12,6 +12,7 @@ from bplint.findings import Severity
 from bplint.index import ModuleFacts
 from bplint.roles import NOT_TESTS_OR_EXAMPLES
 from bplint.rule import Flag, Precision, PythonRule, Quiet
+from bplint.rules._auth_project import last_name
 from bplint.rules.bp4_fixtures import EXTENSIONS
 
 # What reading only these of `datetime.utcnow()` gives is the same for the aware value
@@ -162,7 +163,7 @@ class NaiveUtcnow(PythonRule):
         self._naive_column_defaults: set[int] = set()  # ids of `datetime.utcnow` filling a naive DateTime column
 
     def visit_Call(self, node: cst.Call) -> None:
-        if _last_name(node.func) in _COLUMN_CALLS and any(_naive_datetime_type(a.value) for a in node.args
+        if last_name(node.func) in _COLUMN_CALLS and any(_naive_datetime_type(a.value) for a in node.args
                                                           if a.keyword is None):
             self._naive_column_defaults.update(id(a.value) for a in node.args
                                                if a.keyword is not None and a.keyword.value in _COLUMN_DEFAULTS)
@@ -253,22 +254,14 @@ class NaiveUtcnow(PythonRule):
         return self._imports
 
 
-def _last_name(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    return None
-
-
 def _naive_datetime_type(node: cst.BaseExpression) -> bool:
     """`DateTime`, `db.DateTime`, `sa.DateTime()`, `DateTime(timezone=False)`: a column type of
     datetimes without a time zone."""
     if isinstance(node, cst.Call):
-        if _last_name(node.func) != "DateTime":
+        if last_name(node.func) != "DateTime":
             return False
         zone = names.keyword_arg(node, "timezone")
         first = names.positional_arg(node, 0)
         given = zone.value if zone is not None else first.value if first is not None else None
         return given is None or (isinstance(given, cst.Name) and given.value == "False")
-    return _last_name(node) == "DateTime"
+    return last_name(node) == "DateTime"

@@ -201,7 +201,7 @@ class ExceptionWithoutTraceback(PythonRule):
                     return False
                 if value is None:
                     continue
-                for node in _nodes(value):
+                for node in names.walk(value):
                     if isinstance(node, cst.Call):
                         if isinstance(node.func, cst.Attribute) and node.func.attr.value in LOOKUP_METHODS:
                             continue
@@ -283,10 +283,3 @@ def _calls_run_in_clause(handler: ast.ExceptHandler):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             stack.extend(ast.iter_child_nodes(node))
 
-
-def _nodes(node: cst.CSTNode):
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.children)
