@@ -13,6 +13,7 @@ from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import last_name
 from bplint.rules._route_helpers import caught_broadly
+from bplint.rules._secret_formats import find_tokens
 from bplint.rules._secret_names import name_words
 from bplint.rules.bp6_eager_format import _literal
 from bplint.rules.bp6_logging import renames_print
@@ -473,8 +474,8 @@ class PrintInApp(PythonRule):
             return None  # run at import, before the logger is bound
         method = self._method()
         arguments = _log_arguments(self.ctx.module, [a.value for a in node.args])
-        if arguments is None:
-            return None
+        if arguments is None or next(find_tokens(arguments), None) is not None:
+            return None  # an edit that would quote a credential is stored and shown: no fix
         how = {"exception": "with the traceback", "warning": "at warning level"}.get(method, "at info level")
         return self.fix(f"Log the message with `{logger}.{method}(...)` instead of printing it (unsafe: it then "
                         f"goes where the logging configuration sends it, not to stdout, {how}).",
