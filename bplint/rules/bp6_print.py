@@ -491,6 +491,11 @@ class PrintInApp(PythonRule):
         """The module's logger (`logger = logging.getLogger(__name__)` at module level, bound once),
         or the edit that adds one after `import logging`, and the index of the module statement that
         binds it; None when neither is clean."""
+        if "_logger" not in self.__dict__:
+            self._logger = self._find_module_logger()
+        return self._logger
+
+    def _find_module_logger(self):
         facts = self.ctx.facts
         if facts is None:
             return None
