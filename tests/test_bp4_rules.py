@@ -125,3 +125,27 @@ def test_ast_triggers_survive_deep_expressions(tmp_path):
                                   engine.ast_triggers(config))
     assert facts.syntax_error is None
     assert "BP404" in facts.triggered
+
+
+def test_naive_utcnow_on_a_naive_column_asks_for_an_aware_column(tmp_path):
+    from bplint.config import build_config
+    from bplint.engine import scan
+    from bplint.registry import all_rules
+    from bplint.testing import write_project
+
+    write_project(tmp_path, {"app/models.py": (
+        "import sqlalchemy as sa\nfrom datetime import datetime, timezone\nfrom app.db import db\n\n"
+        "class Post(db.Model):\n"
+        "    created = db.Column(db.DateTime, default=datetime.utcnow)\n"
+        "    updated = sa.Column('updated', sa.DateTime(), onupdate=datetime.utcnow)\n"
+        "    seen = db.Column(db.DateTime(timezone=True), default=datetime.utcnow)\n"
+        "    day = db.Column(db.Date, default=datetime.utcnow)\n")})
+    config = build_config({"select": ["BP406"]}, all_rules(), root=tmp_path)
+    found = {f.line: f for f in scan([tmp_path], config, cwd=tmp_path).findings}
+    assert sorted(found) == [6, 7, 8, 9]
+    for line in (6, 7):
+        assert "DateTime(timezone=True)" in found[line].message
+        assert found[line].fix is not None and found[line].fix.applicability.value == "unsafe"
+        assert "timezone=True" in found[line].fix.message
+    for line in (8, 9):
+        assert "timezone=True" not in found[line].message
