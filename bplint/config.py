@@ -520,9 +520,9 @@ def read_settings(paths: Sequence[Path], config_file: Path | None = None,
                   overrides: dict[str, Any] | None = None, project_root: Path | None = None) -> Settings:
     """Find and read the configuration for a scan of ``paths``, without checking it against the rules.
 
-    The project root: ``project_root`` if given; else the folder of the nearest configuration file
-    above the first path, else the nearest folder that looks like a project's top. --config does
-    not move it.
+    The project root: ``project_root`` if given; else (without ``config_file``) the folder of the
+    nearest configuration file above the first path; else the nearest folder that looks like a
+    project's top (PROJECT_MARKERS). The --config file's place does not move it.
     """
     start = paths[0] if paths else Path(".")
     if config_file is not None and not config_file.is_file():
@@ -531,6 +531,8 @@ def read_settings(paths: Sequence[Path], config_file: Path | None = None,
         if not project_root.is_dir():
             raise ConfigError(f"{project_root}: --project-root must be a folder")
         root = project_root.resolve()
+    elif config_file is not None:  # no other configuration file is read: it may well be one --config avoids
+        root = find_project_root(start)
     else:
         source = find_config_file(start)
         root = source.parent.resolve() if source is not None else find_project_root(start)
