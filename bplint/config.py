@@ -438,10 +438,14 @@ class Resolver:
 
     def settings_for(self, path: Path) -> FileSettings:
         """The settings of the file (or folder) at ``path``."""
+        absolute = Path(os.path.abspath(path))
+        return self.settings_of_folder(absolute if absolute.is_dir() else absolute.parent)
+
+    def settings_of_folder(self, folder: Path) -> FileSettings:
+        """The settings of the files in ``folder`` (absolute)."""
         if self.config_file is not None:
             return self.project
-        absolute = Path(os.path.abspath(path))
-        source = self._nearest(absolute if absolute.is_dir() else absolute.parent)
+        source = self._nearest(folder)
         if source is None:
             return self.project
         settings = self._settings.get(source)
@@ -499,11 +503,11 @@ class Settings:
 
     def find_nested(self, files: Iterable[Any]) -> None:
         """Note the settings of every folder of ``files`` (SourceFiles) that has its own."""
-        for file in files:
-            if file.rootpath:
-                found = self.settings_for(self.root / file.rootpath)
-                if found is not self.project:
-                    self.nested[found.folder] = found
+        folders = {file.rootpath.rsplit("/", 1)[0] for file in files if file.rootpath and "/" in file.rootpath}
+        for folder in sorted(folders):
+            found = self.resolver.settings_of_folder(self.root / folder)
+            if found is not self.project:
+                self.nested[found.folder] = found
 
     def description(self) -> list:
         """Every nested configuration file and its table, for the last scan's key."""

@@ -229,3 +229,24 @@ def test_a_changed_service_configuration_is_seen_by_a_cached_scan(repo, tmp_path
     shared.write_text('select = ["BP406", "BP601"]\n')
     write(repo / "tools" / "seed.py", "x = 2\n")
     assert (f"{SEARCH}/app.py", "BP601") in cached()
+
+
+def test_settings_for_a_path_is_what_the_scan_uses(repo):
+    """The one function the scan and the language server ask: the settings of one file."""
+    from bplint.config import settings_for
+    from bplint.registry import all_rules
+
+    billing = settings_for(repo / BILLING / "checks" / "check_orders.py", root=repo)
+    assert billing.folder == BILLING and billing.source == (repo / BILLING / "pyproject.toml").resolve()
+    config = billing.config(all_rules())
+    assert config.enabled == {"BP101", "BP406", "BP601"}
+    assert config.is_test_path(f"{BILLING}/checks/check_orders.py")
+    assert not config.is_test_path(f"{SEARCH}/checks/check_orders.py")  # outside billing's folder
+    search = settings_for(repo / SEARCH / "app.py", root=repo).config(all_rules())
+    assert search.enabled == {"BP406", "BP601"} and not search.is_test_path(f"{SEARCH}/checks/check_orders.py")
+    # without a root: the project of the nearest configuration file, as a scan of the file alone
+    alone = settings_for(repo / SEARCH / "app.py")
+    assert alone.root == (repo / SEARCH).resolve() and alone.folder == ""
+    assert alone.config(all_rules()).enabled == {"BP406", "BP601"}
+    top = settings_for(repo / "tools" / "seed.py", root=repo)
+    assert top.folder == "" and top.config(all_rules()).enabled == {"BP101", "BP406"}
