@@ -120,18 +120,12 @@ class Config:
     @property
     def all_runs(self) -> frozenset[str]:
         """The codes any file of the project runs: for project rules and the index's triggers."""
-        runs = self.runs
-        for scoped in self.scoped.values():
-            runs |= scoped.runs
-        return runs
+        return self.runs.union(*(scoped.runs for scoped in self.scoped.values()))
 
     @property
     def all_enabled(self) -> frozenset[str]:
         """The codes enabled in any file of the project (the rules a report describes)."""
-        enabled = self.enabled
-        for scoped in self.scoped.values():
-            enabled |= scoped.enabled
-        return enabled
+        return self.enabled.union(*(scoped.enabled for scoped in self.scoped.values()))
 
     def for_path(self, root_relpath: str | None) -> "Config":
         """The configuration of the file at ``root_relpath``: its nearest folder's with one, else this one."""
