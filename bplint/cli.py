@@ -118,8 +118,8 @@ def _show_settings(path, select, extend_select, ignore, preview, exclude, config
         click.echo(printable(line))
 
 
-def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, project_root, jobs, no_cache,
-              cache_dir, fail_on=None, quiet=False, default_fail_on=None) -> ScanOutcome:
+def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache, cache_dir,
+              fail_on=None, quiet=False, default_fail_on=None, project_root=None) -> ScanOutcome:
     from bplint.workset import gather
 
     targets = list(paths) or [Path(".")]
@@ -276,8 +276,8 @@ def check(paths, select, extend_select, ignore, preview, exclude, config_file, p
         _fail("standard output is closed: give --output FILE, or run bplint with its output open")
 
     def run_scan() -> tuple[ScanOutcome, Reported]:
-        outcome = _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, project_root, jobs,
-                            no_cache, cache_dir, fail_on, quiet, default_fail_on)
+        outcome = _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache,
+                            cache_dir, fail_on, quiet, default_fail_on, project_root)
         return outcome, _reported(outcome, diff_ref, baseline_file)
 
     scanned, reported = run_scan()
@@ -453,8 +453,8 @@ def baseline(paths, select, extend_select, ignore, preview, exclude, config_file
     from bplint.baseline import write_baseline
 
     result, real_paths = displayable(
-        _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, project_root, jobs,
-                  no_cache, cache_dir).result)
+        _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache,
+                  cache_dir, project_root=project_root).result)
     _print_errors(result, quiet=False)
     try:
         count = write_baseline(output, result.findings, SourceLines(secrets=result.secret_spans(),
