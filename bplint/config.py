@@ -514,15 +514,27 @@ class Settings:
         return config
 
 
+def _common_start(paths: Sequence[Path]) -> Path:
+    """Where to look for the project root from: the one path, or the folder all the paths are in."""
+    if len(paths) <= 1:
+        return paths[0] if paths else Path(".")
+    try:
+        return Path(os.path.commonpath([os.path.abspath(p) for p in paths]))
+    except ValueError:  # on different drives
+        return paths[0]
+
+
 def read_settings(paths: Sequence[Path], config_file: Path | None = None,
                   overrides: dict[str, Any] | None = None, project_root: Path | None = None) -> Settings:
     """Find and read the configuration for a scan of ``paths``, without checking it against the rules.
 
     The project root: ``project_root`` if given; else (without ``config_file``) the folder of the
-    nearest configuration file above the first path; else the nearest folder that looks like a
-    project's top (PROJECT_MARKERS). The --config file's place does not move it.
+    nearest configuration file above the paths (above the folder they are all in, when there are
+    several: the files of two services named by a pre-commit hook are one project); else the
+    nearest folder that looks like a project's top (PROJECT_MARKERS). The --config file's place
+    does not move it.
     """
-    start = paths[0] if paths else Path(".")
+    start = _common_start(paths)
     if config_file is not None and not config_file.is_file():
         raise ConfigError(f"{config_file}: no such configuration file")
     if project_root is not None:

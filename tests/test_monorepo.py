@@ -250,3 +250,19 @@ def test_settings_for_a_path_is_what_the_scan_uses(repo):
     assert alone.config(all_rules()).enabled == {"BP406", "BP601"}
     top = settings_for(repo / "tools" / "seed.py", root=repo)
     assert top.folder == "" and top.config(all_rules()).enabled == {"BP101", "BP406"}
+
+
+def test_files_of_two_services_named_together_are_one_project(repo):
+    """As a pre-commit hook names them: each file still gets its own service's settings."""
+    named = findings(f"{BILLING}/app.py", f"{SEARCH}/app.py")
+    everything = findings(".")
+    assert named == {f for f in everything if f[0] in (f"{BILLING}/app.py", f"{SEARCH}/app.py")}
+    assert (f"{BILLING}/app.py", "BP101", "warning") in named and (f"{SEARCH}/app.py", "BP406", "info") in named
+
+
+def test_a_malformed_service_file_that_names_bplint_is_one_error_line(repo):
+    write(repo / SEARCH / "pyproject.toml", '[tool.bplint\nselect = ["BP406"]\n')
+    result = run("check", "--no-cache", ".")
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and "services/search/pyproject.toml: not valid TOML" in lines[0], lines
