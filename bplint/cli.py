@@ -60,7 +60,7 @@ def scan_options(func):
                           "where it is."),
         click.option("--project-root", type=click.Path(path_type=Path, file_okay=False, exists=True),
                      help="The project's top folder (default: the folder of the nearest configuration file above the "
-                          "first path, else the nearest folder that looks like a project's top). SARIF, GitHub and "
+                          "paths, else the nearest folder that looks like a project's top). SARIF, GitHub and "
                           "GitLab reports give paths relative to it (default: the git repository's top level)."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
                      help="Worker processes for the per-file pass (default: the number of CPUs; 1 runs in-process)."),
