@@ -1,7 +1,7 @@
 """Configuration: ``[tool.bplint]`` in pyproject.toml, a bplint.toml, or a file given with --config.
 
-The project's configuration is found by walking up from the first scanned
-path. Below the project root each file gets the settings of the nearest
+The project's configuration is found by walking up from the scanned paths.
+Below the project root each file gets the settings of the nearest
 configuration file above it (``settings_for``); a file may ``extend`` another.
 Everything is validated against the registry before the scan starts: an
 unknown key, an unknown rule code or a value of the wrong type stops bplint
@@ -391,16 +391,13 @@ class FileSettings:
         for key, layer in self.origins.items():
             if key not in PATTERN_KEYS and not key.startswith("per-file-ignores."):
                 continue
-            base = own
-            if self.project is not None or layer.path.parent.resolve() == self.root:
-                try:
-                    relative = layer.path.parent.resolve().relative_to(self.root).as_posix()
-                except ValueError:
-                    relative = None
-                if relative is not None:
-                    folder = "" if relative == "." else f"{relative}/"
-                    base = folder if own.startswith(folder) else own
-            bases[key] = base
+            try:
+                relative = layer.path.parent.resolve().relative_to(self.root).as_posix()
+            except ValueError:  # outside the project
+                bases[key] = own
+                continue
+            folder = "" if relative == "." else f"{relative}/"
+            bases[key] = folder if own.startswith(folder) else own
         return bases
 
     def config(self, rules: Sequence[type[Rule]]) -> Config:
@@ -433,7 +430,10 @@ class Resolver:
     def settings_for(self, path: Path) -> FileSettings:
         """The settings of the file (or folder) at ``path``."""
         absolute = Path(os.path.abspath(path))
-        return self.settings_of_folder(absolute if absolute.is_dir() else absolute.parent)
+        folder = absolute if absolute.is_dir() else absolute.parent
+        if folder != self.root and self.root not in folder.parents:  # named through a link to the project
+            folder = folder.resolve()
+        return self.settings_of_folder(folder)
 
     def settings_of_folder(self, folder: Path) -> FileSettings:
         """The settings of the files in ``folder`` (absolute)."""
