@@ -266,3 +266,11 @@ def test_a_malformed_service_file_that_names_bplint_is_one_error_line(repo):
     assert result.exit_code == 2
     lines = result.output.splitlines()
     assert len(lines) == 1 and "services/search/pyproject.toml: not valid TOML" in lines[0], lines
+
+
+def test_a_file_outside_the_report_root_gets_an_absolute_uri(repo):
+    result = run("check", "--no-cache", "-j", "1", "--format", "sarif", "--project-root", BILLING, f"{SEARCH}/app.py")
+    assert result.exit_code == 1, result.output
+    locations = [r["locations"][0]["physicalLocation"]["artifactLocation"]
+                 for r in json.loads(result.output)["runs"][0]["results"]]
+    assert locations and all(loc == {"uri": (repo / SEARCH / "app.py").resolve().as_uri()} for loc in locations)

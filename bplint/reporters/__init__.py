@@ -32,12 +32,22 @@ class ReportOptions:
     def root_path(self, path: str) -> str:
         """A finding's path (relative to the working directory) relative to ``report_root``; as it is
         when there is no report root or the file is outside it."""
+        relative = self._below_root(path)
+        return path if relative is None else relative
+
+    def outside_root(self, path: str) -> str | None:
+        """The absolute path of a file outside ``report_root`` (None for one inside it, or no root)."""
+        if self.report_root is None or not path or self._below_root(path) is not None:
+            return None
+        return os.path.normpath(os.path.join(self.cwd or os.getcwd(), path))
+
+    def _below_root(self, path: str) -> str | None:
         if self.report_root is None or not path:
-            return path
+            return None
         absolute = os.path.normpath(os.path.join(self.cwd or os.getcwd(), path))
         relative = os.path.relpath(absolute, self.report_root)
         if relative == os.pardir or relative.startswith(os.pardir + os.sep):
-            return path
+            return None
         return relative.replace(os.sep, "/")
 
     @property

@@ -116,7 +116,15 @@ def _region(finding: Finding) -> dict:
             "endColumn": end_column}
 
 
-def _fixes(finding: Finding, uri: str) -> list[dict]:
+def _artifact(path: str, options: ReportOptions) -> dict:
+    """Where a file is: relative to %SRCROOT% (the repository's top), or absolute when outside it."""
+    outside = options.outside_root(path)
+    if outside is not None:
+        return {"uri": Path(outside).as_uri()}
+    return {"uri": quote(options.root_path(path)), "uriBaseId": SRCROOT}
+
+
+def _fixes(finding: Finding, artifact: dict) -> list[dict]:
     """The finding's fix as SARIF ``fixes``: one change of its file, one replacement per edit
     (an insertion is an empty region: the end column equals the start column)."""
     fix = finding.fix
@@ -126,7 +134,7 @@ def _fixes(finding: Finding, uri: str) -> list[dict]:
                                        "endColumn": e.end_column},
                      "insertedContent": {"text": e.content}} for e in fix.edits]
     return [{"description": {"text": f"{fix.message} ({fix.applicability.value} fix)"},
-             "artifactChanges": [{"artifactLocation": {"uri": quote(uri), "uriBaseId": SRCROOT},
+             "artifactChanges": [{"artifactLocation": artifact,
                                   "replacements": replacements}]}]
 
 
@@ -167,18 +175,18 @@ def as_sarif(result: ScanResult, options: ReportOptions, limit: int | None = Non
     prints = fingerprints(result.findings, options.sources, options.root_path)
     results = []
     for finding in findings:
-        uri = options.root_path(finding.path)
+        artifact = _artifact(finding.path, options)
         results.append({
             "ruleId": finding.code,
             "ruleIndex": index[finding.code],
             "level": LEVEL[finding.severity],
             "message": {"text": finding.message},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": quote(uri), "uriBaseId": SRCROOT},
+                "artifactLocation": artifact,
                 "region": _region(finding),
             }}],
             "partialFingerprints": {"primaryLocationLineHash": prints[finding]},
-            **({"fixes": _fixes(finding, uri),
+            **({"fixes": _fixes(finding, artifact),
                 "properties": {"fixApplicability": finding.fix.applicability.value}} if finding.fix else {}),
         })
     notifications = [{
