@@ -99,7 +99,7 @@ def run_project_rules(index: ProjectIndex, config: Config, project_files: Sequen
                              files=[f for f in project_files if f.relpath in index.files.raw()])
     with index.reading() as reads:
         for rule in config.rules:
-            if issubclass(rule, ProjectRule) and rule.code in config.runs:
+            if issubclass(rule, ProjectRule) and rule.code in config.all_runs:
                 try:
                     rule(project).check()
                 except Exception as exc:
@@ -212,11 +212,19 @@ class LiveProject:
     memo: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def load(cls, config: Config, cwd: Path, cache: ScanCache | None = None, jobs: int = 1) -> "LiveProject":
-        """The project at ``config.root``, its index built from disk (with the cache's facts, if given)."""
+    def load(cls, settings, rules, cwd: Path, cache_for: Callable[[Config], ScanCache | None] | None = None,
+             jobs: int = 1) -> "LiveProject":
+        """The project at ``settings.root``, its index built from disk (with the facts of the cache
+        ``cache_for`` gives for the configuration, if any). Each folder with its own configuration
+        gives its files their settings, as in a scan."""
         cwd = cwd.resolve()
+        general = settings.general()
         with fewer_collections():
-            workset = gather([config.root], config.root, config.exclude, config.max_file_size, cwd, cache is not None)
+            workset = gather([settings.root], settings.root, general.exclude, general.max_file_size, cwd,
+                             cache_for is not None)
+            settings.find_nested(workset.project_files)
+            config = settings.config(rules)
+            cache = cache_for(config) if cache_for is not None else None
             index = build_index(workset, config, cwd, cache, jobs)
         if cache is not None:
             cache.save()
@@ -288,15 +296,18 @@ def redact_messages(findings: list[Finding], secrets: dict[str, list[Span]],
 
 
 def finalize(findings: list[Finding], config: Config, rootpaths: dict[str, str], index: ProjectIndex) -> list[Finding]:
-    """Drop disabled and per-file-ignored codes, apply severity overrides, sort."""
+    """Drop disabled and per-file-ignored codes, apply severity overrides (each finding by its file's
+    configuration), sort."""
     kept: dict[tuple, Finding] = {}
     prefix = index.root_prefix
+    project = config
     for finding in findings:
-        if finding.code not in config.enabled:
-            continue
         rootpath = rootpaths.get(finding.path)
         if rootpath is None:
             rootpath = finding.path[len(prefix):] if prefix and finding.path.startswith(prefix) else finding.path
+        config = project.for_path(rootpath)
+        if finding.code not in config.enabled:
+            continue
         if finding.code in config.ignored_codes(rootpath):
             continue
         severity = config.severity_of(finding.code, finding.severity)
@@ -343,9 +354,9 @@ def build_index(workset: Workset, config: Config, cwd: Path, cache: ScanCache | 
 
 
 def ast_triggers(config: Config) -> dict[type, list[tuple[str, Callable]]]:
-    """The ast triggers of the rules the scan runs, by node type."""
+    """The ast triggers of the rules the scan runs (in any file), by node type."""
     triggers: dict[type, list[tuple[str, Callable]]] = {}
-    runs = config.runs
+    runs = config.all_runs
     for rule in config.rules:
         if issubclass(rule, PythonRule) and rule.code in runs:
             for node_type in rule.ast_trigger_types:
@@ -391,6 +402,7 @@ def in_checked_regions(findings: list[Finding], index: ProjectIndex, rules: dict
 
 def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileResult:
     """All enabled rules over one file. Pure: depends on its arguments only."""
+    config = config.for_path(file.rootpath)  # the settings of the file's folder
     outcome = FileResult()
     role = index.role_of(file.relpath)
     # the roles of the file's lines: its own and those of its regions (each finding gets its line's)

@@ -71,10 +71,10 @@ class BplintServer(LanguageServer):
             from bplint.cache_store import CacheStore
             from bplint.workers import default_jobs
 
-            config = settings.config(all_rules())
             store = CacheStore(cache_directory(settings.root), settings.root)
-            cache = ScanCache(store.directory, config, store) if store.usable else None
-            project = self.projects[key] = LiveProject.load(config, settings.root, cache, default_jobs())
+            cache_for = (lambda config: ScanCache(store.directory, config, store)) if store.usable else None
+            project = self.projects[key] = LiveProject.load(settings, all_rules(), settings.root, cache_for,
+                                                            default_jobs())
         return project
 
     def reload(self) -> None:
