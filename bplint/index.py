@@ -376,7 +376,16 @@ class _LineIndex:
 
 
 def module_name(relpath: str) -> str:
+    """The dotted name the file is imported by (`app/models.py` -> `app.models`).
+
+    A folder whose name is no Python identifier (`MyApp-2.0/`, an unpacked release or a checkout
+    named `my-project`) cannot be part of an import path: the imports start below the last one,
+    so a project scanned from the folder above it still resolves `from app.models import ...`.
+    """
     parts = relpath[:-3].split("/") if relpath.endswith(".py") else relpath.split("/")
+    outside = [i for i, part in enumerate(parts[:-1]) if part and not part.isidentifier()]
+    if outside:
+        parts = parts[outside[-1] + 1:]
     if parts and parts[0] == "src" and len(parts) > 1:
         parts = parts[1:]
     if parts and parts[-1] == "__init__":
