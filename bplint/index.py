@@ -66,6 +66,8 @@ class ModuleFacts:
     module: str  # dotted module name, best effort from the path
     # local name -> qualified name: `from flask import Flask as F` gives F -> flask.Flask
     imports: dict[str, str] = field(default_factory=dict)
+    # the modules whose names it takes with `from x import *` (qualified), in import order
+    star_imports: list[str] = field(default_factory=list)
     # names the module itself binds with def/class (they shadow builtins)
     defined: set[str] = field(default_factory=set)
     # name -> qualified name of the callable whose result it is bound to
@@ -315,6 +317,23 @@ class ProjectIndex:
                 return facts, ".".join(parts[cut:])
         return None
 
+    def star_export(self, facts: ModuleFacts, name: str, depth: int = 0) -> str | None:
+        """The qualified name a module gets `name` under through its `from x import *` lines
+        (`from .models import *` in a package's `__init__`), following chains of them; None when
+        no project module it star-imports binds the name."""
+        if depth > 6 or name.startswith("_"):
+            return None
+        for source in reversed(facts.star_imports):  # a later star import shadows an earlier one
+            module = self.module_by_name(source)
+            if module is None or module is facts:
+                continue
+            if name in module.defined or name in module.imports or name in module.instances:
+                return f"{source}.{name}"
+            found = self.star_export(module, name, depth + 1)
+            if found is not None:
+                return found
+        return None
+
     def root_relpath(self, name: str) -> str:
         """The report path of a file at the project root."""
         return f"{self.root_prefix}{name}"
@@ -550,6 +569,8 @@ def _import_from(node: ast.ImportFrom, facts: ModuleFacts, _: _LineIndex) -> Non
         base = ".".join([*package, base] if base else package)
     for alias in node.names:
         if alias.name == "*":
+            if base and base not in facts.star_imports:
+                facts.star_imports.append(base)
             continue
         facts.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
 

@@ -104,6 +104,7 @@ class Analysis:
         self.loops: list[Loop] = []
         self.imported: dict[str, list[str]] = {}  # local name -> imported dotted names, in any scope
         self.from_imported: set[str] = set()  # names bound by `from x import y`
+        self.star_imported = False  # a `from x import *`: any free name may be one of x's
         self.classes: set[str] = set()
         self.instances: set[str] = set()  # names bound to the result of a call, in any scope
         # calls with a method, run in a loop; calls that may run SQL: (call, ..., in a lambda, scope)
@@ -273,6 +274,7 @@ class Analysis:
         base = (node.module or "") if node.__class__ is ast.ImportFrom else None
         for alias in node.names:
             if alias.name == "*":
+                self.star_imported = True
                 continue
             if base is None:
                 local, target = alias.asname or alias.name.split(".", 1)[0], alias.name
@@ -379,8 +381,11 @@ class Judge:
         return bool(own) and all(kind != "import" for kind, _, _ in own)
 
     def _object(self, name: str) -> bool:
-        """A name the module's facts may know an object for: `from x import name` or `name = call()`."""
-        return name in self.found.from_imported or name in self.found.instances
+        """A name the module's facts may know an object for: `from x import name`, `name = call()`, or
+        a name no scope binds in a module that star-imports (`from .models import *`)."""
+        found = self.found
+        return name in found.from_imported or name in found.instances or \
+            (found.star_imported and not self.bindings(name) and name not in found.classes)
 
     # models and queries (QueryReader.model_class / query) ------------------------------
     def model(self, expr: ast.AST) -> bool:

@@ -10,12 +10,12 @@ import libcst as cst
 
 from bplint import orm_triggers
 from bplint.findings import Severity
-from bplint.orm_models import DJANGO
+from bplint.orm_models import DJANGO, SA
 from bplint.orm_queries import QueryReader
 from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2
-from bplint.rules.bp4_queries import _source
+from bplint.rules.bp4_queries import _source, _target_names
 from bplint.traversal import visit_readonly
 
 # --- BP402 --------------------------------------------------------------------------------
@@ -24,7 +24,18 @@ SA_EXECUTING = frozenset({"all", "first", "one", "one_or_none", "get", "scalar",
                           "first_or_404", "one_or_404", "paginate", "exists", "scalar_one", "scalar_one_or_none"})
 SESSION_READS = frozenset({"get", "query", "execute", "scalars", "scalar", "get_one"})
 DJANGO_WRITES = frozenset({"create", "bulk_create", "update", "delete", "bulk_update", "update_or_create",
-                           "acreate", "aupdate", "adelete", "abulk_create"})
+                           "acreate", "aupdate", "adelete", "abulk_create", "get_or_create", "aget_or_create",
+                           "aupdate_or_create"})
+# the QuerySet methods that run the query; the others (filter, exclude, order_by, annotate...) only
+# build it, and the query runs where the chain is iterated, listed, counted or asked for a row
+DJANGO_RUNS = frozenset({"get", "first", "last", "latest", "earliest", "count", "exists", "aggregate", "in_bulk",
+                         "iterator", "contains", "explain", "aget", "afirst", "alast",
+                         "alatest", "aearliest", "acount", "aexists", "aaggregate", "ain_bulk", "aiterator",
+                         "acontains"})
+# builtins that evaluate a queryset passed to them
+EVALUATING = frozenset({"builtins.list", "builtins.tuple", "builtins.set", "builtins.sorted", "builtins.len",
+                        "builtins.bool", "builtins.dict", "builtins.frozenset", "builtins.any", "builtins.all",
+                        "builtins.sum", "builtins.max", "builtins.min", "builtins.next"})
 SA_WRITES = frozenset({"update", "delete", "insert", "merge"})
 WRITE_STATEMENTS = frozenset({"sqlalchemy.insert", "sqlalchemy.update", "sqlalchemy.delete",
                               "sqlalchemy.dialects.postgresql.insert", "sqlalchemy.dialects.sqlite.insert",
@@ -39,19 +50,6 @@ class _Loop:
         self.variables = variables
         self.has_break = has_break
         self.counted = counted  # `for attempt in range(3)`: a retry loop, not a loop over a collection
-
-
-def _target_names(target: cst.BaseExpression) -> set[str]:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        names: set[str] = set()
-        for element in target.elements:
-            names |= _target_names(element.value)
-        return names
-    if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
-    return set()
 
 
 class _BreakFinder(cst.CSTVisitor):
@@ -79,9 +77,51 @@ class _CallCollector(cst.CSTVisitor):
         self.ids.add(id(node))
 
 
+# a literal collection at most this long is a fixed set of things (tables, settings, names), not data
+FIXED_ITEMS = 20
+_FIXED_ELEMENTS = (cst.Name, cst.Attribute, cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
+
+
+def _fixed_literal(expr: cst.BaseExpression | None) -> bool:
+    """A short list / tuple / set written out in the code: `("users", "groups")`, `[User, Group]`."""
+    if not isinstance(expr, (cst.List, cst.Tuple, cst.Set)) or len(expr.elements) > FIXED_ITEMS:
+        return False
+    for element in expr.elements:
+        value = element.value
+        if isinstance(element, cst.StarredElement):
+            return False
+        if isinstance(value, cst.Tuple):
+            if not all(isinstance(e.value, _FIXED_ELEMENTS) for e in value.elements):
+                return False
+        elif not isinstance(value, _FIXED_ELEMENTS):
+            return False
+    return True
+
+
+def _batching_callee(ctx, func: cst.BaseExpression) -> bool:
+    """`chunked(ids, 500)`, `itertools.batched(rows, 100)`, a project's `chunks(...)` helper."""
+    spelled = ctx.qualified_name(func) or (func.attr.value if isinstance(func, cst.Attribute) else
+                                           func.value if isinstance(func, cst.Name) else "")
+    last = spelled.rsplit(".", 1)[-1].lower()
+    return any(word in last for word in ("chunk", "batch"))
+
+
 def _is_literal_range(ctx, iterable: cst.BaseExpression) -> bool:
-    return isinstance(iterable, cst.Call) and ctx.qualified_name(iterable.func) == "builtins.range" and \
-        all(isinstance(a.value, cst.Integer) for a in iterable.args)
+    """A loop whose iterations are not the rows of a collection: a retry `range(3)`, a fixed literal
+    list of things (written in the loop or bound to a name once), or batches (`range(0, n, size)`,
+    `chunked(ids, 500)`), each of which is meant to be one query."""
+    if isinstance(iterable, cst.Call):
+        qualified = ctx.qualified_name(iterable.func)
+        if qualified == "builtins.range":
+            return all(isinstance(a.value, cst.Integer) for a in iterable.args) or len(iterable.args) == 3
+        return _batching_callee(ctx, iterable.func)
+    if _fixed_literal(iterable):
+        return True
+    bindings = ctx.bindings
+    if isinstance(iterable, cst.Name) and bindings is not None:
+        found = bindings.of(iterable.value)
+        return len(found) == 1 and found[0].kind in ("assign", "annassign") and _fixed_literal(found[0].value)
+    return False
 
 
 class LoopTracker(PythonRule):
@@ -95,6 +135,7 @@ class LoopTracker(PythonRule):
         self.loops: list[_Loop] = []
         self._outside: set[int] = set()  # calls in the iterable of an outermost loop: run once
         self._iterated: set[int] = set()
+        self._iterable_depth: dict[int, int] = {}  # a loop's iterable -> how many loops it runs in
 
     def _enter(self, node: cst.CSTNode, targets: set[str], iterable: cst.BaseExpression, body: cst.CSTNode | None,
                comprehension: bool = False) -> None:
@@ -103,6 +144,7 @@ class LoopTracker(PythonRule):
             visit_readonly(iterable, collector)
             self._outside |= collector.ids
         self._iterated.add(id(iterable))
+        self._iterable_depth[id(iterable)] = len(self.loops)
         has_break = False
         if body is not None:
             finder = _BreakFinder()
@@ -136,8 +178,8 @@ class LoopTracker(PythonRule):
     def in_loop(self, node: cst.CSTNode) -> _Loop | None:
         if not self.loops or id(node) in self._outside:
             return None
-        loop = self.loops[-1]
-        return None if loop.counted else loop
+        # a fixed or batched loop repeats nothing per row, but a loop over rows around it still does
+        return next((loop for loop in reversed(self.loops) if not loop.counted), None)
 
 
 class QueryInLoop(LoopTracker):
@@ -302,6 +344,26 @@ class QueryInLoop(LoopTracker):
         super().__init__(ctx)
         self.reader = QueryReader(ctx)
         self._handled: set[int] = set()
+        self._evaluated: set[int] = set()  # expressions a builtin evaluates: list(qs), len(qs)
+        self._reported: set[tuple[int, str]] = set()  # (loop, name of the queryset) already reported
+        self._orm: str | None = None  # the ORM of the query _query_in found
+
+    def visit_Name(self, node: cst.Name) -> None:
+        """A Django queryset built earlier and run here, per iteration: `for row in qs`, `list(qs)`."""
+        if id(node) in self._iterated:
+            depth = self._iterable_depth.get(id(node), 0)  # the loops around the loop it feeds
+            loop = self.loops[depth - 1] if depth else None
+            if loop is not None and loop.counted:
+                loop = None
+        elif id(node) in self._evaluated:
+            loop = self.in_loop(node)
+        else:
+            return
+        if loop is None or loop.has_break:
+            return
+        query = self.reader.query(node)
+        if query is not None and query.orm == DJANGO and query.shape == "queryset" and not query.chain:
+            self._report(node, loop, node.value, DJANGO)
 
     def visit_Call(self, node: cst.Call) -> None:
         if id(node) in self._handled:
@@ -309,14 +371,32 @@ class QueryInLoop(LoopTracker):
         loop = self.in_loop(node)
         if loop is None or loop.has_break:
             return
+        if self.ctx.qualified_name(node.func) in EVALUATING and node.args and node.args[0].keyword is None:
+            self._evaluated.add(id(node.args[0].value))
         chain = self._chain(node)
         for call in chain:
             self._handled.add(id(call))
+        self._orm = None
         what = self._query_in(chain)
         if what is None or self._chunked(chain, loop):
             return
-        self.report(node, f"`{_source(self.ctx, node)}` runs {what} on every iteration of this loop; query once for "
-                          f"the whole collection (`in_()` / `__in=` filter) before the loop and look rows up in a dict.")
+        root = chain[-1].func
+        while isinstance(root, (cst.Attribute, cst.Call, cst.Subscript)):
+            root = root.func if isinstance(root, cst.Call) else root.value
+        self._report(node, loop, root.value if isinstance(root, cst.Name) else None, self._orm)
+
+    def _report(self, node: cst.CSTNode, loop: _Loop, name: str | None, orm: str | None) -> None:
+        """One finding per query a loop runs: a queryset bound to a name and then counted, listed and
+        iterated in the same loop is one query chain."""
+        query = self.reader.query(cst.Name(name)) if name is not None else None
+        if query is not None:
+            key = (id(loop.node), name)
+            if key in self._reported:
+                return
+            self._reported.add(key)
+        hint = {DJANGO: "`__in=` filter", SA: "`in_()` filter"}.get(orm or "", "`IN (...)` / `in_()` / `__in=`")
+        self.report(node, f"`{_source(self.ctx, node)}` runs a query on every iteration of this loop; query once "
+                          f"for the whole collection ({hint}) before the loop and look rows up in a dict.")
 
     @staticmethod
     def _chain(call: cst.Call) -> list[cst.Call]:
@@ -345,6 +425,7 @@ class QueryInLoop(LoopTracker):
                     return None
                 if method in SA_WRITES:
                     return None
+                self._orm = SA
                 return "a query"
             if name in ("execute", "executemany") and self._is_cursor(func.value):
                 first = call.args[0].value if call.args else None
@@ -357,7 +438,11 @@ class QueryInLoop(LoopTracker):
             if query.chain:
                 return None  # a relationship of a loop variable: BP401's business
             if query.orm == DJANGO and query.shape in ("manager", "queryset"):
-                return None if method in DJANGO_WRITES else "a query"
+                if method in DJANGO_WRITES:
+                    return None
+                self._orm = DJANGO
+                return "a query" if method in DJANGO_RUNS or iterated or id(outer) in self._evaluated else None
+            self._orm = query.orm
             if query.shape == "query":
                 return "a query" if method in SA_EXECUTING or iterated else None
             return None

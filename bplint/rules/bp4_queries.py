@@ -54,6 +54,20 @@ def eager_fix(element: Element, relation: Relation) -> str:
     return f".options({'.'.join(parts)})"
 
 
+def _target_names(target: cst.BaseExpression) -> set[str]:
+    """The names a `for` target binds (`for i, (a, *b) in ...`)."""
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        names: set[str] = set()
+        for element in target.elements:
+            names |= _target_names(element.value)
+        return names
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return set()
+
+
 class _LoopRule(PythonRule):
     """Keeps the query reader and the typed loop variables of the loops being walked."""
 
@@ -322,9 +336,21 @@ class NPlusOneQuery(_LoopRule):
         self._called: set[int] = set()
         self._reported: set[tuple[int, tuple[str, ...]]] = set()
         self._anchors: list[object] = []
+        self._assigned: set[tuple[str, str]] = set()  # (loop variable, relation) set in the loop body
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self._skip.add(id(node.target))
+        target = node.target
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and self.reader.in_typed_loop:
+            # `question.event = self` before `question.save()`: the relation holds that object, no load
+            self._assigned.add((target.value.value, target.attr.value))
+
+    def visit_For(self, node: cst.For) -> None:
+        super().visit_For(node)
+        self._assigned = {(name, attr) for name, attr in self._assigned if name not in _target_names(node.target)}
+
+    def _was_assigned(self, node: cst.Attribute, relation: Relation) -> bool:
+        return isinstance(node.value, cst.Name) and (node.value.value, relation.name) in self._assigned
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._skip.add(id(node.target))
@@ -356,6 +382,8 @@ class NPlusOneQuery(_LoopRule):
             return
         for read in sorted(method.self_reads):
             inner = orm.relation(owner.model, read)
+            if inner is not None and self._was_assigned(node, inner):
+                continue
             if inner is not None and (inner.lazy in QUERY_PER_ACCESS or not owner.loads(inner)):
                 if self._once(owner, inner):
                     what = f"`{_source(self.ctx, node)}{'' if method.is_property else '()'}`"
@@ -382,7 +410,7 @@ class NPlusOneQuery(_LoopRule):
                                   f"declare it `lazy=\"selectin\"` and load it with the query "
                                   f"(`{eager_fix(owner, relation)}`), or query the related rows for all rows at once.")
             return
-        if owner.loads(relation) or not self._once(owner, relation):
+        if owner.loads(relation) or self._was_assigned(node, relation) or not self._once(owner, relation):
             return
         self.report(node, f"`{_source(self.ctx, node)}` lazy-loads `{declared}` once per row of this loop "
                           f"(N+1 queries); load it with the query: `{eager_fix(owner, relation)}`.")
