@@ -193,11 +193,15 @@ class QueryInLoop(LoopTracker):
     summary = "Database query run once per iteration of a loop"
     what = ("Reports a query executed inside a `for` loop or comprehension over a collection: Flask-SQLAlchemy "
             "`Model.query.get/filter/filter_by(...).first()` (any executing method), SQLAlchemy "
-            "`session.get/query/execute/scalars/scalar` on a session, Django `Model.objects.get/filter/...` "
-            "(any reading method), DB-API `cursor.execute`. Writes are left alone (`session.add`, "
-            "`objects.create`, `insert()`/`update()` statements): batching them before one commit is the "
-            "point. Loops that `break` (a search that stops at the first hit), retry loops over "
-            "`range(3)`, and chunked loops that query `__in=chunk` / `.in_(chunk)` are fine.")
+            "`session.get/query/execute/scalars/scalar` on a session, Django querysets where they run "
+            "(`get`, `first`, `count`, `exists`, `aggregate`..., iterating, `list()` / `len()`: a "
+            "`filter()` / `exclude()` / `annotate()` line only builds the query, and a chain bound to a name "
+            "and run on later lines is one finding), Django's own models (`Group.objects.get(...)`), DB-API "
+            "`cursor.execute`. Writes are left alone (`session.add`, `objects.create`, `get_or_create`, "
+            "`insert()`/`update()` statements): batching them before one commit is the point. Loops that "
+            "`break` (a search that stops at the first hit), retry loops over `range(3)`, loops over a short "
+            "literal list of things (tables, settings, names), and batched loops (`range(0, n, size)`, "
+            "`chunked(ids, 500)`, `__in=chunk` / `.in_(chunk)`) are fine.")
     why = ("Each iteration is a round trip to the database: 1,000 ids make 1,000 queries where one would do, "
            "and the request time grows with the data.")
     how_to_fix = ("Query once for the whole collection (`filter(Model.id.in_(ids))`, "
@@ -305,6 +309,63 @@ class QueryInLoop(LoopTracker):
                 with connection.cursor() as cursor:
                     return [cursor.execute("SELECT count(*) FROM t WHERE name = %s", [t]) for t in tables]
             """, path="library/counts.py", line=6, note="a cursor bound by `with`, used in a comprehension"),
+        Flag("""
+            from django.contrib.auth.models import Group
+
+
+            def sync_groups(user, claims):
+                for name in claims.get("groups", []):
+                    user.groups.add(Group.objects.get(name=name))
+            """, path="accounts/sso.py", line=6, note="Django's own Group model, looked up per claimed name"),
+        Flag("""
+            from library.models import Author, Book
+
+
+            def shelf(authors):
+                for author in authors:
+                    books = Book.objects.filter(author=author).exclude(title="").order_by("title")
+                    if books.exists():
+                        print(author.name, [b.title for b in books], len(books))
+            """, path="library/shelf.py", files={"library/models.py": MODELS_DJANGO}, line=7, count=1,
+            note="one query chain, built on one line and run on the next: one finding"),
+        Quiet("""
+            from django.db.models import Exists, OuterRef, Q
+
+            from library.models import Author, Book
+
+
+            def search(terms):
+                wanted = Q()
+                for term in terms:
+                    wanted |= Q(title__icontains=term)
+                    matching = Book.objects.filter(author=OuterRef("pk"), title__icontains=term)
+                    authors = Author.objects.annotate(has_match=Exists(matching))
+                return list(Book.objects.filter(wanted)), authors
+            """, path="library/search.py", files={"library/models.py": MODELS_DJANGO},
+            note="querysets built in the loop (a subquery, an annotation) and run after it"),
+        Quiet("""
+            from itertools import batched
+
+            from django.apps import apps
+
+            from library.models import Book
+
+            MODELS = ("library.Author", "library.Book", "library.Publisher")
+
+
+            def counts(ids, titles):
+                sizes = {label: apps.get_model(label).objects.count() for label in MODELS}
+                for table in ("library_author", "library_book"):
+                    print(table, Book.objects.filter(title__startswith=table).count())
+                for chunk in batched(ids, 500):
+                    Book.objects.filter(pk__in=chunk).update(title="")
+                for start in range(0, len(titles), 1000):
+                    print(Book.objects.order_by("pk")[start:start + 1000].count())
+                for title in titles:
+                    Book.objects.get_or_create(title=title)
+                return sizes
+            """, path="library/maintenance.py", files={"library/models.py": MODELS_DJANGO},
+            note="fixed literal lists, batches of ids or offsets, get_or_create per row (a write)"),
         Quiet("""
             from alembic import op
             from sqlalchemy import select

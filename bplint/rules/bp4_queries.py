@@ -21,6 +21,33 @@ MANAGER_WRITES = frozenset({"add", "remove", "set", "clear", "create", "get_or_c
                             "bulk_create"})
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
+CUSTOMERS_DJANGO = '''\
+from django.db import models
+
+__all__ = ["Customer"]
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=100)
+'''
+BILLING_DJANGO = '''\
+from django.db import models
+
+from .customers import Customer
+
+
+class Invoice(models.Model):
+    number = models.CharField(max_length=20, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    paid = models.BooleanField(default=False)
+
+    def save(self, *args, **kwargs):
+        if not self.number:
+            self.number = f"{self.customer.name[:3].upper()}-{self.pk}"
+        super().save(*args, **kwargs)
+'''
+
+
 def _source(ctx, node: cst.CSTNode) -> str:
     module = ctx.module
     text = module.code_for_node(node) if module is not None else ""
@@ -320,6 +347,32 @@ class NPlusOneQuery(_LoopRule):
                     print(i, book.publisher.name)
             """, path="library/report.py", files={"library/models.py": MODELS_DJANGO}, line=6,
             note="enumerate() over `models.Book.objects`, the model reached through its module"),
+        Flag("""
+            from django.shortcuts import render
+
+            from shop.models import Invoice
+
+
+            def invoices(request):
+                rows = Invoice.objects.filter(paid=False)
+                return render(request, "invoices.html", {"rows": [(i.number, i.customer.name) for i in rows]})
+            """, path="shop/views.py", files={
+                "shop/models/__init__.py": "from .customers import *\nfrom .billing import *\n",
+                "shop/models/customers.py": CUSTOMERS_DJANGO, "shop/models/billing.py": BILLING_DJANGO},
+            line=8, note="models re-exported by the package's `__init__` with `from .x import *`"),
+        Quiet("""
+            from shop.models import Invoice
+
+
+            def copy_invoices(source, target):
+                for invoice in Invoice.objects.filter(customer=source):
+                    invoice.pk = None
+                    invoice.customer = target
+                    invoice.save()
+            """, path="shop/services.py", files={
+                "shop/models/__init__.py": "from .customers import *\nfrom .billing import *\n",
+                "shop/models/customers.py": CUSTOMERS_DJANGO, "shop/models/billing.py": BILLING_DJANGO},
+            note="save() reads the foreign key the loop has just assigned: no load"),
     )
 
     # libcst runs only in files with a candidate (bplint.orm_triggers)
