@@ -32,6 +32,8 @@ DJANGO_RUNS = frozenset({"get", "first", "last", "latest", "earliest", "count", 
                          "iterator", "contains", "explain", "aget", "afirst", "alast",
                          "alatest", "aearliest", "acount", "aexists", "aaggregate", "ain_bulk", "aiterator",
                          "acontains"})
+# a row locked for the transaction: re-read one by one on purpose, in the order the code locks them
+LOCKING = frozenset({"select_for_update", "with_for_update"})
 # builtins that evaluate a queryset passed to them
 EVALUATING = frozenset({"builtins.list", "builtins.tuple", "builtins.set", "builtins.sorted", "builtins.len",
                         "builtins.bool", "builtins.dict", "builtins.frozenset", "builtins.any", "builtins.all",
@@ -114,14 +116,28 @@ def _is_literal_range(ctx, iterable: cst.BaseExpression) -> bool:
         qualified = ctx.qualified_name(iterable.func)
         if qualified == "builtins.range":
             return all(isinstance(a.value, cst.Integer) for a in iterable.args) or len(iterable.args) == 3
-        return _batching_callee(ctx, iterable.func)
-    if _fixed_literal(iterable):
-        return True
+        if _batching_callee(ctx, iterable.func):
+            return True
+    return _fixed_literal(_literal_value(ctx, iterable))
+
+
+def _literal_value(ctx, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The literal a loop walks: written in the loop, bound to a name once, or the keys / values /
+    items of a literal dict (`for source, fetch in SOURCES.items()`), as a tuple of its keys."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and not expr.args and \
+            expr.func.attr.value in ("items", "keys", "values"):
+        inner = _literal_value(ctx, expr.func.value)
+        if not isinstance(inner, cst.Dict) or len(inner.elements) > FIXED_ITEMS or \
+                not all(isinstance(e, cst.DictElement) and isinstance(e.key, _FIXED_ELEMENTS) for e in inner.elements):
+            return None
+        return cst.Tuple([cst.Element(e.key) for e in inner.elements])  # type: ignore[union-attr]
     bindings = ctx.bindings
-    if isinstance(iterable, cst.Name) and bindings is not None:
-        found = bindings.of(iterable.value)
-        return len(found) == 1 and found[0].kind in ("assign", "annassign") and _fixed_literal(found[0].value)
-    return False
+    if isinstance(expr, cst.Name) and bindings is not None:
+        found = bindings.of(expr.value)
+        if len(found) == 1 and found[0].kind in ("assign", "annassign"):
+            return found[0].value
+        return None
+    return expr
 
 
 class LoopTracker(PythonRule):
@@ -199,8 +215,9 @@ class QueryInLoop(LoopTracker):
             "and run on later lines is one finding), Django's own models (`Group.objects.get(...)`), DB-API "
             "`cursor.execute`. Writes are left alone (`session.add`, `objects.create`, `get_or_create`, "
             "`insert()`/`update()` statements): batching them before one commit is the point. Loops that "
-            "`break` (a search that stops at the first hit), retry loops over `range(3)`, loops over a short "
-            "literal list of things (tables, settings, names), and batched loops (`range(0, n, size)`, "
+            "`break` (a search that stops at the first hit), rows locked one by one (`select_for_update()`), "
+            "retry loops over `range(3)`, loops over a short literal list or dict of things (tables, "
+            "settings, names), and batched loops (`range(0, n, size)`, "
             "`chunked(ids, 500)`, `__in=chunk` / `.in_(chunk)`) are fine.")
     why = ("Each iteration is a round trip to the database: 1,000 ids make 1,000 queries where one would do, "
            "and the request time grows with the data.")
@@ -351,6 +368,7 @@ class QueryInLoop(LoopTracker):
             from library.models import Book
 
             MODELS = ("library.Author", "library.Book", "library.Publisher")
+            SOURCES = {"daily": print, "weekly": print}
 
 
             def counts(ids, titles):
@@ -363,9 +381,14 @@ class QueryInLoop(LoopTracker):
                     print(Book.objects.order_by("pk")[start:start + 1000].count())
                 for title in titles:
                     Book.objects.get_or_create(title=title)
+                    locked = Book.objects.select_for_update().get(title=title)
+                    locked.save()
+                for source, fetch in SOURCES.items():
+                    print(Book.objects.filter(title=source).exists(), fetch)
                 return sizes
             """, path="library/maintenance.py", files={"library/models.py": MODELS_DJANGO},
-            note="fixed literal lists, batches of ids or offsets, get_or_create per row (a write)"),
+            note="fixed literal lists and dicts, batches of ids or offsets, get_or_create per row (a write), "
+                 "rows locked one by one"),
         Quiet("""
             from alembic import op
             from sqlalchemy import select
@@ -476,6 +499,8 @@ class QueryInLoop(LoopTracker):
         method = outer.func.attr.value if isinstance(outer.func, cst.Attribute) else ""
         iterated = id(outer) in self._iterated
         reader = self.reader
+        if any(isinstance(call.func, cst.Attribute) and call.func.attr.value in LOCKING for call in chain):
+            return None  # each row read again under a lock, one by one on purpose
         for call in reversed(chain):  # innermost first: find the query's root
             func = call.func
             if not isinstance(func, cst.Attribute):
