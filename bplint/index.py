@@ -66,8 +66,6 @@ class ModuleFacts:
     module: str  # dotted module name, best effort from the path
     # local name -> qualified name: `from flask import Flask as F` gives F -> flask.Flask
     imports: dict[str, str] = field(default_factory=dict)
-    # the modules whose names it takes with `from x import *` (qualified), in import order
-    star_imports: list[str] = field(default_factory=list)
     # names the module itself binds with def/class (they shadow builtins)
     defined: set[str] = field(default_factory=set)
     # name -> qualified name of the callable whose result it is bound to
@@ -81,6 +79,8 @@ class ModuleFacts:
     syntax_error: SyntaxProblem | None = None
     # codes of the rules whose ast trigger fired in this module (see PythonRule.ast_trigger)
     triggered: set[str] = field(default_factory=set)
+    # the modules whose names it takes with `from x import *` (qualified), in import order
+    star_imports: list[str] = field(default_factory=list)
 
     @property
     def imported_roots(self) -> set[str]:

@@ -101,8 +101,20 @@ class RawClass:
 
 
 @dataclass
+class RawHelper:
+    """A top-level function whose body runs a query (`Tag.query.filter_by(...).first()`,
+    `Group.objects.get(...)`): the models it queries, as spelled in its module."""
+
+    name: str
+    line: int
+    models: list[str] = field(default_factory=list)
+
+
+@dataclass
 class OrmModuleFacts:
     classes: list[RawClass] = field(default_factory=list)
+    # top-level functions that run a query, for the loops of other modules that call them
+    helpers: list[RawHelper] = field(default_factory=list)
     # (line, attr) of the `self.<attr>` reads in recorded classes: methods' relationship reads, by line range
     self_reads: list[tuple[int, str]] = field(default_factory=list)
 
@@ -356,6 +368,44 @@ def _collect_class(node: ast.ClassDef, facts: ModuleFacts, _: _LineIndex) -> Non
     _orm_facts(facts).classes.append(raw)
 
 
+# the methods that run the query their chain built (Flask-SQLAlchemy / SQLAlchemy Query, Django QuerySet)
+HELPER_RUNS = frozenset({"all", "first", "one", "one_or_none", "get", "scalar", "count", "exists", "get_or_404",
+                         "first_or_404", "one_or_404", "last", "aggregate", "in_bulk", "latest", "earliest"})
+HELPER_ROOTS = frozenset({"query", "objects"})
+
+
+def _queried_model(call: ast.Call) -> str | None:
+    """For `Tag.query.filter_by(name=n).first()` or `Group.objects.get(name=n)`, the spelling `Tag` /
+    `Group`: a chain on a model's query or default manager that ends in a method running it."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in HELPER_RUNS):
+        return None
+    current: ast.AST = func.value
+    while True:
+        if isinstance(current, ast.Call):
+            current = current.func
+        elif isinstance(current, ast.Attribute):
+            if current.attr in HELPER_ROOTS:
+                return ast_dotted(current.value)
+            current = current.value
+        else:
+            return None
+
+
+@collects(ast.FunctionDef, ast.AsyncFunctionDef)
+def _collect_helper(node: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts, _: _LineIndex) -> None:
+    if node.col_offset != 0:
+        return  # methods and nested functions: called through objects the index cannot follow
+    models: list[str] = []
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Call):
+            spelled = _queried_model(inner)
+            if spelled is not None and spelled not in models:
+                models.append(spelled)
+    if models:
+        _orm_facts(facts).helpers.append(RawHelper(node.name, node.lineno, models))
+
+
 @collects(ast.Attribute)
 def _collect_self_read(node: ast.Attribute, facts: ModuleFacts, _: _LineIndex) -> None:
     value = node.value
@@ -543,6 +593,35 @@ class OrmIndex:
             return self.user_model()
         star = self.index.star_export(facts, name)
         return self.model_named(star) if star is not None else None
+
+    def helper_query(self, qualified: str | None) -> tuple[str, Model] | None:
+        """For a project function that runs a query (`app.tags.tag_named`): its qualified name and
+        the model it queries, following re-exports; None for anything else."""
+        found = self.index.resolve_definition(qualified) if qualified else None
+        for _ in range(6):
+            if found is None:
+                return None
+            facts, rest = found
+            if "." in rest:
+                return None
+            if rest in facts.imports:
+                found = self.index.resolve_definition(facts.imports[rest])
+                continue
+            orm = facts.extra.get(ORM_KEY)
+            helper = next((h for h in orm.helpers if h.name == rest), None) \
+                if isinstance(orm, OrmModuleFacts) else None
+            if helper is None:
+                star = self.index.star_export(facts, rest) if rest not in facts.defined else None
+                found = self.index.resolve_definition(star) if star else None
+                continue
+            for spelled in helper.models:
+                head, _, tail = spelled.partition(".")
+                model = self.model_of_name(facts, head) if not tail else \
+                    self.model_named(self._resolve_spelling(facts, spelled))
+                if model is not None:
+                    return f"{facts.module}.{rest}", model
+            return None
+        return None
 
     def relation(self, model: Model, attr: str) -> Relation | None:
         return self.relations(model).get(attr)
