@@ -102,8 +102,8 @@ class RawClass:
 
 @dataclass
 class RawHelper:
-    """A top-level function whose body runs a query (`Tag.query.filter_by(...).first()`,
-    `Group.objects.get(...)`): the models it queries, as spelled in its module."""
+    """A short top-level function that returns what a query finds (`return Tag.query.filter_by(...).first()`,
+    `return Group.objects.get(...)`): the models it queries, as spelled in its module."""
 
     name: str
     line: int
@@ -372,6 +372,7 @@ def _collect_class(node: ast.ClassDef, facts: ModuleFacts, _: _LineIndex) -> Non
 HELPER_RUNS = frozenset({"all", "first", "one", "one_or_none", "get", "scalar", "count", "exists", "get_or_404",
                          "first_or_404", "one_or_404", "last", "aggregate", "in_bulk", "latest", "earliest"})
 HELPER_ROOTS = frozenset({"query", "objects"})
+HELPER_STATEMENTS = 6  # a look-up helper is short: a docstring, a guard or two, the query
 
 
 def _queried_model(call: ast.Call) -> str | None:
@@ -394,12 +395,14 @@ def _queried_model(call: ast.Call) -> str | None:
 
 @collects(ast.FunctionDef, ast.AsyncFunctionDef)
 def _collect_helper(node: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts, _: _LineIndex) -> None:
-    if node.col_offset != 0:
+    if node.col_offset != 0 or len(node.body) > HELPER_STATEMENTS:
         return  # methods and nested functions: called through objects the index cannot follow
+    # a look-up: the function returns what its query found (`return Tag.query.filter_by(...).first()`);
+    # a longer operation that happens to query (cancel an order, send a mail) is no row to batch
     models: list[str] = []
     for inner in ast.walk(node):
-        if isinstance(inner, ast.Call):
-            spelled = _queried_model(inner)
+        if isinstance(inner, ast.Return) and isinstance(inner.value, ast.Call):
+            spelled = _queried_model(inner.value)
             if spelled is not None and spelled not in models:
                 models.append(spelled)
     if models:
