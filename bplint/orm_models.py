@@ -453,6 +453,9 @@ SA_BASE_FACTORIES = frozenset({
 })
 FLASK_SQLALCHEMY = frozenset({"flask_sqlalchemy.SQLAlchemy", "flask_sqlalchemy.extension.SQLAlchemy"})
 DJANGO_USER_MODEL = "django.contrib.auth.models.User"
+# Django's own tables that grow with use (users sign up, sessions and admin log lines pile up)
+DJANGO_STOCK_GROWING = frozenset({"django.contrib.auth.models.User", "django.contrib.sessions.models.Session",
+                                  "django.contrib.admin.models.LogEntry"})
 # models Django itself defines, queried like the project's own (`Group.objects.get(name=...)`)
 DJANGO_STOCK_MODELS = frozenset({
     DJANGO_USER_MODEL, "django.contrib.auth.models.Group", "django.contrib.auth.models.Permission",
@@ -512,6 +515,8 @@ class Model:
         """Whether the table is a record of what happens (posts, orders, log lines), not a short
         list someone keeps by hand (groups, categories, plugins): some column of the model or its
         bases is stamped with the time each row is written, and no column orders the rows by hand."""
+        if self.raw is None:
+            return self.key in DJANGO_STOCK_GROWING
         lineage = [m.raw for m in self.lineage() if m.raw is not None]
         return any(raw.stamped for raw in lineage) and not any(raw.ordered for raw in lineage)
 

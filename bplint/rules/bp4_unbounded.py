@@ -166,6 +166,20 @@ class UnboundedQuery(PythonRule):
 
             urlpatterns = [path("tickets/", tickets)]
             """, path="tickets/views.py", files={"tickets/models.py": TICKET_MODELS_DJANGO}, line=8),
+        Flag("""
+            from django.contrib.auth.models import Group, User
+            from django.shortcuts import render
+            from django.urls import path
+
+
+            def members(request):
+                return render(request, "members.html", {"users": User.objects.order_by("username"),
+                                                        "groups": Group.objects.all()})
+
+
+            urlpatterns = [path("members/", members)]
+            """, path="accounts/views.py", files={"tickets/models.py": TICKET_MODELS_DJANGO}, line=7, count=1,
+            note="Django's own user table grows with sign-ups; its groups are a short list"),
         Quiet("""
             from django.core.paginator import Paginator
             from django.db.models import Prefetch
