@@ -71,6 +71,14 @@ class _BreakFinder(cst.CSTVisitor):
         return False
 
 
+class _NameCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
 class _CallCollector(cst.CSTVisitor):
     def __init__(self) -> None:
         self.ids: set[int] = set()
@@ -480,12 +488,13 @@ class QueryInLoop(LoopTracker):
         if what is None and len(chain) == 1:
             self._helper(node)
             return
-        if what is None or self._chunked(chain, loop):
+        batched = self._batched(chain, loop) if what is not None else None
+        if what is None or batched == "chunk":
             return
         root = chain[-1].func
         while isinstance(root, (cst.Attribute, cst.Call, cst.Subscript)):
             root = root.func if isinstance(root, cst.Call) else root.value
-        self._report(node, loop, root.value if isinstance(root, cst.Name) else None, self._orm)
+        self._report(node, loop, root.value if isinstance(root, cst.Name) else None, self._orm, batched == "set")
 
     def _helper(self, call: cst.Call) -> None:
         """A call of a project function that runs a query (`tag_named(name)`, defined in this module or
@@ -510,7 +519,8 @@ class QueryInLoop(LoopTracker):
                           f"of this loop; query the rows for the whole collection once before the loop ({hint}) "
                           f"and look them up in a dict.")
 
-    def _report(self, node: cst.CSTNode, loop: _Loop, name: str | None, orm: str | None) -> None:
+    def _report(self, node: cst.CSTNode, loop: _Loop, name: str | None, orm: str | None,
+                reads_set: bool = False) -> None:
         """One finding per query a loop runs: a queryset bound to a name and then counted, listed and
         iterated in the same loop is one query chain."""
         query = self.reader.query(cst.Name(name)) if name is not None else None
@@ -519,6 +529,10 @@ class QueryInLoop(LoopTracker):
             if key in self._reported:
                 return
             self._reported.add(key)
+        if reads_set:  # it filters on a set already: suggesting `__in=` again would not fit
+            self.report(node, f"`{_source(self.ctx, node)}` runs a query on every iteration of this loop; if it "
+                              f"does not change from one iteration to the next, run it once before the loop.")
+            return
         hint = {DJANGO: "`__in=` filter", SA: "`in_()` filter"}.get(orm or "", "`IN (...)` / `in_()` / `__in=`")
         self.report(node, f"`{_source(self.ctx, node)}` runs a query on every iteration of this loop; query once "
                           f"for the whole collection ({hint}) before the loop and look rows up in a dict.")
@@ -593,20 +607,25 @@ class QueryInLoop(LoopTracker):
             return binding is not None and binding.value is not None and made_by_cursor(binding.value)
         return False
 
-    def _chunked(self, chain: list[cst.Call], loop: _Loop) -> bool:
-        """`filter(id__in=chunk)` / `.in_(chunk)` with a loop variable: a query per chunk, by design."""
+    def _batched(self, chain: list[cst.Call], loop: _Loop) -> str | None:
+        """How the query already reads a set of rows: "chunk" for `filter(id__in=chunk)` /
+        `.in_(ids[i:i + 500])` on the loop's values (a query per batch, by design), "set" for an
+        `__in=` / `in_()` on something else; None when it reads row by row."""
         class Finder(cst.CSTVisitor):
-            found = False
+            found: str | None = None
 
             def visit_Arg(self, node: cst.Arg) -> None:
-                if node.keyword is not None and node.keyword.value.endswith("__in") and \
-                        isinstance(node.value, cst.Name) and node.value.value in loop.variables:
-                    self.found = True
+                if node.keyword is not None and node.keyword.value.endswith("__in"):
+                    self._note(node.value)
 
             def visit_Call(self, node: cst.Call) -> None:
-                if isinstance(node.func, cst.Attribute) and node.func.attr.value == "in_" and node.args and \
-                        isinstance(node.args[0].value, cst.Name) and node.args[0].value.value in loop.variables:
-                    self.found = True
+                if isinstance(node.func, cst.Attribute) and node.func.attr.value == "in_" and node.args:
+                    self._note(node.args[0].value)
+
+            def _note(self, value: cst.BaseExpression) -> None:
+                names = _NameCollector()
+                visit_readonly(value, names)
+                self.found = "chunk" if names.names & loop.variables or self.found == "chunk" else "set"
 
         finder = Finder()
         for call in chain:
