@@ -82,6 +82,9 @@ class Route:
     location: Location | None  # of the def
     path_location: Location | None = None  # of the path literal
     declared_in: str | None = None  # the module holding the path literal (urls.py for Django), if known
+    page: bool = False  # answers a browser: renders a template or redirects (or its view class renders one)
+    resource: bool = False  # a flask-restful / flask-restx ``Resource`` method: a returned object is
+    # serialized to JSON with status 200 unless the method returns ``(data, status)``
 
 
 @dataclass(frozen=True)
