@@ -229,6 +229,12 @@ def _plain_value(function: cst.FunctionDef, value: cst.CSTNode) -> bool:
 
 class CreateNot201(RouteHandlerRule):
     code = "BP508"
+    fix_applicability = "unsafe"
+    fix_note = ("In a Flask view or a flask-restful / flask-restx Resource, the returned value gets status "
+                "201 (`return data` becomes `return data, 201`, `data, 200` becomes `data, 201`). Unsafe: a "
+                "client that checks for exactly 200 then sees a failure. Other frameworks get no fix: the "
+                "status belongs on the route decorator or the response object, and it applies to every "
+                "answer of the handler.")
     name = "create-not-201"
     category = "routes"
     severity = Severity.INFO
@@ -268,7 +274,19 @@ class CreateNot201(RouteHandlerRule):
                 db.session.add(user)
                 db.session.commit()
                 return jsonify(id=user.id)
-            """, line=11, count=1),
+            """, line=11, count=1, fixed="""
+            from flask import Blueprint, jsonify, request
+            from app.models import User, db
+
+            bp = Blueprint("users", __name__)
+
+            @bp.post("/users")
+            def create_user():
+                user = User(email=request.json.get("email"))
+                db.session.add(user)
+                db.session.commit()
+                return jsonify(id=user.id), 201
+            """),
         Flag("""
             from fastapi import APIRouter
             from app.models import Item
@@ -328,7 +346,24 @@ class CreateNot201(RouteHandlerRule):
                     db.session.add(project)
                     db.session.commit()
                     return project
-            """, line=16, note="flask-restx only documents the 201; the answer is 200"),
+            """, line=16, note="flask-restx only documents the 201; the answer is 200", fixed="""
+            from flask import request
+            from flask_restx import Namespace, Resource, fields
+            from app.models import Project, db
+
+            ns = Namespace("projects")
+            project_model = ns.model("Project", {"id": fields.Integer, "name": fields.String})
+
+            @ns.route("/projects")
+            class ProjectList(Resource):
+                @ns.response(201, "Project created")
+                @ns.marshal_with(project_model, code=201)
+                def post(self):
+                    project = Project(name=request.json.get("name"))
+                    db.session.add(project)
+                    db.session.commit()
+                    return project, 201
+            """),
         Quiet("""
             from flask.views import MethodView
             from flask_restful import Resource
@@ -389,8 +424,26 @@ class CreateNot201(RouteHandlerRule):
             if status == UNKNOWN and serialized and _plain_value(node, child.value):
                 status = None
             if status is None or status == 200:
-                self.report(child, _advice(route, decorator))
+                self.report(child, _advice(route, decorator), fix=self._fix(route, child.value))
             return
+
+    def _fix(self, route: routes.Route, value: cst.BaseExpression):
+        """`return data` becomes `return data, 201` (and `data, 200` becomes `data, 201`) where
+        the framework reads a status from a returned tuple: Flask views and Resources."""
+        if route.framework != "flask":
+            return None
+        created = cst.Integer("201")
+        if isinstance(value, cst.Tuple):
+            if len(value.elements) < 2 or not isinstance(value.elements[1].value, cst.Integer):
+                return None
+            edit = self.replace(value.elements[1].value, created)
+        elif isinstance(value, (cst.Yield, cst.Lambda, cst.StarredElement, cst.NamedExpr)):
+            return None
+        elif route.resource and isinstance(value, cst.Call) and self.ctx.qualified_name(value.func) in JSON_BUILDERS:
+            return None  # a Resource passes a response object on as it is: a tuple around it would break
+        else:
+            edit = self.replace(value, cst.Tuple([cst.Element(value), cst.Element(created)], lpar=[], rpar=[]))
+        return self.fix("Answer 201 Created with the same body.", edit, safe=False)
 
 
 def _advice(route: routes.Route, decorator: str | None) -> str:
