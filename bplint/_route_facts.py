@@ -43,6 +43,7 @@ class _Def:
     decorators: list[_Decorator]
     cls: str | None  # qualified name of the enclosing class, for methods
     pages: tuple[str, ...] = ()  # spellings of the page-answering calls it makes (see PAGE_CALLS)
+    created: bool = False  # names status 201 (`201`, `HTTP_201_CREATED`, `HTTPStatus.CREATED`), decorators included
 
 
 @dataclass
@@ -152,7 +153,7 @@ def _walk_body(body: list[ast.stmt], scope: str, cls: str | None, found: RouteFa
             qualname = f"{scope}.{stmt.name}" if scope else stmt.name
             decorators = _decorators(stmt, lines)
             found.defs.setdefault(qualname, []).append(_Def(qualname, lines.location(stmt), decorators, cls,
-                                                            _page_calls(stmt)))
+                                                            *_body_facts(stmt)))
             if cls is not None and scope == cls:
                 klass = found.classes.get(cls)
                 if klass is not None:
@@ -208,23 +209,31 @@ def _decorators(stmt: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, lin
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-def _page_calls(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
-    """Spellings of the page-answering calls in the function's own code (not nested functions)."""
+def _body_facts(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[str, ...], bool]:
+    """The spellings of the page-answering calls in the function's own code (not nested
+    functions), and whether it or its decorators name status 201."""
     found: list[str] = []
-    stack: list[ast.AST] = list(function.body)
+    created = False
+    stack: list[ast.AST] = [*function.decorator_list, *function.body]
     while stack:
         node = stack.pop()
         if isinstance(node, _NESTED):
             continue
-        if isinstance(node, ast.Call):
-            func = node.func
+        kind = type(node)
+        if kind is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
             last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
             if last in PAGE_CALLS:
                 spelled = ast_dotted(func)
                 if spelled is not None and spelled not in found:
                     found.append(spelled)
+        elif kind is ast.Constant:
+            created = created or node.value == 201 and type(node.value) is int  # type: ignore[attr-defined]
+        elif kind is ast.Attribute or kind is ast.Name:
+            name = node.attr if kind is ast.Attribute else node.id  # type: ignore[attr-defined]
+            created = created or name == "CREATED" or name.startswith("HTTP_201")
         stack.extend(ast.iter_child_nodes(node))
-    return tuple(found)
+    return tuple(found), created
 
 
 def _record_call(call: ast.Call, scope: str, found: RouteFacts, lines) -> None:

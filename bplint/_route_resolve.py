@@ -15,6 +15,7 @@ from bplint._route_facts import (ERROR_HANDLER_CALLS, ERROR_HANDLER_DECORATORS, 
 from bplint.index import ModuleFacts, ProjectIndex
 from bplint.routes import AppDef, ErrorHandler, Route
 
+CONVENTIONS = "\0conventions"  # the part of the view that holds the API's conventions (no module's path)
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 FLASK_ROUTE_ATTRS = frozenset({"route", "get", "post", "put", "patch", "delete"})
 FASTAPI_ROUTE_ATTRS = frozenset({*HTTP_METHODS, "api_route"})
@@ -78,6 +79,9 @@ class ProjectRoutes:
     # routes or blueprint registrations whose receiver could not be resolved, per framework
     unattributed: set[str] = field(default_factory=set)
     by_module: dict[str, dict[str, list[Route]]] = field(default_factory=dict)
+    # the API's conventions: some handler (or helper of a routes module) answers 201; POST-only routes
+    answers_created: bool = False
+    post_routes: int = 0
 
     def attach(self, target: tuple[str, str] | None, framework: str) -> None:
         """Routes or blueprints were attached to ``target``, or to an unresolved object of ``framework``."""
@@ -89,7 +93,11 @@ class ProjectRoutes:
     def routes_in(self, relpath: str) -> dict[str, list[Route]]:
         return self.by_module.get(relpath, {})
 
-    part = routes_in  # what ProjectIndex.view(..., part=relpath) reads
+    def part(self, key: str) -> object:
+        """What ProjectIndex.view(..., part=key) reads: one module's routes, or the conventions."""
+        if key == CONVENTIONS:
+            return (self.answers_created, self.post_routes)
+        return self.routes_in(key)
 
     def app_has_routes(self, app: AppDef, flask_apps_in_app_code: int = 1) -> bool:
         """Routes (or blueprints/routers) are attached to this application object; when the
@@ -337,6 +345,10 @@ def build(index: ProjectIndex) -> ProjectRoutes:
         seen.add(key)
         out.routes.append(route)
         out.by_module.setdefault(route.relpath, {}).setdefault(route.handler, []).append(route)
+        if route.methods == frozenset({"POST"}):
+            out.post_routes += 1
+    out.answers_created = any(definition.created for facts in modules.values()
+                              for defs in facts.extra[FAMILY].defs.values() for definition in defs)  # type: ignore
     return out
 
 

@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from bplint._route_resolve import ProjectRoutes
 
 __all__ = ["FAMILY", "RouteFacts", "Route", "AppDef", "ErrorHandler", "project_routes", "routes_of", "route_for",
-           "is_route_handler", "methods_of", "module_has_routes", "qualname_of"]
+           "is_route_handler", "methods_of", "module_has_routes", "qualname_of", "api_conventions"]
 
 # --- what rules get ---------------------------------------------------------------------------
 
@@ -201,6 +201,15 @@ def methods_of(ctx, func: cst.FunctionDef | str) -> frozenset[str]:
     for route in routes_of(ctx, func):
         methods |= route.methods
     return frozenset(methods)
+
+
+def api_conventions(ctx) -> tuple[bool, int]:
+    """(some handler of the project answers 201 Created, how many routes only POST reaches)."""
+    from bplint._route_resolve import CONVENTIONS
+
+    if ctx.index is None:
+        return False, 0
+    return ctx.index.view(VIEW, part=CONVENTIONS)
 
 
 def module_has_routes(ctx) -> bool:

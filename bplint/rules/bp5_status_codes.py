@@ -179,6 +179,8 @@ class ErrorStatus200(PythonRule):
                                        "clients and monitoring read the status, not the body.")
 
 
+# An API whose POST routes (this many or more) nowhere answer 201 has chosen 200 for creation.
+CONVENTION = 3
 CREATING_METHODS = frozenset({"add", "add_all", "create", "bulk_create", "save"})
 
 
@@ -251,7 +253,10 @@ class CreateNot201(RouteHandlerRule):
             "`marshal_with(..., code=201)` only document the status. Handlers of server-rendered pages and form posts (a redirect, "
             "a rendered template, a Django template view), error responses, a status set where the "
             "framework takes it from (`status_code=201` on the route or `@output`, flask-smorest's "
-            "`@blp.response(201, ...)`, `(data, 201)`, a status set on the response) stay quiet.")
+            "`@blp.response(201, ...)`, `(data, 201)`, a status set on the response) stay quiet. An API "
+            "that answers 200 to every creation by its own convention (three or more POST routes and "
+            "201 nowhere in its handlers) is left alone: its clients rely on it, and one 201 would make "
+            "it inconsistent.")
     why = ("201 Created tells clients, SDK generators and caches that a new resource exists (and where, "
            "with a `Location` header); 200 says nothing was created.")
     how_to_fix = ("Return status 201: `return jsonify(user.to_dict()), 201`, "
@@ -390,6 +395,34 @@ class CreateNot201(RouteHandlerRule):
                     db.session.commit()
                     return {"id": label.id}, 201
             """, note="flask-smorest answers with the status its decorator names; a (data, 201) tuple"),
+        Quiet("""
+            from fastapi import APIRouter, Depends
+            from app.db import get_session
+            from app.models import Folder, Note, Tag
+
+            router = APIRouter()
+
+            @router.post("/notes/create")
+            async def create_note(form: dict, session=Depends(get_session)):
+                note = Note(**form)
+                session.add(note)
+                await session.commit()
+                return note
+
+            @router.post("/folders/create")
+            async def create_folder(form: dict, session=Depends(get_session)):
+                folder = Folder(**form)
+                session.add(folder)
+                await session.commit()
+                return folder
+
+            @router.post("/tags/create")
+            async def create_tag(form: dict, session=Depends(get_session)):
+                tag = Tag(**form)
+                session.add(tag)
+                await session.commit()
+                return tag
+            """, note="an API that answers 200 to every creation by its own convention"),
     )
 
     # Parsed only where something may create a resource (see ``_creates``).
@@ -411,6 +444,9 @@ class CreateNot201(RouteHandlerRule):
         created_at = _creates(self.ctx, node)
         if created_at is None:
             return
+        answers_created, post_routes = routes.api_conventions(self.ctx)
+        if not answers_created and post_routes >= CONVENTION:
+            return  # the API answers 200 to every POST by its own convention: its clients rely on it
         decorator = serializing_decorator(node)
         # FastAPI, a flask-restful Resource and a serializing decorator answer a returned object
         # with their own status: 200 unless told otherwise.
