@@ -13,8 +13,13 @@ Asking about one function, from a ``PythonRule``::
             route.path        # the path as written where it is declared ("/users/<int:id>"), or None
             route.full_path   # with blueprint / router / include prefixes when known, else None
             route.owner       # the app / blueprint / router / view class it belongs to, as spelled
+            route.page        # answers a browser: renders a template or redirects, or a method of
+                              # a template view (REST conventions are for JSON APIs)
+            route.resource    # a flask-restful / flask-restx Resource method (returned objects are
+                              # serialized with 200 unless it returns `(data, status)`)
 
     routes.is_route_handler(self.ctx, node)      # the same question as a bool
+    routes.api_conventions(self.ctx)             # (some handler answers 201, number of POST-only routes)
     routes.route_for(self.ctx, "UserView.get")   # by qualified name inside the module
 
 ``node`` is the libcst ``FunctionDef`` being visited (nested ones included:
