@@ -299,7 +299,7 @@ def test_route_for_a_visited_node(tmp_path):
     ]
 
 
-def test_fastapi_missing_exception_handler_is_info_and_flask_is_warning(tmp_path):
+def test_fastapi_answers_its_errors_itself_and_flask_is_warned(tmp_path):
     from bplint.config import build_config
     from bplint.engine import scan
     from bplint.findings import Severity
@@ -312,4 +312,4 @@ def test_fastapi_missing_exception_handler_is_info_and_flask_is_warning(tmp_path
     })
     config = build_config({"select": ["BP503"]}, all_rules(), root=tmp_path)
     found = {f.path: f.severity for f in scan([tmp_path], config, cwd=tmp_path).findings}
-    assert found == {"api.py": Severity.INFO, "web.py": Severity.WARNING}
+    assert found == {"web.py": Severity.WARNING}
