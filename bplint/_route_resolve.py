@@ -79,9 +79,9 @@ class ProjectRoutes:
     # routes or blueprint registrations whose receiver could not be resolved, per framework
     unattributed: set[str] = field(default_factory=set)
     by_module: dict[str, dict[str, list[Route]]] = field(default_factory=dict)
-    # the API's conventions: some handler (or helper of a routes module) answers 201; POST-only routes
-    answers_created: bool = False
+    # the API's conventions: routes only POST reaches, and how many of them name status 201
     post_routes: int = 0
+    created_routes: int = 0
 
     def attach(self, target: tuple[str, str] | None, framework: str) -> None:
         """Routes or blueprints were attached to ``target``, or to an unresolved object of ``framework``."""
@@ -96,7 +96,7 @@ class ProjectRoutes:
     def part(self, key: str) -> object:
         """What ProjectIndex.view(..., part=key) reads: one module's routes, or the conventions."""
         if key == CONVENTIONS:
-            return (self.answers_created, self.post_routes)
+            return (self.created_routes, self.post_routes)
         return self.routes_in(key)
 
     def app_has_routes(self, app: AppDef, flask_apps_in_app_code: int = 1) -> bool:
@@ -347,8 +347,8 @@ def build(index: ProjectIndex) -> ProjectRoutes:
         out.by_module.setdefault(route.relpath, {}).setdefault(route.handler, []).append(route)
         if route.methods == frozenset({"POST"}):
             out.post_routes += 1
-    out.answers_created = any(definition.created for facts in modules.values()
-                              for defs in facts.extra[FAMILY].defs.values() for definition in defs)  # type: ignore
+            defs = modules[route.relpath].extra[FAMILY].defs.get(route.handler, [])  # type: ignore[attr-defined]
+            out.created_routes += any(definition.created for definition in defs)
     return out
 
 

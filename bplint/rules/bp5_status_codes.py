@@ -179,7 +179,8 @@ class ErrorStatus200(PythonRule):
                                        "clients and monitoring read the status, not the body.")
 
 
-# An API whose POST routes (this many or more) nowhere answer 201 has chosen 200 for creation.
+# An API with this many POST routes or more, fewer than one in ten of them naming status 201,
+# has chosen 200 for creation (a protocol of its own, such as SCIM's, may still answer 201).
 CONVENTION = 3
 CREATING_METHODS = frozenset({"add", "add_all", "create", "bulk_create", "save"})
 
@@ -254,8 +255,8 @@ class CreateNot201(RouteHandlerRule):
             "a rendered template, a Django template view), error responses, a status set where the "
             "framework takes it from (`status_code=201` on the route or `@output`, flask-smorest's "
             "`@blp.response(201, ...)`, `(data, 201)`, a status set on the response) stay quiet. An API "
-            "that answers 200 to every creation by its own convention (three or more POST routes and "
-            "201 nowhere in its handlers) is left alone: its clients rely on it, and one 201 would make "
+            "that answers 200 to its creations by its own convention (three or more POST routes, fewer "
+            "than one in ten of them naming 201) is left alone: its clients rely on it, and one 201 would make "
             "it inconsistent.")
     why = ("201 Created tells clients, SDK generators and caches that a new resource exists (and where, "
            "with a `Location` header); 200 says nothing was created.")
@@ -444,9 +445,9 @@ class CreateNot201(RouteHandlerRule):
         created_at = _creates(self.ctx, node)
         if created_at is None:
             return
-        answers_created, post_routes = routes.api_conventions(self.ctx)
-        if not answers_created and post_routes >= CONVENTION:
-            return  # the API answers 200 to every POST by its own convention: its clients rely on it
+        created_routes, post_routes = routes.api_conventions(self.ctx)
+        if post_routes >= CONVENTION and created_routes * 10 < post_routes:
+            return  # the API answers 200 to its POSTs by its own convention: its clients rely on it
         decorator = serializing_decorator(node)
         # FastAPI, a flask-restful Resource and a serializing decorator answer a returned object
         # with their own status: 200 unless told otherwise.
