@@ -284,8 +284,9 @@ class ErrorDetailsLeaked(PythonRule):
             import json
             import aiohttp
             from fastapi import APIRouter, HTTPException, Request
-            from app.errors import QuotaExceeded
+            from app import errors
 
+            QuotaExceeded = errors.QuotaExceeded
             router = APIRouter()
 
             @router.post("/imports")
@@ -356,6 +357,7 @@ class ErrorDetailsLeaked(PythonRule):
         super().__init__(ctx)
         self._functions: list[tuple[cst.FunctionDef, bool, str | None]] = []
         self._handlers: list[tuple[str | None, bool, str | None]] = []
+        self._module_aliases: dict[str, cst.BaseExpression] | None = None
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         is_route = routes.is_route_handler(self.ctx, node)
@@ -369,6 +371,26 @@ class ErrorDetailsLeaked(PythonRule):
         broad = caught_broadly(self.ctx, node)
         self._handlers.append((name, broad, None if broad else self._written_for_client(node)))
 
+    def _aliases(self) -> dict[str, cst.BaseExpression]:
+        """Module-level names bound once to a dotted name (`NotFound = logic.NotFound`)."""
+        if self._module_aliases is None:
+            found: dict[str, cst.BaseExpression] = {}
+            seen: set[str] = set()
+            for stmt in self.ctx.module.body if self.ctx.module is not None else ():
+                if not isinstance(stmt, cst.SimpleStatementLine):
+                    continue
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1 and \
+                            isinstance(small.targets[0].target, cst.Name):
+                        name = small.targets[0].target.value
+                        if name in seen:
+                            found.pop(name, None)
+                        elif isinstance(small.value, (cst.Name, cst.Attribute)):
+                            found[name] = small.value
+                        seen.add(name)
+            self._module_aliases = found
+        return self._module_aliases
+
     def _written_for_client(self, handler: cst.ExceptHandler) -> str | None:
         """"client" when every caught type carries a message written for the client (see
         CLIENT_FACING, or the project's own exception class), "upstream" when they are upstream
@@ -379,6 +401,8 @@ class ErrorDetailsLeaked(PythonRule):
         kind = "client"
         for node in types:
             qualified = self.ctx.qualified_name(node)
+            if qualified is None and isinstance(node, cst.Name) and node.value in self._aliases():
+                qualified = self.ctx.qualified_name(self._aliases()[node.value])  # `NotFound = logic.NotFound`
             if qualified is None:
                 head = node.value if isinstance(node, cst.Name) else None
                 if head is None or self.ctx.facts is None or head not in self.ctx.facts.defined:
