@@ -347,7 +347,8 @@ def build(index: ProjectIndex) -> ProjectRoutes:
         out.by_module.setdefault(route.relpath, {}).setdefault(route.handler, []).append(route)
         if route.methods == frozenset({"POST"}):
             out.post_routes += 1
-            defs = modules[route.relpath].extra[FAMILY].defs.get(route.handler, [])  # type: ignore[attr-defined]
+            raw = modules[route.relpath].extra[FAMILY] if route.relpath in modules else None
+            defs = raw.defs.get(route.handler, []) if isinstance(raw, RouteFacts) else []
             out.created_routes += any(definition.created for definition in defs)
     return out
 
