@@ -179,7 +179,7 @@ class ErrorStatus200(PythonRule):
                                        "clients and monitoring read the status, not the body.")
 
 
-# An API with this many POST routes or more, fewer than one in ten of them naming status 201,
+# An API with this many creating POST routes or more, and fewer than one 201 in ten of them,
 # has chosen 200 for creation (a protocol of its own, such as SCIM's, may still answer 201).
 CONVENTION = 3
 CREATING_METHODS = frozenset({"add", "add_all", "create", "bulk_create", "save"})
@@ -255,8 +255,8 @@ class CreateNot201(RouteHandlerRule):
             "a rendered template, a Django template view), error responses, a status set where the "
             "framework takes it from (`status_code=201` on the route or `@output`, flask-smorest's "
             "`@blp.response(201, ...)`, `(data, 201)`, a status set on the response) stay quiet. An API "
-            "that answers 200 to its creations by its own convention (three or more POST routes, fewer "
-            "than one in ten of them naming 201) is left alone: its clients rely on it, and one 201 would make "
+            "that answers 200 to its creations by its own convention (three or more POST routes that "
+            "create rows, fewer than one in ten of them answering 201) is left alone: its clients rely on it, and one 201 would make "
             "it inconsistent.")
     why = ("201 Created tells clients, SDK generators and caches that a new resource exists (and where, "
            "with a `Location` header); 200 says nothing was created.")
@@ -445,8 +445,8 @@ class CreateNot201(RouteHandlerRule):
         created_at = _creates(self.ctx, node)
         if created_at is None:
             return
-        created_routes, post_routes = routes.api_conventions(self.ctx)
-        if post_routes >= CONVENTION and created_routes * 10 < post_routes:
+        created_routes, creating_routes = routes.api_conventions(self.ctx)
+        if creating_routes >= CONVENTION and created_routes * 10 < creating_routes:
             return  # the API answers 200 to its POSTs by its own convention: its clients rely on it
         decorator = serializing_decorator(node)
         # FastAPI, a flask-restful Resource and a serializing decorator answer a returned object
