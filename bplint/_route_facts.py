@@ -18,9 +18,6 @@ ERROR_HANDLER_DECORATORS = frozenset({"errorhandler", "app_errorhandler", "excep
 ERROR_HANDLER_CALLS = frozenset({"register_error_handler", "add_exception_handler"})
 INTERESTING_CALLS = frozenset({"add_url_rule", "add_api_route", "register_blueprint", "include_router",
                                "register", "add_resource", *ERROR_HANDLER_CALLS})
-# Methods that may create a row (`session.add`, `Model.objects.create`, `serializer.save`): a loose
-# count of the API's creating routes, for its conventions.
-CREATING_CALLS = frozenset({"add", "add_all", "create", "bulk_create", "save", "insert", "insert_one"})
 # Calls whose answer is an HTML page or a redirect (the last part of the callee's spelling; the
 # resolver checks the qualified name): a handler that makes one serves a browser, not a JSON client.
 PAGE_CALLS = frozenset({"render_template", "render_template_string", "redirect", "render", "render_to_response",
@@ -47,7 +44,6 @@ class _Def:
     cls: str | None  # qualified name of the enclosing class, for methods
     pages: tuple[str, ...] = ()  # spellings of the page-answering calls it makes (see PAGE_CALLS)
     created: bool = False  # names status 201 (`201`, `HTTP_201_CREATED`, `HTTPStatus.CREATED`), decorators included
-    creates: bool = False  # calls a method that may create a row (see CREATING_CALLS)
 
 
 @dataclass
@@ -213,11 +209,11 @@ def _decorators(stmt: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, lin
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-def _body_facts(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[str, ...], bool, bool]:
+def _body_facts(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[str, ...], bool]:
     """The spellings of the page-answering calls in the function's own code (not nested
-    functions), whether it or its decorators name status 201, and whether it may create a row."""
+    functions), and whether it or its decorators name status 201."""
     found: list[str] = []
-    created = creates = False
+    created = False
     stack: list[ast.AST] = [*function.decorator_list, *function.body]
     while stack:
         node = stack.pop()
@@ -231,14 +227,13 @@ def _body_facts(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple
                 spelled = ast_dotted(func)
                 if spelled is not None and spelled not in found:
                     found.append(spelled)
-            creates = creates or last in CREATING_CALLS and isinstance(func, ast.Attribute)
         elif kind is ast.Constant:
             created = created or node.value == 201 and type(node.value) is int  # type: ignore[attr-defined]
         elif kind is ast.Attribute or kind is ast.Name:
             name = node.attr if kind is ast.Attribute else node.id  # type: ignore[attr-defined]
             created = created or name == "CREATED" or name.startswith("HTTP_201")
         stack.extend(ast.iter_child_nodes(node))
-    return tuple(found), created, creates
+    return tuple(found), created
 
 
 def _record_call(call: ast.Call, scope: str, found: RouteFacts, lines) -> None:

@@ -79,8 +79,8 @@ class ProjectRoutes:
     # routes or blueprint registrations whose receiver could not be resolved, per framework
     unattributed: set[str] = field(default_factory=set)
     by_module: dict[str, dict[str, list[Route]]] = field(default_factory=dict)
-    # the API's conventions: routes only POST reaches that may create a row, and POST routes naming status 201
-    creating_routes: int = 0
+    # the API's conventions: routes only POST reaches, and how many of them name status 201
+    post_routes: int = 0
     created_routes: int = 0
 
     def attach(self, target: tuple[str, str] | None, framework: str) -> None:
@@ -96,7 +96,7 @@ class ProjectRoutes:
     def part(self, key: str) -> object:
         """What ProjectIndex.view(..., part=key) reads: one module's routes, or the conventions."""
         if key == CONVENTIONS:
-            return (self.created_routes, self.creating_routes)
+            return (self.created_routes, self.post_routes)
         return self.routes_in(key)
 
     def app_has_routes(self, app: AppDef, flask_apps_in_app_code: int = 1) -> bool:
@@ -348,7 +348,7 @@ def build(index: ProjectIndex) -> ProjectRoutes:
         if route.methods == frozenset({"POST"}):
             raw = modules[route.relpath].extra[FAMILY] if route.relpath in modules else None
             defs = raw.defs.get(route.handler, []) if isinstance(raw, RouteFacts) else []
-            out.creating_routes += any(definition.creates for definition in defs)
+            out.post_routes += 1
             out.created_routes += any(definition.created for definition in defs)
     return out
 

@@ -19,7 +19,7 @@ Asking about one function, from a ``PythonRule``::
                               # serialized with 200 unless it returns `(data, status)`)
 
     routes.is_route_handler(self.ctx, node)      # the same question as a bool
-    routes.api_conventions(self.ctx)             # (POST-only routes naming 201, POST-only routes creating rows)
+    routes.api_conventions(self.ctx)             # (POST-only routes naming 201, POST-only routes)
     routes.route_for(self.ctx, "UserView.get")   # by qualified name inside the module
 
 ``node`` is the libcst ``FunctionDef`` being visited (nested ones included:
@@ -209,7 +209,7 @@ def methods_of(ctx, func: cst.FunctionDef | str) -> frozenset[str]:
 
 
 def api_conventions(ctx) -> tuple[int, int]:
-    """(how many routes only POST reaches name status 201 Created, how many of them may create a row)."""
+    """(how many routes only POST reaches name status 201 Created, how many routes only POST reaches)."""
     from bplint._route_resolve import CONVENTIONS
 
     if ctx.index is None:

@@ -179,9 +179,10 @@ class ErrorStatus200(PythonRule):
                                        "clients and monitoring read the status, not the body.")
 
 
-# An API with this many creating POST routes or more, and fewer than one 201 in ten of them,
-# has chosen 200 for creation (a protocol of its own, such as SCIM's, may still answer 201).
-CONVENTION = 3
+# An API with this many POST routes or more, fewer than one in ten of them naming status 201, has
+# chosen 200 for creation (a protocol of its own, such as SCIM's, may still answer 201). A small app
+# (a register and a login route) has no convention yet.
+CONVENTION = 10
 CREATING_METHODS = frozenset({"add", "add_all", "create", "bulk_create", "save"})
 
 
@@ -255,8 +256,8 @@ class CreateNot201(RouteHandlerRule):
             "a rendered template, a Django template view), error responses, a status set where the "
             "framework takes it from (`status_code=201` on the route or `@output`, flask-smorest's "
             "`@blp.response(201, ...)`, `(data, 201)`, a status set on the response) stay quiet. An API "
-            "that answers 200 to its creations by its own convention (three or more POST routes that "
-            "create rows, fewer than one in ten of them answering 201) is left alone: its clients rely on it, and one 201 would make "
+            "that answers 200 to its creations by its own convention (ten or more POST routes, fewer "
+            "than one in ten of them answering 201) is left alone: its clients rely on it, and one 201 would make "
             "it inconsistent.")
     why = ("201 Created tells clients, SDK generators and caches that a new resource exists (and where, "
            "with a `Location` header); 200 says nothing was created.")
@@ -399,31 +400,44 @@ class CreateNot201(RouteHandlerRule):
         Quiet("""
             from fastapi import APIRouter, Depends
             from app.db import get_session
-            from app.models import Folder, Note, Tag
+            from app.models import Note
 
-            router = APIRouter()
+            router = APIRouter(prefix="/notes")
 
-            @router.post("/notes/create")
+            @router.post("/create")
             async def create_note(form: dict, session=Depends(get_session)):
                 note = Note(**form)
                 session.add(note)
                 await session.commit()
                 return note
 
-            @router.post("/folders/create")
-            async def create_folder(form: dict, session=Depends(get_session)):
-                folder = Folder(**form)
-                session.add(folder)
-                await session.commit()
-                return folder
+            @router.post("/{note_id}/update")
+            async def update_note(note_id: str, form: dict): ...
 
-            @router.post("/tags/create")
-            async def create_tag(form: dict, session=Depends(get_session)):
-                tag = Tag(**form)
-                session.add(tag)
-                await session.commit()
-                return tag
-            """, note="an API that answers 200 to every creation by its own convention"),
+            @router.post("/{note_id}/delete")
+            async def delete_note(note_id: str): ...
+
+            @router.post("/{note_id}/pin")
+            async def pin_note(note_id: str): ...
+
+            @router.post("/{note_id}/share")
+            async def share_note(note_id: str, form: dict): ...
+
+            @router.post("/{note_id}/archive")
+            async def archive_note(note_id: str): ...
+
+            @router.post("/{note_id}/restore")
+            async def restore_note(note_id: str): ...
+
+            @router.post("/{note_id}/tags/add")
+            async def tag_note(note_id: str, form: dict): ...
+
+            @router.post("/import")
+            async def import_notes(form: dict): ...
+
+            @router.post("/export")
+            async def export_notes(form: dict): ...
+            """, note="an API that answers 200 to its POSTs by its own convention"),
     )
 
     # Parsed only where something may create a resource (see ``_creates``).
@@ -445,8 +459,8 @@ class CreateNot201(RouteHandlerRule):
         created_at = _creates(self.ctx, node)
         if created_at is None:
             return
-        created_routes, creating_routes = routes.api_conventions(self.ctx)
-        if creating_routes >= CONVENTION and created_routes * 10 < creating_routes:
+        created_routes, post_routes = routes.api_conventions(self.ctx)
+        if post_routes >= CONVENTION and created_routes * 10 < post_routes:
             return  # the API answers 200 to its POSTs by its own convention: its clients rely on it
         decorator = serializing_decorator(node)
         # FastAPI, a flask-restful Resource and a serializing decorator answer a returned object
