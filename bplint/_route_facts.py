@@ -17,7 +17,12 @@ FAMILY = "routes"
 ERROR_HANDLER_DECORATORS = frozenset({"errorhandler", "app_errorhandler", "exception_handler"})
 ERROR_HANDLER_CALLS = frozenset({"register_error_handler", "add_exception_handler"})
 INTERESTING_CALLS = frozenset({"add_url_rule", "add_api_route", "register_blueprint", "include_router",
-                               "register", *ERROR_HANDLER_CALLS})
+                               "register", "add_resource", *ERROR_HANDLER_CALLS})
+# Calls whose answer is an HTML page or a redirect (the last part of the callee's spelling; the
+# resolver checks the qualified name): a handler that makes one serves a browser, not a JSON client.
+PAGE_CALLS = frozenset({"render_template", "render_template_string", "redirect", "render", "render_to_response",
+                        "TemplateResponse", "HttpResponseRedirect", "HttpResponsePermanentRedirect",
+                        "RedirectResponse"})
 
 # --- raw facts gathered in the index phase ----------------------------------------------------
 
@@ -37,6 +42,8 @@ class _Def:
     location: Location
     decorators: list[_Decorator]
     cls: str | None  # qualified name of the enclosing class, for methods
+    pages: tuple[str, ...] = ()  # spellings of the page-answering calls it makes (see PAGE_CALLS)
+    created: bool = False  # names status 201 (`201`, `HTTP_201_CREATED`, `HTTPStatus.CREATED`), decorators included
 
 
 @dataclass
@@ -44,6 +51,8 @@ class _Class:
     qualname: str
     bases: list[str]  # spellings
     methods: list[str]
+    decorators: list[_Decorator] = field(default_factory=list)  # `@api.route("/users")` on a Resource
+    template: bool = False  # declares `template_name = ...`: a view that renders a page
 
 
 @dataclass(frozen=True)
@@ -142,20 +151,9 @@ def _walk_body(body: list[ast.stmt], scope: str, cls: str | None, found: RouteFa
             continue
         if kind in _DEFS:
             qualname = f"{scope}.{stmt.name}" if scope else stmt.name
-            decorators = []
-            for dec in stmt.decorator_list:
-                target = dec.func if isinstance(dec, ast.Call) else dec
-                spelled = ast_dotted(target)
-                if spelled is None:
-                    continue
-                receiver, _, attr = spelled.rpartition(".")
-                args, kwargs = _call_parts(dec) if isinstance(dec, ast.Call) else ((), {})
-                path_loc = None
-                if isinstance(dec, ast.Call) and dec.args and isinstance(dec.args[0], ast.Constant) \
-                        and isinstance(dec.args[0].value, str):
-                    path_loc = lines.location(dec.args[0])
-                decorators.append(_Decorator(receiver or None, attr, args, kwargs, path_loc))
-            found.defs.setdefault(qualname, []).append(_Def(qualname, lines.location(stmt), decorators, cls))
+            decorators = _decorators(stmt, lines)
+            found.defs.setdefault(qualname, []).append(_Def(qualname, lines.location(stmt), decorators, cls,
+                                                            *_body_facts(stmt)))
             if cls is not None and scope == cls:
                 klass = found.classes.get(cls)
                 if klass is not None:
@@ -164,7 +162,10 @@ def _walk_body(body: list[ast.stmt], scope: str, cls: str | None, found: RouteFa
         elif kind is ast.ClassDef:
             qualname = f"{scope}.{stmt.name}" if scope else stmt.name
             bases = [s for s in (ast_dotted(b) for b in stmt.bases) if s]
-            found.classes[qualname] = _Class(qualname, bases, [])
+            template = any(isinstance(t, ast.Name) and t.id == "template_name"
+                           for s in stmt.body if isinstance(s, (ast.Assign, ast.AnnAssign))
+                           for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))
+            found.classes[qualname] = _Class(qualname, bases, [], _decorators(stmt, lines), template)
             _walk_body(stmt.body, qualname, qualname, found, lines)
         elif kind in _ASSIGNS:
             value = stmt.value
@@ -186,6 +187,53 @@ def _walk_body(body: list[ast.stmt], scope: str, cls: str | None, found: RouteFa
                 _walk_body(getattr(stmt, part, []) or [], scope, cls, found, lines)
             for handler in getattr(stmt, "handlers", []) or []:
                 _walk_body(handler.body, scope, cls, found, lines)
+
+
+def _decorators(stmt: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, lines) -> list[_Decorator]:
+    decorators = []
+    for dec in stmt.decorator_list:
+        target = dec.func if isinstance(dec, ast.Call) else dec
+        spelled = ast_dotted(target)
+        if spelled is None:
+            continue
+        receiver, _, attr = spelled.rpartition(".")
+        args, kwargs = _call_parts(dec) if isinstance(dec, ast.Call) else ((), {})
+        path_loc = None
+        if isinstance(dec, ast.Call) and dec.args and isinstance(dec.args[0], ast.Constant) \
+                and isinstance(dec.args[0].value, str):
+            path_loc = lines.location(dec.args[0])
+        decorators.append(_Decorator(receiver or None, attr, args, kwargs, path_loc))
+    return decorators
+
+
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _body_facts(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[str, ...], bool]:
+    """The spellings of the page-answering calls in the function's own code (not nested
+    functions), and whether it or its decorators name status 201."""
+    found: list[str] = []
+    created = False
+    stack: list[ast.AST] = [*function.decorator_list, *function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _NESTED):
+            continue
+        kind = type(node)
+        if kind is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if last in PAGE_CALLS:
+                spelled = ast_dotted(func)
+                if spelled is not None and spelled not in found:
+                    found.append(spelled)
+        elif kind is ast.Constant:
+            created = created or node.value == 201 and type(node.value) is int  # type: ignore[attr-defined]
+        elif kind is ast.Attribute or kind is ast.Name:
+            name = node.attr if kind is ast.Attribute else node.id  # type: ignore[attr-defined]
+            created = created or name == "CREATED" or name.startswith("HTTP_201")
+        stack.extend(ast.iter_child_nodes(node))
+    return tuple(found), created
 
 
 def _record_call(call: ast.Call, scope: str, found: RouteFacts, lines) -> None:

@@ -15,6 +15,7 @@ from bplint._route_facts import (ERROR_HANDLER_CALLS, ERROR_HANDLER_DECORATORS, 
 from bplint.index import ModuleFacts, ProjectIndex
 from bplint.routes import AppDef, ErrorHandler, Route
 
+CONVENTIONS = "\0conventions"  # the part of the view that holds the API's conventions (no module's path)
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 FLASK_ROUTE_ATTRS = frozenset({"route", "get", "post", "put", "patch", "delete"})
 FASTAPI_ROUTE_ATTRS = frozenset({*HTTP_METHODS, "api_route"})
@@ -31,6 +32,25 @@ FLASK_BLUEPRINT_CLASSES = frozenset({"flask.Blueprint", "flask.blueprints.Bluepr
 FASTAPI_APP_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
 FASTAPI_ROUTER_CLASSES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
 FLASK_VIEW_BASES = frozenset({"flask.views.MethodView", "flask.views.View", "flask.MethodView"})
+# flask-restful / flask-restx resources: their HTTP-method methods are handlers, and what they
+# return is serialized (status 200 unless they return `(data, status)`).
+RESOURCE_BASES = frozenset({"flask_restful.Resource", "flask_restful.resource.Resource", "flask_restx.Resource",
+                            "flask_restx.resource.Resource", "flask_restplus.Resource",
+                            "flask_restplus.resource.Resource"})
+# Django's generic views that do not render a template.
+DJANGO_PLAIN_VIEWS = frozenset({"View", "RedirectView"})
+# Calls that answer a browser with a page or a redirect (qualified names), see PAGE_CALLS.
+PAGE_RESPONSES = frozenset({"flask.render_template", "flask.render_template_string", "flask.redirect",
+                            "flask.templating.render_template", "werkzeug.utils.redirect", "quart.render_template",
+                            "quart.redirect", "django.shortcuts.render", "django.shortcuts.redirect",
+                            "django.shortcuts.render_to_response", "django.template.response.TemplateResponse",
+                            "django.http.HttpResponseRedirect", "django.http.HttpResponsePermanentRedirect",
+                            "django.http.response.HttpResponseRedirect",
+                            "django.http.response.HttpResponsePermanentRedirect",
+                            "fastapi.responses.RedirectResponse", "starlette.responses.RedirectResponse"})
+# Spellings that answer a page whatever they resolve to: a template object's method
+# (`templates.TemplateResponse(...)`), a Django view's own `self.render_to_response(...)`.
+PAGE_METHODS = frozenset({"TemplateResponse", "render_to_response"})
 # Extensions whose `Api(app)` answers errors as JSON for the app: they count as error handlers.
 ERROR_HANDLING_EXTENSIONS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_smorest.Api",
                                        "flask_restplus.Api", "connexion.App", "connexion.FlaskApp"})
@@ -59,6 +79,9 @@ class ProjectRoutes:
     # routes or blueprint registrations whose receiver could not be resolved, per framework
     unattributed: set[str] = field(default_factory=set)
     by_module: dict[str, dict[str, list[Route]]] = field(default_factory=dict)
+    # the API's conventions: routes only POST reaches, and how many of them name status 201
+    post_routes: int = 0
+    created_routes: int = 0
 
     def attach(self, target: tuple[str, str] | None, framework: str) -> None:
         """Routes or blueprints were attached to ``target``, or to an unresolved object of ``framework``."""
@@ -70,7 +93,11 @@ class ProjectRoutes:
     def routes_in(self, relpath: str) -> dict[str, list[Route]]:
         return self.by_module.get(relpath, {})
 
-    part = routes_in  # what ProjectIndex.view(..., part=relpath) reads
+    def part(self, key: str) -> object:
+        """What ProjectIndex.view(..., part=key) reads: one module's routes, or the conventions."""
+        if key == CONVENTIONS:
+            return (self.created_routes, self.post_routes)
+        return self.routes_in(key)
 
     def app_has_routes(self, app: AppDef, flask_apps_in_app_code: int = 1) -> bool:
         """Routes (or blueprints/routers) are attached to this application object; when the
@@ -184,6 +211,8 @@ def build(index: ProjectIndex) -> ProjectRoutes:
     prefixes: dict[tuple[str, str], str] = {}  # object -> own prefix (Blueprint(url_prefix=), APIRouter(prefix=))
     mounted: dict[tuple[str, str], str] = {}  # object -> prefix given where it is registered
     view_classes: dict[tuple[str, str], str] = {}  # (relpath, class qualname) -> framework
+    # (relpath, class qualname) -> [(path, location of the path, module declaring it)]
+    class_paths: dict[tuple[str, str], list] = {}
 
     modules = {rel: f for rel, f in index.modules.items() if FAMILY in f.extra}
     # objects: apps, blueprints, routers
@@ -233,6 +262,15 @@ def build(index: ProjectIndex) -> ProjectRoutes:
                     continue
                 out.attach(target, framework)
                 found.extend(_url_rule_routes(resolver, facts, call, framework, view_classes))
+            elif call.attr == "add_resource" and call.args:
+                # flask-restful / flask-restx api.add_resource(UserResource, "/users", "/users/<int:id>")
+                view = call.args[0]
+                if isinstance(view, tuple) and view and view[0] == "name":
+                    target_def = resolver.definition(facts, view[1])  # type: ignore[arg-type]
+                    if target_def is not None:
+                        paths = [a for a in call.args[1:] if isinstance(a, str)]
+                        class_paths.setdefault((target_def[0].relpath, target_def[1]), []).extend(
+                            (p, call.location, rel) for p in paths)
             elif call.attr == "register" and len(call.args) >= 2:
                 # DRF router.register(r"users", UserViewSet)
                 view = call.args[1]
@@ -262,7 +300,8 @@ def build(index: ProjectIndex) -> ProjectRoutes:
             elif not pattern.as_view and name in target_raw.defs:
                 for definition in target_raw.defs[name]:
                     found.append(Route("django", target_facts.relpath, name, frozenset(), pattern.route,
-                                       None, None, definition.location, pattern.route_location, rel))
+                                       None, None, definition.location, pattern.route_location, rel,
+                                       _answers_page(resolver, target_facts, definition)))
     # decorated handlers and view classes
     for rel, facts in modules.items():
         raw = facts.extra[FAMILY]  # type: ignore[assignment]
@@ -272,24 +311,32 @@ def build(index: ProjectIndex) -> ProjectRoutes:
                 found.extend(_decorated_routes(resolver, facts, definition, module_framework, out, prefixes,
                                                mounted))
         for qualname, klass in raw.classes.items():
-            framework = _view_class_framework(resolver, facts, klass, 0)
+            framework = _view_class_kind(resolver, facts, klass).framework
             if framework is not None:
                 view_classes.setdefault((rel, qualname), framework)
+            for dec in klass.decorators:
+                # flask-restx `@api.route("/users")` / `@ns.route(...)` on a Resource
+                if dec.attr == "route" and dec.receiver and dec.args and isinstance(dec.args[0], str):
+                    class_paths.setdefault((rel, qualname), []).append((dec.args[0], dec.path_location, rel))
     for (rel, qualname), framework in view_classes.items():
         facts = index.modules[rel]
         raw = facts.extra[FAMILY]  # type: ignore[assignment]
         klass = raw.classes.get(qualname)
         if klass is None:
             continue
+        kind = _view_class_kind(resolver, facts, klass)
         if framework == "django":
-            framework = _view_class_framework(resolver, facts, klass, 0) or "django"
+            framework = kind.framework or "django"
+        paths = class_paths.get((rel, qualname)) or [(None, None, None)]
         for method in klass.methods:
             verb = _class_handler_method(framework, method, raw.defs.get(f"{qualname}.{method}", []))
             if verb is None:
                 continue
             for definition in raw.defs.get(f"{qualname}.{method}", []):
-                found.append(Route(framework, rel, definition.qualname, verb, None, None, qualname.rsplit(".")[-1],
-                                   definition.location))
+                page = kind.page or _answers_page(resolver, facts, definition)
+                for path, path_location, declared_in in paths:
+                    found.append(Route(framework, rel, definition.qualname, verb, path, None, qualname.rsplit(".")[-1],
+                                       definition.location, path_location, declared_in, page, kind.resource))
     seen: set[tuple[str, str, str | None]] = set()
     for route in found:
         key = (route.relpath, route.handler, route.path)
@@ -298,6 +345,11 @@ def build(index: ProjectIndex) -> ProjectRoutes:
         seen.add(key)
         out.routes.append(route)
         out.by_module.setdefault(route.relpath, {}).setdefault(route.handler, []).append(route)
+        if route.methods == frozenset({"POST"}):
+            raw = modules[route.relpath].extra[FAMILY] if route.relpath in modules else None
+            defs = raw.defs.get(route.handler, []) if isinstance(raw, RouteFacts) else []
+            out.post_routes += 1
+            out.created_routes += any(definition.created for definition in defs)
     return out
 
 
@@ -322,7 +374,7 @@ def _decorated_routes(resolver: _Resolver, facts: ModuleFacts, definition: _Def,
             if resolver.qualified(facts, spelled) == "rest_framework.decorators.api_view":
                 methods = _methods(dec.args[0] if dec.args else dec.kwargs.get("http_method_names"))
                 yield Route("drf", facts.relpath, definition.qualname, methods or frozenset({"GET"}), None, None,
-                            None, definition.location)
+                            None, definition.location, page=_answers_page(resolver, facts, definition))
             continue
         if dec.receiver is None or dec.receiver.endswith("webhooks"):
             continue  # FastAPI `app.webhooks.post(...)` documents outgoing calls, not routes
@@ -363,18 +415,18 @@ def _decorated_routes(resolver: _Resolver, facts: ModuleFacts, definition: _Def,
             continue
         if framework == "fastapi" and dec.attr not in FASTAPI_ROUTE_ATTRS:
             continue
-        yield _route(framework, facts, definition, dec, dec.receiver, full)
+        yield _route(framework, facts, definition, dec, dec.receiver, full, _answers_page(resolver, facts, definition))
 
 
 def _route(framework: str, facts: ModuleFacts, definition: _Def, dec: _Decorator, owner: str | None,
-           full: str | None) -> Route:
+           full: str | None, page: bool) -> Route:
     path = dec.args[0] if dec.args and isinstance(dec.args[0], str) else None
     if dec.attr in ("route", "api_route"):
         methods = _methods(dec.kwargs.get("methods")) or frozenset({"GET"})
     else:
         methods = frozenset({dec.attr.upper()})
     return Route(framework, facts.relpath, definition.qualname, methods, path, full, owner, definition.location,
-                 dec.path_location, facts.relpath)
+                 dec.path_location, facts.relpath, page)
 
 
 def _url_rule_routes(resolver: _Resolver, facts: ModuleFacts, call: _Call, framework: str,
@@ -397,37 +449,59 @@ def _url_rule_routes(resolver: _Resolver, facts: ModuleFacts, call: _Call, frame
     methods = _methods(call.kwargs.get("methods")) or frozenset({"GET"})
     for definition in raw.defs.get(name, []):
         yield Route(framework, target_facts.relpath, name, methods, path if isinstance(path, str) else None, None,
-                    call.receiver, definition.location)
+                    call.receiver, definition.location, page=_answers_page(resolver, target_facts, definition))
 
 
-def _view_class_framework(resolver: _Resolver, facts: ModuleFacts, klass: _Class, depth: int) -> str | None:
+@dataclass
+class _ClassKind:
+    framework: str | None = None  # flask, drf, django; None: not a view class
+    page: bool = False  # renders a template: a Django generic template view, `template_name = ...`
+    resource: bool = False  # a flask-restful / flask-restx Resource
+
+
+def _view_class_kind(resolver: _Resolver, facts: ModuleFacts, klass: _Class, depth: int = 0,
+                     kind: _ClassKind | None = None) -> _ClassKind:
+    """What a class's bases make of it, followed through imports and the project's own subclasses."""
+    kind = kind if kind is not None else _ClassKind()
+    kind.page = kind.page or klass.template
     if depth > 6:
-        return None
+        return kind
     for base in klass.bases:
         qualified = resolver.qualified(facts, base)
         if qualified is None:
             # a class of the same module
             local = facts.extra.get(FAMILY)
             if isinstance(local, RouteFacts) and base in local.classes and local.classes[base] is not klass:
-                found = _view_class_framework(resolver, facts, local.classes[base], depth + 1)
-                if found:
-                    return found
+                _view_class_kind(resolver, facts, local.classes[base], depth + 1, kind)
             continue
-        if qualified in FLASK_VIEW_BASES:
-            return "flask"
         parts = qualified.split(".")
-        if parts[0] == "rest_framework" and len(parts) > 2 and parts[1] in ("views", "generics", "viewsets"):
-            return "drf"
-        if parts[:2] == ["django", "views"] and parts[-1][:1].isupper() and "Mixin" not in parts[-1]:
-            return "django"
-        definition = resolver.route_definition(facts, base)
-        if definition is not None:
-            target_facts, name, raw = definition
-            if name in raw.classes and raw.classes[name] is not klass:
-                found = _view_class_framework(resolver, target_facts, raw.classes[name], depth + 1)
-                if found:
-                    return found
-    return None
+        if qualified in FLASK_VIEW_BASES:
+            kind.framework = kind.framework or "flask"
+        elif qualified in RESOURCE_BASES:
+            kind.framework = kind.framework or "flask"
+            kind.resource = True
+        elif parts[0] == "rest_framework" and len(parts) > 2 and parts[1] in ("views", "generics", "viewsets"):
+            kind.framework = kind.framework or "drf"
+        elif parts[:2] == ["django", "views"] and parts[-1][:1].isupper():
+            if "Mixin" not in parts[-1]:
+                kind.framework = kind.framework or "django"
+            if parts[2:3] == ["generic"] and parts[-1] not in DJANGO_PLAIN_VIEWS:
+                kind.page = True  # TemplateView, FormView, ListView, TemplateResponseMixin...
+        else:
+            definition = resolver.route_definition(facts, base)
+            if definition is not None:
+                target_facts, name, raw = definition
+                if name in raw.classes and raw.classes[name] is not klass:
+                    _view_class_kind(resolver, target_facts, raw.classes[name], depth + 1, kind)
+    return kind
+
+
+def _answers_page(resolver: _Resolver, facts: ModuleFacts, definition: _Def) -> bool:
+    """The handler renders a template or redirects somewhere in its own code."""
+    for spelled in definition.pages:
+        if spelled.rsplit(".", 1)[-1] in PAGE_METHODS or resolver.qualified(facts, spelled) in PAGE_RESPONSES:
+            return True
+    return False
 
 
 def _class_handler_method(framework: str, method: str, defs: list[_Def]) -> frozenset[str] | None:

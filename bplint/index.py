@@ -331,7 +331,9 @@ class ProjectIndex:
 
     def _names(self) -> dict[str, ModuleFacts]:
         if self._by_name is None:
-            self._by_name = {facts.module: facts for facts in self.modules.raw().values()}
+            by_name = {facts.module: facts for facts in self.modules.raw().values()}
+            by_name.update(_rooted_names(by_name))
+            self._by_name = by_name
             self._packages = {name.split(".", 1)[0] for name in self._by_name}
         return self._by_name
 
@@ -420,6 +422,28 @@ class _LineIndex:
             self._lines = split_lines(self._text)
         text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
         return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
+
+
+def _rooted_names(by_name: dict[str, ModuleFacts]) -> dict[str, ModuleFacts]:
+    """Names of the modules of a package that sits in a plain folder of the project
+    (`backend/app/__init__.py`: the application runs from `backend/`, so it imports `app.models`,
+    not `backend.app.models`). Only packages count (a plain folder's single modules would shadow
+    the standard library's); a name the project already has, or that two folders give, is left out."""
+    packages = {name for name, facts in by_name.items() if facts.relpath.endswith("__init__.py")}
+    found: dict[str, ModuleFacts] = {}
+    clashes: set[str] = set()
+    for name, facts in by_name.items():
+        parts = name.split(".")
+        for cut in range(1, len(parts)):
+            if ".".join(parts[:cut]) in packages:
+                break  # inside a package: imported by its full name
+            if ".".join(parts[:cut + 1]) in packages:
+                inner = ".".join(parts[cut:])
+                if inner in found and found[inner] is not facts:
+                    clashes.add(inner)
+                found[inner] = facts
+                break
+    return {name: facts for name, facts in found.items() if name not in by_name and name not in clashes}
 
 
 def module_name(relpath: str) -> str:

@@ -13,8 +13,13 @@ Asking about one function, from a ``PythonRule``::
             route.path        # the path as written where it is declared ("/users/<int:id>"), or None
             route.full_path   # with blueprint / router / include prefixes when known, else None
             route.owner       # the app / blueprint / router / view class it belongs to, as spelled
+            route.page        # answers a browser: renders a template or redirects, or a method of
+                              # a template view (REST conventions are for JSON APIs)
+            route.resource    # a flask-restful / flask-restx Resource method (returned objects are
+                              # serialized with 200 unless it returns `(data, status)`)
 
     routes.is_route_handler(self.ctx, node)      # the same question as a bool
+    routes.api_conventions(self.ctx)             # (POST-only routes naming 201, POST-only routes)
     routes.route_for(self.ctx, "UserView.get")   # by qualified name inside the module
 
 ``node`` is the libcst ``FunctionDef`` being visited (nested ones included:
@@ -65,7 +70,7 @@ if TYPE_CHECKING:
     from bplint._route_resolve import ProjectRoutes
 
 __all__ = ["FAMILY", "RouteFacts", "Route", "AppDef", "ErrorHandler", "project_routes", "routes_of", "route_for",
-           "is_route_handler", "methods_of", "module_has_routes", "qualname_of"]
+           "is_route_handler", "methods_of", "module_has_routes", "qualname_of", "api_conventions"]
 
 # --- what rules get ---------------------------------------------------------------------------
 
@@ -82,6 +87,9 @@ class Route:
     location: Location | None  # of the def
     path_location: Location | None = None  # of the path literal
     declared_in: str | None = None  # the module holding the path literal (urls.py for Django), if known
+    page: bool = False  # answers a browser: renders a template or redirects (or its view class renders one)
+    resource: bool = False  # a flask-restful / flask-restx ``Resource`` method: a returned object is
+    # serialized to JSON with status 200 unless the method returns ``(data, status)``
 
 
 @dataclass(frozen=True)
@@ -198,6 +206,15 @@ def methods_of(ctx, func: cst.FunctionDef | str) -> frozenset[str]:
     for route in routes_of(ctx, func):
         methods |= route.methods
     return frozenset(methods)
+
+
+def api_conventions(ctx) -> tuple[int, int]:
+    """(how many routes only POST reaches name status 201 Created, how many routes only POST reaches)."""
+    from bplint._route_resolve import CONVENTIONS
+
+    if ctx.index is None:
+        return 0, 0
+    return ctx.index.view(VIEW, part=CONVENTIONS)
 
 
 def module_has_routes(ctx) -> bool:

@@ -198,6 +198,73 @@ def test_django_paths_class_views_and_drf(tmp_path):
     assert project.apps == []
 
 
+RESOURCES = {
+    "backend/service/__init__.py": "",
+    "backend/service/app.py": """
+from flask import Flask
+from flask_restful import Api
+from service.resources import Users, Export
+
+app = Flask(__name__)
+api = Api(app)
+api.add_resource(Users, "/users", "/users/<int:user_id>")
+""",
+    "backend/service/base.py": "from flask_restful import Resource\n\nclass BaseResource(Resource):\n    pass\n",
+    "backend/service/resources.py": """
+from flask import redirect
+from flask_restx import Namespace, Resource as RestxResource
+from .base import BaseResource
+
+ns = Namespace("export")
+
+class Users(BaseResource):
+    def get(self, user_id=None): ...
+    def post(self): ...
+    def helper(self): ...
+
+@ns.route("/export")
+class Export(RestxResource):
+    def get(self):
+        return redirect("/files/export.csv")
+""",
+    "backend/service/pages.py": """
+from django.views.generic import TemplateView, View
+
+class Editor(TemplateView):
+    def post(self, request): ...
+
+class Ping(View):
+    def get(self, request): ...
+""",
+    "backend/service/urls.py": """
+from django.urls import path
+from service import pages
+
+urlpatterns = [path("editor/", pages.Editor.as_view()), path("ping/", pages.Ping.as_view())]
+""",
+}
+
+
+def test_resources_and_pages(tmp_path):
+    """flask-restful / flask-restx Resources are handlers, found through the project's own base
+    class and through a package that runs from a plain folder (`backend/`); each route knows
+    whether it answers a browser."""
+    project = _project(tmp_path, RESOURCES)
+    table = {(r.relpath, r.handler, r.path): (r.framework, tuple(sorted(r.methods)), r.page, r.resource)
+             for r in project.routes}
+    assert table == {
+        ("backend/service/resources.py", "Users.get", "/users"): ("flask", ("GET",), False, True),
+        ("backend/service/resources.py", "Users.get", "/users/<int:user_id>"): ("flask", ("GET",), False, True),
+        ("backend/service/resources.py", "Users.post", "/users"): ("flask", ("POST",), False, True),
+        ("backend/service/resources.py", "Users.post", "/users/<int:user_id>"): ("flask", ("POST",), False, True),
+        ("backend/service/resources.py", "Export.get", "/export"): ("flask", ("GET",), True, True),
+        ("backend/service/pages.py", "Editor.post", None): ("django", ("POST",), True, False),
+        ("backend/service/pages.py", "Ping.get", None): ("django", ("GET",), False, False),
+    }
+    declared = {r.handler: r.declared_in for r in project.routes if r.path == "/users"}
+    assert declared == {"Users.get": "backend/service/app.py", "Users.post": "backend/service/app.py"}
+
+
 def test_names_not_spelling_decide(tmp_path):
     project = _project(tmp_path, {
         "a.py": "import requests\nfrom flask import Flask\n\n@requests.get('/x')\ndef a(): ...\n",
@@ -232,7 +299,7 @@ def test_route_for_a_visited_node(tmp_path):
     ]
 
 
-def test_fastapi_missing_exception_handler_is_info_and_flask_is_warning(tmp_path):
+def test_fastapi_answers_its_errors_itself_and_flask_is_warned(tmp_path):
     from bplint.config import build_config
     from bplint.engine import scan
     from bplint.findings import Severity
@@ -245,4 +312,4 @@ def test_fastapi_missing_exception_handler_is_info_and_flask_is_warning(tmp_path
     })
     config = build_config({"select": ["BP503"]}, all_rules(), root=tmp_path)
     found = {f.path: f.severity for f in scan([tmp_path], config, cwd=tmp_path).findings}
-    assert found == {"api.py": Severity.INFO, "web.py": Severity.WARNING}
+    assert found == {"web.py": Severity.WARNING}

@@ -110,13 +110,39 @@ def response_status(ctx, value: cst.BaseExpression | None) -> int | None:
     return UNKNOWN
 
 
-def decorator_status(ctx, function: cst.FunctionDef) -> int | None:
-    """`status_code=` of a FastAPI route decorator, when given."""
+# Decorators that serialize what the handler returns and answer it with their own status:
+# 200 unless they are given one (`status_code=` of apiflask's `output`, the first argument of
+# flask-smorest's `response`) or the handler returns `(data, status)`.
+SERIALIZING_DECORATORS = frozenset({"marshal_with", "marshal_list_with", "marshal", "output", "response"})
+
+
+def decorator_status(ctx, function: cst.FunctionDef, documented_only: bool = False) -> int | None:
+    """The status a decorator answers with, when it sets one: `status_code=` of a FastAPI route
+    or an apiflask `output`, the first argument of a flask-smorest `@blp.response(201, Schema)`.
+    ``documented_only``: the `response(...)` decorators are documentation (flask-restx's
+    `@ns.response(201, "Created")` on a Resource): they set nothing."""
     for decorator in function.decorators:
-        if isinstance(decorator.decorator, cst.Call):
-            arg = names.keyword_arg(decorator.decorator, "status_code")
+        call = decorator.decorator
+        if isinstance(call, cst.Call):
+            arg = names.keyword_arg(call, "status_code")
             if arg is not None:
                 return status_value(arg.value)
+            if not documented_only and isinstance(call.func, cst.Attribute) and call.func.attr.value == "response" \
+                    and call.args and call.args[0].keyword is None:
+                status = status_value(call.args[0].value)
+                if status != UNKNOWN:
+                    return status
+    return None
+
+
+def serializing_decorator(function: cst.FunctionDef) -> str | None:
+    """The name of a decorator that serializes the returned object (`marshal_with`, `output`...)."""
+    for decorator in function.decorators:
+        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        spelled = names.dotted(target) or ""
+        last = spelled.rsplit(".", 1)[-1]
+        if last in SERIALIZING_DECORATORS and (last != "marshal" or "." not in spelled):
+            return last
     return None
 
 

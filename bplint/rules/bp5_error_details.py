@@ -22,6 +22,24 @@ TRACEBACK_CALLS = frozenset({"traceback.format_exc", "traceback.format_exception
                              "traceback.format_stack"})
 
 
+# Narrow exceptions whose text is written for the client, about the client's own input or request:
+# parse and validation errors, "not found". (The project's own exception classes count too: their
+# messages are the project's.)
+CLIENT_FACING = frozenset({
+    "json.JSONDecodeError", "json.decoder.JSONDecodeError", "pydantic.ValidationError",
+    "pydantic.error_wrappers.ValidationError", "pydantic_core.ValidationError", "marshmallow.ValidationError",
+    "marshmallow.exceptions.ValidationError", "jsonschema.ValidationError", "jsonschema.exceptions.ValidationError",
+    "django.core.exceptions.ValidationError", "rest_framework.exceptions.ValidationError",
+    "django.core.exceptions.ObjectDoesNotExist", "django.http.Http404", "werkzeug.exceptions.NotFound",
+    "werkzeug.exceptions.BadRequest", "sqlalchemy.orm.exc.NoResultFound", "sqlalchemy.exc.NoResultFound"})
+# An upstream service's error status: its reason phrase and status are not internal detail, its
+# response body is (it is the other service's text, sent on to this one's client).
+HTTP_CLIENT_ERRORS = frozenset({
+    "requests.HTTPError", "requests.exceptions.HTTPError", "httpx.HTTPStatusError", "aiohttp.ClientResponseError",
+    "aiohttp.client_exceptions.ClientResponseError", "urllib.error.HTTPError"})
+REASON_ATTRS = frozenset({"message", "reason", "status", "status_code", "code"})
+BODY_ATTRS = frozenset({"text", "content", "body", "json"})
+
 TRACEBACK_FUNCTIONS = frozenset(q.rsplit(".", 1)[1] for q in TRACEBACK_CALLS)
 CLIENT_ERROR_FUNCTIONS = frozenset(q.rsplit(".", 1)[1] for q in CLIENT_ERROR_CALLS)
 # Modules a renamed import (`from traceback import format_exc as fe`) could hide a reported callee in.
@@ -75,12 +93,54 @@ def _handler_may_leak(handler: ast.ExceptHandler, facts) -> bool:
     return False
 
 
-def leaked_text(ctx, expr: cst.CSTNode, exc_name: str | None) -> cst.CSTNode | None:
-    """The part of ``expr`` that carries an exception's text or a traceback."""
+def _chain(node: cst.CSTNode) -> list[str] | None:
+    """`e.response.text` as ["e", "response", "text"]; None for other shapes."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return parts[::-1]
+
+
+def upstream_body(expr: cst.CSTNode, exc_name: str | None) -> cst.CSTNode | None:
+    """`e.response.text` / `.content` / `.json()`: the upstream service's answer, sent on."""
+    if not exc_name:
+        return None
     stack = [expr]
     while stack:
         node = stack.pop()
         if isinstance(node, (cst.Lambda, cst.FunctionDef)):
+            continue
+        if isinstance(node, cst.Attribute):
+            chain = _chain(node)
+            if chain and chain[0] == exc_name and "response" in chain[1:-1] and chain[-1] in BODY_ATTRS:
+                return node
+        stack.extend(reversed(node.children))
+    return None
+
+
+def _reason(node: cst.CSTNode, exc_name: str) -> bool:
+    """`e.reason`, `e.status`, `e.response.status_code`: an upstream error's status line."""
+    chain = _chain(node)
+    return bool(chain) and chain[0] == exc_name and len(chain) >= 2 and chain[-1] in REASON_ATTRS and \
+        all(p == "response" for p in chain[1:-1])
+
+
+def leaked_text(ctx, expr: cst.CSTNode, exc_name: str | None, upstream: bool = False) -> cst.CSTNode | None:
+    """The part of ``expr`` that carries an exception's text or a traceback. ``upstream``: the
+    exception is an upstream service's error status, whose reason phrase and status may be shown."""
+    found = upstream_body(expr, exc_name)
+    if found is not None:
+        return found
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Lambda, cst.FunctionDef)):
+            continue
+        if upstream and exc_name and _reason(node, exc_name):
             continue
         if isinstance(node, cst.Call):
             callee = ctx.qualified_name(node.func)
@@ -93,7 +153,8 @@ def leaked_text(ctx, expr: cst.CSTNode, exc_name: str | None) -> cst.CSTNode | N
                     any(_is(a.value, exc_name) for a in node.args):
                 return node
         if exc_name and isinstance(node, cst.FormattedStringExpression) and _mentions(node.expression, exc_name):
-            return node.expression
+            if not (upstream and _reason(node.expression, exc_name)):
+                return node.expression
         if exc_name and isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo) and \
                 _mentions(node.right, exc_name):
             return node
@@ -131,7 +192,12 @@ class ErrorDetailsLeaked(PythonRule):
             "clause, in what a broad error handler (`@app.errorhandler(Exception)`/500, "
             "`exception_handler(Exception)`) returns, and in `HTTPException(detail=...)` / "
             "`abort(..., ...)`. A narrow exception answered with a 4xx (`except ValueError as e: raise "
-            "HTTPException(400, detail=str(e))`) is a validation message and stays quiet.")
+            "HTTPException(400, detail=str(e))`) is a validation message and stays quiet, and so is, whatever "
+            "the status, the text of an exception written for the client: a JSON parse or validation "
+            "error about the client's own input, a \"not found\", the project's own exception classes "
+            "(their messages are the project's), and the reason phrase and status of an upstream "
+            "service's error (`e.reason`, `e.response.status_code`). An upstream service's response "
+            "body sent on to the client (`e.response.text`) is reported.")
     why = ("Exception messages carry SQL, file paths, hostnames and library versions: free "
            "reconnaissance for an attacker, and confusing for legitimate clients.")
     how_to_fix = ("Log the exception with `logger.exception(...)` and return a generic message "
@@ -200,6 +266,43 @@ class ErrorDetailsLeaked(PythonRule):
             def c():
                 return {"trace": trace(None)}, 500
             """, line=11, count=3, note="renamed imports, `%`, `.args`, a traceback outside an except clause"),
+        Flag("""
+            import requests
+            from flask import Blueprint, jsonify
+
+            bp = Blueprint("billing", __name__)
+
+            @bp.post("/invoices/<int:invoice_id>/send")
+            def send_invoice(invoice_id):
+                try:
+                    billing_api.send(invoice_id)
+                except requests.HTTPError as e:
+                    return jsonify(error=e.response.text), 502
+                return jsonify(sent=True)
+            """, line=11, note="an upstream service's response body sent on"),
+        Quiet("""
+            import json
+            import aiohttp
+            from fastapi import APIRouter, HTTPException, Request
+            from app import errors
+
+            QuotaExceeded = errors.QuotaExceeded
+            router = APIRouter()
+
+            @router.post("/imports")
+            async def start_import(request: Request):
+                try:
+                    payload = json.loads(await request.body())
+                except json.JSONDecodeError as e:
+                    return {"error": f"invalid JSON: {e}"}
+                try:
+                    return await importer.start(payload)
+                except QuotaExceeded as e:
+                    raise HTTPException(status_code=e.status_code, detail=str(e))
+                except aiohttp.ClientResponseError as e:
+                    raise HTTPException(status_code=502, detail=f"importer answered {e.status}: {e.message}")
+            """, files={"app/errors.py": "class QuotaExceeded(Exception):\n    status_code = 429\n"},
+            note="a parse error about the client's input, the project's own error, an upstream status line"),
         Quiet("""
             import logging
             from fastapi import APIRouter, HTTPException
@@ -253,7 +356,8 @@ class ErrorDetailsLeaked(PythonRule):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self._functions: list[tuple[cst.FunctionDef, bool, str | None]] = []
-        self._handlers: list[tuple[str | None, bool]] = []
+        self._handlers: list[tuple[str | None, bool, str | None]] = []
+        self._module_aliases: dict[str, cst.BaseExpression] | None = None
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         is_route = routes.is_route_handler(self.ctx, node)
@@ -264,7 +368,51 @@ class ErrorDetailsLeaked(PythonRule):
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         name = node.name.name.value if node.name is not None and isinstance(node.name.name, cst.Name) else None
-        self._handlers.append((name, caught_broadly(self.ctx, node)))
+        broad = caught_broadly(self.ctx, node)
+        self._handlers.append((name, broad, None if broad else self._written_for_client(node)))
+
+    def _aliases(self) -> dict[str, cst.BaseExpression]:
+        """Module-level names bound once to a dotted name (`NotFound = logic.NotFound`)."""
+        if self._module_aliases is None:
+            found: dict[str, cst.BaseExpression] = {}
+            seen: set[str] = set()
+            for stmt in self.ctx.module.body if self.ctx.module is not None else ():
+                if not isinstance(stmt, cst.SimpleStatementLine):
+                    continue
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1 and \
+                            isinstance(small.targets[0].target, cst.Name):
+                        name = small.targets[0].target.value
+                        if name in seen:
+                            found.pop(name, None)
+                        elif isinstance(small.value, (cst.Name, cst.Attribute)):
+                            found[name] = small.value
+                        seen.add(name)
+            self._module_aliases = found
+        return self._module_aliases
+
+    def _written_for_client(self, handler: cst.ExceptHandler) -> str | None:
+        """"client" when every caught type carries a message written for the client (see
+        CLIENT_FACING, or the project's own exception class), "upstream" when they are upstream
+        error statuses (or those), else None."""
+        if handler.type is None:
+            return None
+        types = [e.value for e in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
+        kind = "client"
+        for node in types:
+            qualified = self.ctx.qualified_name(node)
+            if qualified is None and isinstance(node, cst.Name) and node.value in self._aliases():
+                qualified = self.ctx.qualified_name(self._aliases()[node.value])  # `NotFound = logic.NotFound`
+            if qualified is None:
+                head = node.value if isinstance(node, cst.Name) else None
+                if head is None or self.ctx.facts is None or head not in self.ctx.facts.defined:
+                    return None  # not a class of this module
+            elif qualified in HTTP_CLIENT_ERRORS:
+                kind = "upstream"
+            elif qualified not in CLIENT_FACING and (self.ctx.index is None or qualified.startswith("builtins.")
+                                                     or self.ctx.index.resolve_definition(qualified) is None):
+                return None
+        return kind
 
     def leave_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._handlers.pop()
@@ -282,12 +430,14 @@ class ErrorDetailsLeaked(PythonRule):
             return
         if not is_route:
             return
-        exc_name, broad = self._handlers[-1] if self._handlers else (None, False)
+        exc_name, broad, written = self._handlers[-1] if self._handlers else (None, False, None)
         status = response_status(self.ctx, node.value)
-        if not self._handlers or not (broad or status is None or status >= 500 or status == UNKNOWN):
+        if written == "client":
+            leak = leaked_text(self.ctx, node.value, None) or upstream_body(node.value, exc_name)
+        elif not self._handlers or not (broad or status is None or status >= 500 or status == UNKNOWN):
             leak = leaked_text(self.ctx, node.value, None)  # a traceback is never for the client
         else:
-            leak = leaked_text(self.ctx, node.value, exc_name)
+            leak = leaked_text(self.ctx, node.value, exc_name, upstream=written == "upstream")
         if leak is not None:
             self._report(leak)
 
@@ -297,7 +447,7 @@ class ErrorDetailsLeaked(PythonRule):
         callee = self.ctx.qualified_name(node.func)
         if callee not in CLIENT_ERROR_CALLS:
             return
-        exc_name, broad = self._handlers[-1]
+        exc_name, broad, written = self._handlers[-1]
         status_arg = next((a for a in node.args if a.keyword is not None and a.keyword.value == "status_code"),
                           None) or (node.args[0] if node.args and node.args[0].keyword is None else None)
         status = status_value(status_arg.value) if status_arg is not None else 500
@@ -306,7 +456,10 @@ class ErrorDetailsLeaked(PythonRule):
         for arg in node.args:
             if arg is status_arg:
                 continue
-            leak = leaked_text(self.ctx, arg.value, exc_name)
+            if written == "client":
+                leak = upstream_body(arg.value, exc_name)
+            else:
+                leak = leaked_text(self.ctx, arg.value, exc_name, upstream=written == "upstream")
             if leak is not None:
                 self._report(leak)
                 return

@@ -31,8 +31,8 @@ class MissingErrorHandler(ProjectRule):
             "`HTTPException`/404: `@app.errorhandler(...)`, `app.register_error_handler(...)` (also in "
             "another module, on the app passed to a helper), or a blueprint's `app_errorhandler`. "
             "Extensions that answer errors themselves (Flask-RESTX, Flask-RESTful, flask-smorest `Api`) "
-            "count. A FastAPI application without an `exception_handler` for `Exception` is reported "
-            "with severity info. Test code and documentation snippets (`docs/`, `docs_src/`) are not checked.")
+            "count. FastAPI applications are not checked: FastAPI answers HTTP and validation errors as "
+            "JSON itself, and an unexpected error is logged with its traceback and answered with a bare 500. Test code and documentation snippets (`docs/`, `docs_src/`) are not checked.")
     why = ("Without handlers an API answers a missing route or a crash with Werkzeug's HTML error page: "
            "clients expecting JSON break, and nothing logs the unexpected error in one place.")
     how_to_fix = ("Register JSON error handlers on the application: `@app.errorhandler(HTTPException)` "
@@ -70,7 +70,7 @@ class MissingErrorHandler(ProjectRule):
             files={"app/api.py": "from flask import Blueprint\nbp = Blueprint('api', __name__)\n\n"
                                  "@bp.get('/x')\ndef x():\n    return {}\n"},
             line=4, note="a factory with blueprints and a 404 handler only"),
-        Flag("""
+        Quiet("""
             from fastapi import FastAPI
 
             app = FastAPI()
@@ -78,7 +78,7 @@ class MissingErrorHandler(ProjectRule):
             @app.get("/health")
             def health():
                 return {"ok": True}
-            """, line=3, note="FastAPI: info"),
+            """, note="FastAPI answers its errors itself"),
         Quiet("""
             from flask import Flask
             from app.errors import register_error_handlers
@@ -141,10 +141,8 @@ class MissingErrorHandler(ProjectRule):
             handled = {_last(h.handles) for h in project.handlers_for_app(app)}
             span = Span(app.location.line, app.location.column, app.location.end_line, app.location.end_column)
             if app.framework == "fastapi":
-                if not handled & {"Exception", "BaseException", "500"}:
-                    self.report(app.relpath, span,
-                                f"Register `@{app.name}.exception_handler(Exception)` so unexpected errors are "
-                                f"logged once and answered with a JSON 500.", severity=Severity.INFO)
+                # FastAPI answers HTTP and validation errors as JSON itself, and its server-error
+                # middleware logs an unexpected error's traceback and answers a bare 500.
                 continue
             missing = []
             if not handled & NOT_FOUND_NAMES:

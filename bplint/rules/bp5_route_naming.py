@@ -12,6 +12,8 @@ from bplint.rule import Flag, Precision, ProjectRule, Quiet
 
 CRUD_VERBS = frozenset({"get", "fetch", "create", "add", "new", "update", "edit", "modify", "delete", "remove",
                         "insert", "set"})
+# This many action-named routes are the API's convention, not a slip: the rule reports odd ones out.
+CONVENTION = 3
 # HTML-form convention: `/posts/new`, `/posts/<id>/edit` serve the form page for GET.
 FORM_PAGE_SEGMENTS = frozenset({"new", "edit"})
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -41,7 +43,12 @@ class VerbInRoute(ProjectRule):
             "update, edit, modify, delete, remove, insert, set (`/getUsers`, `/create_user`, "
             "`/users/delete/<id>`, `/updateProfile`). Paths such as `/login`, `/logout`, `/register`, "
             "`/search`, `/reset-password` and `/verify` are actions by nature and stay quiet, as do "
-            "`/new` and `/edit` form pages reached with GET. Test code and documentation snippets are not checked.")
+            "`/new` and `/edit` form pages reached with GET. Only JSON APIs are checked: a handler that renders a "
+            "template or redirects (`render_template`, `redirect`, Django `render`, a template view) serves "
+            "a browser. When three or more routes of the project name actions, that is the API's own "
+            "established style (`POST /items/create`, `POST /items/{id}/update` throughout): its clients "
+            "call those paths and renaming one would break them, so the rule reports only the odd ones "
+            "out of an otherwise resource-named API. Test code and documentation snippets are not checked.")
     why = ("The HTTP method already says what happens; a verb in the path duplicates it, invites "
            "`GET /deleteUser` (which crawlers and prefetchers will follow), and makes the API "
            "inconsistent to use.")
@@ -55,11 +62,11 @@ class VerbInRoute(ProjectRule):
 
             bp = Blueprint("users", __name__)
 
-            @bp.get("/getUsers")
+            @bp.get("/users")
             def users():
                 return []
 
-            @bp.post("/create_user")
+            @bp.post("/users")
             def create():
                 return {}, 201
 
@@ -70,7 +77,38 @@ class VerbInRoute(ProjectRule):
             @bp.put("/updateProfile")
             def profile():
                 return {}
-            """, line=5, count=4),
+            """, line=13, count=2, note="two action names in an otherwise resource-named API"),
+        Quiet("""
+            from fastapi import APIRouter
+
+            router = APIRouter(prefix="/notes")
+
+            @router.post("/create")
+            async def create_note(form: dict): ...
+
+            @router.post("/{note_id}/update")
+            async def update_note(note_id: str, form: dict): ...
+
+            @router.delete("/{note_id}/delete")
+            async def delete_note(note_id: str): ...
+
+            @router.get("/{note_id}")
+            async def get_note(note_id: str): ...
+            """, note="the API's own established convention"),
+        Quiet("""
+            from flask import Blueprint, redirect, render_template, url_for
+
+            bp = Blueprint("admin", __name__)
+
+            @bp.route("/users/delete/<int:user_id>", methods=["POST"])
+            def delete_user(user_id):
+                remove(user_id)
+                return redirect(url_for("admin.users"))
+
+            @bp.route("/settings/update", methods=["GET", "POST"])
+            def update_settings():
+                return render_template("settings.html")
+            """, note="form posts and pages of a server-rendered site"),
         Flag("""
             from django.urls import path
             from . import views
@@ -122,25 +160,25 @@ class VerbInRoute(ProjectRule):
 
     def check(self) -> None:
         index = self.project.index
-        seen: set[tuple[str, int, int]] = set()
+        found: dict[tuple[str, int, int], tuple[str, str, Span]] = {}
         for route in routes.project_routes(index).routes:
             where = route.declared_in
             if route.path is None or route.path_location is None or where is None \
-                    or index.role_of(where) not in self.roles:
-                continue
+                    or index.role_of(where) not in self.roles or route.page:
+                continue  # pages and form posts answer a browser: REST naming is for JSON APIs
             segment = verb_segment(route.path)
             if segment is None:
                 continue
             if segment.lower() in FORM_PAGE_SEGMENTS and (not route.methods or "GET" in route.methods):
                 continue
             location = route.path_location
-            key = (where, location.line, location.column)
-            if key in seen:
-                continue
-            seen.add(key)
-            self.report(where, Span(location.line, location.column, location.end_line, location.end_column),
-                        f"Name the resource in the path and let the HTTP method carry the action "
-                        f"(`{segment}` is a verb): e.g. {_idiom(segment)}.")
+            span = Span(location.line, location.column, location.end_line, location.end_column)
+            found.setdefault((where, location.line, location.column), (where, segment, span))
+        if len(found) >= CONVENTION:
+            return  # the API's own, established style: renaming one route breaks its clients
+        for where, segment, span in found.values():
+            self.report(where, span, f"Name the resource in the path and let the HTTP method carry the action "
+                                     f"(`{segment}` is a verb): e.g. {_idiom(segment)}.")
 
 
 # The REST spelling of each kind of action, for the message.

@@ -12,7 +12,7 @@ from bplint.names import dotted
 from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_helpers import (UNKNOWN, RouteHandlerRule, decorator_status, error_handler_of, own_nodes,
-                                         response_status, sets_status_code)
+                                         response_status, serializing_decorator, sets_status_code)
 
 
 ERROR_KEYS = frozenset({"error", "errors"})
@@ -78,7 +78,9 @@ class ErrorStatus200(PythonRule):
     what = ("In a route handler or an error handler, finds a `return` of an error body "
             "(`{\"error\": ...}`, `jsonify(error=...)`, `JSONResponse({\"error\": ...})`) with no status "
             "code, or with a 2xx one. A status set elsewhere (`response.status_code = 400`, a returned "
-            "variable) is left alone.")
+            "variable) is left alone. Only JSON APIs are checked: a handler of a server-rendered page (one "
+            "that renders a template or redirects, the methods of a Django template view) answers its own "
+            "page's script, which reads the body.")
     why = ("Clients, proxies, monitoring and retries read the status code, not the body: an error sent "
            "as 200 is cached, counted as a success, and never retried or alerted on.")
     how_to_fix = ("Return the matching 4xx/5xx status with the body: `return jsonify(error=\"not found\"), 404`, "
@@ -132,6 +134,21 @@ class ErrorStatus200(PythonRule):
             def d():
                 return {"error": None, "items": []}
             """, note="status given, set on the response, or no error"),
+        Quiet("""
+            from django.http import JsonResponse
+            from django.views.generic import TemplateView
+
+            class LabelEditor(TemplateView):
+                template_name = "labels/editor.html"
+
+                def post(self, request, *args, **kwargs):
+                    if "width" not in request.POST:
+                        return JsonResponse({"status": "error", "error": "Width missing."})
+                    return JsonResponse({"status": "ok"})
+            """, path="labels/views.py", files={"labels/urls.py": (
+                "from django.urls import path\nfrom . import views\n\n"
+                "urlpatterns = [path('editor/', views.LabelEditor.as_view())]\n")},
+            note="a server-rendered page's own script reads the body"),
     )
 
     # Parsed only where some function returns an error body.
@@ -147,8 +164,8 @@ class ErrorStatus200(PythonRule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         handles = error_handler_of(self.ctx, node)
-        if handles is None and not routes.is_route_handler(self.ctx, node):
-            return
+        if handles is None and not any(not route.page for route in routes.routes_of(self.ctx, node)):
+            return  # not a handler, or one of a server-rendered page: its script reads the body
         if sets_status_code(node):
             return
         declared = decorator_status(self.ctx, node)
@@ -162,6 +179,10 @@ class ErrorStatus200(PythonRule):
                                        "clients and monitoring read the status, not the body.")
 
 
+# An API with this many POST routes or more, fewer than one in ten of them naming status 201, has
+# chosen 200 for creation (a protocol of its own, such as SCIM's, may still answer 201). A small app
+# (a register and a login route) has no convention yet.
+CONVENTION = 10
 CREATING_METHODS = frozenset({"add", "add_all", "create", "bulk_create", "save"})
 
 
@@ -212,6 +233,12 @@ def _plain_value(function: cst.FunctionDef, value: cst.CSTNode) -> bool:
 
 class CreateNot201(RouteHandlerRule):
     code = "BP508"
+    fix_applicability = "unsafe"
+    fix_note = ("In a Flask view or a flask-restful / flask-restx Resource, the returned value gets status "
+                "201 (`return data` becomes `return data, 201`, `data, 200` becomes `data, 201`). Unsafe: a "
+                "client that checks for exactly 200 then sees a failure. Other frameworks get no fix: the "
+                "status belongs on the route decorator or the response object, and it applies to every "
+                "answer of the handler.")
     name = "create-not-201"
     category = "routes"
     severity = Severity.INFO
@@ -222,8 +249,16 @@ class CreateNot201(RouteHandlerRule):
     what = ("In a route handler reached only by POST (or a DRF `create`), that creates a resource "
             "(`session.add(...)` and `commit()`, `Model.objects.create(...)`, `.save()` on an object it "
             "built or on a serializer), finds the first `return` after the creation that sends no "
-            "status or 200. Redirects and rendered pages (the form-post pattern), error responses, "
-            "`status_code=201` on a FastAPI decorator and statuses set on the response stay quiet.")
+            "status or 200. A returned object that the framework serializes gets its default status, "
+            "200: in FastAPI, in a flask-restful / flask-restx `Resource` and under a serializing decorator "
+            "(`@marshal_with`, apiflask's `@output`); flask-restx's `@ns.response(201, ...)` and "
+            "`marshal_with(..., code=201)` only document the status. Handlers of server-rendered pages and form posts (a redirect, "
+            "a rendered template, a Django template view), error responses, a status set where the "
+            "framework takes it from (`status_code=201` on the route or `@output`, flask-smorest's "
+            "`@blp.response(201, ...)`, `(data, 201)`, a status set on the response) stay quiet. An API "
+            "that answers 200 to its creations by its own convention (ten or more POST routes, fewer "
+            "than one in ten of them answering 201) is left alone: its clients rely on it, and one 201 would make "
+            "it inconsistent.")
     why = ("201 Created tells clients, SDK generators and caches that a new resource exists (and where, "
            "with a `Location` header); 200 says nothing was created.")
     how_to_fix = ("Return status 201: `return jsonify(user.to_dict()), 201`, "
@@ -246,7 +281,19 @@ class CreateNot201(RouteHandlerRule):
                 db.session.add(user)
                 db.session.commit()
                 return jsonify(id=user.id)
-            """, line=11, count=1),
+            """, line=11, count=1, fixed="""
+            from flask import Blueprint, jsonify, request
+            from app.models import User, db
+
+            bp = Blueprint("users", __name__)
+
+            @bp.post("/users")
+            def create_user():
+                user = User(email=request.json.get("email"))
+                db.session.add(user)
+                db.session.commit()
+                return jsonify(id=user.id), 201
+            """),
         Flag("""
             from fastapi import APIRouter
             from app.models import Item
@@ -289,6 +336,108 @@ class CreateNot201(RouteHandlerRule):
                 db.session.commit()
                 return {"id": item.id}, 201
             """, note="status_code=201, a redirect, an explicit 201"),
+        Flag("""
+            from flask import request
+            from flask_restx import Namespace, Resource, fields
+            from app.models import Project, db
+
+            ns = Namespace("projects")
+            project_model = ns.model("Project", {"id": fields.Integer, "name": fields.String})
+
+            @ns.route("/projects")
+            class ProjectList(Resource):
+                @ns.response(201, "Project created")
+                @ns.marshal_with(project_model, code=201)
+                def post(self):
+                    project = Project(name=request.json.get("name"))
+                    db.session.add(project)
+                    db.session.commit()
+                    return project
+            """, line=16, note="flask-restx only documents the 201; the answer is 200", fixed="""
+            from flask import request
+            from flask_restx import Namespace, Resource, fields
+            from app.models import Project, db
+
+            ns = Namespace("projects")
+            project_model = ns.model("Project", {"id": fields.Integer, "name": fields.String})
+
+            @ns.route("/projects")
+            class ProjectList(Resource):
+                @ns.response(201, "Project created")
+                @ns.marshal_with(project_model, code=201)
+                def post(self):
+                    project = Project(name=request.json.get("name"))
+                    db.session.add(project)
+                    db.session.commit()
+                    return project, 201
+            """),
+        Quiet("""
+            from flask.views import MethodView
+            from flask_restful import Resource
+            from flask_smorest import Blueprint
+            from app.models import Tag, db
+            from app.schemas import TagSchema
+
+            blp = Blueprint("tags", __name__)
+
+            @blp.route("/tags")
+            class Tags(MethodView):
+                @blp.arguments(TagSchema)
+                @blp.response(201, TagSchema)
+                def post(self, data):
+                    tag = Tag(**data)
+                    db.session.add(tag)
+                    db.session.commit()
+                    return tag
+
+            class Labels(Resource):
+                def post(self):
+                    label = Tag(name="x")
+                    db.session.add(label)
+                    db.session.commit()
+                    return {"id": label.id}, 201
+            """, note="flask-smorest answers with the status its decorator names; a (data, 201) tuple"),
+        Quiet("""
+            from fastapi import APIRouter, Depends
+            from app.db import get_session
+            from app.models import Note
+
+            router = APIRouter(prefix="/notes")
+
+            @router.post("/create")
+            async def create_note(form: dict, session=Depends(get_session)):
+                note = Note(**form)
+                session.add(note)
+                await session.commit()
+                return note
+
+            @router.post("/{note_id}/update")
+            async def update_note(note_id: str, form: dict): ...
+
+            @router.post("/{note_id}/delete")
+            async def delete_note(note_id: str): ...
+
+            @router.post("/{note_id}/pin")
+            async def pin_note(note_id: str): ...
+
+            @router.post("/{note_id}/share")
+            async def share_note(note_id: str, form: dict): ...
+
+            @router.post("/{note_id}/archive")
+            async def archive_note(note_id: str): ...
+
+            @router.post("/{note_id}/restore")
+            async def restore_note(note_id: str): ...
+
+            @router.post("/{note_id}/tags/add")
+            async def tag_note(note_id: str, form: dict): ...
+
+            @router.post("/import")
+            async def import_notes(form: dict): ...
+
+            @router.post("/export")
+            async def export_notes(form: dict): ...
+            """, note="an API that answers 200 to its POSTs by its own convention"),
     )
 
     # Parsed only where something may create a resource (see ``_creates``).
@@ -299,23 +448,64 @@ class CreateNot201(RouteHandlerRule):
         return isinstance(node.func, ast.Attribute) and node.func.attr in CREATING_METHODS
 
     def visit_route(self, node: cst.FunctionDef, route: routes.Route) -> None:
+        if route.page:
+            return  # a form post of a server-rendered site, or its page's script
         creating = route.methods == frozenset({"POST"}) or (route.framework == "drf" and node.name.value == "create")
         if not creating or sets_status_code(node):
             return
-        if decorator_status(self.ctx, node) is not None:
+        declared = decorator_status(self.ctx, node, documented_only=route.resource)
+        if declared is not None:
             return
         created_at = _creates(self.ctx, node)
         if created_at is None:
             return
+        created_routes, post_routes = routes.api_conventions(self.ctx)
+        if post_routes >= CONVENTION and created_routes * 10 < post_routes:
+            return  # the API answers 200 to its POSTs by its own convention: its clients rely on it
+        decorator = serializing_decorator(node)
+        # FastAPI, a flask-restful Resource and a serializing decorator answer a returned object
+        # with their own status: 200 unless told otherwise.
+        serialized = route.framework == "fastapi" or route.resource or decorator is not None
         for position, child in enumerate(own_nodes(node)):
             if position <= created_at or not isinstance(child, cst.Return) or child.value is None:
                 continue
             if error_body(self.ctx, child.value):
                 continue
             status = response_status(self.ctx, child.value)
-            if status == UNKNOWN and route.framework == "fastapi" and _plain_value(node, child.value):
-                status = None  # FastAPI serializes the returned object with the route's status (200)
+            if status == UNKNOWN and serialized and _plain_value(node, child.value):
+                status = None
             if status is None or status == 200:
-                self.report(child, "Answer a created resource with status 201 (`return ..., 201`, "
-                                   "`status_code=201`, `status.HTTP_201_CREATED`).")
+                self.report(child, _advice(route, decorator), fix=self._fix(route, child.value))
             return
+
+    def _fix(self, route: routes.Route, value: cst.BaseExpression):
+        """`return data` becomes `return data, 201` (and `data, 200` becomes `data, 201`) where
+        the framework reads a status from a returned tuple: Flask views and Resources."""
+        if route.framework != "flask":
+            return None
+        created = cst.Integer("201")
+        if isinstance(value, cst.Tuple):
+            if len(value.elements) < 2 or not isinstance(value.elements[1].value, cst.Integer):
+                return None
+            edit = self.replace(value.elements[1].value, created)
+        elif isinstance(value, (cst.Yield, cst.Lambda, cst.StarredElement, cst.NamedExpr)):
+            return None
+        elif route.resource and isinstance(value, cst.Call) and self.ctx.qualified_name(value.func) in JSON_BUILDERS:
+            return None  # a Resource passes a response object on as it is: a tuple around it would break
+        else:
+            edit = self.replace(value, cst.Tuple([cst.Element(value), cst.Element(created)], lpar=[], rpar=[]))
+        return self.fix("Answer 201 Created with the same body.", edit, safe=False)
+
+
+def _advice(route: routes.Route, decorator: str | None) -> str:
+    if route.framework == "fastapi":
+        return ("Answer a created resource with status 201: FastAPI answers 200 unless the route says otherwise "
+                "(`@router.post(..., status_code=201)`).")
+    if decorator is not None:
+        return (f"Answer a created resource with status 201: `@{decorator}` answers 200 unless the handler "
+                f"returns `(data, 201)` or the decorator is given the status.")
+    if route.resource:
+        return ("Answer a created resource with status 201: a Resource answers what it returns with 200 unless "
+                "it returns `(data, 201)`.")
+    return ("Answer a created resource with status 201 (`return ..., 201`, `status_code=201`, "
+            "`status.HTTP_201_CREATED`).")

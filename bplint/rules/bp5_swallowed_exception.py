@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 import libcst as cst
 
@@ -37,19 +38,42 @@ def _does_nothing(stmt: cst.CSTNode) -> bool:
     return True
 
 
+_CODES = r"[A-Za-z]+\d+(?:[\s,]+[A-Za-z]+\d+)*"
+# Directives to a checker or a coverage tool: they silence a warning, they do not say why.
+_DIRECTIVE = re.compile(
+    rf"\bnoqa\b(?::\s*{_CODES})?"
+    rf"|\bno(?:sec|sonar)\b(?:\s+{_CODES})?"
+    r"|\btype:\s*ignore\b(?:\[[^\]]*\])?"
+    r"|\bpragma:\s*no\s*(?:cover|branch)\b"
+    r"|\b[\w-]+:\s*(?:disable|enable|ignore|skip)[\w-]*(?:\s*=\s*[\w-]+(?:\s*,\s*[\w-]+)*|\[[^\]]*\])?",
+    re.IGNORECASE)
+
+
+def explains(comment: str | None) -> bool:
+    """A comment that says something to a reader, not only a directive to a checker
+    (`# the cache is optional`, not `# noqa: BLE001`)."""
+    if not comment:
+        return False
+    text = _DIRECTIVE.sub(" ", comment.lstrip("#"))
+    return any(ch.isalpha() for ch in text.replace("#", " "))
+
+
 def _has_comment(handler: cst.ExceptHandler) -> bool:
     body = handler.body
     if isinstance(body, cst.IndentedBlock):
-        if body.header.comment is not None or any(line.comment for line in body.footer):
+        comment = body.header.comment
+        if explains(comment.value if comment else None) or \
+                any(explains(line.comment.value) for line in body.footer if line.comment):
             return True
         for stmt in body.body:
-            if any(line.comment for line in stmt.leading_lines):
+            if any(explains(line.comment.value) for line in stmt.leading_lines if line.comment):
                 return True
             trailing = getattr(stmt, "trailing_whitespace", None)
-            if trailing is not None and trailing.comment is not None:
+            if trailing is not None and trailing.comment is not None and explains(trailing.comment.value):
                 return True
     elif isinstance(body, cst.SimpleStatementSuite):
-        return body.trailing_whitespace.comment is not None
+        comment = body.trailing_whitespace.comment
+        return comment is not None and explains(comment.value)
     return False
 
 
@@ -72,7 +96,9 @@ class SwallowedException(PythonRule):
             "`return` or `return None`. A body that re-raises, logs, returns a value or an error "
             "response, or does any other work is handled. A comment in the clause (`# best effort: the "
             "cache may be down`) marks the silence as deliberate and keeps it quiet, as do clean-up methods (`close`, `__exit__`, "
-            "`__del__`, `shutdown`...). Quiet in test code, migrations and examples.")
+            "`__del__`, `shutdown`...). A comment that is only a directive to a checker (`# noqa: ...`, "
+            "`# type: ignore`, `# <tool>: disable=...`) silences a warning without saying why, so it "
+            "does not count. Quiet in test code, migrations and examples.")
     why = ("Every failure in the `try` block, including bugs such as a `NameError`, disappears: the "
            "request succeeds with wrong data and nothing in the logs says why.")
     how_to_fix = ("Catch the specific exception you expect, and log the rest with `logger.exception(...)` "
@@ -120,6 +146,21 @@ class SwallowedException(PythonRule):
                 except Failure:
                     pass; return
             """, line=6, count=3, note="one-line clause, a dotted builtin, an aliased import"),
+        Flag("""
+            def refresh(cache, key):
+                try:
+                    cache.refresh(key)
+                except Exception:  # pylint: disable=broad-except
+                    pass
+                try:
+                    cache.touch(key)
+                except Exception:  # noqa: BLE001
+                    pass
+                try:
+                    cache.expire(key)
+                except Exception:
+                    pass  # type: ignore[misc]
+            """, line=4, count=3, note="a checker directive is not a reason"),
         Quiet("""
             import logging
 
@@ -153,6 +194,12 @@ class SwallowedException(PythonRule):
                 try:
                     cache.delete("k")
                 except Exception:  # the cache is optional: a miss is harmless
+                    pass
+
+            def f():
+                try:
+                    cache.delete("k")
+                except Exception:  # noqa: BLE001 - a stale entry expires on its own
                     pass
             """, note="logs, re-raises, returns an error response, a narrow exception, a comment"),
     )
