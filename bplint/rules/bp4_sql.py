@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -70,6 +71,27 @@ MAX_DEPTH = 24
 NAMED_PLACEHOLDER = re.compile(r"%\((\w+)\)")
 
 
+# other modules of the examples' projects
+POST_MODELS = textwrap.dedent("""
+    from flask_sqlalchemy import SQLAlchemy
+
+    db = SQLAlchemy()
+
+
+    class Post(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        author = db.Column(db.String)
+    """).lstrip()
+QUOTING_HELPERS = textwrap.dedent("""
+    def quoted_identifier(name):
+        return '"' + name.replace('"', '""').replace("\\0", "") + '"'
+
+
+    def quoted_literal(value):
+        return "'" + value.replace("'", "''") + "'"
+    """).lstrip()
+
+
 @dataclass
 class Built:
     """A string expression: whether a non-constant value is spliced into it, and its literal text."""
@@ -90,21 +112,37 @@ class SqlInjection(PythonRule):
     uses_bindings = True
     summary = "SQL built from non-constant strings and executed"
     what = ("Reports SQL assembled with an f-string, `%`, `.format()` or `+` from a value that is not a "
-            "constant, and passed to `cursor.execute` / `executemany`, `connection.execute`, "
-            "`session.execute`, `engine.execute`, `exec_driver_sql`, SQLAlchemy `text()`, Django "
-            "`raw()`, `extra()` or `RawSQL`, also when the string is built in a local variable first "
-            "(`sql = f\"...\"`, `sql += ...`). Request data and function parameters spliced in are "
-            "reported; so is any value the rule cannot show to be harmless.\n\n"
+            "constant, and passed to `cursor.execute` / `executemany` / `executescript`, `connection.execute`, "
+            "`session.execute`, `exec_driver_sql`, asyncpg `fetch` / `fetchrow` / `fetchval` / `cursor`, pg8000 "
+            "`run`, SQLAlchemy `text()` (wherever it goes: `.where(text(...))`), SQL text handed to a SQLAlchemy "
+            "query's `filter` / `where` / `having` / `order_by` / `group_by`, Django `raw()`, `extra()` or "
+            "`RawSQL`, also when the string is built in a local variable first (`sql = f\"...\"`, `sql += ...`). "
+            "Request data and function parameters spliced in are reported; so is any value the rule cannot show "
+            "to be harmless. A value formatted inside a quoted SQL literal (`WHERE name = '%s'`) is told apart "
+            "in the message: bind it instead.\n\n"
+            "Only the value that reaches the call counts: an assignment that runs on every path to the call "
+            "(same block, before it) replaces the ones before it (`q = f\"...\"` then `q = \"SELECT 1\"`); one "
+            "made in a branch adds to them.\n\n"
             "Harmless, and quiet: constant strings; parameterized queries (`execute(\"... %s\", (x,))`, "
             "`text(\"... :id\").bindparams(...)`); interpolated values that cannot carry outside text: "
-            "module-level or local literals, upper-case settings, numbers from `int()` / `len()`, "
-            "placeholder lists like `\", \".join([\"%s\"] * len(ids))`, identifiers quoted with "
-            "`quote_name()` (also in a comprehension over quoted names), table names from `_meta` / "
-            "`__tablename__`, what the database backend's operations object returns for such inputs "
-            "(`connection.ops.<method>(...)`), and SQL the ORM compiled together with its parameters "
-            "(`sql, params = compiler.as_sql()`). With `%(name)s` placeholders only the values of the "
-            "keys the template names count. A value wrapped in more SQL step by step "
+            "module-level or local literals, upper-case settings, numbers (`%d` placeholders, `int()`, `len()`, "
+            "arithmetic with a number, `range()`/`enumerate()` counts, a lookup whose fallback is a number: "
+            "`context.get(\"timeout\", DEFAULT_TIMEOUT)`), bind-parameter names made of them "
+            "(`\", \".join(f\":id{i}\" for i, _ in enumerate(ids))`), placeholder lists like "
+            "`\", \".join([\"%s\"] * len(ids))`, quoted identifiers and literals (`quote_name()`, `quote_ident()`, "
+            "psycopg `sql.SQL(...).format(sql.Identifier(...))`, a dialect's `identifier_preparer.quote()`, "
+            "SQLAlchemy `column(name)`, the quote character doubled: `name.replace('\"', '\"\"')`, and a "
+            "function of the project, in any module, whose every return quotes or counts), the application's "
+            "own tables (`_meta`, `__tablename__`, `__table__`, each `table.name` of `metadata.sorted_tables`), "
+            "what the database backend's operations object returns for such inputs "
+            "(`connection.ops.<method>(...)`), and SQL the ORM compiled (`sql, params = compiler.as_sql()`, "
+            "`query.sql_with_params()`, `str(query.statement.compile(...))`). With `%(name)s` placeholders only "
+            "the values of the keys the template names count. A value wrapped in more SQL step by step "
             "(`value = \"TO_CHAR(%s)\" % value`) is judged by what it started from.\n\n"
+            "A feature whose job is to run SQL its caller wrote is not reported: a template that wraps a whole "
+            "statement and nothing else from outside (`f\"EXPLAIN {statement}\"`, "
+            "`\"SELECT * FROM ({}) AS q LIMIT 100\".format(sql)`), like `execute(sql)` of the statement itself. "
+            "Parameters cannot help there; who may run SQL is a question of access control, not of injection.\n\n"
             "Code of database backends is not checked: methods of classes built on the framework's "
             "backend classes (`django.db.backends...`: schema editor, operations, creation, "
             "introspection, features, connection wrapper) and of the ORM's SQL compiler. Writing DDL "
@@ -114,7 +152,8 @@ class SqlInjection(PythonRule):
            "drop one, or log in as anyone. Parameters are sent apart from the SQL and cannot.")
     how_to_fix = ("Pass values as parameters: `cursor.execute(\"SELECT * FROM users WHERE id = %s\", (user_id,))`, "
                   "`session.execute(text(\"... WHERE id = :id\"), {\"id\": user_id})`, Django "
-                  "`raw(\"... WHERE id = %s\", [user_id])`; pick identifiers from a fixed list.")
+                  "`raw(\"... WHERE id = %s\", [user_id])`; pick identifiers from a fixed list or quote them "
+                  "(`sql.Identifier(name)`, the dialect's `identifier_preparer.quote(name)`).")
     bad = ('cursor.execute(f"SELECT * FROM users WHERE name = \'{name}\'")\n')
     good = ('cursor.execute("SELECT * FROM users WHERE name = %s", (name,))\n')
     examples = (
@@ -249,6 +288,122 @@ class SqlInjection(PythonRule):
             from sqlalchemy import text as sa_text
             """, path="app/search.py", line=4, count=1,
             note="text() under an alias imported below its use; SQL grown with `+=`"),
+        Flag("""
+            import asyncpg
+
+
+            async def find_orders(pool: asyncpg.Pool, customer: str, status: str):
+                async with pool.acquire() as conn:
+                    rows = await conn.fetch(f"SELECT * FROM orders WHERE customer = '{customer}'")
+                    total = await conn.fetchval("SELECT count(*) FROM orders WHERE status = '%s'" % status)
+                    return rows, total
+            """, path="app/orders.py", line=6, count=2, note="asyncpg `fetch` / `fetchval`; a value in a quoted literal"),
+        Flag("""
+            import sqlite3
+
+            import pg8000.native
+
+
+            def purge(owner):
+                con = pg8000.native.Connection("app")
+                con.run(f"DELETE FROM events WHERE owner = '{owner}'")
+                db = sqlite3.connect("app.db")
+                db.executescript(f"DELETE FROM logs WHERE owner = '{owner}'; VACUUM;")
+            """, path="app/purge.py", line=8, count=2, note="pg8000 `run`, sqlite3 `executescript`"),
+        Flag("""
+            from flask import request
+            from sqlalchemy import text
+
+            from app.models import Post, db
+
+
+            def search_posts():
+                author = request.args["author"]
+                posts = Post.query.filter("author = '%s'" % author).all()
+                drafts = db.session.query(Post).filter(text(f"author = '{author}' AND draft")).all()
+                order = request.args.get("order", "id")
+                return posts, drafts, Post.query.order_by(f"{order} desc").all()
+            """, path="app/views.py", line=9, count=3,
+            files={"app/models.py": POST_MODELS},
+            note="SQL text handed to query methods: a string, `text()` inside `filter()`, an order"),
+        Flag("""
+            def search(cursor, term, sql, limit):
+                query = "SELECT * FROM posts"
+                if term:
+                    query = f"SELECT * FROM posts WHERE title = '{term}'"
+                cursor.execute(query)
+                cursor.execute(f"SELECT * FROM ({sql}) AS q LIMIT {limit}")
+            """, path="app/search.py", line=5, count=2,
+            note="a format assigned in one branch reaches the call; a caller's statement with a value spliced in"),
+        Quiet("""
+            from psycopg2 import sql
+            from psycopg2.extensions import quote_ident
+            from sqlalchemy import text
+
+
+            def export_rows(cursor, session, schema, table, ids, batch_size, page):
+                cursor.execute(
+                    sql.SQL("SELECT * FROM {}.{} WHERE id = ANY(%s)").format(sql.Identifier(schema), sql.Identifier(table)),
+                    (ids,),
+                )
+                cursor.execute(f"ANALYZE {quote_ident(table, cursor)}")
+                cursor.execute("SELECT * FROM events ORDER BY id LIMIT %d OFFSET %d" % (batch_size, page * batch_size))
+                cursor.execute(f"SELECT * FROM events LIMIT {int(batch_size)} OFFSET {len(ids) + 1}")
+                names = ", ".join(f":id{i}" for i, _ in enumerate(ids))
+                session.execute(text(f"DELETE FROM events WHERE id IN ({names})"),
+                                {f"id{i}": value for i, value in enumerate(ids)})
+                marks = ", ".join(":p%d" % i for i in range(len(ids)))
+                params = {f"p{i}": value for i, value in enumerate(ids)}
+                session.execute(text(f"SELECT * FROM events WHERE id IN ({marks})").bindparams(**params))
+                quoted = table.replace('"', '""')
+                cursor.execute(f'VACUUM "{quoted}"')
+            """, path="app/export.py",
+            note="psycopg composition, quote_ident, %d and int()/len(), bind-parameter names, a doubled quote"),
+        Quiet("""
+            from sqlalchemy import text
+
+            from app.sql_names import quoted_identifier, quoted_literal
+
+            DEFAULT_TIMEOUT = 5000
+
+
+            def table_size(engine, context, table):
+                timeout = context.get("statement_timeout", DEFAULT_TIMEOUT)
+                preparer = engine.dialect.identifier_preparer
+                with engine.connect() as conn:
+                    conn.execute(text(f"SET LOCAL statement_timeout TO {timeout}"))
+                    conn.execute(text(f"SELECT count(*) FROM {quoted_identifier(table)}"))
+                    conn.execute(text(f"LOCK TABLE {preparer.quote(table)}"))
+                    sql = f"SELECT * FROM {table}"
+                    sql = "SELECT pg_relation_size(" + quoted_literal(table) + ")"
+                    return conn.execute(text(sql)).scalar()
+            """, path="app/maintenance.py",
+            files={"app/sql_names.py": QUOTING_HELPERS},
+            note="project helpers that quote (in another module), the dialect's quoting, a numeric setting, "
+                 "a variable re-assigned before the call"),
+        Quiet("""
+            from sqlalchemy import select, text
+
+            from app.models import Base, User
+
+
+            def rebuild(session, engine, name):
+                query = session.query(User).filter(User.name == name)
+                sql = str(query.statement.compile(compile_kwargs={"literal_binds": True}))
+                session.execute(text(f"CREATE TEMP TABLE matches AS {sql}"))
+                compiled = select(User.id).where(User.name == name).compile()
+                session.execute(text(f"SELECT count(*) FROM ({compiled}) AS q"), compiled.params)
+                with engine.begin() as conn:
+                    for table in reversed(Base.metadata.sorted_tables):
+                        conn.exec_driver_sql(f"DELETE FROM {table.name}")
+                    conn.exec_driver_sql(f"PRAGMA table_info({User.__tablename__})")
+
+
+            def estimate_cost(cursor, statement: str):
+                cursor.execute(f"EXPLAIN (FORMAT JSON) {statement}")
+                return cursor.fetchone()[0]
+            """, path="app/tables.py",
+            note="ORM-compiled SQL, the application's own tables, EXPLAIN of a statement its caller wrote"),
     )
 
     # libcst runs only in files with a candidate (bplint.orm_triggers)
@@ -259,7 +414,8 @@ class SqlInjection(PythonRule):
     def applies_to(cls, ctx) -> bool:
         text = ctx.text
         return any(word in text for word in ("execute", "text(", "raw(", "extra(", "RawSQL", "exec_driver_sql",
-                                             "mogrify"))
+                                             "mogrify", ".fetch", ".run(", ".cursor(", ".filter(", ".where(",
+                                             ".having(", "order_by(", "group_by("))
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
