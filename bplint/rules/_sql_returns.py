@@ -19,6 +19,7 @@ import ast
 from dataclasses import dataclass, field
 
 from bplint.index import ModuleFacts, collects
+from bplint.rules._route_ast import last_name
 
 QUOTED = "quoted"
 NUMBER = "number"
@@ -118,14 +119,6 @@ def _statements(body: list[ast.stmt], returns: list[ast.expr | None], assigned: 
             _statements(statement.finalbody, returns, assigned)  # type: ignore[attr-defined]
 
 
-def _last_name(func: ast.expr) -> str | None:
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    if isinstance(func, ast.Name):
-        return func.id
-    return None
-
-
 def quoting_replace(call: ast.Call) -> bool:
     """`text.replace('"', '""')`, `text.replace("'", "''")`: the quote character doubled (or escaped)."""
     if len(call.args) != 2 or not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args):
@@ -145,13 +138,13 @@ def _kind(expr: ast.expr, assigned: dict[str, list[ast.expr]], depth: int) -> st
         return CONSTANT if isinstance(expr.value, str) else None
     if isinstance(expr, ast.Call):
         func = expr.func
-        name = _last_name(func)
+        name = last_name(func)
         if name in NUMBER_CALLS:
             return NUMBER
         if name in QUOTING_CALLS:
             return QUOTED
         if isinstance(func, ast.Attribute):
-            if name == "quote" and _last_name(func.value) in QUOTING_OBJECTS:
+            if name == "quote" and last_name(func.value) in QUOTING_OBJECTS:
                 return QUOTED
             if name == "replace":
                 if quoting_replace(expr):

@@ -18,6 +18,7 @@ from bplint.orm_models import orm_index
 from bplint.orm_queries import QueryReader
 from bplint.roles import RUNNING_CODE
 from bplint.rule import Flag, Precision, PythonRule, Quiet
+from bplint.rules._auth_project import last_name
 from bplint.rules._sql_returns import QUOTE_CHARACTERS, QUOTING_OBJECTS, sql_facts
 
 EXECUTE_METHODS = frozenset({"execute", "executemany", "executescript", "exec_driver_sql", "mogrify"})
@@ -465,7 +466,8 @@ class SqlInjection(PythonRule):
                 self._check(node, self._sql_argument(node, ("sql", "statement", "operation", "query")),
                             needs_sql_words=True)
                 return
-            if method in DRIVER_METHODS and node.args:
+            if method in DRIVER_METHODS and node.args and self.ctx.qualified_name(func) is None:
+                # a method of a connection object, not a module's function (`subprocess.run`, `asyncio.run`)
                 self._check(node, self._sql_argument(node, ("query", "sql")), needs_sql_words=True,
                             statement_only=True)
                 return
@@ -952,7 +954,7 @@ class SqlInjection(PythonRule):
         if not isinstance(func, cst.Attribute):
             return False
         method = func.attr.value
-        if method == "quote" and _last(func.value) in QUOTING_OBJECTS:
+        if method == "quote" and last_name(func.value) in QUOTING_OBJECTS:
             return True
         if method == "replace" and len(call.args) == 2:
             old, new = string_value(call.args[0].value), string_value(call.args[1].value)
@@ -1091,14 +1093,6 @@ def _loop_source(iterable: cst.BaseExpression, index: int | None) -> cst.BaseExp
         if iterable.func.value == "zip" and index < len(args):
             return args[index]
     return iterable
-
-
-def _last(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.Attribute):
-        return expr.attr.value
-    if isinstance(expr, cst.Name):
-        return expr.value
-    return None
 
 
 def _compiled_sql(value: cst.BaseExpression | None) -> bool:
