@@ -24,6 +24,11 @@ A use inside a branch that does not test the name (``if request.method ==
 "POST": user.name = ...``) is a use: that path reaches it unchecked. The walk
 leaves the block that binds the name only through ``try``/``with`` bodies;
 out of an ``if`` or loop body the flow is unclear and it stops.
+
+``surely_reaches(scope, statement, use, span)`` answers the converse question
+for value tracking: does an assignment run on every path to a later use (the
+use sits after it in the same block, or nested in a statement of that block)?
+Then the value it binds is the one the use sees.
 """
 
 from __future__ import annotations

@@ -217,3 +217,23 @@ def test_sql_value_reaching_the_call(tmp_path):
             cursor.execute("SELECT * FROM t WHERE " + where)
         """}
     assert sorted(_sql_messages(tmp_path, files)) == [("app/q.py", 7), ("app/q.py", 13), ("app/q.py", 16)]
+
+
+def test_sql_number_fallback_of_request_data_is_not_a_number(tmp_path):
+    """`request.args.get("limit", 20)` is the client's text whatever the fallback; a setting's is not."""
+    files = {"app/views.py": """
+        from flask import request
+
+        from app.db import engine
+
+        SETTINGS = {}
+
+
+        def page():
+            limit = request.args.get("limit", 20)
+            timeout = SETTINGS.get("timeout", 30)
+            with engine.connect() as conn:
+                conn.execute(f"SET statement_timeout TO {timeout}")
+                return conn.execute(f"SELECT * FROM posts LIMIT {limit}").all()
+        """}
+    assert sorted(_sql_messages(tmp_path, files)) == [("app/views.py", 13)]

@@ -19,6 +19,7 @@ from bplint.orm_queries import QueryReader
 from bplint.roles import RUNNING_CODE
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._auth_project import last_name
+from bplint.rules._origins import Origins
 from bplint.rules._sql_returns import QUOTE_CHARACTERS, QUOTING_OBJECTS, sql_facts
 
 EXECUTE_METHODS = frozenset({"execute", "executemany", "executescript", "exec_driver_sql", "mogrify"})
@@ -421,6 +422,7 @@ class SqlInjection(PythonRule):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self._reader: QueryReader | None = None
+        self._origins: Origins | None = None
         self._classes: list[bool] = []  # per enclosing class: does it implement a database backend?
         # names bound by the comprehensions being judged: name -> the iterable it walks
         self._comprehension_names: dict[str, cst.BaseExpression] = {}
@@ -451,6 +453,12 @@ class SqlInjection(PythonRule):
         else:
             names.extend(q for q in (self.ctx.qualified_name(b.value) for b in node.bases) if q)
         return any(BACKEND_MODULES.search(name) for name in names)
+
+    @property
+    def origins(self) -> Origins:
+        if self._origins is None:
+            self._origins = Origins(self.ctx)
+        return self._origins
 
     @property
     def reader(self) -> QueryReader:
@@ -898,7 +906,8 @@ class SqlInjection(PythonRule):
             if name in CONTAINER_CALLS and isinstance(func, cst.Name):
                 return not expr.args or self._safe_items(expr.args[0].value, depth + 1, seen)
             if name == "get" and isinstance(func, cst.Attribute) and len(expr.args) == 2 and \
-                    self._number_constant(expr.args[1].value, depth + 1, seen):
+                    self._number_constant(expr.args[1].value, depth + 1, seen) and \
+                    not self.origins.is_request_data(func.value):
                 return True  # `context.get("timeout", DEFAULT_TIMEOUT)`: a setting that holds a number
             if self._safe_project_result(func):
                 return True  # `identifier(name)`: a project helper that quotes (or counts) what it returns
