@@ -401,9 +401,11 @@ class SqlInjection(PythonRule):
                     conn.exec_driver_sql(f"PRAGMA table_info({User.__tablename__})")
 
 
-            def estimate_cost(cursor, statement: str):
+            def estimate_cost(cursor, statement: str, max_rows: int):
                 cursor.execute(f"EXPLAIN (FORMAT JSON) {statement}")
-                return cursor.fetchone()[0]
+                cost = cursor.fetchone()[0]
+                cursor.execute("SELECT * FROM ({0}) AS preview LIMIT {1}".format(statement, max_rows + 1))
+                return cost, cursor.fetchall()
             """, path="app/tables.py",
             note="ORM-compiled SQL, the application's own tables, EXPLAIN of a statement its caller wrote"),
     )
@@ -607,40 +609,24 @@ class SqlInjection(PythonRule):
             return None
         if isinstance(expr, cst.Call) and expr.args and self.ctx.qualified_name(expr.func) in TEXT_FUNCTIONS:
             return self._pieces(expr.args[0].value, depth + 1)
-        values: list[cst.BaseExpression] = []
-
-        def mark(value: cst.BaseExpression) -> str:
-            values.append(value)
-            return f"\x00{len(values) - 1}\x00"
-
+        marks = _Marks()
         if isinstance(expr, cst.FormattedString):
-            text = "".join(p.value if isinstance(p, cst.FormattedStringText) else mark(p.expression)
+            text = "".join(p.value if isinstance(p, cst.FormattedStringText) else marks.put(p.expression)
                            for p in expr.parts)
-            return text, values
+            return text, marks.values
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
             template = string_value(expr.left)
             if template is None:
                 return None
             right = expr.right
-            items = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
-            position = iter(items)
-            failed = False
+            position = iter([e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right])
 
             def placeholder(match: re.Match) -> str:
-                nonlocal failed
                 if match.group(0) == "%%":
                     return "%"
-                if match.group(1):  # `%(name)s`
-                    failed = True
-                    return ""
-                item = next(position, None)
-                if item is None:
-                    failed = True
-                    return ""
-                return mark(item)
+                return marks.put(None if match.group(1) else next(position, None))  # `%(name)s`: not read
 
-            text = PERCENT_PLACEHOLDER.sub(placeholder, template)
-            return None if failed else (text, values)
+            return marks.result(PERCENT_PLACEHOLDER.sub(placeholder, template))
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "format":
             template = string_value(expr.func.value)
             if template is None:
@@ -648,27 +634,17 @@ class SqlInjection(PythonRule):
             positional = [a.value for a in expr.args if a.keyword is None and not a.star]
             named = {a.keyword.value: a.value for a in expr.args if a.keyword is not None}
             counter = iter(range(len(positional)))
-            failed = False
 
             def field(match: re.Match) -> str:
-                nonlocal failed
                 if match.group(0) in ("{{", "}}"):
                     return match.group(0)[0]
                 key = match.group(1)
-                if key == "":
-                    index = next(counter, None)
-                    value = positional[index] if index is not None else None
-                elif key.isdigit():
-                    value = positional[int(key)] if int(key) < len(positional) else None
-                else:
-                    value = named.get(key)
-                if value is None:
-                    failed = True
-                    return ""
-                return mark(value)
+                index = next(counter, None) if key == "" else int(key) if key.isdigit() else None
+                if index is None and key and not key.isdigit():
+                    return marks.put(named.get(key))
+                return marks.put(positional[index] if index is not None and index < len(positional) else None)
 
-            text = FORMAT_FIELD.sub(field, template)
-            return None if failed else (text, values)
+            return marks.result(FORMAT_FIELD.sub(field, template))
         if isinstance(expr, cst.Name) and self.ctx.bindings is not None:
             found = [b for b in self.ctx.bindings.of(expr.value) if b.kind != "import"]
             binding = self._reaching(expr.value, found) if found else None
@@ -1085,6 +1061,24 @@ class SqlInjection(PythonRule):
                 if not self._safe(b.value, depth + 1, seen):
                     return False
         return True
+
+
+class _Marks:
+    """The values of a format, in the order they go into its text, each marked there by its number."""
+
+    def __init__(self) -> None:
+        self.values: list[cst.BaseExpression] = []
+        self.failed = False  # a placeholder the rule cannot pair with a value
+
+    def put(self, value: cst.BaseExpression | None) -> str:
+        if value is None:
+            self.failed = True
+            return ""
+        self.values.append(value)
+        return f"\x00{len(self.values) - 1}\x00"
+
+    def result(self, text: str) -> tuple[str, list[cst.BaseExpression]] | None:
+        return None if self.failed else (text, self.values)
 
 
 def _number(expr: cst.BaseExpression) -> bool:
