@@ -237,3 +237,17 @@ def test_sql_number_fallback_of_request_data_is_not_a_number(tmp_path):
                 return conn.execute(f"SELECT * FROM posts LIMIT {limit}").all()
         """}
     assert sorted(_sql_messages(tmp_path, files)) == [("app/views.py", 13)]
+
+
+def test_sql_quote_doubled_for_another_quote(tmp_path):
+    """Doubling `"` protects a value inside double quotes only."""
+    files = {"app/q.py": """
+        def run(cursor, table, name):
+            quoted = table.replace('"', '""')
+            cursor.execute(f'SELECT * FROM "{quoted}"')
+            cursor.execute(f"SELECT * FROM t WHERE a = '{quoted}'")
+            cursor.execute("SELECT * FROM t WHERE a = '%s'" % name.replace("'", "''"))
+        """}
+    found = _sql_messages(tmp_path, files)
+    assert sorted(found) == [("app/q.py", 4)]
+    assert "escaped for one quote character" in found[("app/q.py", 4)]

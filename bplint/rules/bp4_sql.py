@@ -133,7 +133,8 @@ class SqlInjection(PythonRule):
             "(`\", \".join(f\":id{i}\" for i, _ in enumerate(ids))`), placeholder lists like "
             "`\", \".join([\"%s\"] * len(ids))`, quoted identifiers and literals (`quote_name()`, `quote_ident()`, "
             "psycopg `sql.SQL(...).format(sql.Identifier(...))`, a dialect's `identifier_preparer.quote()`, "
-            "SQLAlchemy `column(name)`, the quote character doubled: `name.replace('\"', '\"\"')`, and a "
+            "SQLAlchemy `column(name)`, the quote character doubled for a value placed inside that quote "
+            "(`name.replace('\"', '\"\"')` in `\"{name}\"`), and a "
             "function of the project, in any module, whose every return quotes or counts), the application's "
             "own tables (`_meta`, `__tablename__`, `__table__`, each `table.name` of `metadata.sorted_tables`), "
             "what the database backend's operations object returns for such inputs "
@@ -545,7 +546,11 @@ class SqlInjection(PythonRule):
         self._anchors.append(call)
         try:
             built = self._built(sql, 0, set())
-            if built is None or not built.unsafe:
+            if built is None:
+                return
+            pieces = self._pieces(sql, 0)
+            misquoted = pieces is not None and self._misquoted(pieces)
+            if not built.unsafe and not misquoted:
                 return
             if statement_only and not STATEMENT_START.match(built.text):
                 return
@@ -553,14 +558,17 @@ class SqlInjection(PythonRule):
                 return
             if condition and not CONDITION.search(built.text):
                 return
-            pieces = self._pieces(sql, 0)
-            if pieces is not None and self._runs_callers_statement(pieces):
+            if not misquoted and pieces is not None and self._runs_callers_statement(pieces):
                 return  # a feature that runs SQL its caller wrote (see `what`)
             quoted = pieces is not None and self._in_literal(pieces)
         finally:
             self._anchors.pop()
         callee = self._callee(call)
-        if quoted:
+        if misquoted:
+            self.report(call, f"`{callee}` runs SQL with a value escaped for one quote character but not placed "
+                              f"inside that quote; pass it as a query parameter (or quote it with the driver's "
+                              f"quoting function).")
+        elif quoted:
             self.report(call, f"`{callee}` runs SQL with a value formatted inside a quoted SQL literal; bind it as "
                               f"a query parameter (`%s` / `:name` placeholder, value passed apart) instead of "
                               f"quoting it into the SQL.")
@@ -663,6 +671,32 @@ class SqlInjection(PythonRule):
             return False
         seen: set[str] = set()
         return all(i in slots or self._safe(value, 1, seen) for i, value in enumerate(values))
+
+    def _misquoted(self, pieces: tuple[str, list[cst.BaseExpression]]) -> bool:
+        """A value made safe by doubling one quote character (`name.replace('"', '""')`) that the SQL
+        does not enclose in that quote (`WHERE a = '{name}'`)."""
+        text, values = pieces
+        for i, value in enumerate(values):
+            quote = self._doubled_quote(value, 0)
+            if quote is not None:
+                at = text.find(f"\x00{i}\x00")
+                if at <= 0 or text[at - 1] != quote:
+                    return True
+        return False
+
+    def _doubled_quote(self, value: cst.BaseExpression, depth: int) -> str | None:
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+                value.func.attr.value == "replace" and len(value.args) == 2:
+            old, new = string_value(value.args[0].value), string_value(value.args[1].value)
+            if old in QUOTE_CHARACTERS and new in (old * 2, "\\" + old):
+                return old
+            return self._doubled_quote(value.func.value, depth + 1)  # `.replace("\\0", "")` after it
+        if isinstance(value, cst.Name) and self.ctx.bindings is not None and depth < 4:
+            found = self._bindings_of(value.value)
+            binding = self._reaching(value.value, found) or (found[0] if len(found) == 1 else None)
+            if binding is not None and binding.kind in ("assign", "annassign") and binding.value is not None:
+                return self._doubled_quote(binding.value, depth + 1)
+        return None
 
     def _in_literal(self, pieces: tuple[str, list[cst.BaseExpression]]) -> bool:
         """Some value that is not harmless goes inside a quoted SQL literal (`WHERE name = '%s'`)."""
