@@ -377,6 +377,11 @@ class _LineIndex:
 
 def module_name(relpath: str) -> str:
     parts = relpath[:-3].split("/") if relpath.endswith(".py") else relpath.split("/")
+    # A folder whose name is no identifier (`myapp-1.2.0/`, a release unpacked) cannot be a package:
+    # the import path starts below the last such folder.
+    folders = [i for i, part in enumerate(parts[:-1]) if part and not part.isidentifier()]
+    if folders and folders[-1] + 1 < len(parts):
+        parts = parts[folders[-1] + 1:]
     if parts and parts[0] == "src" and len(parts) > 1:
         parts = parts[1:]
     if parts and parts[-1] == "__init__":

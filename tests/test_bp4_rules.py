@@ -251,3 +251,23 @@ def test_sql_quote_doubled_for_another_quote(tmp_path):
     found = _sql_messages(tmp_path, files)
     assert sorted(found) == [("app/q.py", 4)]
     assert "escaped for one quote character" in found[("app/q.py", 4)]
+
+
+def test_sql_helper_resolved_in_an_unpacked_release_folder(tmp_path):
+    """`myapp-1.0/` cannot be a package: `from app.names import ...` finds `myapp-1.0/app/names.py`."""
+    files = {
+        "myapp-1.0/app/__init__.py": "",
+        "myapp-1.0/app/names.py": """
+            def quoted(name):
+                return '"' + name.replace('"', '""') + '"'
+            """,
+        "myapp-1.0/app/q.py": """
+            from app.names import quoted
+
+
+            def run(cursor, table):
+                cursor.execute(f"SELECT * FROM {quoted(table)}")
+                cursor.execute(f"SELECT * FROM {table}")
+            """,
+    }
+    assert sorted(_sql_messages(tmp_path, files)) == [("myapp-1.0/app/q.py", 6)]
