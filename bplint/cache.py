@@ -87,12 +87,15 @@ def file_stats(paths: list[str]) -> list[tuple[str, int, int]]:
 
 
 def config_fingerprint(config: Config) -> str:
+    """Everything of a configuration that can change a finding, the nested folders' configurations too."""
     return digest((
         str(config.root), sorted(config.enabled), sorted((k, v.value) for k, v in config.severity.items()),
-        config.test_paths, sorted(config.role_paths.items()), config.exclude,
-        [([str(getattr(p, "pattern", p)) for p in spec.patterns], sorted(codes)) for spec, codes in config.per_file_ignores],
+        config.test_paths, sorted(config.role_paths.items()), config.exclude, sorted(config.bases.items()),
+        [([str(getattr(p, "pattern", p)) for p in spec.patterns], sorted(codes), base)
+         for spec, codes, base in config.per_file_ignores],
         canonical(config.rule_options), config.max_file_size, config.file_timeout, canonical(config.target),
         sorted(f"{r.__module__}.{r.__qualname__}" for r in config.rules),
+        sorted((folder, config_fingerprint(scoped)) for folder, scoped in config.scoped.items()),
     ))
 
 

@@ -33,7 +33,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "bplint.index": ("ModuleFacts", "Location", "EnvRead", "SyntaxProblem", "SyntaxKind"),
     "bplint.findings": ("Finding", "ScanError", "ScanResult", "Severity", "Fix", "Edit", "Applicability"),
     "bplint._route_facts": ("RouteFacts", "_Decorator", "_Def", "_Class", "_Call", "_Build", "_UrlPattern"),
-    "bplint.orm_models": ("OrmModuleFacts", "RawClass", "RawRelation", "RawMethod"),
+    "bplint.orm_models": ("OrmModuleFacts", "RawClass", "RawRelation", "RawMethod", "RawHelper"),
     "bplint.rules._auth_index": ("AuthFacts",),
     "bplint.rules._sql_returns": ("SqlFacts",),
     "bplint.rules._config_context": ("ConfigFacts",),

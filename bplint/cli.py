@@ -25,6 +25,9 @@ from bplint.sources import SourceLines
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # the formats that --statistics can print (the others are one entry per finding by definition)
 STATISTICS_FORMATS = ("text", "json")
+# the formats whose paths are relative to the repository's top, whatever the working directory (the text
+# and JSON reports' are relative to the working directory)
+ROOT_RELATIVE_FORMATS = ("sarif", "github", "gitlab")
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -52,7 +55,13 @@ def scan_options(func):
         click.option("--exclude", multiple=True, help="Path patterns (gitignore syntax) to skip, on top of the "
                                                       "configured ones."),
         click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
-                     help="Read configuration from this file instead of the nearest pyproject.toml."),
+                     help="Read the configuration of every file from this file (a pyproject.toml, a bplint.toml, or "
+                          "any file with a [tool.bplint] table) instead of the nearest ones; the project root stays "
+                          "where it is."),
+        click.option("--project-root", type=click.Path(path_type=Path, file_okay=False, exists=True),
+                     help="The project's top folder (default: the folder of the nearest configuration file above the "
+                          "paths, else the nearest folder that looks like a project's top). SARIF, GitHub and "
+                          "GitLab reports give paths relative to it (default: the git repository's top level)."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
                      help="Worker processes for the per-file pass (default: the number of CPUs; 1 runs in-process)."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
@@ -72,16 +81,8 @@ class ScanOutcome:
     root: Path | None = None  # the project root: `--fix` writes no file outside it
 
 
-def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache, cache_dir,
-              fail_on=None, quiet=False, default_fail_on=None) -> ScanOutcome:
-    from bplint.workset import gather
-
-    targets = list(paths) or [Path(".")]
-    for target in targets:
-        if not os.path.exists(target):  # a mistyped path in CI must not pass the gate
-            what = "a symbolic link whose target does not exist" if os.path.islink(target) else \
-                "no such file or directory"
-            _fail(f"{printable(os.fsdecode(target))}: {what}")
+def _overrides(select, extend_select, ignore, preview, exclude, fail_on, default_fail_on) -> dict:
+    """The command line's settings, which hold over every file's configuration."""
     overrides: dict = {}
     if select:
         overrides["select"] = _split(select)
@@ -97,11 +98,43 @@ def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_fil
         overrides["fail-on"] = fail_on
     if default_fail_on:
         overrides["default-fail-on"] = default_fail_on
+    return overrides
+
+
+def _show_settings(path, select, extend_select, ignore, preview, exclude, config_file, project_root, fail_on,
+                   default_fail_on) -> None:
+    """The settings one file gets, a line per key with the file it came from."""
+    from bplint.config import describe_settings
+
+    if not os.path.exists(path):
+        _fail(f"{printable(os.fsdecode(path))}: no such file or directory")
+    overrides = _overrides(select, extend_select, ignore, preview, exclude, fail_on, default_fail_on)
     try:
-        settings = read_settings(targets, config_file=config_file, overrides=overrides)
+        settings = read_settings([path], config_file=config_file, overrides=overrides, project_root=project_root)
+        lines = describe_settings(settings.settings_for(path), path, all_rules(), Path.cwd().resolve())
+    except (ConfigError, RegistryError) as exc:
+        _fail(str(exc))
+    for line in lines:
+        click.echo(printable(line))
+
+
+def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache, cache_dir,
+              fail_on=None, quiet=False, default_fail_on=None, project_root=None) -> ScanOutcome:
+    from bplint.workset import gather
+
+    targets = list(paths) or [Path(".")]
+    for target in targets:
+        if not os.path.exists(target):  # a mistyped path in CI must not pass the gate
+            what = "a symbolic link whose target does not exist" if os.path.islink(target) else \
+                "no such file or directory"
+            _fail(f"{printable(os.fsdecode(target))}: {what}")
+    overrides = _overrides(select, extend_select, ignore, preview, exclude, fail_on, default_fail_on)
+    try:
+        settings = read_settings(targets, config_file=config_file, overrides=overrides, project_root=project_root)
         general = settings.general()
         cwd = Path.cwd().resolve()
         workset = gather(targets, settings.root, general.exclude, general.max_file_size, cwd, not no_cache)
+        settings.find_nested(workset.project_files)
         if no_cache:
             return _scan_afresh(settings, targets, cwd, workset, jobs, None, None, quiet)
         from bplint.cache import cache_directory
@@ -144,10 +177,64 @@ def _scan_afresh(settings, targets, cwd, workset, jobs, store, last, quiet) -> S
             progress.close()
     if last is not None and cache is not None:
         last.remember(result, config, cache.outside_answers())
-    return ScanOutcome(result, config.enabled, config.fail_on, settings.root)
+    return ScanOutcome(result, config.all_enabled, config.fail_on, settings.root)
 
 
-def _show_files(paths, exclude, config_file, jobs) -> None:
+@dataclass
+class StdinText:
+    """`check --stdin-filename PATH -`: the text read from standard input, reported as the file at PATH."""
+
+    path: Path
+    text: str
+    relpath: str = ""  # as reported (set by the scan)
+
+
+def _read_stdin(stdin_filename: Path) -> StdinText:
+    from bplint.files import DecodeError, FileKind, classify, decode_python, decode_text
+
+    stream = sys.stdin.buffer if sys.stdin is not None and not _STANDARD_STREAMS_CLOSED.get(0) else None
+    if stream is None:
+        _fail("standard input is closed: pipe the file's text to `bplint check --stdin-filename PATH -`")
+    raw = stream.read()
+    try:
+        python = classify(stdin_filename.name) is FileKind.PYTHON
+        text = decode_python(raw) if python else decode_text(raw, replace=True)
+    except DecodeError as exc:
+        _fail(f"{printable(os.fsdecode(stdin_filename))} (standard input): {exc.message} at line {exc.line}")
+    return StdinText(stdin_filename, text)
+
+
+def _run_stdin_check(stdin: StdinText, select, extend_select, ignore, preview, exclude, config_file, jobs,
+                     no_cache, cache_dir, fail_on=None, default_fail_on=None, project_root=None) -> ScanOutcome:
+    """Check the text read from standard input as the file at its path, against the project's index
+    built from disk (the file's own facts taken from the text)."""
+    from bplint.engine import LiveProject, run_with_deep_stack
+    from bplint.workers import default_jobs
+
+    overrides = _overrides(select, extend_select, ignore, preview, exclude, fail_on, default_fail_on)
+    try:
+        settings = read_settings([stdin.path], config_file=config_file, overrides=overrides,
+                                 project_root=project_root)
+        cache_for = None
+        if not no_cache:
+            from bplint.cache import ScanCache, cache_directory
+            from bplint.cache_store import CacheStore
+
+            store = CacheStore(cache_directory(settings.root, cache_dir), settings.root)
+            if store.usable:
+                cache_for = lambda config: ScanCache(store.directory, config, store)  # noqa: E731
+        project = LiveProject.load(settings, all_rules(), Path.cwd(), cache_for, jobs or default_jobs())
+        config = project.config
+        checked = run_with_deep_stack(lambda: project.check(stdin.path, stdin.text))
+        stdin.relpath = project.source_file(stdin.path).relpath
+    except (ConfigError, RegistryError) as exc:
+        _fail(str(exc))
+    except Exception as exc:  # a bug in bplint itself
+        _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+    return ScanOutcome(checked.result, config.all_enabled, config.fail_on, settings.root)
+
+
+def _show_files(paths, exclude, config_file, project_root, jobs) -> None:
     """One line per scanned file: its role, its kind and its path, sorted by path."""
     from bplint.engine import build_index
     from bplint.workers import default_jobs
@@ -156,10 +243,11 @@ def _show_files(paths, exclude, config_file, jobs) -> None:
     targets = list(paths) or [Path(".")]
     overrides = {"extend-exclude-cli": _split(exclude)} if exclude else {}
     try:
-        settings = read_settings(targets, config_file=config_file, overrides=overrides)
+        settings = read_settings(targets, config_file=config_file, overrides=overrides, project_root=project_root)
         general = settings.general()
         cwd = Path.cwd().resolve()
         workset = gather(targets, settings.root, general.exclude, general.max_file_size, cwd, False)
+        settings.find_nested(workset.project_files)
         index = build_index(workset, settings.config(all_rules()), cwd, None, jobs or default_jobs())
     except (ConfigError, RegistryError) as exc:
         _fail(str(exc))
@@ -207,6 +295,8 @@ def _parse_report(value: str) -> tuple[str, Path]:
                                                  "(with --format text or json).")
 @click.option("--show-files", is_flag=True, help="List the files a scan would check, with their kind and role, "
                                                  "and exit without running any rule.")
+@click.option("--show-settings", is_flag=True, help="Print the settings the one file given gets, with the file each "
+                                                    "value came from, and exit without running any rule.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes of the reported findings, then report what remains.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --fix-diff: apply the unsafe fixes too (they may "
                                                    "change behaviour: review them).")
@@ -214,12 +304,35 @@ def _parse_report(value: str) -> tuple[str, Path]:
                                                "would apply, and write nothing.")
 @click.option("--add-noqa", is_flag=True, help="Add a `# bplint: ignore[CODE]` comment for each reported finding, "
                                                "on the line that suppresses it, and write nothing else.")
-def check(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache, cache_dir,
-          output_format, output, reports, fail_on, default_fail_on, exit_zero, baseline_file, diff_ref, no_color,
-          quiet, statistics, show_files, fix, unsafe_fixes, fix_diff, add_noqa) -> None:
-    """Scan PATHS (default: the current directory) and report findings."""
+@click.option("--stdin-filename", type=click.Path(path_type=Path), metavar="PATH",
+              help="With the path `-`: read one file's text from standard input and report it as the file at PATH "
+                   "(the rest of the project is read from disk).")
+def check(paths, select, extend_select, ignore, preview, exclude, config_file, project_root, jobs, no_cache,
+          cache_dir, output_format, output, reports, fail_on, default_fail_on, exit_zero, baseline_file, diff_ref,
+          no_color, quiet, statistics, show_files, show_settings, fix, unsafe_fixes, fix_diff, add_noqa,
+          stdin_filename) -> None:
+    """Scan PATHS (default: the current directory) and report findings.
+
+    `bplint check --stdin-filename PATH -` checks the text on standard input as the file at PATH."""
+    if show_settings:
+        if len(paths) != 1:
+            raise click.UsageError("--show-settings shows the settings of one file: give its path")
+        _show_settings(paths[0], select, extend_select, ignore, preview, exclude, config_file, project_root,
+                       fail_on, default_fail_on)
+        sys.exit(EXIT_OK)
+    stdin = None
+    if stdin_filename is not None or "-" in map(str, paths):
+        if stdin_filename is None:
+            raise click.UsageError("the path - reads standard input: give --stdin-filename PATH to say which "
+                                   "file's text it is")
+        if [str(p) for p in paths] not in ([], ["-"]):
+            raise click.UsageError("--stdin-filename checks one text from standard input: give the path - alone")
+        if show_files or fix or fix_diff or add_noqa:
+            raise click.UsageError("--show-files, --fix, --fix-diff and --add-noqa work on files on disk, "
+                                   "not on standard input")
+        stdin = _read_stdin(stdin_filename)
     if show_files:
-        _show_files(paths, exclude, config_file, jobs)
+        _show_files(paths, exclude, config_file, project_root, jobs)
         sys.exit(EXIT_OK)
     if sum((fix, fix_diff, add_noqa)) > 1:
         raise click.UsageError("--fix, --fix-diff and --add-noqa are different runs: give one of them")
@@ -234,8 +347,12 @@ def check(paths, select, extend_select, ignore, preview, exclude, config_file, j
         _fail("standard output is closed: give --output FILE, or run bplint with its output open")
 
     def run_scan() -> tuple[ScanOutcome, Reported]:
+        if stdin is not None:
+            outcome = _run_stdin_check(stdin, select, extend_select, ignore, preview, exclude, config_file, jobs,
+                                       no_cache, cache_dir, fail_on, default_fail_on, project_root)
+            return outcome, _reported(outcome, diff_ref, baseline_file, {stdin.relpath: stdin.text})
         outcome = _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache,
-                            cache_dir, fail_on, quiet, default_fail_on)
+                            cache_dir, fail_on, quiet, default_fail_on, project_root)
         return outcome, _reported(outcome, diff_ref, baseline_file)
 
     scanned, reported = run_scan()
@@ -250,14 +367,20 @@ def check(paths, select, extend_select, ignore, preview, exclude, config_file, j
         click.echo(reported.baseline_note, err=True)
 
     _print_errors(result, quiet)
+    formats = {output_format, *(name for name, _ in extra_reports)}
+    report_root = _report_root(project_root, scanned.root) if formats & set(ROOT_RELATIVE_FORMATS) else None
+    cwd = Path.cwd().resolve()
     for name, path in extra_reports:
         _write_report(path, lambda out, name=name: get_reporter(name)(
-            result, out, ReportOptions(sources=sources, enabled_codes=scanned.enabled)))
+            result, out, ReportOptions(sources=sources, enabled_codes=scanned.enabled,
+                                       report_root=report_root if name in ROOT_RELATIVE_FORMATS else None, cwd=cwd)))
 
     def main_report(out: TextIO) -> None:
         color = _use_color(out, no_color) and output_format == "text"
+        root = report_root if output_format in ROOT_RELATIVE_FORMATS else None
         get_reporter(output_format)(result, out, ReportOptions(color=color, quiet=quiet, statistics=statistics,
-                                                               sources=sources, enabled_codes=scanned.enabled))
+                                                               sources=sources, enabled_codes=scanned.enabled,
+                                                               report_root=root, cwd=cwd))
 
     _write_report(output, main_report)
 
@@ -265,6 +388,19 @@ def check(paths, select, extend_select, ignore, preview, exclude, config_file, j
         sys.exit(EXIT_ERROR)
     failing = [f for f in result.findings if f.severity.rank >= scanned.fail_on.rank]
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+
+
+def _report_root(project_root: Path | None, root: Path | None) -> Path | None:
+    """What the paths of SARIF, GitHub and GitLab reports are relative to: --project-root, else the
+    top of the git work tree the project is in, else the project root."""
+    if project_root is not None:
+        return project_root.resolve()
+    if root is None:
+        return None
+    from bplint.safegit import top_level
+
+    top = top_level(root)
+    return top.resolve() if top is not None else root
 
 
 @dataclass
@@ -278,10 +414,15 @@ class Reported:
     baseline_note: str | None = None
 
 
-def _reported(scanned: ScanOutcome, diff_ref: str | None, baseline_file: Path | None) -> Reported:
+def _reported(scanned: ScanOutcome, diff_ref: str | None, baseline_file: Path | None,
+              texts: dict[str, str] | None = None) -> Reported:
+    """``texts``: report path -> the text of a file not read from disk (standard input)."""
     result, real_paths = displayable(scanned.result)
     raw_of = {id(shown): raw for shown, raw in zip(result.findings, scanned.result.findings)}
     sources = SourceLines(secrets=result.secret_spans(), real_paths=real_paths)
+    shown_as = {real: shown for shown, real in real_paths.items()}
+    for path, text in (texts or {}).items():
+        sources.provide(shown_as.get(path, path), text)
     note = None
     if diff_ref:
         from bplint.changes import changed_lines, only_changed
@@ -386,14 +527,14 @@ def _add_noqa(scanned: ScanOutcome, reported: Reported, quiet: bool) -> None:
 @scan_options
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=".bplint-baseline.json",
               show_default=True, help="The baseline file to write.")
-def baseline(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache, cache_dir,
-             output) -> None:
+def baseline(paths, select, extend_select, ignore, preview, exclude, config_file, project_root, jobs, no_cache,
+             cache_dir, output) -> None:
     """Record today's findings in a baseline file; `check --baseline FILE` then reports only new ones."""
     from bplint.baseline import write_baseline
 
     result, real_paths = displayable(
         _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache,
-                  cache_dir).result)
+                  cache_dir, project_root=project_root).result)
     _print_errors(result, quiet=False)
     try:
         count = write_baseline(output, result.findings, SourceLines(secrets=result.secret_spans(),
@@ -440,6 +581,18 @@ def explain(code: str) -> None:
     if rule is None:
         _fail(f"unknown rule {code!r}; `bplint rules` lists them")
     click.echo(render_rule(rule))
+
+
+@cli.command()
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read configuration from this file instead of the nearest pyproject.toml.")
+def server(config_file: Path | None) -> None:
+    """Run the language server over standard input and output (needs `pip install "bplint[lsp]"`)."""
+    try:
+        from bplint.server import serve
+    except ImportError as exc:
+        _fail(f"the language server needs pygls ({exc.name} is not installed): pip install \"bplint[lsp]\"")
+    serve(config_file)
 
 
 def _fail(message: str) -> None:

@@ -8,6 +8,7 @@ cached and computed in parallel.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from collections import Counter
 import threading
@@ -23,7 +24,7 @@ from bplint.collector import fewer_collections
 from bplint.config import Config
 from bplint.context import WORK, FileContext, ProjectContext, make_finding
 from bplint.discovery import report_path
-from bplint.files import DecodeError, FileKind, SourceFile, split_lines
+from bplint.files import DecodeError, FileKind, SourceFile, classify, split_lines
 from bplint.findings import (VISIBLE_SECRET_CHARS, Finding, ScanError, ScanResult, Span, mask_secret, secret_spans,
                              secret_value)
 from bplint.index import MAX_NODES, ModuleFacts, ProjectIndex, SyntaxKind, SyntaxProblem, module_name, parse_module_facts
@@ -81,20 +82,35 @@ def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCac
         result.findings.extend(outcome.findings)
         result.errors.extend(outcome.errors)
     result.files_scanned = sum(1 for file in checked if outcomes[file.relpath].checked)
+    project_findings, reads = run_project_rules(index, config, project_files, result.errors)
+    if cache is not None:
+        cache.note_project_reads(index, reads)
+    result.findings.extend(f for f in project_findings if not subset or f.path in report_paths)
+    _conclude(result, checked, project_files, config, index)
+    if cache is not None:
+        cache.save()
+    return result
+
+
+def run_project_rules(index: ProjectIndex, config: Config, project_files: Sequence[SourceFile],
+                      errors: list[ScanError]) -> tuple[list[Finding], set[tuple[str, str]]]:
+    """The findings of the project rules, in the regions their rules check, and the facts they read."""
     project = ProjectContext(index=index, config=config,
                              files=[f for f in project_files if f.relpath in index.files.raw()])
     with index.reading() as reads:
         for rule in config.rules:
-            if issubclass(rule, ProjectRule) and rule.code in config.runs:
+            if issubclass(rule, ProjectRule) and rule.code in config.all_runs:
                 try:
                     rule(project).check()
                 except Exception as exc:
-                    result.errors.append(_crash(rule.code, index.root_relpath(""), exc))
-    if cache is not None:
-        cache.note_project_reads(index, reads)
+                    errors.append(_crash(rule.code, index.root_relpath(""), exc))
     by_code = {rule.code: rule for rule in config.rules}
-    result.findings.extend(f for f in in_checked_regions(project.findings, index, by_code, project_rules=True)
-                           if not subset or f.path in report_paths)
+    return in_checked_regions(project.findings, index, by_code, project_rules=True), set(reads)
+
+
+def _conclude(result: ScanResult, checked: Sequence[SourceFile], project_files: Sequence[SourceFile],
+              config: Config, index: ProjectIndex) -> None:
+    """Masking, suppressions, the configured filters and the order of a scan's findings and errors."""
     texts = {f.relpath: f for f in checked}
     # where the detected secrets are, taken before suppressions and filters: a secret whose
     # own finding is suppressed or not reported is still masked wherever another shows its line
@@ -104,9 +120,134 @@ def _scan(workset: Workset, config: Config, cwd: Path, jobs: int, cache: ScanCac
     rootpaths = {f.relpath: f.rootpath for f in project_files}
     result.findings = finalize(result.findings, config, rootpaths, index)
     result.errors.sort(key=lambda e: (e.path, e.rule or "", e.message))
-    if cache is not None:
-        cache.save()
-    return result
+
+
+# --- one text, as if it were a file of the project -----------------------------------
+
+
+@dataclasses.dataclass
+class TextCheck:
+    """What ``check_text`` found, and what it changed in the index."""
+
+    result: ScanResult
+    # the index facts the file's rules read (bplint.index.ProjectIndex.reading)
+    reads: set[tuple[str, str]]
+    # the files whose index facts, role or regions the text changed (this one, when its facts did;
+    # others, when it changed their role): the findings of files that read them may have changed too
+    changed: frozenset[str]
+    # the project-wide views built by ``ProjectIndex.derived`` that the file's rules used
+    derived: frozenset[str] = frozenset()
+
+
+def check_text(file: SourceFile, text: str, config: Config, index: ProjectIndex,
+               project_files: list[SourceFile], memo: dict | None = None) -> TextCheck:
+    """Check ``text`` as the content of ``file`` (which need not exist on disk), against ``index``.
+
+    The file's facts in the index are replaced by the text's, the roles of the project's files
+    are decided again, and the result is what a scan of the project would report for this file
+    alone: its rules', the project rules' findings in it, suppressions and the configuration
+    applied. ``index`` and ``project_files`` keep the text's version of the file: an editor's
+    unsaved buffer, or a file piped on standard input.
+
+    ``memo``, kept by the caller between calls on the same index, spares the work that only the
+    index's facts decide while a text leaves them as they were (typing in a comment, in a line's
+    last word): the roles, and the project rules' findings. The caller runs this on a deep stack
+    (``run_with_deep_stack``).
+    """
+    file = dataclasses.replace(file, _text=text, _raw=text.encode("utf-8", "surrogateescape"))
+    relpath = file.relpath
+    at = next((i for i, f in enumerate(project_files) if f.relpath == relpath), None)
+    if at is None:
+        project_files.append(file)
+        project_files.sort(key=lambda f: f.relpath)
+    else:
+        project_files[at] = file
+    changed: set[str] = set() if index.files.raw().get(relpath) is file.kind else {relpath}
+    index.files[relpath] = file.kind
+    if file.kind is FileKind.PYTHON:
+        _, facts = parse_module_facts(file, text, ast_triggers(config), config.target, config.file_timeout)
+        old = index.modules.raw().get(relpath)
+        try:
+            same = old is not None and old == facts
+        except Exception:  # facts a rule pack made uncomparable: treat as changed
+            same = False
+        if not same:
+            index.replace_module(relpath, facts)
+            changed.add(relpath)
+    if file.kind is not FileKind.PYTHON or file.rootpath.rsplit("/", 1)[-1] == "setup.py":
+        changed.add(relpath)  # the project rules read its text itself
+    memo = {} if memo is None else memo
+    if changed or "project" not in memo:
+        roles, regions = dict(index.roles.raw()), dict(index.regions.raw())
+        index.forget_views()  # views read the project files' texts too, not only the module facts
+        assign_roles(index, [f for f in project_files if f.relpath in index.files.raw()], config)
+        for before, after in ((roles, index.roles.raw()), (regions, index.regions.raw())):
+            changed.update(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+        project_errors: list[ScanError] = []
+        memo["project"] = (run_project_rules(index, config, project_files, project_errors)[0], project_errors)
+    project_findings, project_errors = memo["project"]
+    result = ScanResult()
+    with index.reading() as reads, index.using_derived() as derived:
+        outcome = check_file(file, config, index)
+    result.findings.extend(outcome.findings)
+    result.errors.extend(outcome.errors)
+    result.files_scanned = 1 if outcome.checked else 0
+    result.errors.extend(project_errors)
+    result.findings.extend(f for f in project_findings if f.path == relpath)
+    result.errors = [e for e in result.errors if e.path == relpath or e.internal]
+    _conclude(result, [file], project_files, config, index)
+    return TextCheck(result, set(reads), frozenset(changed), frozenset(derived))
+
+
+@dataclasses.dataclass
+class LiveProject:
+    """A project's index kept in memory, whose files' texts can be replaced one at a time
+    (``check``): an editor's unsaved buffers, a file piped on standard input."""
+
+    config: Config
+    index: ProjectIndex
+    files: list[SourceFile]  # the project files the index holds
+    cwd: Path
+    # what check_text may reuse while the index's facts stay as they are
+    memo: dict = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def load(cls, settings, rules, cwd: Path, cache_for: Callable[[Config], ScanCache | None] | None = None,
+             jobs: int = 1) -> "LiveProject":
+        """The project at ``settings.root``, its index built from disk (with the facts of the cache
+        ``cache_for`` gives for the configuration, if any). Each folder with its own configuration
+        gives its files their settings, as in a scan."""
+        cwd = cwd.resolve()
+        general = settings.general()
+        with fewer_collections():
+            workset = gather([settings.root], settings.root, general.exclude, general.max_file_size, cwd,
+                             cache_for is not None)
+            settings.find_nested(workset.project_files)
+            config = settings.config(rules)
+            cache = cache_for(config) if cache_for is not None else None
+            index = build_index(workset, config, cwd, cache, jobs)
+        if cache is not None:
+            cache.save()
+        files = [f for f in workset.project_files if f.relpath in index.files.raw()]
+        return cls(config, index, files, cwd)
+
+    def source_file(self, path: Path) -> SourceFile:
+        """The project's file at ``path`` (which need not exist), as discovery names it."""
+        absolute = path if path.is_absolute() else self.cwd / path
+        absolute = Path(os.path.normpath(absolute))
+        relpath = report_path(absolute, self.cwd)
+        known = next((f for f in self.files if f.relpath == relpath), None)
+        if known is not None:
+            return known
+        try:
+            rootpath = absolute.relative_to(self.config.root).as_posix()
+        except ValueError:
+            rootpath = absolute.name
+        return SourceFile(path=absolute, relpath=relpath, kind=classify(rootpath), rootpath=rootpath)
+
+    def check(self, path: Path, text: str) -> TextCheck:
+        """``check_text`` for the file at ``path``: ``text`` is its content from now on."""
+        return check_text(self.source_file(path), text, self.config, self.index, self.files, self.memo)
 
 
 def redact_messages(findings: list[Finding], secrets: dict[str, list[Span]],
@@ -155,15 +296,18 @@ def redact_messages(findings: list[Finding], secrets: dict[str, list[Span]],
 
 
 def finalize(findings: list[Finding], config: Config, rootpaths: dict[str, str], index: ProjectIndex) -> list[Finding]:
-    """Drop disabled and per-file-ignored codes, apply severity overrides, sort."""
+    """Drop disabled and per-file-ignored codes, apply severity overrides (each finding by its file's
+    configuration), sort."""
     kept: dict[tuple, Finding] = {}
     prefix = index.root_prefix
+    project = config
     for finding in findings:
-        if finding.code not in config.enabled:
-            continue
         rootpath = rootpaths.get(finding.path)
         if rootpath is None:
             rootpath = finding.path[len(prefix):] if prefix and finding.path.startswith(prefix) else finding.path
+        config = project.for_path(rootpath)
+        if finding.code not in config.enabled:
+            continue
         if finding.code in config.ignored_codes(rootpath):
             continue
         severity = config.severity_of(finding.code, finding.severity)
@@ -210,9 +354,9 @@ def build_index(workset: Workset, config: Config, cwd: Path, cache: ScanCache | 
 
 
 def ast_triggers(config: Config) -> dict[type, list[tuple[str, Callable]]]:
-    """The ast triggers of the rules the scan runs, by node type."""
+    """The ast triggers of the rules the scan runs (in any file), by node type."""
     triggers: dict[type, list[tuple[str, Callable]]] = {}
-    runs = config.runs
+    runs = config.all_runs
     for rule in config.rules:
         if issubclass(rule, PythonRule) and rule.code in runs:
             for node_type in rule.ast_trigger_types:
@@ -258,6 +402,7 @@ def in_checked_regions(findings: list[Finding], index: ProjectIndex, rules: dict
 
 def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileResult:
     """All enabled rules over one file. Pure: depends on its arguments only."""
+    config = config.for_path(file.rootpath)  # the settings of the file's folder
     outcome = FileResult()
     role = index.role_of(file.relpath)
     # the roles of the file's lines: its own and those of its regions (each finding gets its line's)

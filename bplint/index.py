@@ -79,6 +79,8 @@ class ModuleFacts:
     syntax_error: SyntaxProblem | None = None
     # codes of the rules whose ast trigger fired in this module (see PythonRule.ast_trigger)
     triggered: set[str] = field(default_factory=set)
+    # the modules whose names it takes with `from x import *` (qualified), in import order
+    star_imports: list[str] = field(default_factory=list)
 
     @property
     def imported_roots(self) -> set[str]:
@@ -209,6 +211,7 @@ class ProjectIndex:
         self._packages: set[str] = set()  # the top-level packages of the project's modules
         self._derived: dict[str, tuple[object, frozenset[tuple[str, str]]]] = {}
         self._views: dict[str, tuple[object, frozenset[tuple[str, str]]]] = {}
+        self._derived_used: set[str] | None = None
 
     def derived(self, name: str, build: Callable[["ProjectIndex"], T]) -> T:
         """A project-wide view (all routes, all models) built once per scan and shared.
@@ -225,6 +228,8 @@ class ProjectIndex:
             entry = self._derived[name] = (value, frozenset(reads))
         for key in entry[1]:
             self._note(key)
+        if self._derived_used is not None:
+            self._derived_used.add(name)
         return entry[0]  # type: ignore[return-value]
 
     def view(self, name: str, part: str | None = None) -> Any:
@@ -248,9 +253,34 @@ class ProjectIndex:
             entry = self._views[name] = (value, frozenset(reads))
         return entry
 
+    def replace_module(self, relpath: str, facts: ModuleFacts) -> None:
+        """Put a file's new facts in place of its old ones (an edited file, in an editor's
+        session): the views built from the old facts are built again when next asked for."""
+        self.modules[relpath] = facts
+        self._by_name = None
+        self.forget_views()
+
+    def forget_views(self) -> None:
+        """Drop the project-wide views built so far (``derived``, ``view``)."""
+        self._derived.clear()
+        self._views.clear()
+
     def _note(self, key: tuple[str, str]) -> None:
         if self._reads is not None:
             self._reads.add(key)
+
+    @contextmanager
+    def using_derived(self) -> Iterator[set[str]]:
+        """The names of the ``derived`` views used inside the block. A builder may note only some
+        of the facts it read, so an editor's session checks a file that used one again whenever
+        another module's facts change."""
+        previous, self._derived_used = self._derived_used, set()
+        try:
+            yield self._derived_used
+        finally:
+            if previous is not None:
+                previous |= self._derived_used
+            self._derived_used = previous
 
     @contextmanager
     def reading(self) -> Iterator[set[tuple[str, str]]]:
@@ -315,6 +345,23 @@ class ProjectIndex:
                 return facts, ".".join(parts[cut:])
         return None
 
+    def star_export(self, facts: ModuleFacts, name: str, depth: int = 0) -> str | None:
+        """The qualified name a module gets `name` under through its `from x import *` lines
+        (`from .models import *` in a package's `__init__`), following chains of them; None when
+        no project module it star-imports binds the name."""
+        if depth > 6 or name.startswith("_"):
+            return None
+        for source in reversed(facts.star_imports):  # a later star import shadows an earlier one
+            module = self.module_by_name(source)
+            if module is None or module is facts:
+                continue
+            if name in module.defined or name in module.imports or name in module.instances:
+                return f"{source}.{name}"
+            found = self.star_export(module, name, depth + 1)
+            if found is not None:
+                return found
+        return None
+
     def root_relpath(self, name: str) -> str:
         """The report path of a file at the project root."""
         return f"{self.root_prefix}{name}"
@@ -376,12 +423,16 @@ class _LineIndex:
 
 
 def module_name(relpath: str) -> str:
+    """The dotted name the file is imported by (`app/models.py` -> `app.models`).
+
+    A folder whose name is no Python identifier (`MyApp-2.0/`, an unpacked release or a checkout
+    named `my-project`) cannot be part of an import path: the imports start below the last one,
+    so a project scanned from the folder above it still resolves `from app.models import ...`.
+    """
     parts = relpath[:-3].split("/") if relpath.endswith(".py") else relpath.split("/")
-    # A folder whose name is no identifier (`myapp-1.2.0/`, a release unpacked) cannot be a package:
-    # the import path starts below the last such folder.
-    folders = [i for i, part in enumerate(parts[:-1]) if part and not part.isidentifier()]
-    if folders and folders[-1] + 1 < len(parts):
-        parts = parts[folders[-1] + 1:]
+    outside = [i for i, part in enumerate(parts[:-1]) if part and not part.isidentifier()]
+    if outside:
+        parts = parts[outside[-1] + 1:]
     if parts and parts[0] == "src" and len(parts) > 1:
         parts = parts[1:]
     if parts and parts[-1] == "__init__":
@@ -546,6 +597,8 @@ def _import_from(node: ast.ImportFrom, facts: ModuleFacts, _: _LineIndex) -> Non
         base = ".".join([*package, base] if base else package)
     for alias in node.names:
         if alias.name == "*":
+            if base and base not in facts.star_imports:
+                facts.star_imports.append(base)
             continue
         facts.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
 

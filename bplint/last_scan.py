@@ -49,6 +49,7 @@ def scan_key(settings: Settings, paths: Sequence[Path], cwd: Path, workset: Work
     inputs = digest((
         FORMAT, __version__, sys.version_info[:2], file_stats(own_modules()), rule_pack_signature(),
         canonical(settings.table), canonical(settings.overrides), str(settings.root), str(settings.source),
+        canonical(settings.description()),  # the nested folders' configuration files
         [str(p) for p in paths], str(cwd),
         # requires-python may change in a file the scan does not read
         canonical(resolve_target(settings.table.get("target-version"), settings.root, settings.where)),
@@ -95,7 +96,7 @@ class LastScan:
         try:
             payload = {
                 "format": FORMAT, "key": self.key, "result": encode(result, ScanResult),
-                "enabled": sorted(config.enabled),
+                "enabled": sorted(config.all_enabled),
                 "rule_modules": file_stats(sorted(rule_modules(config) - set(own_modules()))), "answers": answers,
             }
             self.store.write(FILE_NAME, "last-scan", dump(payload))

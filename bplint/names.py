@@ -76,3 +76,12 @@ def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
 def positional_arg(call: cst.Call, index: int) -> cst.Arg | None:
     positional = [a for a in call.args if a.keyword is None and not a.star]
     return positional[index] if index < len(positional) else None
+
+
+def walk(node: cst.CSTNode):
+    """``node`` and every node below it."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)

@@ -110,13 +110,20 @@ def mark_lines(text: str, findings: list[Finding], python: bool, path: str = "")
         pieces[line - 1] = _with_codes(pieces[line - 1], comments.get(line), wanted)
     text = "".join(p + e for p, e in zip(pieces, ends))
     if whole_file:
-        # after an interpreter line and a coding cookie, which must stay first
-        head = sum(1 for line in pieces[:2] if line.startswith("#!") or _CODING.match(line))
-        head = head if all(pieces[i].startswith("#!") or _CODING.match(pieces[i]) for i in range(head)) else 0
-        newline = ends[0] or "\n"
-        offset = sum(len(p) + len(e) for p, e in zip(pieces[:head], ends[:head]))
-        text = text[:offset] + f"# bplint: ignore-file[{', '.join(whole_file)}]{newline}" + text[offset:]
+        text = mark_file(text, whole_file)
     return text, len(codes) + (1 if whole_file else 0), left
+
+
+def mark_file(text: str, codes: list[str]) -> str:
+    """``text`` with a `# bplint: ignore-file[CODES]` line, after an interpreter line and a coding
+    cookie, which must stay first."""
+    pieces = _LINE_END.split(text)
+    ends = [m.group() for m in _LINE_END.finditer(text)] + [""]
+    head = sum(1 for line in pieces[:2] if line.startswith("#!") or _CODING.match(line))
+    head = head if all(pieces[i].startswith("#!") or _CODING.match(pieces[i]) for i in range(head)) else 0
+    newline = ends[0] or "\n"
+    offset = sum(len(p) + len(e) for p, e in zip(pieces[:head], ends[:head]))
+    return text[:offset] + f"# bplint: ignore-file[{', '.join(codes)}]{newline}" + text[offset:]
 
 
 def _with_codes(line: str, comment: tuple[int, str] | None, codes: list[str]) -> str:

@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from bplint.index import ModuleFacts, ProjectIndex, _LineIndex, ast_dotted, collects
+from bplint.index import ModuleFacts, ProjectIndex, _LineIndex, ast_dotted, collects, project_view
 
 ORM_KEY = "orm"
 
@@ -94,11 +94,27 @@ class RawClass:
     tablename: str | None = None
     fk_tables: set[str] = field(default_factory=set)
     top_level: bool = True
+    # a column stamped with the time its row is written (`default=datetime.utcnow`, `auto_now_add=True`)
+    stamped: bool = False
+    # a column that orders the rows by hand (`position`, `sort_order`): a list someone arranges
+    ordered: bool = False
+
+
+@dataclass
+class RawHelper:
+    """A short top-level function that returns what a query finds (`return Tag.query.filter_by(...).first()`,
+    `return Group.objects.get(...)`): the models it queries, as spelled in its module."""
+
+    name: str
+    line: int
+    models: list[str] = field(default_factory=list)
 
 
 @dataclass
 class OrmModuleFacts:
     classes: list[RawClass] = field(default_factory=list)
+    # top-level functions that run a query, for the loops of other modules that call them
+    helpers: list[RawHelper] = field(default_factory=list)
     # (line, attr) of the `self.<attr>` reads in recorded classes: methods' relationship reads, by line range
     self_reads: list[tuple[int, str]] = field(default_factory=list)
 
@@ -242,6 +258,44 @@ def _foreign_key_tables(call: ast.Call, into: set[str]) -> None:
         into.add(target.rsplit(".", 1)[0])
 
 
+# column names of a hand-arranged order: rows a person places one by one, so there are few of them
+ORDER_COLUMNS = frozenset({"position", "sort_order", "sortorder", "ordering", "display_order", "sort_key",
+                           "sort_index", "order_index"})
+DJANGO_FIELD_SUFFIX = "Field"
+
+
+def _stamps_write_time(call: ast.Call) -> bool:
+    """Whether a column or field is filled with the time of the write: `default=datetime.utcnow`,
+    `server_default=func.now()`, Django `auto_now_add=True` / `default=timezone.now`."""
+    for keyword in call.keywords:
+        if keyword.arg in ("auto_now_add", "auto_now"):
+            if isinstance(keyword.value, ast.Constant) and keyword.value.value is True:
+                return True
+        elif keyword.arg in ("default", "server_default", "default_factory", "onupdate"):
+            value = keyword.value
+            if isinstance(value, ast.Call) and not value.args and not value.keywords:
+                value = value.func  # func.now(), func.current_timestamp()
+            elif isinstance(value, ast.Call) and _last(ast_dotted(value.func)) == "text" and value.args:
+                text = _str(value.args[0]) or ""
+                return "current_timestamp" in text.lower() or "now()" in text.lower()
+            elif isinstance(value, ast.Lambda):
+                value = value.body.func if isinstance(value.body, ast.Call) else value.body
+            name = _last(ast_dotted(value)).lower()
+            if "now" in name or name in ("current_timestamp", "localtimestamp", "today"):
+                return True
+    return False
+
+
+def _column_traits(attr: str, call: ast.Call, raw: "RawClass") -> None:
+    callee = _last(ast_dotted(call.func))
+    if callee not in COLUMN_CALLS and not callee.endswith(DJANGO_FIELD_SUFFIX):
+        return
+    if _stamps_write_time(call):
+        raw.stamped = True
+    if attr.lower() in ORDER_COLUMNS:
+        raw.ordered = True
+
+
 def _is_manager_call(call: ast.Call) -> bool:
     if isinstance(call.func, ast.Call):  # Manager.from_queryset(QS)()
         return True
@@ -301,16 +355,58 @@ def _collect_class(node: ast.ClassDef, facts: ModuleFacts, _: _LineIndex) -> Non
             continue
         if isinstance(value, ast.Call):
             relation = _relation_from_call(attr, value, statement.lineno, annotation)
+            _column_traits(attr, value, raw)
             if relation is not None:
                 raw.relations.append(relation)
             elif _last(ast_dotted(value.func)) in COLUMN_CALLS:
                 _foreign_key_tables(value, raw.fk_tables)
             elif _is_manager_call(value):
                 raw.managers.append(attr)
-    if not bases and not raw.relations:
-        return  # a plain class: no model, no mixin
+    if not bases and not raw.relations and not raw.stamped:
+        return  # a plain class: no model, no mixin (a mixin of columns counts for its timestamp)
     raw.top_level = node.col_offset == 0
     _orm_facts(facts).classes.append(raw)
+
+
+# the methods that run the query their chain built (Flask-SQLAlchemy / SQLAlchemy Query, Django QuerySet)
+HELPER_RUNS = frozenset({"all", "first", "one", "one_or_none", "get", "scalar", "count", "exists", "get_or_404",
+                         "first_or_404", "one_or_404", "last", "aggregate", "in_bulk", "latest", "earliest"})
+HELPER_ROOTS = frozenset({"query", "objects"})
+HELPER_STATEMENTS = 6  # a look-up helper is short: a docstring, a guard or two, the query
+
+
+def _queried_model(call: ast.Call) -> str | None:
+    """For `Tag.query.filter_by(name=n).first()` or `Group.objects.get(name=n)`, the spelling `Tag` /
+    `Group`: a chain on a model's query or default manager that ends in a method running it."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in HELPER_RUNS):
+        return None
+    current: ast.AST = func.value
+    while True:
+        if isinstance(current, ast.Call):
+            current = current.func
+        elif isinstance(current, ast.Attribute):
+            if current.attr in HELPER_ROOTS:
+                return ast_dotted(current.value)
+            current = current.value
+        else:
+            return None
+
+
+@collects(ast.FunctionDef, ast.AsyncFunctionDef)
+def _collect_helper(node: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts, _: _LineIndex) -> None:
+    if node.col_offset != 0 or len(node.body) > HELPER_STATEMENTS:
+        return  # methods and nested functions: called through objects the index cannot follow
+    # a look-up: the function returns what its query found (`return Tag.query.filter_by(...).first()`);
+    # a longer operation that happens to query (cancel an order, send a mail) is no row to batch
+    models: list[str] = []
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Return) and isinstance(inner.value, ast.Call):
+            spelled = _queried_model(inner.value)
+            if spelled is not None and spelled not in models:
+                models.append(spelled)
+    if models:
+        _orm_facts(facts).helpers.append(RawHelper(node.name, node.lineno, models))
 
 
 @collects(ast.Attribute)
@@ -357,6 +453,15 @@ SA_BASE_FACTORIES = frozenset({
 })
 FLASK_SQLALCHEMY = frozenset({"flask_sqlalchemy.SQLAlchemy", "flask_sqlalchemy.extension.SQLAlchemy"})
 DJANGO_USER_MODEL = "django.contrib.auth.models.User"
+# Django's own tables that grow with use (users sign up, sessions and admin log lines pile up)
+DJANGO_STOCK_GROWING = frozenset({"django.contrib.auth.models.User", "django.contrib.sessions.models.Session",
+                                  "django.contrib.admin.models.LogEntry"})
+# models Django itself defines, queried like the project's own (`Group.objects.get(name=...)`)
+DJANGO_STOCK_MODELS = frozenset({
+    DJANGO_USER_MODEL, "django.contrib.auth.models.Group", "django.contrib.auth.models.Permission",
+    "django.contrib.contenttypes.models.ContentType", "django.contrib.sites.models.Site",
+    "django.contrib.sessions.models.Session", "django.contrib.admin.models.LogEntry",
+})
 
 
 @dataclass(eq=False)
@@ -405,6 +510,16 @@ class Model:
     def abstract(self) -> bool:
         return bool(self.raw and self.raw.abstract)
 
+    @property
+    def grows_with_use(self) -> bool:
+        """Whether the table is a record of what happens (posts, orders, log lines), not a short
+        list someone keeps by hand (groups, categories, plugins): some column of the model or its
+        bases is stamped with the time each row is written, and no column orders the rows by hand."""
+        if self.raw is None:
+            return self.key in DJANGO_STOCK_GROWING
+        lineage = [m.raw for m in self.lineage() if m.raw is not None]
+        return any(raw.stamped for raw in lineage) and not any(raw.ordered for raw in lineage)
+
     def lineage(self) -> Iterable["Model"]:
         """This class and its project bases, nearest first (a simple depth-first MRO)."""
         seen: set[str] = set()
@@ -425,7 +540,11 @@ class OrmIndex:
         self.index = index
         self.models: dict[str, Model] = {}
         self.by_name: dict[str, list[Model]] = {}
-        for facts in index.modules.raw().values():
+        # Read so that the scan cache records them: which modules declare classes (compared by
+        # value, so a new model module re-checks the loops) and each such module's facts (so
+        # editing a model re-checks the files that use it, and nothing else).
+        for relpath in index.view(ORM_MODULES_VIEW):
+            facts = index.modules[relpath]
             orm = facts.extra.get(ORM_KEY)
             if not isinstance(orm, OrmModuleFacts):
                 continue
@@ -455,8 +574,8 @@ class OrmIndex:
         found = self.models.get(qualified)
         if found is not None:
             return found if found.is_model else None
-        if qualified == DJANGO_USER_MODEL:
-            return self._external(DJANGO_USER_MODEL, DJANGO)
+        if qualified in DJANGO_STOCK_MODELS:
+            return self._external(qualified, DJANGO)
         if qualified == "django.contrib.auth.get_user_model":
             return self.user_model()
         resolved = self.index.resolve_definition(qualified)
@@ -467,6 +586,9 @@ class OrmIndex:
         if head in facts.imports:
             target = facts.imports[head] + (f".{tail}" if tail else "")
             return self.model_named(target, depth + 1)
+        star = self.index.star_export(facts, head) if head not in facts.defined else None
+        if star is not None:
+            return self.model_named(star + (f".{tail}" if tail else ""), depth + 1)
         instance = facts.instances.get(head)
         if not tail and instance == "django.contrib.auth.get_user_model":
             return self.user_model()
@@ -481,6 +603,36 @@ class OrmIndex:
             return self.model_named(facts.imports[name])
         if facts.instances.get(name) == "django.contrib.auth.get_user_model":
             return self.user_model()
+        star = self.index.star_export(facts, name)
+        return self.model_named(star) if star is not None else None
+
+    def helper_query(self, qualified: str | None) -> tuple[str, Model] | None:
+        """For a project function that runs a query (`app.tags.tag_named`): its qualified name and
+        the model it queries, following re-exports; None for anything else."""
+        found = self.index.resolve_definition(qualified) if qualified else None
+        for _ in range(6):
+            if found is None:
+                return None
+            facts, rest = found
+            if "." in rest:
+                return None
+            if rest in facts.imports:
+                found = self.index.resolve_definition(facts.imports[rest])
+                continue
+            orm = facts.extra.get(ORM_KEY)
+            helper = next((h for h in orm.helpers if h.name == rest), None) \
+                if isinstance(orm, OrmModuleFacts) else None
+            if helper is None:
+                star = self.index.star_export(facts, rest) if rest not in facts.defined else None
+                found = self.index.resolve_definition(star) if star else None
+                continue
+            for spelled in helper.models:
+                head, _, tail = spelled.partition(".")
+                model = self.model_of_name(facts, head) if not tail else \
+                    self.model_named(self._resolve_spelling(facts, spelled))
+                if model is not None:
+                    return f"{facts.module}.{rest}", model
+            return None
         return None
 
     def relation(self, model: Model, attr: str) -> Relation | None:
@@ -536,7 +688,7 @@ class OrmIndex:
         if head in facts.defined or (head not in facts.imports and f"{facts.module}.{head}" in self.models):
             base = f"{facts.module}.{head}"
         else:
-            base = facts.resolve_name(head)
+            base = facts.resolve_name(head) or self.index.star_export(facts, head)
         if base is None:
             return None
         return f"{base}.{tail}" if tail else base
@@ -552,7 +704,8 @@ class OrmIndex:
         facts, rest = resolved
         if "." not in rest and rest in facts.imports:
             return self._find_class(facts.imports[rest], depth + 1)
-        return None
+        star = self.index.star_export(facts, rest) if "." not in rest and rest not in facts.defined else None
+        return self._find_class(star, depth + 1) if star is not None else None
 
     def _instance_callee(self, qualified: str) -> str | None:
         """For `app.db.Base` (bound to `declarative_base()` in app.db), the callee's qualified name."""
@@ -778,6 +931,20 @@ def _shared_prefix(a: list[str], b: list[str]) -> int:
             break
         count += 1
     return count
+
+
+ORM_MODULES_VIEW = "orm-modules"
+
+
+@project_view(ORM_MODULES_VIEW)
+def _modules_with_classes(index: ProjectIndex) -> list[str]:
+    """The files whose ORM facts hold a class, in a stable order."""
+    found = []
+    for relpath, facts in sorted(index.modules.raw().items()):
+        orm = facts.extra.get(ORM_KEY)
+        if isinstance(orm, OrmModuleFacts) and orm.classes:
+            found.append(relpath)
+    return found
 
 
 def orm_index(index: ProjectIndex, note: bool = True) -> OrmIndex:

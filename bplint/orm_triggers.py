@@ -107,11 +107,16 @@ class Analysis:
         self.loops: list[Loop] = []
         self.imported: dict[str, list[str]] = {}  # local name -> imported dotted names, in any scope
         self.from_imported: set[str] = set()  # names bound by `from x import y`
+        self.star_imported = False  # a `from x import *`: any free name may be one of x's
+        self.from_sources: dict[str, tuple[int, str]] = {}  # `from x import y` name -> (level, x)
+        self.functions: set[str] = set()  # top-level `def` names
         self.classes: set[str] = set()
         self.instances: set[str] = set()  # names bound to the result of a call, in any scope
         # calls with a method, run in a loop; calls that may run SQL: (call, ..., in a lambda, scope)
         self.loop_calls: list[tuple[ast.Call, tuple[Loop, ...], bool, Scope]] = []
         self.sql_calls: list[tuple[ast.Call, bool, Scope]] = []
+        # calls of a bare name with arguments, run in a loop: maybe a project helper that queries
+        self.loop_helper_calls: list[tuple[ast.Call, tuple[Loop, ...]]] = []
         self.results: dict[str, bool] = {}
         self._walk(module)
 
@@ -162,6 +167,8 @@ class Analysis:
                 self.sql_calls.append((node, in_lambda, scope))
         elif func.__class__ is ast.Name and (node.args or node.keywords):
             self.sql_calls.append((node, in_lambda, scope))  # text() / RawSQL() under any import alias
+            if loops:
+                self.loop_helper_calls.append((node, loops))
         return False
 
     def _attribute(self, node, loops, owner, in_lambda, scope, push) -> bool:
@@ -217,6 +224,8 @@ class Analysis:
         return True
 
     def _function(self, node, loops, owner, in_lambda, scope, push) -> bool:
+        if scope is self.module:
+            self.functions.add(node.name)
         inner = Scope(self.module, True)
         self.scopes.append(inner)
         arguments = node.args
@@ -276,12 +285,14 @@ class Analysis:
         base = (node.module or "") if node.__class__ is ast.ImportFrom else None
         for alias in node.names:
             if alias.name == "*":
+                self.star_imported = True
                 continue
             if base is None:
                 local, target = alias.asname or alias.name.split(".", 1)[0], alias.name
             else:
                 local, target = alias.asname or alias.name, f"{base}.{alias.name}" if base else alias.name
                 self.from_imported.add(local)
+                self.from_sources[local] = (node.level or 0, base)
             scope.bind(local, "import")
             self.imported.setdefault(local, []).append(target)
         return True
@@ -382,8 +393,11 @@ class Judge:
         return bool(own) and all(kind != "import" for kind, _, _ in own)
 
     def _object(self, name: str) -> bool:
-        """A name the module's facts may know an object for: `from x import name` or `name = call()`."""
-        return name in self.found.from_imported or name in self.found.instances
+        """A name the module's facts may know an object for: `from x import name`, `name = call()`, or
+        a name no scope binds in a module that star-imports (`from .models import *`)."""
+        found = self.found
+        return name in found.from_imported or name in found.instances or \
+            (found.star_imported and not self.bindings(name) and name not in found.classes)
 
     # models and queries (QueryReader.model_class / query) ------------------------------
     def model(self, expr: ast.AST) -> bool:
@@ -598,6 +612,22 @@ def _query_in_loop(found: Analysis) -> bool:
     return False
 
 
+def _helper_in_loop(found: Analysis, package: str) -> bool:
+    """BP402 through a helper: a loop calls a function that may be the project's own (defined in the
+    module, imported relatively or from the module's own top-level package, or star-imported)."""
+    for call, loops in found.loop_helper_calls:
+        if loops[-1].has_break:
+            continue
+        name = call.func.id  # type: ignore[attr-defined]
+        source = found.from_sources.get(name)
+        if name in found.functions or (source is not None and (source[0] > 0 or
+                                                              source[1].split(".", 1)[0] == package)):
+            return True
+        if found.star_imported and source is None and name not in found.imported:
+            return True
+    return False
+
+
 def _unbounded_query(found: Analysis) -> bool:
     """BP403: a call in a function that may be a query."""
     return any(Judge(found, scope, in_lambda).query(call)
@@ -650,7 +680,10 @@ def n_plus_one(node: ast.AST, facts: ModuleFacts) -> bool:
 
 
 def query_in_loop(node: ast.AST, facts: ModuleFacts) -> bool:
-    return analysis(node).result("BP402", _query_in_loop)
+    found = analysis(node)
+    package = facts.module.split(".", 1)[0]
+    return found.result("BP402", _query_in_loop) or found.result(f"BP402 {package}",
+                                                                 lambda a: _helper_in_loop(a, package))
 
 
 def unbounded_query(node: ast.AST, facts: ModuleFacts) -> bool:

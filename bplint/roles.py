@@ -324,20 +324,28 @@ def _is_command_module(facts: ModuleFacts) -> bool:
 
 
 class _Specs:
+    """The role patterns of one configuration, each matched relative to the folder its file is in."""
+
     def __init__(self, config: Config) -> None:
         from bplint.config import DEFAULT_TEST_PATHS
 
+        self.config = config
         self.test = pathspec.GitIgnoreSpec.from_lines(config.test_paths)
         self.user_tests = list(config.test_paths) != DEFAULT_TEST_PATHS
         paths = config.role_paths
-        self.overrides = [(pathspec.GitIgnoreSpec.from_lines(paths.get(key, [])), role)
+        self.overrides = [(pathspec.GitIgnoreSpec.from_lines(paths.get(key, [])), role, key)
                           for key, role in OVERRIDE_KEYS.items() if paths.get(key)]
 
+    def is_test(self, rootpath: str) -> bool:
+        path = self.config.relative("test-paths", rootpath)
+        return path is not None and self.test.match_file(path)
+
     def override(self, rootpath: str) -> Role | None:
-        if self.user_tests and self.test.match_file(rootpath):
+        if self.user_tests and self.is_test(rootpath):
             return Role.TEST
-        for spec, role in self.overrides:
-            if spec.match_file(rootpath):
+        for spec, role, key in self.overrides:
+            path = self.config.relative(key, rootpath)
+            if path is not None and spec.match_file(path):
                 return role
         return None
 
@@ -349,7 +357,7 @@ class RoleAssigner:
         self.files = [f for f in files]
         self.modules = modules
         self.config = config
-        self.specs = _Specs(config)
+        self._specs: dict[int, _Specs] = {}
         self.rootpaths = {f.relpath: f.rootpath or f.relpath for f in self.files}
         self.by_name = {facts.module: rel for rel, facts in modules.items() if facts is not None and facts.module}
         self.packages = {name.split(".", 1)[0] for name in self.by_name}
@@ -358,6 +366,14 @@ class RoleAssigner:
         self.alembic_trees = self._alembic_trees()
         self.entry_modules = self._entry_modules()
         self.test_settings = self._test_runner_settings()
+
+    def specs(self, rootpath: str) -> _Specs:
+        """The role patterns of the configuration of the file at ``rootpath``."""
+        config = self.config.for_path(rootpath)
+        found = self._specs.get(id(config))
+        if found is None:
+            found = self._specs[id(config)] = _Specs(config)
+        return found
 
     def assign(self) -> dict[str, Role]:
         roles = {f.relpath: self._first_pass(f) for f in self.files}
@@ -462,7 +478,7 @@ class RoleAssigner:
     # --- one file ---------------------------------------------------------------
     def _first_pass(self, file: SourceFile) -> Role:
         rootpath = self.rootpaths[file.relpath]
-        role = self.specs.override(rootpath)
+        role = self.specs(rootpath).override(rootpath)
         if role is not None:
             return role
         facts = self.modules.get(file.relpath) if file.kind is FileKind.PYTHON else None
@@ -495,7 +511,7 @@ class RoleAssigner:
     def _is_test(self, rootpath: str, folders: list[str], name: str, facts: ModuleFacts | None) -> bool:
         if name == "conftest.py" or any(TEST_FOLDER.search(f) for f in folders):
             return True
-        if not self.specs.test.match_file(rootpath):
+        if not self.specs(rootpath).is_test(rootpath):
             return False
         # A module named like a test (`test_db.py`) outside a test folder is a test only when it defines tests:
         # `cli/test_db.py` may be the command that tests the database connection.
@@ -541,7 +557,7 @@ class RoleAssigner:
         """Test support and test data: decided after the first pass, from the roles of the modules that
         import them."""
         candidates = [rel for rel, role in roles.items() if role is Role.APPLICATION and self.modules.get(rel)
-                      and not self.specs.override(self.rootpaths[rel])]
+                      and not self.specs(self.rootpaths[rel]).override(self.rootpaths[rel])]
         changed = True
         while changed:  # test helpers imported by test helpers
             changed = False

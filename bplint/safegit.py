@@ -67,3 +67,24 @@ def _check_ignore(top: Path, paths: list[Path], timeout: float) -> set[Path] | N
         return None
     named = {os.fsdecode(item) for item in done.stdout.split(b"\0") if item}
     return {p for p in paths if str(p) in named}
+
+
+def top_level(path: Path, timeout: float | None = None) -> Path | None:
+    """The top folder of the git work tree ``path`` is in, as git says it (``rev-parse
+    --show-toplevel``); when git cannot answer (not installed, too slow), the nearest folder
+    with a `.git`; None outside a work tree."""
+    import subprocess
+
+    found = work_tree_of(path)
+    if found is None:
+        return None
+    command = git_command("-C", str(Path(os.path.abspath(path))), "rev-parse", "--show-toplevel")
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=GIT_TIMEOUT if timeout is None else timeout,
+                              env=git_env(), check=False)
+    except (OSError, subprocess.SubprocessError):
+        return found
+    answer = os.fsdecode(done.stdout).rstrip("\n")
+    if done.returncode != 0 or not answer:
+        return found
+    return Path(answer)

@@ -6,7 +6,7 @@ import hashlib
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from bplint.files import read_regular_file, split_lines
 from bplint.findings import Finding, Span, mask_secrets_in_line, mask_span_in_line
@@ -36,6 +36,11 @@ class SourceLines:
             if new:
                 known.extend(new)
                 self._shown = {key: text for key, text in self._shown.items() if key[0] != path}
+
+    def provide(self, path: str, text: str) -> None:
+        """Show ``text`` as the file at ``path`` (a file read from standard input, not from disk)."""
+        self._raw[path] = split_lines(text)
+        self._shown = {key: line for key, line in self._shown.items() if key[0] != path}
 
     def _lines(self, path: str) -> list[str]:
         if path not in self._raw:
@@ -68,20 +73,22 @@ def mask_detected_in_line(line: str) -> str:
     return line
 
 
-def fingerprints(findings: Iterable[Finding], sources: SourceLines) -> dict[Finding, str]:
+def fingerprints(findings: Iterable[Finding], sources: SourceLines,
+                 shown: Callable[[str], str] | None = None) -> dict[Finding, str]:
     """A fingerprint per finding that survives lines moving up or down.
 
     It hashes the code, the path, the flagged line's text with white space
     folded (detected secrets masked), and the occurrence of that same triple in
     the file. A project-level finding (``Finding.project_level``) is not about
     its line: its text is left out, so editing the file it points at keeps it.
-    Only a hash is kept, so a secret on the line is never stored in clear.
+    Only a hash is kept, so a secret on the line is never stored in clear. ``shown`` gives the path
+    the report names the file by (its path from the repository's top), when it is not the finding's.
     """
     seen: Counter[tuple[str, str, str]] = Counter()
     result: dict[Finding, str] = {}
     for finding in sorted(findings, key=lambda f: f.sort_key()):
         text = "" if finding.project_level else _SPACE.sub(" ", sources.line(finding.path, finding.line) or "").strip()
-        key = (finding.code, finding.path, text)
+        key = (finding.code, shown(finding.path) if shown is not None else finding.path, text)
         occurrence = seen[key]
         seen[key] += 1
         digest = hashlib.sha256("\0".join((*key, str(occurrence))).encode("utf-8", "surrogatepass")).hexdigest()

@@ -142,7 +142,9 @@ def apply_suppressions(findings: list[Finding], files: dict[str, SourceFile], co
         by_path.setdefault(finding.path, []).append(finding)
     kept: list[Finding] = [f for f in findings if f.path not in files]
     extra: list[Finding] = []
+    project = config
     for path, file in files.items():
+        config = project.for_path(file.rootpath)  # BP002 is on or off by the file's configuration
         file_findings = by_path.get(path, [])
         suppressions = parse_suppressions(file, known)
         if not suppressions:

@@ -1,5 +1,11 @@
 """BP4 rules on shapes beyond their catalog examples."""
 
+import textwrap
+
+from bplint.config import build_config
+from bplint.engine import scan
+from bplint.registry import all_rules
+from bplint.testing import write_project
 from tests.test_orm_index import SA_MODELS, findings
 
 SESSION_FACTORY = {
@@ -128,13 +134,6 @@ def test_ast_triggers_survive_deep_expressions(tmp_path):
 
 
 def _sql_messages(tmp_path, files):
-    import textwrap
-
-    from bplint.config import build_config
-    from bplint.engine import scan
-    from bplint.registry import all_rules
-    from tests.test_orm_index import write_project
-
     write_project(tmp_path, {k: textwrap.dedent(v).lstrip("\n") for k, v in files.items()})
     config = build_config({"select": ["BP404"], "preview": True}, all_rules(), root=tmp_path)
     result = scan([tmp_path], config, cwd=tmp_path)
@@ -271,3 +270,63 @@ def test_sql_helper_resolved_in_an_unpacked_release_folder(tmp_path):
             """,
     }
     assert sorted(_sql_messages(tmp_path, files)) == [("myapp-1.0/app/q.py", 6)]
+
+
+def test_naive_utcnow_on_a_naive_column_asks_for_an_aware_column(tmp_path):
+    from bplint.config import build_config
+    from bplint.engine import scan
+    from bplint.registry import all_rules
+    from bplint.testing import write_project
+
+    write_project(tmp_path, {"app/models.py": (
+        "import sqlalchemy as sa\nfrom datetime import datetime, timezone\nfrom app.db import db\n\n"
+        "class Post(db.Model):\n"
+        "    created = db.Column(db.DateTime, default=datetime.utcnow)\n"
+        "    updated = sa.Column('updated', sa.DateTime(), onupdate=datetime.utcnow)\n"
+        "    seen = db.Column(db.DateTime(timezone=True), default=datetime.utcnow)\n"
+        "    day = db.Column(db.Date, default=datetime.utcnow)\n")})
+    config = build_config({"select": ["BP406"]}, all_rules(), root=tmp_path)
+    found = {f.line: f for f in scan([tmp_path], config, cwd=tmp_path).findings}
+    assert sorted(found) == [6, 7, 8, 9]
+    for line in (6, 7):
+        assert "DateTime(timezone=True)" in found[line].message
+        assert found[line].fix is not None and found[line].fix.applicability.value == "unsafe"
+        assert "timezone=True" in found[line].fix.message
+    for line in (8, 9):
+        assert "timezone=True" not in found[line].message
+
+
+def _messages(tmp_path, files, code):
+    write_project(tmp_path, {k: textwrap.dedent(v).lstrip("\n") for k, v in files.items()})
+    config = build_config({"select": [code], "preview": True}, all_rules(), root=tmp_path)
+    return [f.message for f in scan([tmp_path], config, cwd=tmp_path).findings if f.code == code]
+
+
+def test_query_in_loop_that_already_reads_a_set_is_not_told_to_use_in(tmp_path):
+    files = {**SA_MODELS, "app/views.py": """
+        from app.models import Post, User
+
+
+        def report(names, wanted_ids):
+            for name in names:
+                print(name, Post.query.filter(Post.id.in_(wanted_ids)).count())
+            for user_id in wanted_ids:
+                print(User.query.filter_by(id=user_id).first())
+        """}
+    messages = _messages(tmp_path, files, "BP402")
+    assert len(messages) == 2
+    assert "in_()" not in messages[0] and "run it once before the loop" in messages[0]
+    assert "`in_()` filter" in messages[1]
+
+
+def test_absolute_imports_resolve_in_a_project_scanned_from_the_folder_above_it(tmp_path):
+    # an unpacked release: MyApp-1.0/app/... scanned from MyApp-1.0's parent
+    files = {f"MyApp-1.0/{path}": text for path, text in SA_MODELS.items()}
+    files["MyApp-1.0/app/views.py"] = """
+        from app.models import Post
+
+
+        def owners():
+            return [p.owner for p in Post.query.all()]
+        """
+    assert findings(tmp_path, files) == [("MyApp-1.0/app/views.py", 5)]

@@ -36,7 +36,8 @@ APP = textwrap.dedent('''\
                 self.started = datetime.utcnow()   # spacing kept
             except Exception as e:
                 logger.error("run failed: %s", e)
-            logger.info(f"user {user.id} ran in {datetime.utcnow().year}")
+            for step in self.steps:
+                logger.debug(f"user {user.id} ran {step} in {datetime.utcnow().year}")
             return sorted(  [1, 2],
                 key=lambda x: x )
 
@@ -65,7 +66,7 @@ def test_fix_applies_the_safe_fixes_and_reports_what_remains(project):
     assert "from datetime import datetime, timezone" in text
     assert 'logger.exception("run failed: %s", e)' in text
     # the two fixes of one line take two rounds: the second scan finds the other one
-    assert 'logger.info("user %s ran in %s", user.id, datetime.now(timezone.utc).year)' in text
+    assert 'logger.debug("user %s ran %s in %s", user.id, step, datetime.now(timezone.utc).year)' in text
     # the unsafe fixes wait for --unsafe-fixes: an aware value where a naive one was
     assert "self.started = datetime.utcnow()   # spacing kept" in text
     assert "default=datetime.utcnow" in text
@@ -100,7 +101,7 @@ def test_fix_diff_prints_the_diff_and_writes_nothing(project):
     assert result.exit_code == 1
     assert "--- a/app/jobs.py" in result.stdout
     # one round: of two overlapping fixes, the first; the other comes in the next round of --fix
-    assert '+        logger.info("user %s ran in %s", user.id, datetime.utcnow().year)' in result.stdout
+    assert '+            logger.debug("user %s ran %s in %s", user.id, step, datetime.utcnow().year)' in result.stdout
     assert "-            logger.error(\"run failed: %s\", e)" in result.stdout
     assert "default=lambda" not in result.stdout and "self.started = datetime.now" not in result.stdout
     assert "would fix 2 findings in 1 file" in result.stderr
@@ -232,8 +233,9 @@ _SOURCES = [APP, textwrap.dedent('''\
         except Exception:
             log.error("x %s %s" % (a, b))
             log.warning("a " + str(a) + " b")
-            log.info("{} and {}".format(a, b))
-            log.info(f"{a!r:>3} {b:.1f} %")
+            for _ in a:
+                log.debug("{} and {}".format(a, b))
+                log.debug(f"{a!r:>3} {b:.1f} %")
     ''')]
 
 
@@ -304,14 +306,15 @@ def test_add_noqa_marks_every_finding_and_a_second_run_changes_nothing(project):
         {datetime.utcnow()}
         """
         def f(x):
-            logger.info(  # bplint: ignore[BP101]
-                f"x {x}")
+            for y in x:
+                logger.debug(  # bplint: ignore[BP101]
+                    f"x {y}")
             return datetime.utcnow()  # type: ignore
         '''))
     result = run("--add-noqa", ".")
     assert result.exit_code == 0, result.output
     text = (project / "app/more.py").read_text()
-    assert "logger.info(  # bplint: ignore[BP101, BP602]" in text
+    assert "logger.debug(  # bplint: ignore[BP101, BP602]" in text
     assert "return datetime.utcnow()  # type: ignore  # bplint: ignore[BP406]" in text
     assert "SQL = f\"\"\"\n{datetime.utcnow()}\n\"\"\"\n" in text  # inside a string: no comment there
     assert "could not be marked" in result.stderr

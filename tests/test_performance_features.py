@@ -40,9 +40,9 @@ def project_files(count=60):
     return files
 
 
-def run_scan(root, jobs=1, cache_dir=None, rules=None):
+def run_scan(root, jobs=1, cache_dir=None, rules=None, preview=False):
     rules = rules or (*all_rules(), UsesOtherModule)
-    config = build_config({"select": ["ALL"]}, rules, root=root)
+    config = build_config({"select": ["ALL"], "preview": preview}, rules, root=root)
     cache = ScanCache(cache_dir, config) if cache_dir else None
     result = scan([root], config, cwd=root, jobs=jobs, cache=cache)
     return result, cache
@@ -102,6 +102,37 @@ def test_editing_a_model_module_rechecks_its_dependents_only(tmp_path, monkeypat
     assert sum(f.code == "BP994" for f in second.findings) == 0
     users = {f"pkg/mod{i:03}.py" for i in range(10) if i % 7}
     assert set(checked) == users | {"pkg/models.py"}
+
+
+ORM_PROJECT = {
+    "app/__init__.py": "",
+    "app/models.py": "from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n\n\nclass User(db.Model):\n"
+                     "    id = db.Column(db.Integer, primary_key=True)\n\n\nclass Post(db.Model):\n"
+                     "    id = db.Column(db.Integer, primary_key=True)\n"
+                     "    user_id = db.Column(db.Integer, db.ForeignKey('user.id'))\n"
+                     "    author = db.relationship('User')\n",
+    "app/views.py": "from flask import Flask\n\nfrom .models import Post\n\napp = Flask(__name__)\n\n\n"
+                    "@app.route('/posts')\ndef posts():\n    return [post.author.id for post in Post.query.all()]\n",
+}
+
+
+def test_a_relationship_removed_from_a_model_rechecks_the_loops_over_it(tmp_path):
+    # the model index is built from every module that declares classes: a cached result of a
+    # view must depend on those modules' facts, or the N+1 finding outlives the relationship
+    write_project(tmp_path, ORM_PROJECT)
+    rules = [rule for rule in all_rules() if rule.code == "BP401"]
+    n_plus_one = lambda result: [f.path for f in result.findings if f.code == "BP401"]  # noqa: E731
+    first, _ = run_scan(tmp_path, cache_dir=tmp_path / ".cache", rules=rules, preview=True)
+    assert n_plus_one(first) == ["app/views.py"]
+    models = tmp_path / "app/models.py"
+    models.write_text(models.read_text().replace("    author = db.relationship('User')\n", ""))
+    second, _ = run_scan(tmp_path, cache_dir=tmp_path / ".cache", rules=rules, preview=True)
+    assert n_plus_one(second) == []
+    (tmp_path / "app/more.py").write_text("from .models import db\n\n\nclass Post(db.Model):\n"
+                                          "    author = db.relationship('User')\n")
+    third, _ = run_scan(tmp_path, cache_dir=tmp_path / ".cache", rules=rules, preview=True)
+    fresh, _ = run_scan(tmp_path, rules=rules, preview=True)
+    assert as_json(third) == as_json(fresh)
 
 
 def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(tmp_path):

@@ -183,10 +183,10 @@ def test_the_cache_follows_a_change_of_the_declared_python(tmp_path, monkeypatch
 def test_rules_whose_ast_trigger_misses_the_rewritten_spelling_still_run(tmp_path):
     # `(format(...))` is no f-string to the eager-logging trigger; the rule must run all the same
     write_project(tmp_path, {"pyproject.toml": _requires((3, 12)), "app.py":
-                             'import logging\n\nlogger = logging.getLogger(__name__)\n\n\ndef greet(user):\n'
-                             '    logger.info(f"{user["name"]}")\n'})
+                             'import logging\n\nlogger = logging.getLogger(__name__)\n\n\ndef greet(users):\n'
+                             '    for user in users:\n        logger.debug(f"{user["name"]}")\n'})
     config = build_config({"select": ["BP602"]}, all_rules(), root=tmp_path)
-    assert [(f.code, f.line) for f in engine.scan([tmp_path], config, cwd=tmp_path).findings] == [("BP602", 7)]
+    assert [(f.code, f.line) for f in engine.scan([tmp_path], config, cwd=tmp_path).findings] == [("BP602", 8)]
 
 
 def test_files_the_running_parser_reads_never_reach_the_fallback(tmp_path, monkeypatch):

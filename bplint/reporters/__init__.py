@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Callable, TextIO
 
 from bplint.findings import ScanResult
@@ -13,14 +15,40 @@ Reporter = Callable[[ScanResult, TextIO, "ReportOptions"], None]
 class ReportOptions:
     def __init__(self, color: bool = False, quiet: bool = False, statistics: bool = False,
                  sources: SourceLines | None = None, enabled_rules: tuple = (),
-                 enabled_codes: frozenset[str] = frozenset()) -> None:
+                 enabled_codes: frozenset[str] = frozenset(), report_root: Path | None = None,
+                 cwd: Path | None = None) -> None:
         self.color = color
+        # what the paths of SARIF, GitHub and GitLab reports are relative to (the repository's top);
+        # None: the working directory, as in the text and JSON reports
+        self.report_root = report_root
+        self.cwd = cwd
         self.quiet = quiet
         self.statistics = statistics
         # source lines of reported files, shared by every report of one scan
         self.sources = sources if sources is not None else SourceLines()
         self._enabled_rules = enabled_rules
         self._enabled_codes = enabled_codes
+
+    def root_path(self, path: str) -> str:
+        """A finding's path (relative to the working directory) relative to ``report_root``; as it is
+        when there is no report root or the file is outside it."""
+        relative = self._below_root(path)
+        return path if relative is None else relative
+
+    def outside_root(self, path: str) -> str | None:
+        """The absolute path of a file outside ``report_root`` (None for one inside it, or no root)."""
+        if self.report_root is None or not path or self._below_root(path) is not None:
+            return None
+        return os.path.normpath(os.path.join(self.cwd or os.getcwd(), path))
+
+    def _below_root(self, path: str) -> str | None:
+        if self.report_root is None or not path:
+            return None
+        absolute = os.path.normpath(os.path.join(self.cwd or os.getcwd(), path))
+        relative = os.path.relpath(absolute, self.report_root)
+        if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+            return None
+        return relative.replace(os.sep, "/")
 
     @property
     def enabled_rules(self) -> tuple:

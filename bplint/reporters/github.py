@@ -20,11 +20,11 @@ def _escape_property(text: str) -> str:
 
 def report(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
     for finding in result.findings:
-        props = [f"file={_escape_property(finding.path)}", f"line={finding.line}", f"endLine={finding.end_line}"]
+        props = [f"file={_escape_property(options.root_path(finding.path))}", f"line={finding.line}", f"endLine={finding.end_line}"]
         if finding.end_line == finding.line:  # columns on a multi-line span make the runner drop it
             props += [f"col={finding.column}", f"endColumn={max(finding.end_column, finding.column + 1)}"]
         props.append(f"title={_escape_property(f'{finding.code} {finding.name}')}")
         out.write(f"::{COMMAND[finding.severity]} {','.join(props)}::{_escape_data(finding.message)}\n")
     for error in result.errors:
         if error.internal:
-            out.write(f"::error title=bplint internal error::{_escape_data(f'{error.path}: {error.message}')}\n")
+            out.write(f"::error title=bplint internal error::{_escape_data(f'{options.root_path(error.path)}: {error.message}')}\n")

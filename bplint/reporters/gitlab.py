@@ -23,14 +23,14 @@ def _category(finding) -> str:
 
 def report(result: ScanResult, out: TextIO, options: ReportOptions) -> None:
     options.sources.know_secrets(result.secret_spans())  # fingerprints hash lines with secrets masked
-    prints = fingerprints(result.findings, options.sources)
+    prints = fingerprints(result.findings, options.sources, options.root_path)
     issues = [{
         "description": f"{finding.code} {finding.message}",
         "check_name": f"{finding.code} {finding.name}",
         "fingerprint": prints[finding],
         "severity": SEVERITY[finding.severity],
         "categories": [_category(finding)],
-        "location": {"path": finding.path, "lines": {"begin": finding.line, "end": finding.end_line}},
+        "location": {"path": options.root_path(finding.path), "lines": {"begin": finding.line, "end": finding.end_line}},
     } for finding in result.findings]
     json.dump(issues, out, indent=2, ensure_ascii=False)
     out.write("\n")

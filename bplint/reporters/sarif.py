@@ -116,7 +116,15 @@ def _region(finding: Finding) -> dict:
             "endColumn": end_column}
 
 
-def _fixes(finding: Finding) -> list[dict]:
+def _artifact(path: str, options: ReportOptions) -> dict:
+    """Where a file is: relative to %SRCROOT% (the repository's top), or absolute when outside it."""
+    outside = options.outside_root(path)
+    if outside is not None:
+        return {"uri": Path(outside).as_uri()}
+    return {"uri": quote(options.root_path(path)), "uriBaseId": SRCROOT}
+
+
+def _fixes(finding: Finding, artifact: dict) -> list[dict]:
     """The finding's fix as SARIF ``fixes``: one change of its file, one replacement per edit
     (an insertion is an empty region: the end column equals the start column)."""
     fix = finding.fix
@@ -126,7 +134,7 @@ def _fixes(finding: Finding) -> list[dict]:
                                        "endColumn": e.end_column},
                      "insertedContent": {"text": e.content}} for e in fix.edits]
     return [{"description": {"text": f"{fix.message} ({fix.applicability.value} fix)"},
-             "artifactChanges": [{"artifactLocation": {"uri": quote(finding.path), "uriBaseId": SRCROOT},
+             "artifactChanges": [{"artifactLocation": artifact,
                                   "replacements": replacements}]}]
 
 
@@ -164,25 +172,26 @@ def as_sarif(result: ScanResult, options: ReportOptions, limit: int | None = Non
     index = {rule.code: i for i, rule in enumerate(rules)}
     # over every finding, so that cutting results never changes the fingerprints of those kept
     options.sources.know_secrets(result.secret_spans())
-    prints = fingerprints(result.findings, options.sources)
+    prints = fingerprints(result.findings, options.sources, options.root_path)
     results = []
     for finding in findings:
+        artifact = _artifact(finding.path, options)
         results.append({
             "ruleId": finding.code,
             "ruleIndex": index[finding.code],
             "level": LEVEL[finding.severity],
             "message": {"text": finding.message},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": quote(finding.path), "uriBaseId": SRCROOT},
+                "artifactLocation": artifact,
                 "region": _region(finding),
             }}],
             "partialFingerprints": {"primaryLocationLineHash": prints[finding]},
-            **({"fixes": _fixes(finding),
+            **({"fixes": _fixes(finding, artifact),
                 "properties": {"fixApplicability": finding.fix.applicability.value}} if finding.fix else {}),
         })
     notifications = [{
         "level": "error" if error.internal else "warning",
-        "message": {"text": f"{error.path}: {error.message}" if error.path else error.message},
+        "message": {"text": f"{options.root_path(error.path)}: {error.message}" if error.path else error.message},
         **({"associatedRule": {"id": error.rule}} if error.rule else {}),
     } for error in result.errors]
     run_properties: dict = {}
@@ -192,6 +201,8 @@ def as_sarif(result: ScanResult, options: ReportOptions, limit: int | None = Non
         run_properties = {"resultsTruncated": True, "resultsTotal": len(result.findings),
                           "resultsShown": len(findings)}
     cwd = Path.cwd().resolve().as_uri() + "/"
+    # the uris are relative to the repository's top (see ReportOptions.report_root), whatever the working directory
+    base = options.report_root.as_uri() + "/" if options.report_root is not None else cwd
     sarif = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -204,7 +215,7 @@ def as_sarif(result: ScanResult, options: ReportOptions, limit: int | None = Non
                 "rules": [rule_descriptor(rule) for rule in rules],
             }},
             "automationDetails": {"id": "bplint/"},
-            "originalUriBaseIds": {SRCROOT: {"uri": cwd}},
+            "originalUriBaseIds": {SRCROOT: {"uri": base}},
             "columnKind": "unicodeCodePoints",
             "invocations": [{
                 "executionSuccessful": not any(e.internal for e in result.errors),

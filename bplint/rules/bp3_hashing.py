@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bplint.findings import Severity
-from bplint.names import keyword_arg, positional_arg, string_value
+from bplint.names import keyword_arg, positional_arg, string_value, walk as _walk
 from bplint.rules._origins import Origins, is_password_name, last_name, name_parts
 from bplint.rule import Flag, Precision, Quiet
 from bplint.rules._auth_common import PasswordRule, framework_of, value_label
@@ -348,14 +348,6 @@ def _key_operands(node: cst.CSTNode) -> list[cst.BaseExpression]:
             node.func.attr.value in KEYED_METHODS and node.args:
         return [node.args[0].value]
     return []
-
-
-def _walk(node: cst.CSTNode):
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.children)
 
 
 def _digest_names(function: cst.FunctionDef, call: cst.Call) -> set[str]:

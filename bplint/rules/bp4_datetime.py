@@ -12,6 +12,7 @@ from bplint.findings import Severity
 from bplint.index import ModuleFacts
 from bplint.roles import NOT_TESTS_OR_EXAMPLES
 from bplint.rule import Flag, Precision, PythonRule, Quiet
+from bplint.rules._auth_project import last_name
 from bplint.rules.bp4_fixtures import EXTENSIONS
 
 # What reading only these of `datetime.utcnow()` gives is the same for the aware value
@@ -19,6 +20,9 @@ _CALENDAR_FIELDS = frozenset({"year", "month", "day", "hour", "minute", "second"
 _CALENDAR_METHODS = frozenset({"date", "time", "weekday", "isoweekday", "isocalendar", "toordinal"})
 # strftime fields that show the time zone (or, `%s`, the epoch seconds of a naive value read as local)
 _ZONE_FIELDS = re.compile(r"%[-#]?[zZs:]")
+# Calls that declare a table column, and the keywords whose value is called to fill it
+_COLUMN_CALLS = frozenset({"Column", "mapped_column"})
+_COLUMN_DEFAULTS = frozenset({"default", "onupdate"})
 
 
 class NaiveUtcnow(PythonRule):
@@ -30,7 +34,10 @@ class NaiveUtcnow(PythonRule):
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "datetime.utcnow() returns a naive datetime and is deprecated"
     what = ("Reports `datetime.utcnow()` and `datetime.utcnow` passed as a default (`default=datetime.utcnow`, "
-            "`default_factory=datetime.utcnow`), however `datetime` was imported.")
+            "`default_factory=datetime.utcnow`), however `datetime` was imported. On the default of a column "
+            "declared naive (`Column(DateTime, default=datetime.utcnow)`) the message says that the column "
+            "needs `DateTime(timezone=True)` too, since an aware default alone does not make the column store "
+            "the time zone.")
     why = ("`utcnow()` returns a datetime without a time zone that the rest of the code and the database "
            "driver will read as local time; it is deprecated since Python 3.12.")
     how_to_fix = ("Use `datetime.now(timezone.utc)`; as a column default, `default=lambda: "
@@ -153,8 +160,13 @@ class NaiveUtcnow(PythonRule):
         self._arguments: set[int] = set()  # ids of the values of call arguments
         # ids of calls whose value is read only for a calendar field: the same, aware or naive
         self._same_either_way: set[int] = set()
+        self._naive_column_defaults: set[int] = set()  # ids of `datetime.utcnow` filling a naive DateTime column
 
     def visit_Call(self, node: cst.Call) -> None:
+        if last_name(node.func) in _COLUMN_CALLS and any(_naive_datetime_type(a.value) for a in node.args
+                                                          if a.keyword is None):
+            self._naive_column_defaults.update(id(a.value) for a in node.args
+                                               if a.keyword is not None and a.keyword.value in _COLUMN_DEFAULTS)
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "utcnow" and not node.args:
             self._calls[id(node.func)] = node
         if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
@@ -172,6 +184,12 @@ class NaiveUtcnow(PythonRule):
         if isinstance(node.value, cst.Call) and node.attr.value in _CALENDAR_FIELDS:
             self._same_either_way.add(id(node.value))
         if node.attr.value == "utcnow" and self.ctx.qualified_name(node) == "datetime.datetime.utcnow":
+            if id(node) in self._naive_column_defaults:
+                self.report(node, "Declare the column `DateTime(timezone=True)` and fill it with `lambda: "
+                                  "datetime.now(timezone.utc)`: `datetime.utcnow` gives naive datetimes, which the "
+                                  "naive column stores without their time zone, and is deprecated since Python 3.12.",
+                            fix=self._fix(node))
+                return
             self.report(node, "Use `datetime.now(timezone.utc)` instead of `datetime.utcnow()`, which returns a "
                               "naive datetime and is deprecated since Python 3.12.", fix=self._fix(node))
 
@@ -190,6 +208,10 @@ class NaiveUtcnow(PythonRule):
             return self.fix(f"Use `{now}` (unsafe: the value is then timezone-aware, and comparing it with a "
                             f"naive datetime raises TypeError).", self.replace(call, now), *edits, safe=False)
         factory = f"lambda: {now}" if id(node) in self._arguments else f"(lambda: {now})"
+        if id(node) in self._naive_column_defaults:
+            return self.fix(f"Use `{factory}` (unsafe: the column is a naive `DateTime`; declare it "
+                            f"`DateTime(timezone=True)`, with a migration, or it drops the time zone of what it "
+                            f"stores).", self.replace(node, factory), *edits, safe=False)
         return self.fix(f"Use `{factory}` (a naive column then receives aware datetimes: check it stores "
                         f"the time zone).", self.replace(node, factory), *edits, safe=False)
 
@@ -230,3 +252,16 @@ class NaiveUtcnow(PythonRule):
                              and isinstance(small.module, cst.Name) and small.module.value == "datetime"
                              and not isinstance(small.names, cst.ImportStar)]
         return self._imports
+
+
+def _naive_datetime_type(node: cst.BaseExpression) -> bool:
+    """`DateTime`, `db.DateTime`, `sa.DateTime()`, `DateTime(timezone=False)`: a column type of
+    datetimes without a time zone."""
+    if isinstance(node, cst.Call):
+        if last_name(node.func) != "DateTime":
+            return False
+        zone = names.keyword_arg(node, "timezone")
+        first = names.positional_arg(node, 0)
+        given = zone.value if zone is not None else first.value if first is not None else None
+        return given is None or (isinstance(given, cst.Name) and given.value == "False")
+    return last_name(node) == "DateTime"

@@ -21,6 +21,33 @@ MANAGER_WRITES = frozenset({"add", "remove", "set", "clear", "create", "get_or_c
                             "bulk_create"})
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
+CUSTOMERS_DJANGO = '''\
+from django.db import models
+
+__all__ = ["Customer"]
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=100)
+'''
+BILLING_DJANGO = '''\
+from django.db import models
+
+from .customers import Customer
+
+
+class Invoice(models.Model):
+    number = models.CharField(max_length=20, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    paid = models.BooleanField(default=False)
+
+    def save(self, *args, **kwargs):
+        if not self.number:
+            self.number = f"{self.customer.name[:3].upper()}-{self.pk}"
+        super().save(*args, **kwargs)
+'''
+
+
 def _source(ctx, node: cst.CSTNode) -> str:
     module = ctx.module
     text = module.code_for_node(node) if module is not None else ""
@@ -52,6 +79,20 @@ def eager_fix(element: Element, relation: Relation) -> str:
         loader = "joinedload" if step.collection is False else "selectinload"
         parts.append(f"{loader}({model.name}.{step.name})")
     return f".options({'.'.join(parts)})"
+
+
+def _target_names(target: cst.BaseExpression) -> set[str]:
+    """The names a `for` target binds (`for i, (a, *b) in ...`)."""
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        names: set[str] = set()
+        for element in target.elements:
+            names |= _target_names(element.value)
+        return names
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return set()
 
 
 class _LoopRule(PythonRule):
@@ -306,6 +347,32 @@ class NPlusOneQuery(_LoopRule):
                     print(i, book.publisher.name)
             """, path="library/report.py", files={"library/models.py": MODELS_DJANGO}, line=6,
             note="enumerate() over `models.Book.objects`, the model reached through its module"),
+        Flag("""
+            from django.shortcuts import render
+
+            from shop.models import Invoice
+
+
+            def invoices(request):
+                rows = Invoice.objects.filter(paid=False)
+                return render(request, "invoices.html", {"rows": [(i.number, i.customer.name) for i in rows]})
+            """, path="shop/views.py", files={
+                "shop/models/__init__.py": "from .customers import *\nfrom .billing import *\n",
+                "shop/models/customers.py": CUSTOMERS_DJANGO, "shop/models/billing.py": BILLING_DJANGO},
+            line=8, note="models re-exported by the package's `__init__` with `from .x import *`"),
+        Quiet("""
+            from shop.models import Invoice
+
+
+            def copy_invoices(source, target):
+                for invoice in Invoice.objects.filter(customer=source):
+                    invoice.pk = None
+                    invoice.customer = target
+                    invoice.save()
+            """, path="shop/services.py", files={
+                "shop/models/__init__.py": "from .customers import *\nfrom .billing import *\n",
+                "shop/models/customers.py": CUSTOMERS_DJANGO, "shop/models/billing.py": BILLING_DJANGO},
+            note="save() reads the foreign key the loop has just assigned: no load"),
     )
 
     # libcst runs only in files with a candidate (bplint.orm_triggers)
@@ -322,9 +389,21 @@ class NPlusOneQuery(_LoopRule):
         self._called: set[int] = set()
         self._reported: set[tuple[int, tuple[str, ...]]] = set()
         self._anchors: list[object] = []
+        self._assigned: set[tuple[str, str]] = set()  # (loop variable, relation) set in the loop body
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self._skip.add(id(node.target))
+        target = node.target
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and self.reader.in_typed_loop:
+            # `question.event = self` before `question.save()`: the relation holds that object, no load
+            self._assigned.add((target.value.value, target.attr.value))
+
+    def visit_For(self, node: cst.For) -> None:
+        super().visit_For(node)
+        self._assigned = {(name, attr) for name, attr in self._assigned if name not in _target_names(node.target)}
+
+    def _was_assigned(self, node: cst.Attribute, relation: Relation) -> bool:
+        return isinstance(node.value, cst.Name) and (node.value.value, relation.name) in self._assigned
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._skip.add(id(node.target))
@@ -356,6 +435,8 @@ class NPlusOneQuery(_LoopRule):
             return
         for read in sorted(method.self_reads):
             inner = orm.relation(owner.model, read)
+            if inner is not None and self._was_assigned(node, inner):
+                continue
             if inner is not None and (inner.lazy in QUERY_PER_ACCESS or not owner.loads(inner)):
                 if self._once(owner, inner):
                     what = f"`{_source(self.ctx, node)}{'' if method.is_property else '()'}`"
@@ -382,7 +463,7 @@ class NPlusOneQuery(_LoopRule):
                                   f"declare it `lazy=\"selectin\"` and load it with the query "
                                   f"(`{eager_fix(owner, relation)}`), or query the related rows for all rows at once.")
             return
-        if owner.loads(relation) or not self._once(owner, relation):
+        if owner.loads(relation) or self._was_assigned(node, relation) or not self._once(owner, relation):
             return
         self.report(node, f"`{_source(self.ctx, node)}` lazy-loads `{declared}` once per row of this loop "
                           f"(N+1 queries); load it with the query: `{eager_fix(owner, relation)}`.")

@@ -16,12 +16,82 @@ from bplint.orm_queries import QueryReader
 from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules.bp4_loops import QueryInLoop
-from bplint.rules.bp4_fixtures import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2
+from bplint.rules.bp4_fixtures import EXTENSIONS
 from bplint.rules.bp4_queries import _source
 
 # --- BP403 --------------------------------------------------------------------------------
 
+SHOP_MODELS_SA = '''\
+from datetime import datetime, timezone
+
+from shop.extensions import db
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+class Category(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    title = db.Column(db.String(80), nullable=False)
+    position = db.Column(db.Integer, default=1, nullable=False)
+    updated_at = db.Column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Currency(db.Model):
+    code = db.Column(db.String(3), primary_key=True)
+    name = db.Column(db.String(40), nullable=False)
+
+
+class Order(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    total = db.Column(db.Numeric(10, 2), nullable=False)
+    created_at = db.Column(db.DateTime(timezone=True), default=utcnow, nullable=False)
+
+    def to_dict(self):
+        return {"id": self.id, "total": str(self.total)}
+'''
+
+EVENT_MODELS_SA2 = '''\
+from datetime import datetime
+
+from sqlalchemy import String, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Timestamped:
+    created: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class AuditEvent(Timestamped, Base):
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(50))
+'''
+
+TICKET_MODELS_DJANGO = '''\
+from django.conf import settings
+from django.db import models
+
+
+class Ticket(models.Model):
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, default="open")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    opened_at = models.DateTimeField(auto_now_add=True)
+
+
+class Comment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    written_at = models.DateTimeField(auto_now_add=True)
+'''
+
 LIST_SHAPES = frozenset({"list", "scalars", "queryset"})
+PREFETCH = frozenset({"django.db.models.Prefetch", "django.db.models.query.Prefetch"})
 
 
 class UnboundedQuery(PythonRule):
@@ -39,81 +109,120 @@ class UnboundedQuery(PythonRule):
             "`session.execute(select(Model)).scalars()`, `Model.objects.all()` / `order_by(...)`, with no "
             "`limit`, slice, `paginate`, `first` / `get`, and no filter (`filter`, `filter_by`, `where`, "
             "keyword lookups). A queryset that the handler then slices, filters or hands to a paginator "
-            "(`Paginator(qs, 25)`, `self.paginate_queryset(qs)`) is fine.")
+            "(`Paginator(qs, 25)`, `self.paginate_queryset(qs)`) is fine, and so is the inner queryset of a "
+            "`Prefetch(...)`, which Django narrows to the rows of the outer query. Only tables that grow with "
+            "use count: a model with a column stamped with the time its row is written "
+            "(`default=datetime.utcnow`, `server_default=func.now()`, `auto_now_add=True`), itself or through "
+            "a base class. A short list kept by hand (no such column, or a `position` / `sort_order` column "
+            "that someone arranges: categories, groups, settings, plugins) is meant to be loaded whole.")
     why = ("An endpoint that returns the whole table is fast with test data and takes the service down when "
            "the table grows: memory, serialization time and response size all grow with it.")
     how_to_fix = ("Paginate (`Model.query.paginate(page=..., per_page=...)`, `db.paginate(select(Model))`, "
                   "Django `Paginator`, DRF pagination) or add `.limit(...)` with a maximum page size.")
-    bad = ('@app.get("/users")\ndef list_users():\n    return jsonify([u.to_dict() for u in User.query.all()])\n')
-    good = ('@app.get("/users")\ndef list_users():\n    page = User.query.paginate(page=request.args.get("page", 1, '
-            'type=int), per_page=50)\n    return jsonify([u.to_dict() for u in page.items])\n')
+    bad = ('@app.get("/orders")\ndef list_orders():\n    return jsonify([o.to_dict() for o in Order.query.all()])\n')
+    good = ('@app.get("/orders")\ndef list_orders():\n    page = Order.query.paginate(page=request.args.get("page", 1, '
+            'type=int), per_page=50)\n    return jsonify([o.to_dict() for o in page.items])\n')
     examples = (
         Flag("""
             from flask import Blueprint, jsonify
 
-            from app.models import Tag
+            from shop.models import Order
 
-            bp = Blueprint("api", __name__)
+            bp = Blueprint("orders", __name__)
 
 
-            @bp.get("/tags")
-            def tags():
-                rows = Tag.query.order_by(Tag.id).all()
-                return jsonify([t.id for t in rows])
-            """, path="app/views.py", files={"app/models.py": MODELS_SA, "app/extensions.py": EXTENSIONS},
-            line=10),
+            @bp.get("/orders")
+            def orders():
+                rows = Order.query.order_by(Order.created_at.desc()).all()
+                return jsonify([o.to_dict() for o in rows])
+            """, path="shop/views.py", files={"shop/models.py": SHOP_MODELS_SA, "shop/extensions.py": EXTENSIONS},
+            line=10, note="a table of orders: each row stamped when it is written"),
         Flag("""
             from fastapi import APIRouter, Depends
             from sqlalchemy import select
             from sqlalchemy.orm import Session
 
             from app.db import get_db
-            from app.models import Author
+            from app.models import AuditEvent
 
             router = APIRouter()
 
 
-            @router.get("/authors")
-            def authors(db: Session = Depends(get_db)):
-                return db.scalars(select(Author)).all()
-            """, path="app/api.py", files={"app/models.py": MODELS_SA2}, line=13),
+            @router.get("/audit")
+            def audit(db: Session = Depends(get_db)):
+                return db.scalars(select(AuditEvent)).all()
+            """, path="app/api.py", files={"app/models.py": EVENT_MODELS_SA2}, line=13,
+            note="the timestamp comes from a mixin"),
         Flag("""
             from django.http import JsonResponse
             from django.urls import path
 
-            from library.models import Publisher
+            from tickets.models import Ticket
 
 
-            def publishers(request):
-                return JsonResponse({"names": [p.name for p in Publisher.objects.all()]})
+            def tickets(request):
+                return JsonResponse({"ids": [t.pk for t in Ticket.objects.all()]})
 
 
-            urlpatterns = [path("publishers/", publishers)]
-            """, path="library/views.py", files={"library/models.py": MODELS_DJANGO}, line=8),
-        Quiet("""
-            from django.core.paginator import Paginator
+            urlpatterns = [path("tickets/", tickets)]
+            """, path="tickets/views.py", files={"tickets/models.py": TICKET_MODELS_DJANGO}, line=8),
+        Flag("""
+            from django.contrib.auth.models import Group, User
             from django.shortcuts import render
             from django.urls import path
 
-            from library.models import Book, Publisher
+
+            def members(request):
+                return render(request, "members.html", {"users": User.objects.order_by("username"),
+                                                        "groups": Group.objects.all()})
 
 
-            def books(request):
-                page = Paginator(Book.objects.all(), 25).get_page(request.GET.get("page"))
-                latest = Publisher.objects.order_by("-id")[:10]
-                mine = Book.objects.filter(created_by=request.user)
-                every = Publisher.objects.all()
+            urlpatterns = [path("members/", members)]
+            """, path="accounts/views.py", files={"tickets/models.py": TICKET_MODELS_DJANGO}, line=7, count=1,
+            note="Django's own user table grows with sign-ups; its groups are a short list"),
+        Quiet("""
+            from django.core.paginator import Paginator
+            from django.db.models import Prefetch
+            from django.shortcuts import render
+            from django.urls import path
+
+            from tickets.models import Comment, Ticket
+
+
+            def tickets(request):
+                page = Paginator(Ticket.objects.all(), 25).get_page(request.GET.get("page"))
+                latest = Ticket.objects.order_by("-opened_at")[:10]
+                mine = Ticket.objects.filter(opened_by=request.user)
+                every = Ticket.objects.all()
                 first = every.first()
-                return render(request, "books.html", {"page": page, "latest": latest, "mine": mine, "first": first})
+                threads = Ticket.objects.filter(status="open").prefetch_related(
+                    Prefetch("comments", queryset=Comment.objects.order_by("written_at")))
+                return render(request, "tickets.html", {"page": page, "latest": latest, "mine": mine,
+                                                        "first": first, "threads": threads})
 
 
             def report():
-                return list(Book.objects.all())
+                return list(Ticket.objects.all())
 
 
-            urlpatterns = [path("books/", books)]
-            """, path="library/views.py", files={"library/models.py": MODELS_DJANGO},
-            note="paginated, sliced, filtered, narrowed later; a function that is not a route handler"),
+            urlpatterns = [path("tickets/", tickets)]
+            """, path="tickets/views.py", files={"tickets/models.py": TICKET_MODELS_DJANGO},
+            note="paginated, sliced, filtered, narrowed later, a Prefetch queryset; not a route handler"),
+        Quiet("""
+            from flask import Blueprint, render_template
+
+            from shop.models import Category, Currency
+
+            bp = Blueprint("admin", __name__)
+
+
+            @bp.get("/admin/categories")
+            def categories():
+                return render_template("categories.html",
+                                       categories=Category.query.order_by(Category.position).all(),
+                                       currencies=Currency.query.all())
+            """, path="shop/admin.py", files={"shop/models.py": SHOP_MODELS_SA, "shop/extensions.py": EXTENSIONS},
+            note="lookup tables: categories ordered by hand, currencies with no timestamp"),
     )
 
     # libcst runs only in files with a candidate (bplint.orm_triggers)
@@ -170,10 +279,26 @@ class UnboundedQuery(PythonRule):
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
                 func.attr.value in BOUNDING_METHODS:
             narrowed.add(func.value.value)
+        if self.ctx.qualified_name(func) in PREFETCH:
+            # Prefetch("events", queryset=Event.objects...): Django narrows the inner queryset to the
+            # rows related to the outer query's rows; it loads nothing of its own
+            for arg in node.args:
+                self._inner_calls(arg.value)
         if id(node) in self._handled:
             return
         for call in QueryInLoop._chain(node):
             self._handled.add(id(call))
         query = self.reader.query(node)
-        if query is not None and query.shape in LIST_SHAPES and not query.bounded and not query.chain:
+        if query is not None and query.shape in LIST_SHAPES and not query.bounded and not query.chain \
+                and query.model.grows_with_use:
             self._functions[-1][1].append((node, query.model))
+
+    def _inner_calls(self, expr: cst.BaseExpression) -> None:
+        while True:
+            if isinstance(expr, cst.Call):
+                self._handled.add(id(expr))
+                expr = expr.func
+            elif isinstance(expr, (cst.Attribute, cst.Subscript)):
+                expr = expr.value
+            else:
+                return

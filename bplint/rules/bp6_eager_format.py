@@ -8,6 +8,7 @@ import string
 
 import libcst as cst
 
+from bplint import names
 from bplint.findings import Severity
 from bplint.roles import RUNNING_CODE
 from bplint.rule import Flag, Precision, PythonRule, Quiet
@@ -19,6 +20,7 @@ def _has_text(node: cst.CSTNode) -> bool:
     return isinstance(node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString))
 
 
+DEBUG_LEVEL = 10  # logging.DEBUG
 # Receivers that are not loggers unless the module binds them to one (see the trigger).
 NOT_LOGGERS = frozenset({"self", "cls", "warnings"})
 
@@ -38,9 +40,9 @@ def _ast_eager(node: ast.AST) -> bool:
 
 
 def ast_eager_log_call(node: ast.Call) -> bool:
-    """A call named like a logging method whose message (`msg=` or the first two positional
-    arguments, `log(level, msg)` included) is formatted eagerly."""
-    if not is_log_call(node):
+    """A call named like a debug logging call (`debug(...)`, `log(level, ...)`) whose message
+    (`msg=` or the first two positional arguments) is formatted eagerly."""
+    if not is_log_call(node) or node.func.attr not in ("debug", "log"):  # type: ignore[attr-defined]
         return False
     positional = [a for a in node.args if not isinstance(a, ast.Starred)][:2]
     return any(_ast_eager(a) for a in positional) or any(k.arg == "msg" and _ast_eager(k.value)
@@ -274,107 +276,146 @@ class EagerLogFormat(PythonRule):
     precision = Precision(0, 15, "2026-12-02", debatable=5)
     preview = True
     roles = RUNNING_CODE
-    summary = "Log message formatted before the logging call"
-    what = ("Finds standard-library logging calls (`logging.info`, `logger.warning` on a "
-            "`logging.getLogger(...)` logger, `app.logger.error`, ...) whose message is built before the "
-            "call: an f-string with placeholders, `%` on a string, `.format()`, or `+` with a string. "
-            "Loggers of structlog, loguru and similar libraries (with their own message conventions) are "
-            "left alone, as are constant messages.")
-    why = ("The string is built even when the level is disabled, and every message becomes unique, so "
-           "log aggregators cannot group them and the values are lost as separate fields.")
-    how_to_fix = "Pass the values as arguments: `logger.info(\"user %s logged in\", user.id)`."
+    summary = "Debug log message formatted before the logging call"
+    what = ("Finds standard-library debug logging calls (`logging.debug`, `logger.debug` on a "
+            "`logging.getLogger(...)` logger, `app.logger.debug`, `logger.log(logging.DEBUG, ...)`) whose "
+            "message is built before the call: an f-string with placeholders, `%` on a string, `.format()`, "
+            "or `+` with a string, on every pass of a loop. A message formatted once per call costs next to "
+            "nothing and is left alone. Calls at the levels that are on in "
+            "production (`info`, `warning`, `error`, `exception`, `critical`) are left alone: their message is emitted, so building it first "
+            "costs nothing. Loggers of structlog, loguru and similar libraries (with their own message "
+            "conventions) are left alone, as are constant messages.")
+    why = ("Debug logging is off in production, but an eagerly formatted debug message is still built on "
+           "every call, with the `str()`/`repr()` of each value, often in the hottest loops; passed as "
+           "arguments, the values are formatted only when debug logging is on.")
+    how_to_fix = "Pass the values as arguments: `logger.debug(\"user %s logged in\", user.id)`."
     fix_applicability = "safe"
     fix_note = ("The fix is offered only where the lazy call logs exactly the same text: `{x}` becomes `%s`, "
                 "`{x!r}` `%r`, a numeric format spec (`{x:.2f}`) its %-twin; `%` with a tuple or a literal "
                 "on the right, `.format()` with each argument used once in order, `+` with `str(...)` pieces. "
                 "Other messages (a `%` whose right side may be a tuple at run time, `{x:>10}`, `{x=}`) get none.")
-    bad = 'logger.info(f"user {user.id} logged in")\n'
-    good = 'logger.info("user %s logged in", user.id)\n'
+    bad = 'for user in users:\n    logger.debug(f"syncing {user}")\n'
+    good = 'for user in users:\n    logger.debug("syncing %s", user)\n'
     examples = (
         Flag("""
             import logging
 
             logger = logging.getLogger(__name__)
 
-            def login(user):
-                logger.info(f"user {user.id} logged in")
-                logger.warning("failed for %s" % user.email)
-                logger.error("bad {}".format(user.id))
-                logging.debug("id: " + str(user.id))
-            """, line=6, count=4, fixed="""
+            def sync(users):
+                for user in users:
+                    logger.debug(f"user {user.id} synced")
+                    logger.debug("failed for %s" % user.email)
+                    logger.debug("bad {}".format(user.id))
+                    logging.debug("id: " + str(user.id))
+            """, line=7, count=4, fixed="""
             import logging
 
             logger = logging.getLogger(__name__)
 
-            def login(user):
-                logger.info("user %s logged in", user.id)
-                logger.warning("failed for %s" % user.email)
-                logger.error("bad %s", user.id)
-                logging.debug("id: %s", user.id)
-            """, note="no fix for `% name`: a tuple at run time would be formatted differently"),
+            def sync(users):
+                for user in users:
+                    logger.debug("user %s synced", user.id)
+                    logger.debug("failed for %s" % user.email)
+                    logger.debug("bad %s", user.id)
+                    logging.debug("id: %s", user.id)
+            """, note="in a loop; no fix for `% name`: a tuple at run time would be formatted differently"),
         Flag("""
+            import json
+
             from flask import current_app
 
-            def audit(user):
-                current_app.logger.info(f"audit {user}")
-            """, line=4),
+            def audit(users):
+                for user in users:
+                    current_app.logger.debug(f"audit {json.dumps(user.to_dict())}")
+                    current_app.logger.debug("roles: %s" % ", ".join(r.name for r in user.roles))
+            """, line=7, count=2),
         Flag("""
             import logging
 
             logger = logging.getLogger(__name__)
 
-            def audit(user, rows):
-                logger.log(logging.INFO, "user " + user.name)
-                logger.warning(msg="rows: {}".format(len(rows)))
-                logger.error(("failed for %s "
-                              "after %d tries") % (user.id, 3))
-            """, line=6, count=3, note="log(level, msg), msg=, an implicitly concatenated template", fixed="""
+            def audit(users, rows):
+                while users:
+                    user = users.pop()
+                    logger.log(logging.DEBUG, "user " + user.name)
+                    logger.debug(msg="rows: {}".format(len(rows)))
+                    logger.debug(("failed for %s "
+                                  "after %d tries") % (user.id, 3))
+            """, line=8, count=3, note="log(DEBUG, msg), msg=, an implicitly concatenated template", fixed="""
             import logging
 
             logger = logging.getLogger(__name__)
 
-            def audit(user, rows):
-                logger.log(logging.INFO, "user %s", user.name)
-                logger.warning(msg="rows: {}".format(len(rows)))
-                logger.error(("failed for %s "
-                              "after %d tries"), user.id, 3)
+            def audit(users, rows):
+                while users:
+                    user = users.pop()
+                    logger.log(logging.DEBUG, "user %s", user.name)
+                    logger.debug(msg="rows: {}".format(len(rows)))
+                    logger.debug(("failed for %s "
+                                  "after %d tries"), user.id, 3)
             """),
         Flag("""
             import logging
 
             logger = logging.getLogger(__name__)
 
-            def report(job, took):
-                logger.info(f"{job.name!r}: 100% in {took:.2f} s {{done}}", exc_info=True)
-                logger.info(f"job {job.id}: "  # which job
-                            f"{job.state}")
-                logger.info(f"{job.name:>10}")
-                logger.info(f"{took=}")
-                logger.info("{1} {0}".format(job.id, took))
+            def report(jobs, took):
+                for job in jobs:
+                    logger.debug(f"{job.name!r}: 100% in {took:.2f} s {{done}}", exc_info=True)
+                    logger.debug(f"job {job.id}: "  # which job
+                                 f"{job.state}")
+                    logger.debug(f"{job.name:>10}")
+                    logger.debug(f"{took=}")
+                    logger.debug("{1} {0}".format(job.id, took))
             """, count=5, note="exact conversions only; comments between the pieces stay", fixed="""
             import logging
 
             logger = logging.getLogger(__name__)
 
-            def report(job, took):
-                logger.info("%r: 100%% in %.2f s {done}", job.name, took, exc_info=True)
-                logger.info("job %s: "  # which job
-                            "%s", job.id, job.state)
-                logger.info(f"{job.name:>10}")
-                logger.info(f"{took=}")
-                logger.info("{1} {0}".format(job.id, took))
+            def report(jobs, took):
+                for job in jobs:
+                    logger.debug("%r: 100%% in %.2f s {done}", job.name, took, exc_info=True)
+                    logger.debug("job %s: "  # which job
+                                 "%s", job.id, job.state)
+                    logger.debug(f"{job.name:>10}")
+                    logger.debug(f"{took=}")
+                    logger.debug("{1} {0}".format(job.id, took))
             """),
         Flag("""
             import logging
             from app.log import warnings
 
             class Job:
-                def run(self):
+                def run(self, rows):
                     self = logging.getLogger("jobs")
-                    self.info(f"ran {self}")
-                    warnings.warn(f"slow {self}")
-            """, line=7, count=2, files={"app/log.py": "import logging\nwarnings = logging.getLogger('w')\n"},
+                    for row in rows:
+                        self.debug(f"ran {row}")
+                        warnings.debug(f"slow {row}")
+            """, line=8, count=2, files={"app/log.py": "import logging\nwarnings = logging.getLogger('w')\n"},
             note="names that are loggers here only because the module binds them so"),
+        Quiet("""
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def sync(account, items):
+                logger.debug(f"syncing {account.name} ({account.id})")
+                logger.debug("account %s: " % account.name + str(account.id))
+                for item in items:
+                    def pushed(result):
+                        logger.debug(f"pushed {item.id}: {result}")
+                    account.on_push(pushed)
+                    try:
+                        account.push(item)
+                    except ConnectionError as e:
+                        logger.error(f"push of {item.id} failed: {e}")
+                        logger.exception("push of %s failed" % json.dumps(item.to_dict()))
+                    logger.warning(f"item {item.id} is over quota")
+                    logger.info(f"pushed {item.id}")
+                    logger.log(logging.ERROR, f"gave up on {item.id}")
+            """, note="formatted once per call (a function defined in a loop runs later); levels that are "
+                      "on in production, where the message is built because it is emitted"),
         Quiet("""
             import logging
             import structlog
@@ -382,19 +423,21 @@ class EagerLogFormat(PythonRule):
             logger = logging.getLogger(__name__)
             events = structlog.get_logger()
 
-            def login(user):
-                logger.info("user %s logged in", user.id)
-                logger.info(f"static message")
-                logger.info("a" + "b")
-                events.info(f"login {user.id}")
-                message = f"user {user.id}"
-                print(f"user {user.id}")
+            def login(users):
+                for user in users:
+                    logger.debug("user %s logged in", user.id)
+                    logger.debug(f"static message")
+                    logger.debug("a" + "b")
+                    events.debug(f"login {user.id}")
+                    message = f"user {user.id}"
+                    print(f"user {user.id}")
             """, note="lazy arguments, constant messages, structlog, not a logging call"),
         Quiet("""
             from loguru import logger
 
-            def login(user):
-                logger.info(f"user {user.id} logged in")
+            def login(users):
+                for user in users:
+                    logger.debug(f"user {user.id} logged in")
             """, note="loguru"),
     )
 
@@ -417,18 +460,57 @@ class EagerLogFormat(PythonRule):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         return any(isinstance(t, ast.Name) and t.id in NOT_LOGGERS for t in targets)
 
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self._loops: list[int] = []  # per enclosing loop: the functions around it
+        self._functions = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions += 1
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions -= 1
+
+    def visit_For(self, node: cst.For) -> None:
+        self._loops.append(self._functions)
+
+    def leave_For(self, node: cst.For) -> None:
+        self._loops.pop()
+
+    def visit_While(self, node: cst.While) -> None:
+        self._loops.append(self._functions)
+
+    def leave_While(self, node: cst.While) -> None:
+        self._loops.pop()
+
     def visit_Call(self, node: cst.Call) -> None:
         method = logging_call(self.ctx, node)
         if method is None:
             return
+        if method != "debug" and not (method == "log" and self._debug_level(node)):
+            return  # emitted in production: the message is built because it is logged
         arg = message_arg(node, method)
         if arg is None:
             return
         how = eager_format(arg.value)
-        if how is not None:
-            self.report(arg.value, f"Pass the values as logging arguments instead of formatting with {how}: "
-                                   f"`logger.{method}(\"... %s\", value)` formats only when the message is emitted.",
-                        fix=self._fix(node, arg))
+        if how is None:
+            return
+        if not self._loops or self._loops[-1] != self._functions:
+            return  # formatted once per call: next to nothing to save
+        self.report(arg.value, f"Pass the values as logging arguments instead of formatting with {how}: this "
+                               f"debug message is built on every pass of the loop even with debug logging off, and "
+                               f"`logger.{method}(\"... %s\", value)` formats it only when it is emitted.",
+                    fix=self._fix(node, arg))
+
+    def _debug_level(self, node: cst.Call) -> bool:
+        """`logger.log(logging.DEBUG, ...)` / `logger.log(10, ...)`."""
+        level = names.keyword_arg(node, "level") or names.positional_arg(node, 0)
+        if level is None:
+            return False
+        value = level.value
+        if isinstance(value, cst.Integer):
+            return value.evaluated_value <= DEBUG_LEVEL
+        return self.ctx.qualified_name(value) == "logging.DEBUG"
 
     def _fix(self, node: cst.Call, arg: cst.Arg):
         """The message as a template and arguments, when it is the last positional argument."""

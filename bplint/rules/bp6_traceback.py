@@ -16,6 +16,16 @@ from bplint.rules.bp6_logging import logging_call
 
 
 ERROR_METHODS = frozenset({"error", "critical", "fatal"})
+# Calls that parse or convert a value: where a `try` does only these, the failure it catches is the
+# value's being malformed (a `ValueError`), an expected error whose message says it all.
+PARSERS = frozenset({"json.loads", "json.load", "builtins.int", "builtins.float", "decimal.Decimal", "uuid.UUID",
+                     "datetime.datetime.strptime", "datetime.datetime.fromisoformat", "datetime.date.fromisoformat",
+                     "ast.literal_eval", "base64.b64decode", "base64.urlsafe_b64decode", "ipaddress.ip_address",
+                     "ipaddress.ip_network"})
+# Methods of a response or a request that parse its body: `response.json()`, `await request.json()`.
+PARSE_METHODS = frozenset({"json", "get_json"})
+# Methods that look up or trim the value being parsed: `form.get("amount")`, `text.strip()`.
+LOOKUP_METHODS = frozenset({"get", "getlist", "strip", "lower", "decode"})
 
 
 class ExceptionWithoutTraceback(PythonRule):
@@ -30,7 +40,10 @@ class ExceptionWithoutTraceback(PythonRule):
     what = ("Inside a broad `except` clause (`except:`, `except Exception:`, `except BaseException:`) "
             "that does not re-raise (nor format the traceback itself), finds `logger.error(...)` / `logger.critical(...)` without "
             "`exc_info`. A narrow `except` (an expected error, where the message alone is enough) and "
-            "clauses that re-raise (the traceback is logged where the error is handled) stay quiet.")
+            "clauses that re-raise (the traceback is logged where the error is handled) stay quiet, as do "
+            "clauses around a `try` that only parses a value (`json.loads(body)`, `await response.json()`, "
+            "`int(form[\"amount\"])`): what they catch is a malformed value, an expected error that its "
+            "message describes.")
     why = ("The log then says that something failed but not where: the traceback, the one thing "
            "needed to fix an unexpected error, is thrown away.")
     how_to_fix = "Use `logger.exception(\"...\")` (or pass `exc_info=True`) inside the `except` block."
@@ -101,6 +114,45 @@ class ExceptionWithoutTraceback(PythonRule):
                     raise
                 logger.error("not in an except block")
             """),
+        Quiet("""
+            import json
+            import logging
+
+            import httpx
+
+            log = logging.getLogger(__name__)
+
+            async def forward_error(response: httpx.Response, form):
+                detail = None
+                try:
+                    detail = response.json()["error"]
+                except Exception as e:
+                    log.error(f"upstream error body is not JSON: {e}")
+                try:
+                    amount = int(form["amount"])
+                    settings = json.loads(form.get("settings", "{}"))
+                except Exception as e:
+                    log.error("bad input: %s", e)
+                    return None
+                return detail, amount, settings
+            """, note="a try that only parses a value: what it catches is a malformed value"),
+        Flag("""
+            import json
+            import logging
+
+            log = logging.getLogger(__name__)
+
+            def load_settings(path):
+                try:
+                    with open(path) as handle:
+                        return json.load(handle)
+                except Exception as e:
+                    log.error("cannot load %s: %s", path, e)
+                try:
+                    return json.loads(fetch_settings())
+                except Exception as e:
+                    log.error("cannot fetch settings: %s", e)
+            """, line=11, count=2, note="a try that also opens a file or calls a service"),
     )
 
     # Parsed only where a broad clause that does not re-raise calls `.error(`/`.critical(`/`.fatal(`
@@ -120,9 +172,52 @@ class ExceptionWithoutTraceback(PythonRule):
         self._handlers: list[bool] = []  # per enclosing except clause: broad and not re-raising
         self._function_depths: list[int] = []
         self._lambdas = 0  # lambdas around the node: their body runs later, outside the clause
+        self._tries: list[bool] = []  # per enclosing try: its body only parses a value
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self._tries.append(self._only_parses(node.body))
+
+    def leave_Try(self, node: cst.Try) -> None:
+        self._tries.pop()
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        self._handlers.append(caught_broadly(self.ctx, node) and not _reraises(self.ctx, node))
+        parses = bool(self._tries) and self._tries[-1]
+        self._handlers.append(caught_broadly(self.ctx, node) and not parses and not _reraises(self.ctx, node))
+
+    def _only_parses(self, body: cst.BaseSuite) -> bool:
+        """Every statement of the block parses or converts a value and keeps or returns it, with at
+        least one parse: `data = json.loads(text)`, `return int(value)`, `body = (await r.json())["error"]`."""
+        statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
+        parsed = False
+        for statement in statements:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                return False
+            for small in statement.body:
+                if isinstance(small, (cst.Assign, cst.AnnAssign, cst.Return, cst.Expr)):
+                    value = small.value
+                elif isinstance(small, cst.Pass):
+                    continue
+                else:
+                    return False
+                if value is None:
+                    continue
+                for node in names.walk(value):
+                    if isinstance(node, cst.Call):
+                        if isinstance(node.func, cst.Attribute) and node.func.attr.value in LOOKUP_METHODS:
+                            continue
+                        if not self._parses(node):
+                            return False
+                        parsed = True
+                    elif isinstance(node, (cst.Lambda, cst.Yield, cst.ListComp, cst.GeneratorExp, cst.DictComp,
+                                           cst.SetComp)):
+                        return False
+        return parsed
+
+    def _parses(self, call: cst.Call) -> bool:
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in PARSE_METHODS and \
+                not isinstance(call.func.value, cst.Call):
+            return True
+        return self.ctx.qualified_name(call.func) in PARSERS
 
     def leave_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._handlers.pop()
@@ -187,3 +282,4 @@ def _calls_run_in_clause(handler: ast.ExceptHandler):
         yield node
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             stack.extend(ast.iter_child_nodes(node))
+
