@@ -35,6 +35,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "bplint._route_facts": ("RouteFacts", "_Decorator", "_Def", "_Class", "_Call", "_Build", "_UrlPattern"),
     "bplint.orm_models": ("OrmModuleFacts", "RawClass", "RawRelation", "RawMethod", "RawHelper"),
     "bplint.rules._auth_index": ("AuthFacts",),
+    "bplint.rules._sql_returns": ("SqlFacts",),
     "bplint.rules._config_context": ("ConfigFacts",),
     "bplint.rules._env_facts": ("EnvFacts", "SettingsClass", "SettingsField"),
     "bplint.rules.bp4_schema": ("CliFacts",),

@@ -24,12 +24,17 @@ A use inside a branch that does not test the name (``if request.method ==
 "POST": user.name = ...``) is a use: that path reaches it unchecked. The walk
 leaves the block that binds the name only through ``try``/``with`` bodies;
 out of an ``if`` or loop body the flow is unclear and it stops.
+
+``surely_reaches(scope, statement, use, span)`` answers the converse question
+for value tracking: does an assignment run on every path to a later use (the
+use sits after it in the same block, or nested in a statement of that block)?
+Then the value it binds is the one the use sees.
 """
 
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import Iterator, Sequence, Union
+from typing import Callable, Iterator, Sequence, Union
 
 import libcst as cst
 
@@ -346,3 +351,33 @@ def _is_serializer(func: cst.CSTNode) -> bool:
         spelled = f"{func.value}.{spelled}"
     lower = spelled.lower()
     return any(word in lower for word in SERIALIZER_WORDS)
+
+
+# --- does an assignment reach a use? --------------------------------------------------------------
+
+Span = Callable[[cst.CSTNode], "tuple[tuple[int, int], tuple[int, int]] | None"]
+
+
+def surely_reaches(scope: cst.CSTNode, statement: cst.CSTNode, use: cst.CSTNode, span: Span) -> bool:
+    """True when ``statement`` (a small statement of ``scope``, a function or module: an assignment)
+    runs on every path to ``use`` and nothing in between is skipped: ``use`` sits in a statement
+    after it in the same block (or nested in one). ``span`` gives a node's (start, end) as
+    (line, column) pairs. A later rebinding is the caller's to rule out (the bindings record
+    says which bindings come before ``use``)."""
+    if isinstance(scope, cst.FunctionDef):
+        body = _block(scope.body)
+    elif isinstance(scope, cst.Module):
+        body = scope.body
+    else:
+        return False
+    path = _path_to(body, statement, [])
+    if path is None:
+        return False
+    block, position, _ = path[-1]
+    following = block[position + 1:]
+    if not following:
+        return False
+    first, last, at = span(following[0]), span(following[-1]), span(use)
+    if first is None or last is None or at is None:
+        return False
+    return first[0] <= at[0] and at[1] <= last[1]

@@ -51,7 +51,10 @@ SESSION_READS = frozenset({"get", "query", "execute", "scalars", "scalar", "get_
 SESSION_CLASS_NAMES = frozenset({"Session", "AsyncSession", "scoped_session", "async_scoped_session"})
 SQL_METHODS = frozenset({"execute", "executemany", "executescript", "exec_driver_sql", "mogrify"})
 SQL_TEXT_NAMES = frozenset({"text", "TextClause", "RawSQL"})
-_SQL_CALL_NAMES = SQL_METHODS | SQL_TEXT_NAMES | {"raw", "extra"}
+# other drivers' calls (asyncpg, pg8000) and SQLAlchemy query methods that take SQL text
+SQL_OTHER_METHODS = frozenset({"fetch", "fetchrow", "fetchval", "cursor", "run",
+                               "filter", "where", "having", "order_by", "group_by"})
+_SQL_CALL_NAMES = SQL_METHODS | SQL_OTHER_METHODS | SQL_TEXT_NAMES | {"raw", "extra"}
 
 
 class Loop:
@@ -637,7 +640,9 @@ def _sql_injection(found: Analysis) -> bool:
         func = call.func
         if type(func) is ast.Attribute:
             method = func.attr
-            if method in SQL_METHODS:
+            if method in SQL_METHODS or method in SQL_OTHER_METHODS:
+                if method in SQL_OTHER_METHODS and not call.args:
+                    continue
                 keywords: tuple[str, ...] = ("sql", "statement", "operation", "query")
             elif method == "raw":
                 keywords = ("raw_query",)

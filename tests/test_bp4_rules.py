@@ -133,6 +133,145 @@ def test_ast_triggers_survive_deep_expressions(tmp_path):
     assert "BP404" in facts.triggered
 
 
+def _sql_messages(tmp_path, files):
+    write_project(tmp_path, {k: textwrap.dedent(v).lstrip("\n") for k, v in files.items()})
+    config = build_config({"select": ["BP404"], "preview": True}, all_rules(), root=tmp_path)
+    result = scan([tmp_path], config, cwd=tmp_path)
+    assert not [e for e in result.errors if e.internal]
+    return {(f.path, f.line): f.message for f in result.findings if f.code == "BP404"}
+
+
+def test_sql_messages_fit_the_case(tmp_path):
+    files = {"app/q.py": """
+        from sqlalchemy import text
+
+
+        def run(cursor, session, Post, name, column):
+            cursor.execute("SELECT * FROM users WHERE name = '%s'" % name)
+            cursor.execute(f"SELECT {column} FROM users")
+            session.query(Post).filter(f"{column} > 3")
+        """}
+    found = _sql_messages(tmp_path, files)
+    assert "inside a quoted SQL literal; bind it as a query parameter" in found[("app/q.py", 5)]
+    assert "pass the value as a query parameter" in found[("app/q.py", 6)]
+    assert "compare columns" in found[("app/q.py", 7)]
+
+
+def test_sql_helpers_that_quote_or_count(tmp_path):
+    """A project function is harmless only when every return quotes or counts, whatever its argument."""
+    files = {
+        "app/names.py": """
+            class Quoting:
+                def ident(self, name):
+                    return f'"{name}"'
+
+                def literal(self, value):
+                    if not value:
+                        return "''"
+                    return "'" + str(value).replace("'", "''") + "'"
+
+
+            def wrap(name):
+                return '"' + name + '"'
+
+
+            def width(rows):
+                total = 0
+                for row in rows:
+                    total += len(row)
+                return total * 2
+            """,
+        "app/report.py": """
+            from app.names import Quoting, width, wrap
+
+
+            def report(cursor, name, rows):
+                cursor.execute(f"SELECT * FROM {wrap(name)}")
+                cursor.execute(f"SELECT * FROM t WHERE a = {Quoting.literal(None, name)}")
+                cursor.execute(f"SELECT * FROM t LIMIT {width(rows)}")
+                cursor.execute(f"SELECT * FROM {Quoting.ident(None, name)}")
+            """,
+    }
+    assert sorted(_sql_messages(tmp_path, files)) == [("app/report.py", 5), ("app/report.py", 8)]
+
+
+def test_sql_value_reaching_the_call(tmp_path):
+    """Only an assignment that runs on every path to the call replaces the ones before it."""
+    files = {"app/q.py": """
+        def run(cursor, name, rows):
+            sql = f"SELECT * FROM t WHERE a = '{name}'"
+            sql = "SELECT 1"
+            cursor.execute(sql)
+            query = f"SELECT * FROM t WHERE a = '{name}'"
+            for row in rows:
+                cursor.execute(query)
+                query = "SELECT 2"
+            base = "SELECT * FROM t"
+            try:
+                base = base + f" WHERE a = '{name}'"
+            finally:
+                cursor.execute(base)
+            where = "1 = 1"
+            where = where + f" AND a = '{name}'"
+            cursor.execute("SELECT * FROM t WHERE " + where)
+        """}
+    assert sorted(_sql_messages(tmp_path, files)) == [("app/q.py", 7), ("app/q.py", 13), ("app/q.py", 16)]
+
+
+def test_sql_number_fallback_of_request_data_is_not_a_number(tmp_path):
+    """`request.args.get("limit", 20)` is the client's text whatever the fallback; a setting's is not."""
+    files = {"app/views.py": """
+        from flask import request
+
+        from app.db import engine
+
+        SETTINGS = {}
+
+
+        def page():
+            limit = request.args.get("limit", 20)
+            timeout = SETTINGS.get("timeout", 30)
+            with engine.connect() as conn:
+                conn.execute(f"SET statement_timeout TO {timeout}")
+                return conn.execute(f"SELECT * FROM posts LIMIT {limit}").all()
+        """}
+    assert sorted(_sql_messages(tmp_path, files)) == [("app/views.py", 13)]
+
+
+def test_sql_quote_doubled_for_another_quote(tmp_path):
+    """Doubling `"` protects a value inside double quotes only."""
+    files = {"app/q.py": """
+        def run(cursor, table, name):
+            quoted = table.replace('"', '""')
+            cursor.execute(f'SELECT * FROM "{quoted}"')
+            cursor.execute(f"SELECT * FROM t WHERE a = '{quoted}'")
+            cursor.execute("SELECT * FROM t WHERE a = '%s'" % name.replace("'", "''"))
+        """}
+    found = _sql_messages(tmp_path, files)
+    assert sorted(found) == [("app/q.py", 4)]
+    assert "escaped for one quote character" in found[("app/q.py", 4)]
+
+
+def test_sql_helper_resolved_in_an_unpacked_release_folder(tmp_path):
+    """`myapp-1.0/` cannot be a package: `from app.names import ...` finds `myapp-1.0/app/names.py`."""
+    files = {
+        "myapp-1.0/app/__init__.py": "",
+        "myapp-1.0/app/names.py": """
+            def quoted(name):
+                return '"' + name.replace('"', '""') + '"'
+            """,
+        "myapp-1.0/app/q.py": """
+            from app.names import quoted
+
+
+            def run(cursor, table):
+                cursor.execute(f"SELECT * FROM {quoted(table)}")
+                cursor.execute(f"SELECT * FROM {table}")
+            """,
+    }
+    assert sorted(_sql_messages(tmp_path, files)) == [("myapp-1.0/app/q.py", 6)]
+
+
 def test_naive_utcnow_on_a_naive_column_asks_for_an_aware_column(tmp_path):
     from bplint.config import build_config
     from bplint.engine import scan
