@@ -66,11 +66,11 @@ def bplint(args: list[str], cwd: Path) -> tuple[float, int, int, str]:
 
 
 def ensure_bandit() -> str:
-    found = shutil.which("bandit")
-    if found is None:
+    """bandit's console script beside this python (installed there when missing), else on PATH."""
+    beside = Path(sys.executable).parent / "bandit"
+    if not beside.exists() and shutil.which("bandit") is None:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "bandit"], check=True)
-        found = shutil.which("bandit")
-    return found or "bandit"
+    return str(beside) if beside.exists() else shutil.which("bandit") or "bandit"
 
 
 def main() -> None:
