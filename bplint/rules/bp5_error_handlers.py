@@ -202,7 +202,7 @@ class MissingErrorHandler(ProjectRule):
             if not handled & SERVER_ERROR_NAMES:
                 missing.append("`Exception`/500")
             if missing:
-                flask_apps = sum(1 for a in project.apps if a.framework == "flask")
+                flask_apps = sum(1 for a in apps if a.framework == "flask")
                 fix = _handlers_fix(self.project, app, missing) if flask_apps == 1 else None
                 self.report(app.relpath, span,
                             f"Register error handlers for {' and '.join(missing)} on this app "
