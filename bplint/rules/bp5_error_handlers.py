@@ -121,6 +121,33 @@ class MissingErrorHandler(ProjectRule):
                 return app
             """),
         Flag("""
+            from flask import Flask
+
+            public = Flask(__name__)
+            admin = Flask("admin")
+
+            @public.get("/")
+            def home():
+                return "home"
+
+            @admin.get("/")
+            def dashboard():
+                return "dashboard"
+            """, line=3, count=2, fixed="""
+            from flask import Flask
+
+            public = Flask(__name__)
+            admin = Flask("admin")
+
+            @public.get("/")
+            def home():
+                return "home"
+
+            @admin.get("/")
+            def dashboard():
+                return "dashboard"
+            """, note="no fix: which of two applications answers which error is not for a fix to decide"),
+        Flag("""
             from fastapi import FastAPI
 
             app = FastAPI()
