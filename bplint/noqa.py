@@ -1,7 +1,7 @@
 """`check --add-noqa`: mark each reported finding as accepted with a `# bplint: ignore[CODE]` comment.
 
 The comment goes where bplint reads it (bplint.suppressions): on the first line of the
-finding's statement, or on its own line. An existing `# bplint: ignore[...]` comment there
+finding's statement, on its own line, or else on the statement's last line. An existing `# bplint: ignore[...]` comment there
 takes the new codes; a line that ends inside a string (or continues with a backslash) takes
 no comment, since one there would change the code.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 from bplint.files import FileKind, SourceFile, is_requirements_name
 from bplint.findings import Finding, ScanError
 from bplint.fixes import _LINE_END, inside, parses, read_for_fixing, write_atomically
-from bplint.suppressions import _BPLINT, _comments, statement_starts
+from bplint.suppressions import _BPLINT, _comments, statement_ends, statement_starts
 
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")
 
@@ -88,12 +88,16 @@ def mark_lines(text: str, findings: list[Finding], python: bool, path: str = "")
     pieces = _LINE_END.split(text)
     ends = [m.group() for m in _LINE_END.finditer(text)] + [""]
     starts = statement_starts(file, text)
+    last_lines = statement_ends(starts)
     blocked = _blocked_lines(text, pieces, python)
     codes: dict[int, list[str]] = {}
     whole_file: list[str] = []  # project-level findings on a line that takes no comment
     left = []
     for finding in findings:
-        candidates = [starts.get(finding.line, finding.line), finding.line]
+        first = starts.get(finding.line, finding.line)
+        candidates = [first, finding.line]
+        if not finding.project_level:  # a finding about the whole file is marked for the whole file
+            candidates.append(last_lines.get(first, first))
         line = next((c for c in candidates if 0 < c <= len(pieces) and c not in blocked), None)
         if line is None and finding.project_level:
             # about the whole file (no tests, no README), not its line: a file-level suppression says so

@@ -2,7 +2,8 @@
 
 A suppression applies to the line it stands on, and to every line of the
 statement that starts on that line (a comment on the first line of a
-multi-line call covers the whole call). A file-level suppression applies to
+multi-line call covers the whole call) or ends on it (the only place for one
+when the statement's first line ends inside a string). A file-level suppression applies to
 the whole file. Requirement files, dotenv and other config files take the
 same `#` comments. Bare `# noqa` (without codes) belongs to other tools and
 is left alone. Unknown codes are reported as BP003; with BP002 selected,
@@ -131,6 +132,15 @@ def statement_starts(file: SourceFile, text: str) -> dict[int, int]:
     return {line: first for line, (_, first) in starts.items()}
 
 
+def statement_ends(starts: dict[int, int]) -> dict[int, int]:
+    """For each first line of a multi-line statement (from ``statement_starts``), its last line."""
+    ends: dict[int, int] = {}
+    for line, first in starts.items():
+        if line > ends.get(first, 0):
+            ends[first] = line
+    return ends
+
+
 def apply_suppressions(findings: list[Finding], files: dict[str, SourceFile], config) -> list[Finding]:
     """Drop suppressed findings; add BP003 for unknown codes and, when selected, BP002 for unused ones."""
     from bplint.context import make_finding
@@ -154,8 +164,10 @@ def apply_suppressions(findings: list[Finding], files: dict[str, SourceFile], co
         for s in suppressions:
             if not s.file_level:
                 by_line.setdefault(s.line, []).append(s)
+        ends = statement_ends(starts)
         for finding in file_findings:
-            lines = {finding.line, starts.get(finding.line, finding.line)}
+            first = starts.get(finding.line, finding.line)
+            lines = {finding.line, first, ends.get(first, first)}
             candidates = file_wide + [s for line in lines for s in by_line.get(line, [])]
             matching = [s for s in candidates if s.covers(finding.code)]
             if not matching:
