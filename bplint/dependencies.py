@@ -759,8 +759,8 @@ class ProjectDependencies:
     def locked_version(self, key: str, path: Path) -> str | None:
         """The one version that the locks covering a requirement file give a package: lock files
         (`poetry.lock`, `uv.lock`, `pdm.lock`, `Pipfile.lock`) in its folder or a folder above it,
-        and compiler output (a file with a `pip-compile` header or `# via` notes) there or next to
-        it. None when none of them has the package, or they disagree (one lock with two versions
+        and compiler output (a file with a `pip-compile` header or `# via` notes, not a development
+        file) there or next to it. None when none of them has the package, or they disagree (one lock with two versions
         for two environments too)."""
         if self._locks is None:
             self._locks = self._collect_locks()
@@ -783,7 +783,8 @@ class ProjectDependencies:
                 locks.append((Path(os.path.normpath(file.path.absolute())), locked))
         for path, parsed in self.graph.files.items():
             compiled = bool(parsed.compiled_from) or any(r.via is not None for r in parsed.requirements)
-            if compiled and path not in self.tests:
+            # a development file's compiled pins (test tools, docs builds) are not what production installs
+            if compiled and path not in self.tests and self._role(path) is not False:
                 locked = {}
                 for requirement in parsed.requirements:
                     version = requirement.exact_version
