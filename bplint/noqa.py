@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 from bplint.files import FileKind, SourceFile, is_requirements_name
 from bplint.findings import Finding, ScanError
 from bplint.fixes import _LINE_END, inside, parses, read_for_fixing, write_atomically
 from bplint.suppressions import _BPLINT, _comments, statement_ends, statement_starts
 
+# TOML manifests, which take `#` comments as requirement files do
+_MANIFESTS = ("pyproject.toml", "Pipfile")
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")
 
 
@@ -43,8 +51,9 @@ def add_noqa(findings: list[Finding], errors: list[ScanError], root: Path, cwd: 
             problem = "the scan of this file was not complete (see the error above)"
         elif target is None:
             problem = "not a regular file inside the project"
-        elif target.suffix not in (".py", ".pyi") and not is_requirements_name(target.name, target.parent.name):
-            problem = "bplint adds suppression comments to Python and requirement files only"
+        elif target.suffix not in (".py", ".pyi") and not is_requirements_name(target.name, target.parent.name) \
+                and target.name not in _MANIFESTS:
+            problem = "bplint adds suppression comments to Python, requirement and manifest files only"
         if problem is not None or target is None:
             outcome.left += len(group)
             outcome.errors.append(ScanError(path, f"not marked: {problem}"))
@@ -64,6 +73,11 @@ def add_noqa(findings: list[Finding], errors: list[ScanError], root: Path, cwd: 
                                                   f"continued line (suppress it in a baseline instead)"))
         if not added or new == text:
             continue
+        if target.name in _MANIFESTS and not _same_toml(text, new):
+            outcome.left += len(group)
+            outcome.errors.append(ScanError(path, "not marked: a comment would change the file's data (a line "
+                                                  "inside a multi-line string); record it in a baseline instead"))
+            continue
         if not parses(new, python):
             outcome.left += len(group)
             outcome.errors.append(ScanError(path, "not marked: the comments would leave the file unparsable "
@@ -78,6 +92,14 @@ def add_noqa(findings: list[Finding], errors: list[ScanError], root: Path, cwd: 
         outcome.added += added
         outcome.files += 1
     return outcome
+
+
+def _same_toml(old: str, new: str) -> bool:
+    """The comments left a TOML file's data as it was (none went into a multi-line string)."""
+    try:
+        return tomllib.loads(old) == tomllib.loads(new)
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return False
 
 
 def mark_lines(text: str, findings: list[Finding], python: bool, path: str = "") -> tuple[str, int, list[int]]:

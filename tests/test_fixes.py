@@ -366,3 +366,23 @@ def test_add_noqa_marks_a_project_level_finding_on_a_docstring_line_for_the_whol
     # a finding on a line inside a string: the comment goes on the statement's last line
     assert mark_lines(text, [on_line], True, "a.py") == (
         '#!/usr/bin/env python\n"""The\napp."""  # bplint: ignore[BP101]\nx = 1\n', 1, [])
+
+
+def test_add_noqa_marks_a_pyproject_line_and_leaves_its_multi_line_strings_alone(tmp_path):
+    from bplint.findings import Finding
+    from bplint.noqa import add_noqa
+
+    text = ('[project]\nname = "shop"\ndependencies = [\n  "dnspython==2.*",\n  "dnspython==2.8.*",\n]\n'
+            'description = """\nA shop\n"""\n')
+    (tmp_path / "pyproject.toml").write_text(text)
+
+    def finding(line):
+        return Finding("BP204", "n", Severity.INFO, "c", "m", "pyproject.toml", line, 1, line, 1)
+
+    outcome = add_noqa([finding(5)], [], tmp_path, tmp_path)
+    assert outcome.added == 1 and outcome.left == 0
+    marked = (tmp_path / "pyproject.toml").read_text()
+    assert '  "dnspython==2.8.*",  # bplint: ignore[BP204]\n' in marked
+    outcome = add_noqa([finding(8)], [], tmp_path, tmp_path)  # inside the description: the data would change
+    assert outcome.left == 1 and "baseline" in outcome.errors[0].message and not outcome.errors[0].internal
+    assert (tmp_path / "pyproject.toml").read_text() == marked
