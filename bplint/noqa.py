@@ -8,10 +8,8 @@ no comment, since one there would change the code.
 
 from __future__ import annotations
 
-import io
 import re
 import sys
-import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,11 +21,10 @@ else:  # pragma: no cover
 from bplint.files import FileKind, SourceFile, is_requirements_name
 from bplint.findings import Finding, ScanError
 from bplint.fixes import _LINE_END, inside, parses, read_for_fixing, write_atomically
-from bplint.suppressions import _BPLINT, _comments, statement_ends, statement_starts
+from bplint.suppressions import _BPLINT, _CODING, _comments, blocked_lines, statement_ends, statement_starts
 
 # TOML manifests, which take `#` comments as requirement files do
 _MANIFESTS = ("pyproject.toml", "Pipfile")
-_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")
 
 
 @dataclass
@@ -111,7 +108,7 @@ def mark_lines(text: str, findings: list[Finding], python: bool, path: str = "")
     ends = [m.group() for m in _LINE_END.finditer(text)] + [""]
     starts = statement_starts(file, text)
     last_lines = statement_ends(starts)
-    blocked = _blocked_lines(text, pieces, python)
+    blocked = blocked_lines(text, pieces, python)
     codes: dict[int, list[str]] = {}
     whole_file: list[str] = []  # project-level findings on a line that takes no comment
     left = []
@@ -155,23 +152,3 @@ def _with_codes(line: str, comment: tuple[int, str] | None, codes: list[str]) ->
                 start = column + match.start("codes")
                 return line[:start] + ", ".join(merged) + line[column + match.end("codes"):]
     return f"{line.rstrip()}  # bplint: ignore[{', '.join(codes)}]"
-
-
-def _blocked_lines(text: str, lines: list[str], python: bool) -> set[int]:
-    """Lines that cannot take a comment at their end: inside a multi-line string, continued with
-    a backslash, or the first lines' interpreter and coding comments."""
-    blocked = {number for number, line in enumerate(lines, 1) if line.rstrip().endswith("\\")}
-    for number, line in enumerate(lines[:2], 1):
-        if line.startswith("#!") or _CODING.match(line):
-            blocked.add(number)
-    if not python:
-        return blocked
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type in (tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT):
-                continue
-            if token.end[0] > token.start[0]:
-                blocked.update(range(token.start[0], token.end[0]))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return set(range(1, len(lines) + 1))  # cannot tell where the strings are: mark nothing
-    return blocked
