@@ -386,3 +386,17 @@ def test_add_noqa_marks_a_pyproject_line_and_leaves_its_multi_line_strings_alone
     outcome = add_noqa([finding(8)], [], tmp_path, tmp_path)  # inside the description: the data would change
     assert outcome.left == 1 and "baseline" in outcome.errors[0].message and not outcome.errors[0].internal
     assert (tmp_path / "pyproject.toml").read_text() == marked
+
+
+def test_a_suppression_comment_is_no_explanation_so_add_noqa_settles(tmp_path, monkeypatch):
+    """BP504 is quiet for an `except` clause with a comment that explains it; the comment
+    --add-noqa writes explains nothing, so it stays in use and a second run adds no BP002."""
+    write_project(tmp_path, {"app.py": "def user(g):\n    try:\n        return g.user\n    except Exception:\n"
+                                       "        return None\n"})
+    monkeypatch.chdir(tmp_path)
+    args = ["check", "--preview", "--no-cache", "--select", "BP504,BP002"]
+    assert CliRunner().invoke(cli, [*args, "--add-noqa", "."]).exit_code == 0
+    assert "except Exception:  # bplint: ignore[BP504]" in (tmp_path / "app.py").read_text()
+    after = CliRunner().invoke(cli, [*args, "."])
+    assert after.exit_code == 0, after.output
+    assert "added 0 suppressions" in CliRunner().invoke(cli, [*args, "--add-noqa", "."]).stderr

@@ -11,6 +11,7 @@ from bplint.roles import Role
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import aliases_any, could_be_broad
 from bplint.rules._route_helpers import caught_broadly
+from bplint.suppressions import _BPLINT, _NOQA
 
 
 def _ast_does_nothing(stmt: ast.stmt) -> bool:
@@ -37,19 +38,28 @@ def _does_nothing(stmt: cst.CSTNode) -> bool:
     return True
 
 
+def _explains(comment: cst.Comment | None) -> bool:
+    """A comment that says something: a suppression directive (`# bplint: ignore[BP504]`) alone
+    explains nothing, and counting it would make the suppression itself unused."""
+    if comment is None:
+        return False
+    text = _NOQA.sub("", _BPLINT.sub("", comment.value))
+    return any(char.isalnum() for char in text)
+
+
 def _has_comment(handler: cst.ExceptHandler) -> bool:
     body = handler.body
     if isinstance(body, cst.IndentedBlock):
-        if body.header.comment is not None or any(line.comment for line in body.footer):
+        if _explains(body.header.comment) or any(_explains(line.comment) for line in body.footer):
             return True
         for stmt in body.body:
-            if any(line.comment for line in stmt.leading_lines):
+            if any(_explains(line.comment) for line in stmt.leading_lines):
                 return True
             trailing = getattr(stmt, "trailing_whitespace", None)
-            if trailing is not None and trailing.comment is not None:
+            if trailing is not None and _explains(trailing.comment):
                 return True
     elif isinstance(body, cst.SimpleStatementSuite):
-        return body.trailing_whitespace.comment is not None
+        return _explains(body.trailing_whitespace.comment)
     return False
 
 
