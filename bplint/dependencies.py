@@ -595,6 +595,7 @@ class ProjectDependencies:
         self.contexts: dict[Path, RequirementContext] = {}
         self._build_contexts()
         self._known_versions: dict[str, dict[str, set[Path]]] | None = None
+        self._locks: list[tuple[Path, dict[str, set[str]]]] | None = None
         self._pins_by_folder: dict[Path, dict[str, str]] = {}
         self._metadata_files: dict[str, set[str]] = {}
 
@@ -753,6 +754,44 @@ class ProjectDependencies:
                         pins.setdefault(key, version)
             self._pins_by_folder[folder] = pins
         return self._pins_by_folder[folder]
+
+    # --- the version a lock decides (for fixes) -------------------------------------
+    def locked_version(self, key: str, path: Path) -> str | None:
+        """The one version that the locks covering a requirement file give a package: lock files
+        (`poetry.lock`, `uv.lock`, `pdm.lock`, `Pipfile.lock`) in its folder or a folder above it,
+        and compiler output (a file with a `pip-compile` header or `# via` notes, not a development
+        file) there or next to it. None when none of them has the package, or they disagree (one lock with two versions
+        for two environments too)."""
+        if self._locks is None:
+            self._locks = self._collect_locks()
+        folder = Path(os.path.normpath(path)).parent
+        near = {folder, *folder.parents, *(folder / name for name in REQUIREMENT_FOLDERS)}
+        if folder.name in REQUIREMENT_FOLDERS:
+            near.add(folder.parent)
+        versions = {version for where, locked in self._locks if where != path
+                    and where.parent in near and self.rootpath(where) is not None
+                    for version in locked.get(key, ())}
+        return next(iter(versions)) if len(versions) == 1 else None
+
+    def _collect_locks(self) -> list[tuple[Path, dict[str, set[str]]]]:
+        locks: list[tuple[Path, dict[str, set[str]]]] = []
+        for file in self.project.files:
+            if file.kind is FileKind.LOCKFILE and not is_test_file(self.project.index, file.relpath):
+                locked: dict[str, set[str]] = {}
+                for name, version in _lock_versions(file):
+                    locked.setdefault(canonicalize_name(name), set()).add(version)
+                locks.append((Path(os.path.normpath(file.path.absolute())), locked))
+        for path, parsed in self.graph.files.items():
+            compiled = bool(parsed.compiled_from) or any(r.via is not None for r in parsed.requirements)
+            # a development file's compiled pins (test tools, docs builds) are not what production installs
+            if compiled and path not in self.tests and self._role(path) is not False:
+                locked = {}
+                for requirement in parsed.requirements:
+                    version = requirement.exact_version
+                    if requirement.key and version:
+                        locked.setdefault(requirement.key, set()).add(version)
+                locks.append((path, locked))
+        return locks
 
     # --- versions the project itself pins (for messages) ---------------------------
     def known_version(self, key: str, elsewhere_than: Path | None = None) -> str | None:

@@ -1,25 +1,30 @@
 """`check --add-noqa`: mark each reported finding as accepted with a `# bplint: ignore[CODE]` comment.
 
 The comment goes where bplint reads it (bplint.suppressions): on the first line of the
-finding's statement, or on its own line. An existing `# bplint: ignore[...]` comment there
+finding's statement, on its own line, or else on the statement's last line. An existing `# bplint: ignore[...]` comment there
 takes the new codes; a line that ends inside a string (or continues with a backslash) takes
 no comment, since one there would change the code.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 from bplint.files import FileKind, SourceFile, is_requirements_name
 from bplint.findings import Finding, ScanError
 from bplint.fixes import _LINE_END, inside, parses, read_for_fixing, write_atomically
-from bplint.suppressions import _BPLINT, _comments, statement_starts
+from bplint.suppressions import _BPLINT, _CODING, _comments, blocked_lines, statement_ends, statement_starts
 
-_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")
+# TOML manifests, which take `#` comments as requirement files do
+_MANIFESTS = ("pyproject.toml", "Pipfile")
 
 
 @dataclass
@@ -43,8 +48,9 @@ def add_noqa(findings: list[Finding], errors: list[ScanError], root: Path, cwd: 
             problem = "the scan of this file was not complete (see the error above)"
         elif target is None:
             problem = "not a regular file inside the project"
-        elif target.suffix not in (".py", ".pyi") and not is_requirements_name(target.name, target.parent.name):
-            problem = "bplint adds suppression comments to Python and requirement files only"
+        elif target.suffix not in (".py", ".pyi") and not is_requirements_name(target.name, target.parent.name) \
+                and target.name not in _MANIFESTS:
+            problem = "bplint adds suppression comments to Python, requirement and manifest files only"
         if problem is not None or target is None:
             outcome.left += len(group)
             outcome.errors.append(ScanError(path, f"not marked: {problem}"))
@@ -64,6 +70,11 @@ def add_noqa(findings: list[Finding], errors: list[ScanError], root: Path, cwd: 
                                                   f"continued line (suppress it in a baseline instead)"))
         if not added or new == text:
             continue
+        if target.name in _MANIFESTS and not _same_toml(text, new):
+            outcome.left += len(group)
+            outcome.errors.append(ScanError(path, "not marked: a comment would change the file's data (a line "
+                                                  "inside a multi-line string); record it in a baseline instead"))
+            continue
         if not parses(new, python):
             outcome.left += len(group)
             outcome.errors.append(ScanError(path, "not marked: the comments would leave the file unparsable "
@@ -80,6 +91,14 @@ def add_noqa(findings: list[Finding], errors: list[ScanError], root: Path, cwd: 
     return outcome
 
 
+def _same_toml(old: str, new: str) -> bool:
+    """The comments left a TOML file's data as it was (none went into a multi-line string)."""
+    try:
+        return tomllib.loads(old) == tomllib.loads(new)
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return False
+
+
 def mark_lines(text: str, findings: list[Finding], python: bool, path: str = "") -> tuple[str, int, list[int]]:
     """``text`` with the suppression comments of ``findings``; (new text, comments added or
     extended, the lines of findings that could not be marked)."""
@@ -88,12 +107,16 @@ def mark_lines(text: str, findings: list[Finding], python: bool, path: str = "")
     pieces = _LINE_END.split(text)
     ends = [m.group() for m in _LINE_END.finditer(text)] + [""]
     starts = statement_starts(file, text)
-    blocked = _blocked_lines(text, pieces, python)
+    last_lines = statement_ends(starts)
+    blocked = blocked_lines(text, pieces, python)
     codes: dict[int, list[str]] = {}
     whole_file: list[str] = []  # project-level findings on a line that takes no comment
     left = []
     for finding in findings:
-        candidates = [starts.get(finding.line, finding.line), finding.line]
+        first = starts.get(finding.line, finding.line)
+        candidates = [first, finding.line]
+        if not finding.project_level:  # a finding about the whole file is marked for the whole file
+            candidates.append(last_lines.get(first, first))
         line = next((c for c in candidates if 0 < c <= len(pieces) and c not in blocked), None)
         if line is None and finding.project_level:
             # about the whole file (no tests, no README), not its line: a file-level suppression says so
@@ -136,23 +159,3 @@ def _with_codes(line: str, comment: tuple[int, str] | None, codes: list[str]) ->
                 start = column + match.start("codes")
                 return line[:start] + ", ".join(merged) + line[column + match.end("codes"):]
     return f"{line.rstrip()}  # bplint: ignore[{', '.join(codes)}]"
-
-
-def _blocked_lines(text: str, lines: list[str], python: bool) -> set[int]:
-    """Lines that cannot take a comment at their end: inside a multi-line string, continued with
-    a backslash, or the first lines' interpreter and coding comments."""
-    blocked = {number for number, line in enumerate(lines, 1) if line.rstrip().endswith("\\")}
-    for number, line in enumerate(lines[:2], 1):
-        if line.startswith("#!") or _CODING.match(line):
-            blocked.add(number)
-    if not python:
-        return blocked
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type in (tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT):
-                continue
-            if token.end[0] > token.start[0]:
-                blocked.update(range(token.start[0], token.end[0]))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return set(range(1, len(lines) + 1))  # cannot tell where the strings are: mark nothing
-    return blocked

@@ -2,7 +2,8 @@
 
 A suppression applies to the line it stands on, and to every line of the
 statement that starts on that line (a comment on the first line of a
-multi-line call covers the whole call). A file-level suppression applies to
+multi-line call covers the whole call), or, when that first line ends inside
+a string and cannot take a comment, to the statement that ends on it. A file-level suppression applies to
 the whole file. Requirement files, dotenv and other config files take the
 same `#` comments. Bare `# noqa` (without codes) belongs to other tools and
 is left alone. Unknown codes are reported as BP003; with BP002 selected,
@@ -18,12 +19,13 @@ import tokenize
 import warnings
 from dataclasses import dataclass, field
 
-from bplint.files import FileKind, SourceFile
+from bplint.files import FileKind, SourceFile, split_lines
 from bplint.findings import Finding, Span
 
 _BPLINT = re.compile(r"#\s*bplint:\s*(?P<kind>ignore-file|ignore)\b(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 _NOQA = re.compile(r"#\s*noqa:\s*(?P<codes>[A-Za-z]+\d\w*(?:[\s,]+[A-Za-z]+\d\w*)*)", re.IGNORECASE)
 _OUR_CODE = re.compile(r"^BP\d", re.IGNORECASE)
+_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")
 # A file is read for suppressions only if it may hold one of ours: `# noqa` comments of other
 # tools are common, and tokenizing every file that has one was most of this phase's cost.
 _NOQA_OURS = re.compile(r"noqa:[^\n]*\bbp\d")
@@ -131,6 +133,15 @@ def statement_starts(file: SourceFile, text: str) -> dict[int, int]:
     return {line: first for line, (_, first) in starts.items()}
 
 
+def statement_ends(starts: dict[int, int]) -> dict[int, int]:
+    """For each first line of a multi-line statement (from ``statement_starts``), its last line."""
+    ends: dict[int, int] = {}
+    for line, first in starts.items():
+        if line > ends.get(first, 0):
+            ends[first] = line
+    return ends
+
+
 def apply_suppressions(findings: list[Finding], files: dict[str, SourceFile], config) -> list[Finding]:
     """Drop suppressed findings; add BP003 for unknown codes and, when selected, BP002 for unused ones."""
     from bplint.context import make_finding
@@ -156,8 +167,18 @@ def apply_suppressions(findings: list[Finding], files: dict[str, SourceFile], co
         for s in suppressions:
             if not s.file_level:
                 by_line.setdefault(s.line, []).append(s)
+        ends = statement_ends(starts)
+        blocked: set[int] | None = None
         for finding in file_findings:
-            lines = {finding.line, starts.get(finding.line, finding.line)}
+            first = starts.get(finding.line, finding.line)
+            lines = {finding.line, first}
+            last = ends.get(first)
+            if last is not None and last in by_line:
+                if blocked is None:
+                    text = file.text()
+                    blocked = blocked_lines(text, split_lines(text), True)
+                if first in blocked:  # the first line cannot take a comment: the last one stands for it
+                    lines.add(last)
             candidates = file_wide + [s for line in lines for s in by_line.get(line, [])]
             matching = [s for s in candidates if s.covers(finding.code)]
             if not matching:
@@ -185,3 +206,23 @@ def apply_suppressions(findings: list[Finding], files: dict[str, SourceFile], co
                                           f"Remove the unused suppression of {', '.join(unused)}: "
                                           f"no such finding here."))
     return kept + extra
+
+
+def blocked_lines(text: str, lines: list[str], python: bool) -> set[int]:
+    """Lines that cannot take a comment at their end: inside a multi-line string, continued with
+    a backslash, or the first lines' interpreter and coding comments."""
+    blocked = {number for number, line in enumerate(lines, 1) if line.rstrip().endswith("\\")}
+    for number, line in enumerate(lines[:2], 1):
+        if line.startswith("#!") or _CODING.match(line):
+            blocked.add(number)
+    if not python:
+        return blocked
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type in (tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT):
+                continue
+            if token.end[0] > token.start[0]:
+                blocked.update(range(token.start[0], token.end[0]))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return set(range(1, len(lines) + 1))  # cannot tell where the strings are: mark nothing
+    return blocked

@@ -13,8 +13,12 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from bplint.index import ModuleFacts, ast_dotted, collects
+from bplint.index import ModuleFacts, ast_dotted, collects, qualified_name
 from bplint.rules._auth_names import hash_word, password_word
+
+# PyJWT's and python-jose's `encode` (the JWT rules read it from here too)
+ENCODE_CALLS = frozenset({"jwt.encode", "jwt.api_jwt.encode", "jwt.PyJWT().encode", "jwt.api_jwt.PyJWT().encode",
+                          "jose.jwt.encode"})
 
 # Method names that hash a password whatever object they are called on.
 HASH_METHOD_NAMES = frozenset({"generate_password_hash", "make_password", "set_password", "hashpw"})
@@ -46,6 +50,9 @@ class AuthFacts:
     password_calls: dict[str, list[tuple[int | str, bool]]] = field(default_factory=dict)
     # class name -> attributes it defines through a property, setter or synonym (`@password.setter`)
     setters: dict[str, set[str]] = field(default_factory=dict)
+    # the algorithm of each PyJWT / python-jose `jwt.encode(...)` call ("HS256" when none is given,
+    # "" when it is not a string literal)
+    jwt_encode_algorithms: set[str] = field(default_factory=set)
 
 
 def auth_facts(facts: ModuleFacts | None) -> AuthFacts | None:
@@ -191,6 +198,30 @@ def _hash_like_call(node: ast.Call, facts: ModuleFacts, _: object) -> None:
     if last in ERROR_HANDLER_REGISTRATIONS:
         if any(_catches_jwt_errors(a) for a in node.args[:1]) and node.args:
             _own_facts(facts).jwt_handler = True
+
+
+# The algorithm `jwt.encode` signs with when the call names none (PyJWT and python-jose).
+DEFAULT_JWT_ALGORITHM = "HS256"
+
+
+@collects(ast.Call)
+def _jwt_encode(node: ast.Call, facts: ModuleFacts, _: object) -> None:
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "encode" or isinstance(func, ast.Name)
+            and func.id == "encode"):
+        return
+    if qualified_name(func, facts) not in ENCODE_CALLS:
+        return
+    given = next((k.value for k in node.keywords if k.arg == "algorithm"), None)
+    if given is None and len(node.args) > 2:
+        given = node.args[2]
+    if given is None and any(k.arg is None for k in node.keywords) or any(isinstance(a, ast.Starred) for a in node.args):
+        algorithm = ""  # `**options` may name it
+    elif given is None:
+        algorithm = DEFAULT_JWT_ALGORITHM
+    else:
+        algorithm = given.value if isinstance(given, ast.Constant) and isinstance(given.value, str) else ""
+    _own_facts(facts).jwt_encode_algorithms.add(algorithm)
 
 
 @collects(ast.Try, getattr(ast, "TryStar", ast.Try))

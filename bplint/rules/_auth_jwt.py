@@ -11,12 +11,11 @@ import libcst as cst
 
 from bplint.names import keyword_arg, positional_arg, string_value
 from bplint.rule import PythonRule
+from bplint.rules._auth_index import ENCODE_CALLS
 from bplint.rules._auth_triggers import JWT_TRIGGER_TYPES, imports_jwt
 
 DECODE_CALLS = {"jwt.decode": "pyjwt", "jwt.api_jwt.decode": "pyjwt", "jwt.PyJWT().decode": "pyjwt",
                 "jwt.api_jwt.PyJWT().decode": "pyjwt", "jose.jwt.decode": "jose"}
-ENCODE_CALLS = frozenset({"jwt.encode", "jwt.api_jwt.encode", "jwt.PyJWT().encode", "jwt.api_jwt.PyJWT().encode",
-                          "jose.jwt.encode"})
 # Exception classes that catch an expired or invalid token (or a base class of them).
 JWT_ERRORS = frozenset({"ExpiredSignatureError", "InvalidTokenError", "PyJWTError", "JWTError", "JOSEError",
                         "JWTClaimsError"})

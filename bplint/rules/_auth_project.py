@@ -118,6 +118,8 @@ class AuthProject:
     framework: str | None = None
     # callee simple name -> (position or keyword, looks hashed) of arguments, outside test code
     password_calls: dict[str, list[tuple[int | str, bool]]] = field(default_factory=dict)
+    # the algorithms `jwt.encode` calls sign with, outside test code ("" for one not known)
+    jwt_encode_algorithms: set[str] = field(default_factory=set)
 
 
 def _build_project(index: ProjectIndex) -> AuthProject:
@@ -136,6 +138,7 @@ def _build_project(index: ProjectIndex) -> AuthProject:
             view.hash_calls.extend((facts, spelled) for _, spelled in auth.hash_calls)
             for callee, slots in auth.password_calls.items():
                 view.password_calls.setdefault(callee, []).extend(slots)
+            view.jwt_encode_algorithms.update(auth.jwt_encode_algorithms)
         view.jwt_handler = view.jwt_handler or auth.jwt_handler
         view.jwt_guarded.update(auth.jwt_guarded)
     return view

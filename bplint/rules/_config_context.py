@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 import libcst as cst
 
@@ -471,6 +471,7 @@ class _Deferred:
     node: cst.CSTNode
     message: str
     secret: bool
+    fix: Any = None  # a NodeFix
 
 
 class ConfigScope:
@@ -584,7 +585,7 @@ class ConfigScope:
         state = self._scope()
         for item in state.deferred:
             if not self.overridden_in_subclasses(item.owner, item.key):
-                self.report(item.node, item.message, secret=item.secret)  # type: ignore[attr-defined]
+                self.report(item.node, item.message, secret=item.secret, fix=item.fix)  # type: ignore[attr-defined]
         state.deferred.clear()
 
     # questions
@@ -625,13 +626,13 @@ class ConfigScope:
         ctx = self.ctx  # type: ignore[attr-defined]
         return is_config_module(ctx.facts, ctx.file.rootpath, ctx.index)
 
-    def report_setting(self, key: str, node: cst.CSTNode, message: str, secret: bool = False) -> None:
+    def report_setting(self, key: str, node: cst.CSTNode, message: str, secret: bool = False, fix: Any = None) -> None:
         """Report a module- or class-level setting unless production overrides it later."""
         owner = self.current_class
         if owner is not None:
-            self._scope().deferred.append(_Deferred(owner, key, node, message, secret))
+            self._scope().deferred.append(_Deferred(owner, key, node, message, secret, fix))
         elif not self.overridden_by_star_importers(key):
-            self.report(node, message, secret=secret)  # type: ignore[attr-defined]
+            self.report(node, message, secret=secret, fix=fix)  # type: ignore[attr-defined]
 
     def overridden_in_subclasses(self, owner: ClassInfo, key: str) -> bool:
         """Every production subclass of `owner` in this module sets `key` again."""

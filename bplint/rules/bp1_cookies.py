@@ -122,13 +122,25 @@ class InsecureCookie(ConfigScope, PythonRule):
             '@app.post("/login")\ndef login():\n    resp = make_response(redirect("/"))\n'
             '    resp.set_cookie("auth_token", token, secure=True, httponly=True, samesite="Lax")\n'
             '    return resp\n')
+    fix_applicability = "unsafe"
+    fix_note = ("A weakening setting written as a literal gets its safe value (`True`, `SameSite` `\"Lax\"`) where "
+                "it is written: a module or class setting, an `app.config[...]` assignment, a `config.update(...)` "
+                "keyword or dict key. A `set_cookie(...)` call gets `secure=True` and `httponly=True` (a `False` "
+                "flag becomes `True`, a missing one is added as a keyword). Unsafe: the cookie is then no longer "
+                "sent over plain HTTP, so a development or internal deployment without HTTPS loses its session "
+                "unless its own configuration relaxes the setting again.")
     examples = (
         Flag("""
             SESSION_COOKIE_SECURE = False
             SESSION_COOKIE_HTTPONLY = False
             SESSION_COOKIE_SAMESITE = None
             CSRF_COOKIE_SECURE = False
-            """, path="mysite/settings.py", line=1, count=4),
+            """, path="mysite/settings.py", line=1, count=4, fixed="""
+            SESSION_COOKIE_SECURE = True
+            SESSION_COOKIE_HTTPONLY = True
+            SESSION_COOKIE_SAMESITE = "Lax"
+            CSRF_COOKIE_SECURE = True
+            """),
         Flag("""
             class Config:
                 SECRET_KEY = os.environ["SECRET_KEY"]
@@ -136,7 +148,14 @@ class InsecureCookie(ConfigScope, PythonRule):
 
             class ProductionConfig(Config):
                 SQLALCHEMY_ECHO = False
-            """, path="app/config.py", line=3),
+            """, path="app/config.py", line=3, fixed="""
+            class Config:
+                SECRET_KEY = os.environ["SECRET_KEY"]
+                REMEMBER_COOKIE_SECURE = True
+
+            class ProductionConfig(Config):
+                SQLALCHEMY_ECHO = False
+            """),
         Flag("""
             from flask import Flask
 
@@ -146,7 +165,16 @@ class InsecureCookie(ConfigScope, PythonRule):
                 app.config.update(SESSION_COOKIE_HTTPONLY=False, SESSION_COOKIE_SAMESITE=None)
                 app.config.from_mapping({"REMEMBER_COOKIE_SECURE": False})
                 return app
-            """, line=5, count=4),
+            """, line=5, count=4, fixed="""
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                app.config["SESSION_COOKIE_SECURE"] = True
+                app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+                app.config.from_mapping({"REMEMBER_COOKIE_SECURE": True})
+                return app
+            """),
         Flag("""
             from flask import make_response, redirect
 
@@ -154,7 +182,14 @@ class InsecureCookie(ConfigScope, PythonRule):
                 resp = make_response(redirect("/"))
                 resp.set_cookie("access_token", token, max_age=3600)
                 return resp
-            """, line=5, note="session/token cookie without secure and httponly"),
+            """, line=5, note="session/token cookie without secure and httponly", fixed="""
+            from flask import make_response, redirect
+
+            def login_response(token):
+                resp = make_response(redirect("/"))
+                resp.set_cookie("access_token", token, max_age=3600, secure=True, httponly=True)
+                return resp
+            """),
         Flag("""
             from fastapi import FastAPI, Response
 
@@ -164,7 +199,16 @@ class InsecureCookie(ConfigScope, PythonRule):
             def login(response: Response):
                 response.set_cookie(key="session", value=make_token(), httponly=True, secure=False)
                 return {"ok": True}
-            """, line=7),
+            """, line=7, fixed="""
+            from fastapi import FastAPI, Response
+
+            app = FastAPI()
+
+            @app.post("/login")
+            def login(response: Response):
+                response.set_cookie(key="session", value=make_token(), httponly=True, secure=True)
+                return {"ok": True}
+            """),
         Flag("""
             from django.conf import settings
             from django.http import HttpResponseRedirect
@@ -185,7 +229,18 @@ class InsecureCookie(ConfigScope, PythonRule):
                 app.config.update(**{"REMEMBER_COOKIE_HTTPONLY": False})
                 resp.set_cookie("session", token, 3600, None, "/", None, False, True)
                 return app
-            """, line=4, count=3, note="annotated setting, an unpacked dict, flags passed by position"),
+            """, line=4, count=3, note="annotated setting, an unpacked dict, flags passed by position", fixed="""
+            from flask import Flask
+
+            class Config:
+                SESSION_COOKIE_SECURE: bool = True
+
+            def create_app(resp, token):
+                app = Flask(__name__)
+                app.config.update(**{"REMEMBER_COOKIE_HTTPONLY": True})
+                resp.set_cookie("session", token, 3600, None, "/", None, True, True)
+                return app
+            """),
         Quiet("""
             from flask import make_response
 
@@ -292,13 +347,13 @@ class InsecureCookie(ConfigScope, PythonRule):
                     continue
                 owner = self.current_class
                 if owner is not None and not owner.dev_or_test and not owner.env_driven:
-                    self.report_setting(key, value, self._message(key))
+                    self.report_setting(key, value, self._message(key), fix=self._setting_fix(key, value))
                 elif self.at_module_level:
-                    self.report_setting(key, value, self._message(key))
+                    self.report_setting(key, value, self._message(key), fix=self._setting_fix(key, value))
             elif isinstance(target, cst.Subscript):
                 key = subscript_key(target)
                 if key in COOKIE_SETTINGS and _is_insecure(value, COOKIE_SETTINGS[key][0]) and not self._skip():
-                    self.report(value, self._message(key))
+                    self.report(value, self._message(key), fix=self._setting_fix(key, value))
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -313,13 +368,14 @@ class InsecureCookie(ConfigScope, PythonRule):
             if arg.keyword is not None and arg.keyword.value in COOKIE_SETTINGS:
                 key = arg.keyword.value
                 if _is_insecure(arg.value, COOKIE_SETTINGS[key][0]):
-                    self.report(arg.value, self._message(key))
+                    self.report(arg.value, self._message(key), fix=self._setting_fix(key, arg.value))
             elif arg.keyword is None and isinstance(arg.value, cst.Dict):
                 for element in arg.value.elements:
                     if isinstance(element, cst.DictElement):
                         key = string_value(element.key)
                         if key in COOKIE_SETTINGS and _is_insecure(element.value, COOKIE_SETTINGS[key][0]):
-                            self.report(element.value, self._message(key))
+                            self.report(element.value, self._message(key),
+                                        fix=self._setting_fix(key, element.value))
 
     def _set_cookie(self, node: cst.Call) -> None:
         if any(arg.star for arg in node.args) or self.outside_production():
@@ -339,17 +395,31 @@ class InsecureCookie(ConfigScope, PythonRule):
             return
         weak: list[str] = []
         at: cst.CSTNode = node
+        edits = []
+        missing = []
         for flag, position in SET_COOKIE_POSITIONS.items():
             arg = keyword_arg(node, flag) or positional_arg(node, position)
             if arg is None:
                 weak.append(flag)
+                missing.append(flag)
             elif literal_false(arg.value):
                 weak.append(flag)
                 at = arg.value if at is node else at
+                edits.append(self.replace(arg.value, "True"))
         if weak:
             wanted = " and ".join(f"`{flag}=True`" for flag in weak)
+            if missing:
+                added = "".join(f", {flag}=True" for flag in missing)
+                edits.append(self.insert_after(node.args[-1].value, added))
+            fix = self.fix(f"Pass {wanted} (unsafe: the cookie is then not sent over plain HTTP nor readable "
+                           f"from JavaScript; check nothing relies on that).", *edits, safe=False)
             self.report(at, f"Pass {wanted} to `set_cookie` for the `{cookie}` cookie so it is only sent over "
-                            f"HTTPS and hidden from JavaScript.")
+                            f"HTTPS and hidden from JavaScript.", fix=fix)
+
+    def _setting_fix(self, key: str, value: cst.BaseExpression):
+        _, safe, purpose = COOKIE_SETTINGS[key]
+        return self.fix(f"Set `{key}` to {safe} (unsafe: then {purpose}; a development server on plain HTTP "
+                        f"needs its own setting).", self.replace(value, safe), safe=False)
 
     @staticmethod
     def _is_deletion(node: cst.Call) -> bool:

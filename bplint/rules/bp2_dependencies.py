@@ -7,11 +7,14 @@ picture built once per scan by ``bplint.dependencies``.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from bplint.dependencies import (
     Declared,
@@ -19,8 +22,8 @@ from bplint.dependencies import (
     ProjectDependencies,
     project_dependencies,
 )
-from bplint.files import FileKind
-from bplint.findings import Severity, Span
+from bplint.files import FileKind, split_lines
+from bplint.findings import Applicability, Edit, Fix, Severity, Span
 from bplint.requirements import MAX_INCLUDE_DEPTH, Include, RequirementLine, mask_credentials, vcs_ref
 from bplint.roles import NOT_TESTS_OR_EXAMPLES
 from bplint.rules._dependency_uses import runtime_packages
@@ -137,6 +140,10 @@ class InvalidRequirementRule(_DependencyRule):
 # --- BP201 ---------------------------------------------------------------------------
 
 
+# a requirement's name and extras, as written before its specifier
+_NAME_AND_EXTRAS = re.compile(r"\s*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(?:\[[^\]]*\]\s*)?")
+
+
 class UnpinnedRequirementRule(_DependencyRule):
     code = "BP201"
     name = "unpinned-requirement"
@@ -180,6 +187,13 @@ class UnpinnedRequirementRule(_DependencyRule):
                   "Pin every requirement with `==`, ideally by compiling a `requirements.in` of ranges into a "
                   "fully pinned `requirements.txt` with hashes; or keep the ranges and add the pins to a "
                   "constraints file included with `-c`. Pin VCS URLs to a commit hash.")
+    fix_applicability = "safe"
+    fix_note = ("A named requirement becomes `name==<version>` when the locks that cover its file agree on one "
+                "version that satisfies its range: `poetry.lock`, `uv.lock`, `pdm.lock` or `Pipfile.lock` in its "
+                "folder or a folder above it, or compiler output (a `pip-compile` header, `# via` notes) there. "
+                "That is the version the project already installs, so the fix is safe. No fix without such a "
+                "lock, when two locks (or two environments of one lock) disagree, or when the locked version is "
+                "outside the range (the lock is out of date).")
     options = {
         "project-type": PROJECT_TYPE_OPTION,
         "development-files": Option(default=False, help="also check development requirement files "
@@ -238,6 +252,17 @@ class UnpinnedRequirementRule(_DependencyRule):
         Flag("flask\nrequests\n", path="base_requirements.txt",
              files={"requirements.txt": "flask==3.0.3\nwerkzeug==3.0.3\n"}, line=2, count=1,
              note="next to a pinned file that does not pin it"),
+        Flag("flask>=3.0\ncelery[redis] ; python_version >= '3.10'\nrequests ~= 2.31  # http\n", path="requirements.txt",
+             files={"poetry.lock": '[[package]]\nname = "Flask"\nversion = "3.0.3"\n\n[[package]]\nname = "celery"\n'
+                                   'version = "5.4.0"\n\n[[package]]\nname = "requests"\nversion = "2.32.3"\n'},
+             count=3, fixed="flask==3.0.3\ncelery[redis]==5.4.0 ; python_version >= '3.10'\nrequests==2.32.3  # http\n",
+             note="pinned to the versions the lock file installs (extras, markers and comments kept)"),
+        Flag("flask>=3\nredis<5\n", path="services/web/requirements.txt",
+             files={"requirements.txt": "#\n#    pip-compile --output-file=requirements.txt pyproject.toml\n#\n"
+                                        "flask==3.0.3\n    # via shop (pyproject.toml)\nredis==5.0.7\n"
+                                        "    # via shop (pyproject.toml)\n"},
+             count=2, fixed="flask==3.0.3\nredis<5\n",
+             note="compiler output above the file; no fix where the lock is out of date (5.0.7 is not <5)"),
         Quiet("flask==3.0.3\nlegacy===1.0-custom\nDjango[argon2]==4.2.11 ; python_version >= '3.10'\n",
               path="requirements.txt", note="== and === pins"),
         Quiet("-e .\n./packages/shared\n../lib\nfile:///srv/wheels/app-1.0-py3-none-any.whl\n",
@@ -328,7 +353,59 @@ class UnpinnedRequirementRule(_DependencyRule):
                                                     or requirement.key in pinned_next_to):
                     continue
                 self.report(context.report_path, _span(requirement.line),
-                            self._message(requirement, deps, context.file.path))
+                            self._message(requirement, deps, context.file.path),
+                            fix=self._pin_fix(requirement, deps, context.file.path))
+
+    def _pin_fix(self, requirement: RequirementLine, deps: ProjectDependencies, path: Path) -> Fix | None:
+        """`name==<version>` in place of the requirement's specifier, the version being the one the
+        locks covering the file install (a lock file, compiler output); None when no lock knows one
+        version, the version does not satisfy the range (the lock is out of date), or the line is
+        not where the requirement's text is (continued over several lines)."""
+        if requirement.kind != "named" or not requirement.key or requirement.line != requirement.end_line:
+            return None
+        version = deps.locked_version(requirement.key, path)
+        if version is None:
+            return None
+        try:
+            if not SpecifierSet(requirement.specifier).contains(Version(version), prereleases=True):
+                return None
+        except (InvalidSpecifier, InvalidVersion):
+            return None
+        lines = self._physical_lines(path)
+        if lines is None or not 0 < requirement.line <= len(lines):
+            return None
+        line = lines[requirement.line - 1]
+        start = line.find(requirement.text)
+        prefix = _NAME_AND_EXTRAS.match(requirement.text)
+        if start < 0 or prefix is None:
+            return None
+        written = requirement.text[prefix.end():].split(";", 1)[0]
+        spec = written.strip()
+        if spec.startswith("(") and spec.endswith(")"):
+            spec = spec[1:-1]
+        try:
+            if SpecifierSet(spec) != SpecifierSet(requirement.specifier):
+                return None
+        except InvalidSpecifier:
+            return None
+        begin = start + len(prefix.group(0).rstrip())
+        end = begin if not spec else start + prefix.end() + len(written.rstrip())
+        edit = Edit(requirement.line, begin + 1, requirement.line, end + 1, f"=={version}")
+        return Fix(Applicability.SAFE, f"Pin {requirement.name} to {version}, the version the project's lock "
+                                       f"installs.", (edit,))
+
+    def _physical_lines(self, path: Path) -> list[str] | None:
+        """The lines of a requirement file as `--fix` reads them, or None when it is not a file of the scan."""
+        if not hasattr(self, "_files"):
+            self._files = {Path(os.path.normpath(f.path.absolute())): f for f in self.project.files}
+        file = self._files.get(Path(os.path.normpath(path)))
+        if file is None:
+            return None
+        try:
+            text = file.text(keep=False)
+        except Exception:
+            return None
+        return split_lines(text.lstrip("\ufeff"))
 
     def _message(self, requirement: RequirementLine, deps: ProjectDependencies, path: Path) -> str:
         name = requirement.name or "this requirement"

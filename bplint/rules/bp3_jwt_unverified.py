@@ -9,6 +9,7 @@ from bplint.names import keyword_arg, positional_arg, string_value
 from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, Precision, Quiet
 from bplint.rules._auth_jwt import DECODE_CALLS, JwtRule, is_false, jwt_call, unverified_signature
+from bplint.rules._auth_project import auth_project
 
 # Calls that read a token's header without checking it.
 UNVERIFIED_HEADER_CALLS = frozenset({"jwt.get_unverified_header", "jwt.api_jws.get_unverified_header",
@@ -42,6 +43,12 @@ class JwtUnverified(JwtRule):
     bad = 'import jwt\n\n\ndef current_user_id(token):\n    return jwt.decode(token, options={"verify_signature": False})["sub"]\n'
     good = ('import jwt\n\n\ndef current_user_id(token, key):\n'
             '    return jwt.decode(token, key, algorithms=["HS256"])["sub"]\n')
+    fix_applicability = "unsafe"
+    fix_note = ("A `jwt.decode(...)` without `algorithms=` gets `algorithms=[\"<alg>\"]` when every `jwt.encode` "
+                "of the project (outside tests) signs with that one algorithm (`HS256` when the call names none, "
+                "as PyJWT and python-jose do). Unsafe: a token the project did not sign itself (another service, "
+                "an older key type) is then rejected. No fix when the project encodes with several algorithms or "
+                "one that is not a string literal, nor for the other cases (an unverified read, `\"none\"`).")
     examples = (
         Flag("""
             import jwt
@@ -49,6 +56,66 @@ class JwtUnverified(JwtRule):
             def read(token):
                 return jwt.decode(token, options={"verify_signature": False})
             """, line=4),
+        Flag("""
+            import jwt
+
+            from app.config import SECRET_KEY
+
+            def current_user_id(token):
+                claims = jwt.decode(
+                    token,
+                    SECRET_KEY,  # the signing key
+                )
+                return claims["sub"]
+            """, path="app/auth.py",
+             files={"app/__init__.py": "", "app/config.py": "SECRET_KEY = 'x'\n",
+                    "app/tokens.py": "import jwt\n\nfrom app.config import SECRET_KEY\n\n\n"
+                                     "def issue(user_id):\n"
+                                     "    return jwt.encode({'sub': user_id}, SECRET_KEY, algorithm='HS512')\n"},
+             line=6, fixed="""
+            import jwt
+
+            from app.config import SECRET_KEY
+
+            def current_user_id(token):
+                claims = jwt.decode(
+                    token,
+                    SECRET_KEY, algorithms=["HS512"],  # the signing key
+                )
+                return claims["sub"]
+            """, note="the algorithm of the project's jwt.encode"),
+        Flag("""
+            from jose import jwt
+
+            def issue(claims, key):
+                return jwt.encode(claims, key)
+
+            def read(token, key):
+                return jwt.decode(token, key)
+            """, line=7, fixed="""
+            from jose import jwt
+
+            def issue(claims, key):
+                return jwt.encode(claims, key)
+
+            def read(token, key):
+                return jwt.decode(token, key, algorithms=["HS256"])
+            """, note="python-jose; encode signs with HS256 when it names no algorithm"),
+        Flag("""
+            import jwt
+
+            def read(token, key):
+                return jwt.decode(token, key)
+            """, path="app/auth.py",
+             files={"app/__init__.py": "",
+                    "app/tokens.py": "import jwt\n\n\ndef issue(claims, key, private_key):\n"
+                                     "    return jwt.encode(claims, key), jwt.encode(claims, private_key, algorithm='RS256')\n"},
+             fixed="""
+            import jwt
+
+            def read(token, key):
+                return jwt.decode(token, key)
+            """, note="no fix: the project signs with two algorithms"),
         Flag("""
             import jwt
 
@@ -180,8 +247,10 @@ class JwtUnverified(JwtRule):
         if algorithms is None:
             if any(arg.star == "**" for arg in node.args):
                 return
-            self.report(node, "Pin the accepted algorithms (`algorithms=[\"HS256\"]`) so the token cannot "
-                              "choose its own.")
+            known = self._encoded_with()
+            algorithm = known or "HS256"
+            self.report(node, f"Pin the accepted algorithms (`algorithms=[\"{algorithm}\"]`) so the token cannot "
+                              f"choose its own.", fix=self._algorithms_fix(node, known))
             return
         values = algorithms.value
         if self._from_unverified_header(values):
@@ -193,6 +262,21 @@ class JwtUnverified(JwtRule):
         if any((string_value(e) or "").lower() == "none" for e in elements):
             self.report(node, "Remove `\"none\"` from `algorithms`: it accepts unsigned tokens; use "
                               "`algorithms=[\"HS256\"]`.")
+
+    def _encoded_with(self) -> str | None:
+        """The one algorithm every `jwt.encode` of the project (outside tests) signs with, else None."""
+        algorithms = auth_project(self.ctx.index).jwt_encode_algorithms
+        if len(algorithms) != 1:
+            return None
+        algorithm = next(iter(algorithms))
+        return algorithm if algorithm and algorithm.lower() != "none" and '"' not in algorithm else None
+
+    def _algorithms_fix(self, node: cst.Call, algorithm: str | None):
+        if algorithm is None or not node.args:
+            return None
+        return self.fix(f"Accept only `{algorithm}`, the algorithm the project's `jwt.encode` signs with (unsafe: "
+                        f"tokens signed otherwise, by another issuer, are then rejected).",
+                        self.insert_after(node.args[-1].value, f', algorithms=["{algorithm}"]'), safe=False)
 
     def _from_unverified_header(self, values: cst.BaseExpression) -> bool:
         """The `algorithms` value comes from `jwt.get_unverified_header(token)`."""

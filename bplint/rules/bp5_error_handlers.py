@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 
 from bplint import routes
-from bplint.findings import Severity, Span
+from bplint.files import split_lines
+from bplint.findings import Applicability, Edit, Fix, Severity, Span
 from bplint.roles import APPLICATION_ONLY
 from bplint.rule import Flag, Precision, ProjectRule, Quiet
 
@@ -43,6 +45,14 @@ class MissingErrorHandler(ProjectRule):
             '    return jsonify(error=e.description), e.code\n\n@app.errorhandler(Exception)\n'
             'def server_error(e):\n    app.logger.exception("unhandled error")\n'
             '    return jsonify(error="internal server error"), 500\n')
+    fix_applicability = "unsafe"
+    fix_note = ("When the project has one Flask application, built by `app = Flask(...)` on lines of its own at "
+                "module level or directly in a factory function, the missing handlers are added right after that "
+                "line: `@app.errorhandler(HTTPException)` answering `{\"error\": error.description}` with the "
+                "error's status, and `@app.errorhandler(Exception)` logging the error with `app.logger.exception` "
+                "and answering a JSON 500; `from werkzeug.exceptions import HTTPException` is added after the "
+                "module's imports. Unsafe: pages that rendered HTML error pages then answer JSON. No fix with "
+                "several Flask applications, for FastAPI, or when the names the handlers use are taken.")
     examples = (
         Flag("""
             from flask import Flask
@@ -52,7 +62,28 @@ class MissingErrorHandler(ProjectRule):
             @app.get("/health")
             def health():
                 return {"ok": True}
-            """, line=3, count=1),
+            """, line=3, count=1, fixed="""
+            from flask import Flask
+            from werkzeug.exceptions import HTTPException
+
+            app = Flask(__name__)
+
+
+            @app.errorhandler(HTTPException)
+            def handle_http_error(error):
+                return {"error": error.description}, error.code
+
+
+            @app.errorhandler(Exception)
+            def handle_unexpected_error(error):
+                app.logger.exception("Unhandled error")
+                return {"error": "internal server error"}, 500
+
+
+            @app.get("/health")
+            def health():
+                return {"ok": True}
+            """),
         Flag("""
             from flask import Flask
 
@@ -69,7 +100,53 @@ class MissingErrorHandler(ProjectRule):
             """, path="app/__init__.py",
             files={"app/api.py": "from flask import Blueprint\nbp = Blueprint('api', __name__)\n\n"
                                  "@bp.get('/x')\ndef x():\n    return {}\n"},
-            line=4, note="a factory with blueprints and a 404 handler only"),
+            line=4, note="a factory with blueprints and a 404 handler only", fixed="""
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+
+                @app.errorhandler(Exception)
+                def handle_unexpected_error(error):
+                    app.logger.exception("Unhandled error")
+                    return {"error": "internal server error"}, 500
+
+                from app.api import bp
+                app.register_blueprint(bp)
+
+                @app.errorhandler(404)
+                def not_found(e):
+                    return {"error": "not found"}, 404
+
+                return app
+            """),
+        Flag("""
+            from flask import Flask
+
+            public = Flask(__name__)
+            admin = Flask("admin")
+
+            @public.get("/")
+            def home():
+                return "home"
+
+            @admin.get("/")
+            def dashboard():
+                return "dashboard"
+            """, line=3, count=2, fixed="""
+            from flask import Flask
+
+            public = Flask(__name__)
+            admin = Flask("admin")
+
+            @public.get("/")
+            def home():
+                return "home"
+
+            @admin.get("/")
+            def dashboard():
+                return "dashboard"
+            """, note="no fix: which of two applications answers which error is not for a fix to decide"),
         Quiet("""
             from fastapi import FastAPI
 
@@ -150,7 +227,108 @@ class MissingErrorHandler(ProjectRule):
             if not handled & SERVER_ERROR_NAMES:
                 missing.append("`Exception`/500")
             if missing:
+                flask_apps = sum(1 for a in apps if a.framework == "flask")
+                fix = _handlers_fix(self.project, app, missing) if flask_apps == 1 else None
                 self.report(app.relpath, span,
                             f"Register error handlers for {' and '.join(missing)} on this app "
-                            f"(`@{app.name}.errorhandler(...)`) so clients get JSON errors instead of HTML pages.")
+                            f"(`@{app.name}.errorhandler(...)`) so clients get JSON errors instead of HTML pages.",
+                            fix=fix)
+
+
+_HTTP_HANDLER = '''
+{indent}@{app}.errorhandler(HTTPException)
+{indent}def handle_http_error(error):
+{indent}    return {{"error": error.description}}, error.code
+'''
+_SERVER_HANDLER = '''
+{indent}@{app}.errorhandler(Exception)
+{indent}def handle_unexpected_error(error):
+{indent}    {app}.logger.exception("Unhandled error")
+{indent}    return {{"error": "internal server error"}}, 500
+'''
+_HTTP_EXCEPTION = "werkzeug.exceptions.HTTPException"
+
+
+def _handlers_fix(project, app, missing: list[str]) -> Fix | None:
+    """JSON handlers for what is missing, right after the statement that builds the app: the one
+    Flask application of the project, bound by `name = Flask(...)` at module level or in the body
+    of a factory function. None when that statement is not plainly on lines of its own, the names
+    the handlers use are taken, or the module has no import to put `HTTPException`'s after."""
+    file = next((f for f in project.files if f.relpath == app.relpath), None)
+    facts = project.index.modules.get(app.relpath)
+    if file is None or facts is None:
+        return None
+    try:
+        text = file.text(keep=False)
+        module = ast.parse(text)
+    except Exception:  # undecodable or unparsable: no fix
+        return None
+    lines = split_lines(text)
+    statement, body = _binding_statement(module, app)
+    if statement is None or body is None:
+        return None
+    end = statement.end_lineno or statement.lineno
+    head = lines[statement.lineno - 1]
+    indent = head[:len(head) - len(head.lstrip())]
+    if not (0 < end <= len(lines)) or indent.strip() or (statement.col_offset != len(indent.encode("utf-8"))):
+        return None
+    following = body[body.index(statement) + 1:]
+    if following and following[0].lineno == end:
+        return None  # `app = Flask(__name__); other()`: not on lines of its own
+    taken = {name for name in ("handle_http_error", "handle_unexpected_error")
+             if name in facts.defined or name in facts.imports}
+    if taken:
+        return None
+    edits = []
+    handlers = ""
+    blank = "\n" if indent else "\n\n"  # the blank lines around a definition, as PEP 8 has them
+    if "`HTTPException`/404" in missing:
+        spelled = next((name for name, qualified in facts.imports.items() if qualified == _HTTP_EXCEPTION), None)
+        if spelled is None:
+            if "HTTPException" in facts.imports or "HTTPException" in facts.defined:
+                return None
+            last_import = [s for s in module.body if isinstance(s, (ast.Import, ast.ImportFrom))
+                           and s.lineno < statement.lineno]
+            if not last_import:
+                return None
+            line = last_import[-1].end_lineno or last_import[-1].lineno
+            after = module.body[module.body.index(last_import[-1]) + 1:]
+            if after and after[0].lineno == line:
+                return None
+            edits.append(Edit(line, len(lines[line - 1]) + 1, line, len(lines[line - 1]) + 1,
+                              "\nfrom werkzeug.exceptions import HTTPException"))
+        elif spelled != "HTTPException":
+            return None
+        handlers += "\n" + blank + _HTTP_HANDLER.strip("\n").format(indent=indent, app=app.name)
+    if "`Exception`/500" in missing:
+        handlers += "\n" + blank + _SERVER_HANDLER.strip("\n").format(indent=indent, app=app.name)
+    following_blank = 0
+    while end + following_blank < len(lines) and not lines[end + following_blank].strip():
+        following_blank += 1
+    if end + following_blank < len(lines):
+        handlers += "\n" * max(0, len(blank) - following_blank)  # blank lines before what follows
+    column = len(lines[end - 1]) + 1
+    edits.append(Edit(end, column, end, column, handlers))
+    return Fix(Applicability.UNSAFE, "Register handlers that answer errors with JSON (unsafe: pages that "
+                                     "rendered HTML errors then get JSON).", tuple(edits))
+
+
+def _binding_statement(module: ast.Module, app) -> tuple[ast.stmt | None, list[ast.stmt] | None]:
+    """The statement `name = Flask(...)` that builds ``app``, and the body it is in: the module's,
+    or that of the top-level function (or method) named by the app's scope."""
+    body: list[ast.stmt] = module.body
+    if app.scope:
+        functions = [function for statement in module.body
+                     for owner, function in ([(statement.name + ".", f) for f in statement.body]
+                                             if isinstance(statement, ast.ClassDef) else [("", statement)])
+                     if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+                     and owner + function.name == app.scope]
+        if len(functions) != 1:
+            return None, None
+        body = functions[0].body
+    found = [s for s in body if isinstance(s, (ast.Assign, ast.AnnAssign)) and s.lineno == app.location.line
+             and isinstance(s.value, ast.Call)
+             and [t.id for t in (s.targets if isinstance(s, ast.Assign) else [s.target]) if isinstance(t, ast.Name)]
+             == [app.name]]
+    return (found[0], body) if len(found) == 1 else (None, None)
 
