@@ -122,7 +122,11 @@ def _collect_routes(node: ast.Module, facts: ModuleFacts, lines) -> None:
     # Runs first for the module (before the import collectors see its
     # statements), so names are stored as spelled and resolved on demand.
     found = RouteFacts()
-    _walk_body(node.body, "", None, found, lines)
+    # a function's body facts can only be found where their names are written: a module that
+    # writes none of them is not walked a second time, function by function
+    text = lines.text
+    bodies = any(token in text for token in _BODY_TOKENS)
+    _walk_body(node.body, "", None, found, lines, bodies)
     if found.defs or found.calls or found.builds or found.url_patterns or found.classes or found.handler_calls:
         facts.extra[FAMILY] = found
 
@@ -136,7 +140,8 @@ _BLOCKS = tuple(t for t in (ast.If, ast.Try, ast.With, ast.AsyncWith, ast.For, a
 _WANTED = frozenset({*_DEFS, ast.ClassDef, *_ASSIGNS, ast.Expr, *_BLOCKS})
 
 
-def _walk_body(body: list[ast.stmt], scope: str, cls: str | None, found: RouteFacts, lines) -> None:
+def _walk_body(body: list[ast.stmt], scope: str, cls: str | None, found: RouteFacts, lines,
+               bodies: bool = True) -> None:
     wanted = _WANTED
     for stmt in body:
         kind = type(stmt)
@@ -153,12 +158,12 @@ def _walk_body(body: list[ast.stmt], scope: str, cls: str | None, found: RouteFa
             qualname = f"{scope}.{stmt.name}" if scope else stmt.name
             decorators = _decorators(stmt, lines)
             found.defs.setdefault(qualname, []).append(_Def(qualname, lines.location(stmt), decorators, cls,
-                                                            *_body_facts(stmt)))
+                                                            *(_body_facts(stmt) if bodies else ((), False))))
             if cls is not None and scope == cls:
                 klass = found.classes.get(cls)
                 if klass is not None:
                     klass.methods.append(stmt.name)
-            _walk_body(stmt.body, qualname, None, found, lines)
+            _walk_body(stmt.body, qualname, None, found, lines, bodies)
         elif kind is ast.ClassDef:
             qualname = f"{scope}.{stmt.name}" if scope else stmt.name
             bases = [s for s in (ast_dotted(b) for b in stmt.bases) if s]
@@ -166,7 +171,7 @@ def _walk_body(body: list[ast.stmt], scope: str, cls: str | None, found: RouteFa
                            for s in stmt.body if isinstance(s, (ast.Assign, ast.AnnAssign))
                            for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))
             found.classes[qualname] = _Class(qualname, bases, [], _decorators(stmt, lines), template)
-            _walk_body(stmt.body, qualname, qualname, found, lines)
+            _walk_body(stmt.body, qualname, qualname, found, lines, bodies)
         elif kind in _ASSIGNS:
             value = stmt.value
             if value is None:
@@ -184,9 +189,9 @@ def _walk_body(body: list[ast.stmt], scope: str, cls: str | None, found: RouteFa
                 _collect_patterns(value, found, lines)
         else:  # a block: if, try, with, for, while
             for part in ("body", "orelse", "finalbody"):
-                _walk_body(getattr(stmt, part, []) or [], scope, cls, found, lines)
+                _walk_body(getattr(stmt, part, []) or [], scope, cls, found, lines, bodies)
             for handler in getattr(stmt, "handlers", []) or []:
-                _walk_body(handler.body, scope, cls, found, lines)
+                _walk_body(handler.body, scope, cls, found, lines, bodies)
 
 
 def _decorators(stmt: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, lines) -> list[_Decorator]:
@@ -207,6 +212,10 @@ def _decorators(stmt: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, lin
 
 
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+# what a module's text holds when one of its functions has body facts: a page-answering call
+# (every name of PAGE_CALLS holds one of these), the number 201, a CREATED or HTTP_201 name
+_BODY_TOKENS = ("render", "edirect", "TemplateResponse", "201", "CREATED")
+assert all(any(token in name for token in _BODY_TOKENS) for name in PAGE_CALLS)
 
 
 def _body_facts(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[str, ...], bool]:

@@ -408,6 +408,11 @@ class _LineIndex:
         self._text = text
         self._lines: list[str] | None = None
 
+    @property
+    def text(self) -> str:
+        """The module's source text."""
+        return self._text
+
     def location(self, node: ast.AST) -> Location:
         line, end_line = node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno
         return Location(line, self._column(line, node.col_offset) + 1, end_line,
