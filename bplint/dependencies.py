@@ -57,7 +57,10 @@ PRODUCTION_WORDS = {"prod", "production", "base", "common", "main", "deploy", "d
 DEVELOPMENT_WORDS = {"dev", "devel", "develop", "development", "test", "tests", "testing", "lint", "linting", "ci",
                      "doc", "docs", "local", "typing", "types", "mypy", "format", "qa", "style", "debug", "tox",
                      "bench", "benchmark", "benchmarks", "coverage", "check", "checks", "pre-commit", "precommit",
-                     "e2e", "integration", "functional", "unit", "build", "tools", "extra", "extras", "optional"}
+                     "e2e", "integration", "functional", "unit", "build", "tools", "extra", "extras", "optional",
+                     # a kind of test written as one word: unittest_requirements.txt, functest-requirements.txt
+                     "unittest", "unittests", "functest", "functests", "systest", "systests", "smoketest",
+                     "smoketests", "e2etest", "e2etests", "perftest", "perftests", "acceptance"}
 REQUIREMENT_FOLDERS = {"requirements", "reqs", "requirements.d"}
 # requirement files below these folders serve documentation builds, CI or tests
 DEVELOPMENT_FOLDERS = {"docs", "doc", "tests", "test", "testing", "ci", ".github", ".gitlab", "benchmarks",

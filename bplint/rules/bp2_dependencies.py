@@ -276,6 +276,8 @@ class UnpinnedRequirementRule(_DependencyRule):
         Quiet("-r requirements.txt\npytest\nruff>=0.4\n", path="requirements-dev.txt",
               files={"requirements.txt": "flask==3.0.3\n"}, note="a development file"),
         Quiet("sphinx>=7\n", path="docs/requirements.txt", note="a documentation build"),
+        Quiet("pytest>=8\npytest-django\n", path="unittest_requirements.txt",
+              note="the tools of a kind of test, named as one word"),
         Quiet("flask>=3\nsqlalchemy\n", path="requirements.in", note="compile input"),
         Quiet("flask\nrequests>=2\n", path="base_requirements.txt",
               files={"requirements.txt": "certifi==2024.7.4\nflask==3.0.3\nrequests==2.32.3\nwerkzeug==3.0.3\n",
