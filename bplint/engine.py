@@ -30,7 +30,7 @@ from bplint.findings import (VISIBLE_SECRET_CHARS, Finding, ScanError, ScanResul
 from bplint.index import MAX_NODES, ModuleFacts, ProjectIndex, SyntaxKind, SyntaxProblem, module_name, parse_module_facts
 from bplint.pyversion import PythonTarget
 from bplint.regions import role_at
-from bplint.roles import assign_roles
+from bplint.roles import Role, assign_roles
 from bplint.rule import ProjectRule, PythonRule, Rule, TextRule
 from bplint.suppressions import apply_suppressions
 from bplint.traversal import Dispatcher, FileTimeout
@@ -400,6 +400,11 @@ def in_checked_regions(findings: list[Finding], index: ProjectIndex, rules: dict
     return kept
 
 
+def _not_importable(rootpath: str) -> bool:
+    """A file in a folder whose name is no Python identifier (`02-invalid-files/`): no import names it."""
+    return any(not part.isidentifier() for part in rootpath.split("/")[:-1])
+
+
 def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileResult:
     """All enabled rules over one file. Pure: depends on its arguments only."""
     config = config.for_path(file.rootpath)  # the settings of the file's folder
@@ -424,6 +429,10 @@ def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileRes
         if problem is not None:
             if problem.kind is SyntaxKind.UNSUPPORTED:
                 outcome.errors.append(ScanError(file.relpath, f"not checked: {problem.message}"))
+            elif role == Role.TEST and _not_importable(file.rootpath):
+                # test data: a file the tests read (a broken module for a loader to refuse), in a
+                # folder no import can name
+                outcome.errors.append(ScanError(file.relpath, "not checked: test data that is not valid Python"))
             else:
                 outcome.findings.append(syntax_error_finding(file.relpath, problem, config.target))
                 # whatever the selection (BP001 may be off): say that no rule looked at this file

@@ -16,7 +16,8 @@ class SyntaxErrorRule(Rule):
             "in the file's encoding, NUL bytes, or nesting deeper than the Python parser accepts. The "
             "file is parsed for the project's Python (`target-version`, else `requires-python`), so syntax "
             "newer than the Python bplint runs on is no error when the project's Python accepts it, and "
-            "the message names the version. The finding carries the parser's message and position; every "
+            "the message names the version. Test data is not reported: a test file in a folder whose name "
+            "no import can spell (`tests/data/invalid-plugins/`). The finding carries the parser's message and position; every "
             "other file is still scanned.")
     why = ("A file that does not parse is checked by no rule at all, so its problems stay hidden, and "
            "it fails at import time in production.")
@@ -30,6 +31,9 @@ class SyntaxErrorRule(Rule):
         Flag("x = 1\ny = (\n", note="unclosed parenthesis"),
         Quiet("def create_user(name):\n    return User(name)\n"),
         Quiet("match command:\n    case 'go':\n        pass\n", note="soft keywords"),
+        Flag("def broken(:\n    pass\n", path="tests/helpers/broken.py", line=1, note="a test module"),
+        Quiet("def broken(:\n    pass\n", path="tests/data/invalid-plugins/broken.py",
+              note="test data: a broken module the tests give a loader, in a folder no import can name"),
     )
 
 
