@@ -19,7 +19,7 @@ class CommitInLoop(LoopTracker):
     name = "commit-in-loop"
     category = "database"
     severity = Severity.INFO
-    precision = Precision(2, 3, "2026-12-02")
+    precision = Precision(2, 6, "2026-12-02")
     preview = True
     roles = APPLICATION_ONLY
     track_comprehensions = False

@@ -30,7 +30,7 @@ class NaiveUtcnow(PythonRule):
     name = "naive-utcnow"
     category = "database"
     severity = Severity.INFO
-    precision = Precision(26, 28, "2026-12-02", debatable=1)
+    precision = Precision(27, 30, "2026-12-02", debatable=2)
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "datetime.utcnow() returns a naive datetime and is deprecated"
     what = ("Reports `datetime.utcnow()` and `datetime.utcnow` passed as a default (`default=datetime.utcnow`, "

@@ -211,7 +211,7 @@ class QueryInLoop(LoopTracker):
     name = "query-in-loop"
     category = "database"
     severity = Severity.WARNING
-    precision = Precision(0, 11, "2026-12-02", debatable=4)
+    precision = Precision(1, 17, "2026-12-02", debatable=5)
     preview = True
     roles = APPLICATION_ONLY
     summary = "Database query run once per iteration of a loop"

@@ -161,7 +161,7 @@ class NPlusOneQuery(_LoopRule):
     name = "n-plus-one-query"
     category = "database"
     severity = Severity.WARNING
-    precision = Precision(4, 11, "2026-12-02", debatable=7)
+    precision = Precision(8, 21, "2026-12-02", debatable=8)
     preview = True
     roles = APPLICATION_ONLY
     summary = "Lazy relationship loaded once per row inside a loop over a query (N+1 queries)"

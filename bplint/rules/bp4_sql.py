@@ -107,7 +107,7 @@ class SqlInjection(PythonRule):
     name = "sql-injection"
     category = "database"
     severity = Severity.ERROR
-    precision = Precision(1, 14, "2026-12-02")
+    precision = Precision(1, 23, "2026-12-02")
     preview = True
     roles = RUNNING_CODE
     cwe = (89,)

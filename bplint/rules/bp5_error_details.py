@@ -182,7 +182,7 @@ class ErrorDetailsLeaked(PythonRule):
     name = "error-details-leaked"
     category = "routes"
     severity = Severity.WARNING
-    precision = Precision(0, 14, "2026-12-02", debatable=6)
+    precision = Precision(1, 17, "2026-12-02", debatable=8)
     preview = True
     roles = APPLICATION_ONLY
     cwe = (209,)

@@ -92,7 +92,8 @@ class UnhandledMissingObject(RouteHandlerRule):
     name = "unhandled-missing-object"
     category = "routes"
     severity = Severity.WARNING
-    precision = Precision(1, 1, "2026-12-02")
+    precision = Precision(2, 5, "2026-12-02", debatable=1)
+    preview = True
     roles = APPLICATION_ONLY
     summary = "Route handler uses a looked-up object without checking that it was found"
     what = ("In a route handler, finds a lookup that returns None when nothing matches "

@@ -273,7 +273,7 @@ class EagerLogFormat(PythonRule):
     name = "eager-log-format"
     category = "logging"
     severity = Severity.INFO
-    precision = Precision(0, 15, "2026-12-02", debatable=5)
+    precision = Precision(0, 15, "2026-12-02")
     preview = True
     roles = RUNNING_CODE
     summary = "Debug log message formatted before the logging call"

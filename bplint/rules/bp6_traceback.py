@@ -33,7 +33,7 @@ class ExceptionWithoutTraceback(PythonRule):
     name = "exception-without-traceback"
     category = "logging"
     severity = Severity.INFO
-    precision = Precision(21, 26, "2026-12-02", debatable=6)
+    precision = Precision(26, 38, "2026-12-02", debatable=8)
     preview = True
     roles = RUNNING_CODE
     summary = "Unexpected error logged without its traceback"

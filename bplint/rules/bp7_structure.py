@@ -188,7 +188,8 @@ class AssertionFreeTest(PythonRule):
     name = "assertion-free-test"
     category = "structure"
     severity = Severity.WARNING
-    precision = Precision(10, 11, "2026-12-02")
+    precision = Precision(15, 19, "2026-12-02")
+    preview = True
     roles = frozenset({Role.TEST})
     summary = "Test function that asserts nothing"
     what = ("Finds test functions, as pytest and unittest collect them (`test*` functions in "
