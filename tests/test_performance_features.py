@@ -262,7 +262,7 @@ ROUTED = {
 def test_files_depend_on_the_routes_they_read_not_on_every_module(tmp_path, monkeypatch):
     write_project(tmp_path, ROUTED)
     cache_dir = tmp_path / ".cache"
-    first, _ = run_scan(tmp_path, cache_dir=cache_dir)
+    first, _ = run_scan(tmp_path, cache_dir=cache_dir, preview=True)
     assert [f.path for f in first.findings if f.code == "BP501"] == ["shop/views.py"]
     checked = []
     real = engine.check_file
@@ -270,17 +270,17 @@ def test_files_depend_on_the_routes_they_read_not_on_every_module(tmp_path, monk
 
     # a new function elsewhere changes that module's facts, but no route
     (tmp_path / "shop/util.py").write_text("def helper():\n    return 1\n\n\ndef other():\n    return 2\n")
-    second, _ = run_scan(tmp_path, cache_dir=cache_dir)
+    second, _ = run_scan(tmp_path, cache_dir=cache_dir, preview=True)
     assert "shop/views.py" not in checked
-    assert as_json(second) == as_json(run_scan(tmp_path)[0])
+    assert as_json(second) == as_json(run_scan(tmp_path, preview=True)[0])
 
     # `bp` stops being a blueprint: the view's handler is no longer a route
     checked.clear()
     (tmp_path / "shop/web.py").write_text("bp = object()\n")
-    third, _ = run_scan(tmp_path, cache_dir=cache_dir)
+    third, _ = run_scan(tmp_path, cache_dir=cache_dir, preview=True)
     assert "shop/views.py" in checked
     assert [f for f in third.findings if f.code == "BP501"] == []
-    assert as_json(third) == as_json(run_scan(tmp_path)[0])
+    assert as_json(third) == as_json(run_scan(tmp_path, preview=True)[0])
 
 
 def test_a_cached_result_that_found_no_project_module_is_rechecked_when_one_appears(tmp_path):
