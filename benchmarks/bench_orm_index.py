@@ -4,7 +4,7 @@
     python benchmarks/bench_orm_index.py PATH [PATH...]  # any folders
 
 Times the project-index phase with and without the model collectors
-(``bplint.orm_models``), the BP4 rules' ast-trigger analysis (``bplint.orm_triggers``,
+(``bplint.project.orm_models``), the BP4 rules' ast-trigger analysis (``bplint.project.orm_triggers``,
 CPU time, parse excluded), the building of the project-wide model view, and a
 whole scan with every rule, and prints how many models and relationships
 were found.
@@ -18,11 +18,12 @@ from pathlib import Path
 
 import ast
 
-from bplint.workset import Workset
-from bplint import engine, index, orm_models, orm_triggers
 from bplint.config import build_config
-from bplint.discovery import discover
-from bplint.registry import all_rules
+from bplint.discover.discovery import discover
+from bplint.discover.workset import Workset
+from bplint.project import index, orm_models, orm_triggers
+from bplint.scan import engine
+from bplint.scan.registry import all_rules
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scan import count_lines, fetch_django  # noqa: E402

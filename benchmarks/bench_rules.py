@@ -15,10 +15,10 @@ from pathlib import Path
 
 import libcst as cst
 
-from bplint import engine
 from bplint.config import build_config
-from bplint.registry import all_rules
 from bplint.rule import PythonRule
+from bplint.scan import engine
+from bplint.scan.registry import all_rules
 
 
 def main(argv: list[str]) -> None:

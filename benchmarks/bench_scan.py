@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bplint import engine
 from bplint.config import build_config
-from bplint.registry import all_rules
+from bplint.scan import engine
+from bplint.scan.registry import all_rules
 
 DJANGO = "django==5.2.8"
 

@@ -17,10 +17,10 @@ import click
 
 from bplint import __version__
 from bplint.config import ConfigError, read_settings
-from bplint.findings import ScanResult, Severity, displayable, printable
-from bplint.registry import RegistryError, all_rules, find_rule, tier
-from bplint.reporters import FORMATS, ReportOptions, get_reporter
-from bplint.sources import SourceLines
+from bplint.report.findings import ScanResult, Severity, displayable, printable
+from bplint.report.reporters import FORMATS, ReportOptions, get_reporter
+from bplint.report.sources import SourceLines
+from bplint.scan.registry import RegistryError, all_rules, find_rule, tier
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # the formats that --statistics can print (the others are one entry per finding by definition)
@@ -120,7 +120,7 @@ def _show_settings(path, select, extend_select, ignore, preview, exclude, config
 
 def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache, cache_dir,
               fail_on=None, quiet=False, default_fail_on=None, project_root=None) -> ScanOutcome:
-    from bplint.workset import gather
+    from bplint.discover.workset import gather
 
     targets = list(paths) or [Path(".")]
     for target in targets:
@@ -137,9 +137,9 @@ def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_fil
         settings.find_nested(workset.project_files)
         if no_cache:
             return _scan_afresh(settings, targets, cwd, workset, jobs, None, None, quiet)
-        from bplint.cache import cache_directory
-        from bplint.cache_store import CacheStore
-        from bplint.last_scan import LastScan, scan_key
+        from bplint.scan.cache import cache_directory
+        from bplint.scan.cache_store import CacheStore
+        from bplint.scan.last_scan import LastScan, scan_key
 
         store = CacheStore(cache_directory(settings.root, cache_dir), settings.root)
         last = LastScan(store, scan_key(settings, targets, cwd, workset))
@@ -161,10 +161,10 @@ def _run_scan(paths, select, extend_select, ignore, preview, exclude, config_fil
 
 
 def _scan_afresh(settings, targets, cwd, workset, jobs, store, last, quiet) -> ScanOutcome:
-    from bplint.cache import ScanCache
-    from bplint.engine import scan
-    from bplint.progress import ProgressBar
-    from bplint.workers import default_jobs
+    from bplint.scan.cache import ScanCache
+    from bplint.scan.engine import scan
+    from bplint.scan.progress import ProgressBar
+    from bplint.scan.workers import default_jobs
 
     config = settings.config(all_rules())
     cache = ScanCache(store.directory, config, store) if store is not None else None
@@ -190,7 +190,7 @@ class StdinText:
 
 
 def _read_stdin(stdin_filename: Path) -> StdinText:
-    from bplint.files import DecodeError, FileKind, classify, decode_python, decode_text
+    from bplint.discover.files import DecodeError, FileKind, classify, decode_python, decode_text
 
     stream = sys.stdin.buffer if sys.stdin is not None and not _STANDARD_STREAMS_CLOSED.get(0) else None
     if stream is None:
@@ -208,8 +208,8 @@ def _run_stdin_check(stdin: StdinText, select, extend_select, ignore, preview, e
                      no_cache, cache_dir, fail_on=None, default_fail_on=None, project_root=None) -> ScanOutcome:
     """Check the text read from standard input as the file at its path, against the project's index
     built from disk (the file's own facts taken from the text)."""
-    from bplint.engine import LiveProject, run_with_deep_stack
-    from bplint.workers import default_jobs
+    from bplint.scan.engine import LiveProject, run_with_deep_stack
+    from bplint.scan.workers import default_jobs
 
     overrides = _overrides(select, extend_select, ignore, preview, exclude, fail_on, default_fail_on)
     try:
@@ -217,8 +217,8 @@ def _run_stdin_check(stdin: StdinText, select, extend_select, ignore, preview, e
                                  project_root=project_root)
         cache_for = None
         if not no_cache:
-            from bplint.cache import ScanCache, cache_directory
-            from bplint.cache_store import CacheStore
+            from bplint.scan.cache import ScanCache, cache_directory
+            from bplint.scan.cache_store import CacheStore
 
             store = CacheStore(cache_directory(settings.root, cache_dir), settings.root)
             if store.usable:
@@ -236,9 +236,9 @@ def _run_stdin_check(stdin: StdinText, select, extend_select, ignore, preview, e
 
 def _show_files(paths, exclude, config_file, project_root, jobs) -> None:
     """One line per scanned file: its role, its kind and its path, sorted by path."""
-    from bplint.engine import build_index
-    from bplint.workers import default_jobs
-    from bplint.workset import gather
+    from bplint.discover.workset import gather
+    from bplint.scan.engine import build_index
+    from bplint.scan.workers import default_jobs
 
     targets = list(paths) or [Path(".")]
     overrides = {"extend-exclude-cli": _split(exclude)} if exclude else {}
@@ -253,7 +253,7 @@ def _show_files(paths, exclude, config_file, project_root, jobs) -> None:
         _fail(str(exc))
     except Exception as exc:  # a bug in bplint itself
         _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
-    from bplint.regions import describe
+    from bplint.project.regions import describe
 
     for file in sorted(workset.found.files, key=lambda f: f.relpath):
         if file.relpath in index.files.raw():
@@ -397,7 +397,7 @@ def _report_root(project_root: Path | None, root: Path | None) -> Path | None:
         return project_root.resolve()
     if root is None:
         return None
-    from bplint.safegit import top_level
+    from bplint.discover.safegit import top_level
 
     top = top_level(root)
     return top.resolve() if top is not None else root
@@ -425,14 +425,14 @@ def _reported(scanned: ScanOutcome, diff_ref: str | None, baseline_file: Path | 
         sources.provide(shown_as.get(path, path), text)
     note = None
     if diff_ref:
-        from bplint.changes import changed_lines, only_changed
+        from bplint.discover.changes import changed_lines, only_changed
 
         try:
             result.findings = only_changed(result.findings, changed_lines(diff_ref, Path.cwd()))
         except ConfigError as exc:
             _fail(str(exc))
     if baseline_file is not None:
-        from bplint.baseline import apply_baseline, read_baseline
+        from bplint.report.baseline import apply_baseline, read_baseline
 
         try:
             outcome = apply_baseline(result.findings, read_baseline(baseline_file), sources)
@@ -447,7 +447,7 @@ def _reported(scanned: ScanOutcome, diff_ref: str | None, baseline_file: Path | 
 
 def _preview_fixes(scanned: ScanOutcome, reported: Reported, unsafe: bool, quiet: bool) -> None:
     """`--fix-diff`: the diff of one round of fixes on stdout; exit 1 when it is not empty."""
-    from bplint.fixes import plan_round, unified_diff
+    from bplint.report.fixes import plan_round, unified_diff
 
     assert scanned.root is not None
     round_ = plan_round(reported.raw, scanned.result.errors, scanned.root, Path.cwd().resolve(), unsafe)
@@ -474,7 +474,7 @@ def _apply_fixes(scanned: ScanOutcome, reported: Reported, unsafe: bool, run_sca
     """`--fix`: apply, scan again, until nothing is left to fix (at most MAX_ROUNDS rounds)."""
     from collections import Counter
 
-    from bplint.fixes import MAX_ROUNDS, plan_round, write_round
+    from bplint.report.fixes import MAX_ROUNDS, plan_round, write_round
 
     cwd = Path.cwd().resolve()
     fixed: Counter = Counter()
@@ -508,7 +508,7 @@ def _merge_errors(errors: list, more: list) -> list:
 
 def _add_noqa(scanned: ScanOutcome, reported: Reported, quiet: bool) -> None:
     """`--add-noqa`: a suppression comment for every reported finding; exit 0 unless it had an error."""
-    from bplint.noqa import add_noqa
+    from bplint.report.noqa import add_noqa
 
     assert scanned.root is not None
     outcome = add_noqa(reported.raw, scanned.result.errors, scanned.root, Path.cwd().resolve())
@@ -530,7 +530,7 @@ def _add_noqa(scanned: ScanOutcome, reported: Reported, quiet: bool) -> None:
 def baseline(paths, select, extend_select, ignore, preview, exclude, config_file, project_root, jobs, no_cache,
              cache_dir, output) -> None:
     """Record today's findings in a baseline file; `check --baseline FILE` then reports only new ones."""
-    from bplint.baseline import write_baseline
+    from bplint.report.baseline import write_baseline
 
     result, real_paths = displayable(
         _run_scan(paths, select, extend_select, ignore, preview, exclude, config_file, jobs, no_cache,
@@ -672,7 +672,7 @@ def _plug_closed_streams() -> None:
 
 def main() -> None:
     """The console script: runs one command, then leaves without tearing the heap down."""
-    from bplint.collector import for_this_process
+    from bplint.scan.collector import for_this_process
 
     _plug_closed_streams()
     for_this_process()

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import pathspec
 
-from bplint.findings import Severity
-from bplint.pyversion import PythonTarget, resolve_target, running_target
+from bplint.discover.pyversion import PythonTarget, resolve_target, running_target
+from bplint.report.findings import Severity
 
 if TYPE_CHECKING:
     from bplint.rule import Rule
@@ -90,13 +90,13 @@ class Config:
     severity: dict[str, Severity] = field(default_factory=dict)
     fail_on: Severity = Severity.INFO
     test_paths: list[str] = field(default_factory=lambda: list(DEFAULT_TEST_PATHS))
-    # "script-paths" / "migration-paths" / "example-paths" -> patterns (see bplint.roles)
+    # "script-paths" / "migration-paths" / "example-paths" -> patterns (see bplint.project.roles)
     role_paths: dict[str, list[str]] = field(default_factory=dict)
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     file_timeout: float = DEFAULT_FILE_TIMEOUT
     preview: bool = False
-    # the Python the project's code is parsed as (see bplint.pyversion)
+    # the Python the project's code is parsed as (see bplint.discover.pyversion)
     target: PythonTarget = field(default_factory=running_target)
     # key of PATTERN_KEYS -> the folder (below the root, "" or "svc/") its patterns are relative to
     bases: dict[str, str] = field(default_factory=dict)
@@ -228,7 +228,7 @@ class UnreadableToml(ConfigError):
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    from bplint.files import read_regular_file
+    from bplint.discover.files import read_regular_file
 
     try:
         raw = read_regular_file(path)

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 from typing import Sequence
 
-from bplint.roles import Role
+from bplint.project.roles import Role
 from bplint.rule import Option, ProjectRule, PythonRule, Rule, TextRule
 
 CATEGORY_TITLES = {

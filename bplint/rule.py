@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Sequence
 
 import libcst as cst
 
-from bplint.files import FileKind
-from bplint.findings import Applicability, Fix, Severity, Span
-from bplint.roles import ALL_ROLES, Role
+from bplint.discover.files import FileKind
+from bplint.project.roles import ALL_ROLES, Role
+from bplint.report.findings import Applicability, Fix, Severity, Span
 
 if TYPE_CHECKING:
-    from bplint.context import FileContext, ProjectContext
-    from bplint.fixes import NodeFix
+    from bplint.report.fixes import NodeFix
+    from bplint.scan.context import FileContext, ProjectContext
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ class Rule:
     # A rule that finds secrets runs in every scan, whatever the selection, so that every
     # report masks what it found; its findings are reported only where it is enabled.
     detects_secrets: ClassVar[bool] = False
-    # The roles of the files it checks (bplint.roles); the engine skips it in the others.
+    # The roles of the files it checks (bplint.project.roles); the engine skips it in the others.
     roles: ClassVar[frozenset[Role]] = ALL_ROLES
     options: ClassVar[dict[str, Option]] = {}
     examples: ClassVar[Sequence[Example]] = ()
@@ -180,7 +180,7 @@ class PythonRule(Rule):
     # Set when the rule needs libcst metadata (e.g. ScopeProvider); it is
     # computed only in files where ``applies_to`` is true for such a rule.
     METADATA_DEPENDENCIES: ClassVar[tuple[type, ...]] = ()
-    # True when the rule reads ``self.ctx.bindings`` (bplint.bindings): the
+    # True when the rule reads ``self.ctx.bindings`` (bplint.project.bindings): the
     # traversal then records local bindings as it goes, in this file only.
     uses_bindings: ClassVar[bool] = False
 
@@ -215,23 +215,23 @@ class PythonRule(Rule):
     def get_metadata(self, key: type, node: cst.CSTNode, default: Any = None) -> Any:
         return self.ctx.get_metadata(key, node, default)
 
-    # --- fixes (bplint.fixes): edits of the nodes the rule visits ----------------
+    # --- fixes (bplint.report.fixes): edits of the nodes the rule visits ----------------
     def fix(self, message: str, *edits: Any, safe: bool = True) -> "NodeFix":
         """A fix of ``edits`` (made with ``replace`` / ``insert_after``), applied together."""
-        from bplint.fixes import NodeFix
+        from bplint.report.fixes import NodeFix
 
         return NodeFix(Applicability.SAFE if safe else Applicability.UNSAFE, message, tuple(edits))
 
     def replace(self, node: cst.CSTNode, new: cst.CSTNode | str) -> Any:
         """An edit putting ``new`` (a node or source text) in place of ``node``."""
-        from bplint.fixes import replace
+        from bplint.report.fixes import replace
 
         assert self.ctx.module is not None
         return replace(self.ctx.module, node, new)
 
     def insert_after(self, node: cst.CSTNode, text: str, until: cst.CSTNode | None = None) -> Any:
         """An edit inserting ``text`` after ``node`` (replacing what follows it up to the end of ``until``)."""
-        from bplint.fixes import insert_after
+        from bplint.report.fixes import insert_after
 
         return insert_after(node, text, until)
 

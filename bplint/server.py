@@ -23,10 +23,10 @@ from pygls.uris import to_fs_path
 
 from bplint import RULES_URL, __version__
 from bplint.config import ConfigError, read_settings
-from bplint.engine import LiveProject, TextCheck
-from bplint.files import FileKind, classify
-from bplint.findings import Finding, Severity
-from bplint.registry import RegistryError, all_rules, find_rule
+from bplint.discover.files import FileKind, classify
+from bplint.report.findings import Finding, Severity
+from bplint.scan.engine import LiveProject, TextCheck
+from bplint.scan.registry import RegistryError, all_rules, find_rule
 
 # seconds without a change before a document is checked again. Short: while a check runs, the changes
 # that come in wait, and the next check takes the last of them, so a fast typist is never behind
@@ -67,9 +67,9 @@ class BplintServer(LanguageServer):
         key = (settings.root, settings.source)
         project = self.projects.get(key)
         if project is None:
-            from bplint.cache import ScanCache, cache_directory
-            from bplint.cache_store import CacheStore
-            from bplint.workers import default_jobs
+            from bplint.scan.cache import ScanCache, cache_directory
+            from bplint.scan.cache_store import CacheStore
+            from bplint.scan.workers import default_jobs
 
             store = CacheStore(cache_directory(settings.root), settings.root)
             cache_for = (lambda config: ScanCache(store.directory, config, store)) if store.usable else None
@@ -187,7 +187,7 @@ class BplintServer(LanguageServer):
         return None
 
     def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
-        from bplint.noqa import mark_file, mark_lines
+        from bplint.report.noqa import mark_file, mark_lines
 
         state = self.open.get(params.text_document.uri)
         if state is None:
@@ -360,7 +360,7 @@ def make_server(config_file: Path | None = None) -> BplintServer:
 
 def serve(config_file: Path | None = None) -> None:
     """Serve over standard input and output until the client says exit."""
-    from bplint.engine import run_with_deep_stack
+    from bplint.scan.engine import run_with_deep_stack
 
     logging.basicConfig(level=logging.WARNING, format="bplint server: %(message)s")
     server = make_server(config_file)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bplint.config import build_config
-from bplint.engine import scan
-from bplint.findings import Finding, ScanResult
-from bplint.registry import all_rules
+from bplint.report.findings import Finding, ScanResult
 from bplint.rule import Example, Rule
+from bplint.scan.engine import scan
+from bplint.scan.registry import all_rules
 
 
 def write_project(root: Path, files: dict[str, str]) -> None:
@@ -62,7 +62,7 @@ def fix_example(rule: type[Rule], example: Example, root: Path) -> str:
     """Apply the rule's fixes, safe and unsafe, to the example's project as `check --fix
     --unsafe-fixes` does, and return the text of ``example.path`` then. Asserts the guarantees:
     the fixed file parses, nothing fixable is left, and fixing again changes nothing."""
-    from bplint.fixes import MAX_ROUNDS, parses, plan_round, write_round
+    from bplint.report.fixes import MAX_ROUNDS, parses, plan_round, write_round
 
     result, found = _scan_example(rule, example, root)
     for _ in range(MAX_ROUNDS):

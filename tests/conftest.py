@@ -9,7 +9,7 @@ FIXTURES = REPO / "fixtures"
 
 @pytest.fixture(autouse=True, scope="session")
 def own_cache_home(tmp_path_factory):
-    """The cache key (see bplint.cache_store) lives in a folder of the test run's, not the user's."""
+    """The cache key (see bplint.scan.cache_store) lives in a folder of the test run's, not the user's."""
     previous = os.environ.get("XDG_CACHE_HOME")
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache-home"))
     yield

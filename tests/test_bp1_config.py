@@ -8,12 +8,12 @@ from textwrap import dedent
 
 import pytest
 
-from bplint import safegit
 from bplint.config import build_config
-from bplint.engine import scan
-from bplint.registry import all_rules
+from bplint.discover import safegit
 from bplint.rules._config_context import is_dev_or_test_name, is_config_name
 from bplint.rules.bp1_environment import dotenv_keys, is_dotenv_example
+from bplint.scan.engine import scan
+from bplint.scan.registry import all_rules
 from bplint.testing import write_project
 
 

@@ -9,13 +9,13 @@ import time
 import pytest
 
 from bplint.config import build_config
-from bplint.engine import scan
-from bplint.registry import all_rules
 from bplint.rules._secret_fakes import FAKE
 from bplint.rules._secret_formats import (
     find_tokens, is_placeholder, is_weak, masked, preview, shannon_entropy, url_password,
 )
 from bplint.rules._secret_names import holds_no_secret, is_secret_name, name_words, names_a_field
+from bplint.scan.engine import scan
+from bplint.scan.registry import all_rules
 from bplint.testing import write_project
 
 
@@ -566,10 +566,10 @@ def test_django_project(tmp_path):
 
 def test_modules_without_candidates_are_skipped(tmp_path):
     """The index phase decides which modules BP101 and BP102 need to parse at all."""
-    from bplint.engine import ast_triggers
-    from bplint.files import FileKind, SourceFile
-    from bplint.index import parse_module_facts
+    from bplint.discover.files import FileKind, SourceFile
+    from bplint.project.index import parse_module_facts
     from bplint.rules._secret_candidates import has_candidate
+    from bplint.scan.engine import ast_triggers
 
     config = build_config({"select": ["BP101", "BP102"]}, all_rules(), root=tmp_path)
     triggers = ast_triggers(config)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bplint import requirements as reader
 from bplint.config import build_config
-from bplint.engine import scan
-from bplint.registry import all_rules
+from bplint.project import requirements as reader
+from bplint.scan.engine import scan
+from bplint.scan.registry import all_rules
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
@@ -392,7 +392,7 @@ def test_each_file_is_parsed_once_per_scan(tmp_path, monkeypatch):
         return original(text, path)
 
     monkeypatch.setattr(reader, "parse_requirements_text", counting)
-    import bplint.dependencies as dependencies
+    import bplint.project.dependencies as dependencies
 
     monkeypatch.setattr(dependencies, "parse_requirements_text", counting, raising=False)
     run(tmp_path, {

@@ -8,11 +8,11 @@ import libcst as cst
 import pytest
 
 from bplint.config import build_config
-from bplint.engine import scan
-from bplint.findings import Severity
-from bplint.rules._origins import Origins, is_hash_name, is_password_name
-from bplint.registry import all_rules
+from bplint.report.findings import Severity
 from bplint.rule import PythonRule
+from bplint.rules._origins import Origins, is_hash_name, is_password_name
+from bplint.scan.engine import scan
+from bplint.scan.registry import all_rules
 from bplint.testing import write_project
 
 

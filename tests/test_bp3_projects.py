@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import textwrap
 
-from bplint.workset import Workset
 from bplint.config import build_config
-from bplint.engine import scan
-from bplint.registry import all_rules
+from bplint.discover.workset import Workset
+from bplint.scan.engine import scan
+from bplint.scan.registry import all_rules
 from bplint.testing import write_project
 
 
@@ -315,8 +315,8 @@ def test_only_findings_depend_on_every_module(tmp_path):
     project-wide view (which depends on every module) is read only on the way to a finding. And
     what an answer about another module read is recorded for every file that asks it, not only the
     first (answers are remembered per scan)."""
-    from bplint.engine import build_index, check_file
-    from bplint.files import FileKind, SourceFile
+    from bplint.discover.files import FileKind, SourceFile
+    from bplint.scan.engine import build_index, check_file
 
     view = """
         from flask import request

@@ -3,8 +3,8 @@
 import textwrap
 
 from bplint.config import build_config
-from bplint.engine import scan
-from bplint.registry import all_rules
+from bplint.scan.engine import scan
+from bplint.scan.registry import all_rules
 from bplint.testing import write_project
 from tests.test_orm_index import SA_MODELS, findings
 
@@ -118,11 +118,11 @@ def test_sql_in_database_backend_classes_is_not_checked(tmp_path):
 
 def test_ast_triggers_survive_deep_expressions(tmp_path):
     """An 800-term concatenation is a tree 800 levels deep: the trigger analysis must not recurse on it."""
-    from bplint import engine
     from bplint.config import build_config
-    from bplint.files import FileKind, SourceFile
-    from bplint.index import parse_module_facts
-    from bplint.registry import all_rules
+    from bplint.discover.files import FileKind, SourceFile
+    from bplint.project.index import parse_module_facts
+    from bplint.scan import engine
+    from bplint.scan.registry import all_rules
 
     terms = " + ".join(f"x{i}" for i in range(800))
     text = f"def deep(cursor, x0):\n    cursor.execute(\"SELECT \" + {terms})\n"
@@ -274,8 +274,8 @@ def test_sql_helper_resolved_in_an_unpacked_release_folder(tmp_path):
 
 def test_naive_utcnow_on_a_naive_column_asks_for_an_aware_column(tmp_path):
     from bplint.config import build_config
-    from bplint.engine import scan
-    from bplint.registry import all_rules
+    from bplint.scan.engine import scan
+    from bplint.scan.registry import all_rules
     from bplint.testing import write_project
 
     write_project(tmp_path, {"app/models.py": (

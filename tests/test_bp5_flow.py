@@ -5,10 +5,10 @@ import textwrap
 import libcst as cst
 import pytest
 
-from bplint import flow
 from bplint.config import build_config
-from bplint.engine import scan
-from bplint.registry import all_rules
+from bplint.project import flow
+from bplint.scan.engine import scan
+from bplint.scan.registry import all_rules
 from bplint.testing import write_project
 
 

@@ -1,8 +1,8 @@
 """BP6 details beyond the rule examples: which calls are logging calls."""
 
 from bplint.config import build_config
-from bplint.engine import scan
-from bplint.registry import all_rules
+from bplint.scan.engine import scan
+from bplint.scan.registry import all_rules
 from bplint.testing import write_project
 
 

@@ -3,8 +3,8 @@
 import textwrap
 
 from bplint.config import build_config
-from bplint.engine import scan
-from bplint.registry import all_rules
+from bplint.scan.engine import scan
+from bplint.scan.registry import all_rules
 from bplint.testing import write_project
 
 
@@ -105,7 +105,7 @@ def test_a_bare_comparison_is_named_in_the_message(tmp_path):
 
 
 def test_editing_a_helper_module_rechecks_the_tests_that_use_it(tmp_path):
-    from bplint.cache import ScanCache
+    from bplint.scan.cache import ScanCache
 
     files = {"tests/__init__.py": "", "tests/helpers.py": "def fetch_ok(client, url):\n"
                                                            "    assert client.get(url).status_code == 200\n",

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from bplint import cache_codec
-from bplint.cache_codec import DecodeError, EncodeError, decode, encode
-from bplint.engine import FileResult
-from bplint.files import FileKind, SourceFile
-from bplint.findings import Applicability, Edit, Finding, Fix, ScanResult, Severity
-from bplint.index import Location, ModuleFacts, parse_module_facts
-from bplint.registry import all_rules
+from bplint.discover.files import FileKind, SourceFile
+from bplint.project.index import Location, ModuleFacts, parse_module_facts
+from bplint.report.findings import Applicability, Edit, Finding, Fix, ScanResult, Severity
+from bplint.scan import cache_codec
+from bplint.scan.cache_codec import DecodeError, EncodeError, decode, encode
+from bplint.scan.engine import FileResult
+from bplint.scan.registry import all_rules
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -63,12 +63,12 @@ def test_values_of_another_type_are_rejected():
 def test_only_the_allowed_classes_are_ever_built():
     facts = encode(ModuleFacts("a.py", "a"), ModuleFacts)
     for planted in (["c", "os.system", ["echo"]], ["c", "subprocess.Popen", [["id"]]],
-                    ["c", "builtins.eval", ["1"]], ["e", "bplint.index.Location", [1, 2, 3, 4]],
-                    ["c", "bplint.findings.Severity", "error"], ["x", 1], [], ["s", []]):
+                    ["c", "builtins.eval", ["1"]], ["e", "bplint.project.index.Location", [1, 2, 3, 4]],
+                    ["c", "bplint.report.findings.Severity", "error"], ["x", 1], [], ["s", []]):
         facts[6] = {"family": planted}
         with pytest.raises(DecodeError):
             decode(facts, ModuleFacts)
-    facts[6] = {"family": ["c", "bplint.index.Location", [1, 2, 3, 4]]}
+    facts[6] = {"family": ["c", "bplint.project.index.Location", [1, 2, 3, 4]]}
     assert decode(facts, ModuleFacts).extra == {"family": Location(1, 2, 3, 4)}
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from bplint.cache_store import CACHEDIR_TAG, CacheStore
+from bplint.scan.cache_store import CACHEDIR_TAG, CacheStore
 from bplint.testing import write_project
 
 TIMEOUT = 120

@@ -11,11 +11,11 @@ from click.testing import CliRunner
 
 from bplint.cli import cli
 from bplint.config import build_config
-from bplint.engine import scan
-from bplint.findings import Severity
-from bplint.registry import all_rules
-from bplint.reporters import ReportOptions, get_reporter
+from bplint.report.findings import Severity
+from bplint.report.reporters import ReportOptions, get_reporter
 from bplint.rule import Precision, PythonRule
+from bplint.scan.engine import scan
+from bplint.scan.registry import all_rules
 from bplint.testing import with_preview, write_project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -105,7 +105,7 @@ def test_sarif_reports_internal_errors_as_notifications(tmp_path):
 
 
 def _many_findings(count):
-    from bplint.findings import Finding, ScanResult
+    from bplint.report.findings import Finding, ScanResult
 
     severities = [Severity.INFO, Severity.WARNING, Severity.ERROR]
     findings = [Finding(code="BP601", name="print-in-app", severity=severities[i % 3], category="logging",
@@ -117,7 +117,7 @@ def _many_findings(count):
 def test_sarif_keeps_the_most_severe_results_within_the_limit(monkeypatch, capsys):
     from io import StringIO
 
-    from bplint.reporters import sarif as sarif_module
+    from bplint.report.reporters import sarif as sarif_module
 
     assert sarif_module.MAX_RESULTS == 25_000
     monkeypatch.setattr(sarif_module, "MAX_RESULTS", 10)
@@ -144,7 +144,7 @@ def test_sarif_stays_under_the_compressed_size_limit(monkeypatch, capsys):
     import gzip
     from io import StringIO
 
-    from bplint.reporters import sarif as sarif_module
+    from bplint.report.reporters import sarif as sarif_module
 
     assert sarif_module.MAX_GZIP_BYTES == 10 * 1024 * 1024
     monkeypatch.setattr(sarif_module, "MAX_GZIP_BYTES", 20_000)
@@ -157,7 +157,7 @@ def test_sarif_stays_under_the_compressed_size_limit(monkeypatch, capsys):
 
 
 def test_sarif_precision_and_security_severity():
-    from bplint.reporters.sarif import SECURITY_SEVERITY, precision_level, rule_descriptor, security_severity
+    from bplint.report.reporters.sarif import SECURITY_SEVERITY, precision_level, rule_descriptor, security_severity
 
     assert [precision_level(p) for p in (None, 0.99, 0.95, 0.92, 0.9, 0.8, 0.7, 0.5)] == [
         "medium", "very-high", "very-high", "high", "high", "medium", "medium", "low"]
@@ -275,7 +275,7 @@ def test_github_annotations(project):
 def test_github_annotation_escaping_and_multiline_spans():
     from io import StringIO
 
-    from bplint.findings import Finding, ScanResult
+    from bplint.report.findings import Finding, ScanResult
 
     finding = Finding("BP001", "syntax-error", Severity.INFO, "engine", "100% bad\nreally", "a.py", 3, 5, 6, 2)
     out = StringIO()

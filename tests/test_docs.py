@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from bplint.docs import expected_pages, render_rule
-from bplint.registry import all_rules
+from bplint.scan.registry import all_rules
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 

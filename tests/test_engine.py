@@ -7,14 +7,14 @@ import libcst as cst
 import pytest
 from libcst.metadata import ScopeProvider
 
-from bplint import registry
 from bplint.config import ConfigError, build_config
-from bplint.discovery import discover
-from bplint.engine import scan
-from bplint.files import FileKind, classify
-from bplint.findings import Severity, mask_span_in_line
-from bplint.registry import all_rules
+from bplint.discover.discovery import discover
+from bplint.discover.files import FileKind, classify
+from bplint.report.findings import Severity, mask_span_in_line
 from bplint.rule import Flag, Option, PythonRule, Quiet
+from bplint.scan import registry
+from bplint.scan.engine import scan
+from bplint.scan.registry import all_rules
 from bplint.testing import write_project
 
 
@@ -285,7 +285,7 @@ def test_ast_triggers_skip_files_without_candidates(tmp_path, monkeypatch):
 def test_exclude_matching_agrees_with_gitignore_semantics(patterns):
     import pathspec
 
-    from bplint.discovery import _Excluded
+    from bplint.discover.discovery import _Excluded
 
     paths = ["build/", "build/x.py", "src/build/", "x.egg-info/", "top.py", "sub/top.py", "docs/a/b/conf.py",
              "docs/conf.py", "app.log", "a/b/", "a/b/c.py", "x/a/b/", "m_pb2.py", "main.py", "build/keep/",
@@ -298,7 +298,7 @@ def test_exclude_matching_agrees_with_gitignore_semantics(patterns):
 def test_discovery_walks_very_deep_trees(tmp_path):
     import os
 
-    from bplint.discovery import discover
+    from bplint.discover.discovery import discover
 
     depth = 1100  # deeper than the recursion limit
     folders = [os.path.join(str(tmp_path), *["d"] * n) for n in range(1, depth + 1)]
@@ -324,7 +324,7 @@ def test_engine_modules_import_no_rule_module_but_the_engine_s_own():
 
     package = Path(bplint.__file__).parent
     offenders = []
-    for path in [*package.glob("*.py"), *(package / "reporters").glob("*.py")]:
+    for path in [p for p in package.rglob("*.py") if p.relative_to(package).parts[0] != "rules"]:
         for node in ast.walk(ast.parse(path.read_text())):
             names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
                 [a.name for a in node.names] if isinstance(node, ast.Import) else []

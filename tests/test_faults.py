@@ -121,7 +121,7 @@ def test_a_file_swapped_for_a_fifo_after_discovery_is_not_read(tmp_path):
     write(tmp_path, {"app.py": FLASK_DEBUG, "views.py": "x = 1\n"})
     preamble = """
         import os
-        import bplint.discovery as discovery
+        import bplint.discover.discovery as discovery
         found = discovery.discover
         def discover(*args, **kwargs):
             result = found(*args, **kwargs)
@@ -130,8 +130,8 @@ def test_a_file_swapped_for_a_fifo_after_discovery_is_not_read(tmp_path):
                 os.mkfifo("views.py")
             return result
         discovery.discover = discover
-        import bplint.workset
-        bplint.workset.discover = discover
+        import bplint.discover.workset
+        bplint.discover.workset.discover = discover
     """
     for cache in ("--no-cache", "--cache-dir=.cache"):
         if (tmp_path / "views.py").exists():

@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from bplint.fixes import parses
-from bplint.registry import all_rules
+from bplint.report.fixes import parses
+from bplint.scan.registry import all_rules
 from bplint.testing import fix_example, write_project
 
 BUDGET = 60.0  # seconds the seeded test may take new cases for

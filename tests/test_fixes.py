@@ -13,11 +13,11 @@ from click.testing import CliRunner
 
 from bplint.cli import cli
 from bplint.config import build_config
-from bplint.engine import scan
-from bplint.findings import Severity
-from bplint.fixes import apply_fixes, inside, parses, plan_round
-from bplint.registry import all_rules
+from bplint.report.findings import Severity
+from bplint.report.fixes import apply_fixes, inside, parses, plan_round
 from bplint.rule import PythonRule
+from bplint.scan.engine import scan
+from bplint.scan.registry import all_rules
 from bplint.testing import write_project
 
 APP = textwrap.dedent('''\
@@ -207,7 +207,7 @@ def test_a_symbolic_link_out_of_the_project_is_not_followed(tmp_path):
 
 
 def test_overlapping_fixes_take_the_first_and_identical_edits_are_made_once():
-    from bplint.findings import Applicability, Edit, Finding, Fix
+    from bplint.report.findings import Applicability, Edit, Finding, Fix
 
     def finding(line, *edits):
         return Finding("BP1", "n", Severity.INFO, "c", "m", "a.py", line, 1, line, 2,
@@ -334,9 +334,9 @@ def test_an_edit_of_a_node_whose_source_is_not_what_libcst_renders_is_no_fix():
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    from bplint.files import split_lines
-    from bplint.findings import Applicability
-    from bplint.fixes import NodeFix, replace, resolve
+    from bplint.discover.files import split_lines
+    from bplint.report.findings import Applicability
+    from bplint.report.fixes import NodeFix, replace, resolve
 
     source = "def f():\n    x = (1 +\n         2)\n    y = (3)\n"
     module = cst.parse_module(source)
@@ -351,14 +351,14 @@ def test_an_edit_of_a_node_whose_source_is_not_what_libcst_renders_is_no_fix():
 
 
 def test_a_shown_fix_keeps_its_line_breaks_and_escapes_control_characters():
-    from bplint.findings import printable_code
+    from bplint.report.findings import printable_code
 
     assert printable_code("a\r\nb\x1b[31m\nc") == "a\r\nb\\x1b[31m\nc"
 
 
 def test_add_noqa_marks_a_project_level_finding_on_a_docstring_line_for_the_whole_file():
-    from bplint.findings import Finding
-    from bplint.noqa import mark_lines
+    from bplint.report.findings import Finding
+    from bplint.report.noqa import mark_lines
 
     text = '#!/usr/bin/env python\n"""The\napp."""\nx = 1\n'
     finding = Finding("BP704", "n", Severity.INFO, "c", "m", "a.py", 2, 1, 2, 1, project_level=True)
@@ -372,8 +372,8 @@ def test_add_noqa_marks_a_project_level_finding_on_a_docstring_line_for_the_whol
 
 
 def test_add_noqa_marks_a_pyproject_line_and_leaves_its_multi_line_strings_alone(tmp_path):
-    from bplint.findings import Finding
-    from bplint.noqa import add_noqa
+    from bplint.report.findings import Finding
+    from bplint.report.noqa import add_noqa
 
     text = ('[project]\nname = "shop"\ndependencies = [\n  "dnspython==2.*",\n  "dnspython==2.8.*",\n]\n'
             'description = """\nA shop\n"""\n')

@@ -126,8 +126,8 @@ def test_fail_on_and_exit_code_are_kept_when_served(project, monkeypatch):
 
 
 def test_paths_asked_about_while_building_a_view_are_inputs_of_the_last_scan(project, monkeypatch):
-    from bplint.findings import Severity, Span
-    from bplint.index import VIEW_BUILDERS, project_view
+    from bplint.project.index import VIEW_BUILDERS, project_view
+    from bplint.report.findings import Severity, Span
     from bplint.rule import ProjectRule
 
     @project_view("test:changelog")

@@ -234,7 +234,7 @@ def test_a_changed_service_configuration_is_seen_by_a_cached_scan(repo, tmp_path
 def test_settings_for_a_path_is_what_the_scan_uses(repo):
     """The one function the scan and the language server ask: the settings of one file."""
     from bplint.config import settings_for
-    from bplint.registry import all_rules
+    from bplint.scan.registry import all_rules
 
     billing = settings_for(repo / BILLING / "checks" / "check_orders.py", root=repo)
     assert billing.folder == BILLING and billing.source == (repo / BILLING / "pyproject.toml").resolve()

@@ -1,14 +1,14 @@
-"""The ORM model index (bplint.orm_models) and query recognition (bplint.orm_queries)."""
+"""The ORM model index (bplint.project.orm_models) and query recognition (bplint.project.orm_queries)."""
 
 import textwrap
 from pathlib import Path
 
-from bplint.workset import Workset
 from bplint.config import build_config
-from bplint.discovery import discover
-from bplint.engine import build_index, scan
-from bplint.orm_models import OrmIndex
-from bplint.registry import all_rules
+from bplint.discover.discovery import discover
+from bplint.discover.workset import Workset
+from bplint.project.orm_models import OrmIndex
+from bplint.scan.engine import build_index, scan
+from bplint.scan.registry import all_rules
 from bplint.testing import write_project
 
 

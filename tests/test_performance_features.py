@@ -5,14 +5,14 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from bplint import engine, workers
-from bplint.cache import ScanCache
 from bplint.cli import cli
 from bplint.config import build_config
-from bplint.engine import scan
-from bplint.findings import Severity
-from bplint.registry import all_rules
+from bplint.report.findings import Severity
 from bplint.rule import PythonRule
+from bplint.scan import engine, workers
+from bplint.scan.cache import ScanCache
+from bplint.scan.engine import scan
+from bplint.scan.registry import all_rules
 from bplint.testing import write_project
 
 
@@ -55,7 +55,7 @@ def looked_at(result):
 
 
 def as_json(result):
-    from bplint.reporters.json_report import as_dict
+    from bplint.report.reporters.json_report import as_dict
 
     return json.dumps(as_dict(result), sort_keys=True)
 
@@ -168,7 +168,7 @@ def test_cli_cache_location_and_switches(tmp_path, monkeypatch):
 
 
 def test_a_project_wide_view_records_its_inputs_for_every_file(tmp_path):
-    from bplint.index import ProjectIndex
+    from bplint.project.index import ProjectIndex
 
     index = ProjectIndex(root=tmp_path)
     index.modules["a.py"] = object()
@@ -226,9 +226,16 @@ def test_rules_and_their_fact_modules_ask_the_file_system_only_through_the_index
 
     package = Path(bplint.__file__).parent
     modules = [*sorted((package / "rules").glob("*.py")),
-               *(package / f"{name}.py" for name in ("dependencies", "requirements", "routes", "_route_facts",
-                                                     "_route_resolve", "orm_models", "orm_queries",
-                                                     "orm_triggers", "flow", "bindings", "context"))]
+               *(package / f"{name.replace('.', '/')}.py" for name in ("project.dependencies",
+                                                                       "project.requirements",
+                                                                       "project.routes",
+                                                                       "project._route_facts",
+                                                                       "project._route_resolve",
+                                                                       "project.orm_models",
+                                                                       "project.orm_queries",
+                                                                       "project.orm_triggers",
+                                                                       "project.flow", "project.bindings",
+                                                                       "scan.context"))]
     offenders = []
     for path in modules:
         for node in ast.walk(ast.parse(path.read_text())):
@@ -358,7 +365,7 @@ def test_progress_moves_while_the_largest_file_is_still_being_worked_on(tmp_path
 
 
 def test_progress_bar_shows_each_phase_and_closes_after_the_checks(monkeypatch):
-    from bplint.progress import ProgressBar
+    from bplint.scan.progress import ProgressBar
 
     bar = ProgressBar()
     bar(0, 10, "indexing")

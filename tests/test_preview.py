@@ -8,9 +8,9 @@ from click.testing import CliRunner
 from bplint.cli import cli
 from bplint.config import ConfigError, build_config
 from bplint.docs import render_index, render_rule
-from bplint.findings import Severity
-from bplint.registry import all_rules, tier
+from bplint.report.findings import Severity
 from bplint.rule import Flag, ProjectRule, Quiet
+from bplint.scan.registry import all_rules, tier
 from bplint.testing import write_project
 
 

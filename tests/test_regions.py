@@ -1,18 +1,18 @@
-"""Regions: functions and classes whose role is not their file's (bplint.regions), in the index,
+"""Regions: functions and classes whose role is not their file's (bplint.project.regions), in the index,
 the engine, --show-files and the cache."""
 
 import textwrap
 
 from click.testing import CliRunner
 
-from bplint.cache import ScanCache
 from bplint.cli import cli
 from bplint.config import build_config
-from bplint.discovery import discover
-from bplint.engine import build_index, scan
-from bplint.registry import all_rules
+from bplint.discover.discovery import discover
+from bplint.discover.workset import Workset
+from bplint.scan.cache import ScanCache
+from bplint.scan.engine import build_index, scan
+from bplint.scan.registry import all_rules
 from bplint.testing import write_project
-from bplint.workset import Workset
 
 
 def _write(root, files):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bplint.requirements import (
+from bplint.project.requirements import (
     RequirementGraph,
     decode_requirement_bytes,
     exact_version,

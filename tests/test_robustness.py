@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bplint import engine
+from bplint.scan import engine
 
 EXPECTED_BP001 = {"syntax_error.py", "invalid_utf8.py", "nul_bytes.py", "nested_2000.py", "terms_100k.py",
                   "python2.py"}
@@ -62,7 +62,7 @@ def test_hostile_folder_survives_in_a_separate_process(tmp_path):
 def test_bp001_positions_and_messages(tmp_path):
     make_hostile_folder(tmp_path)
     from bplint.config import build_config
-    from bplint.registry import all_rules
+    from bplint.scan.registry import all_rules
 
     config = build_config({"select": ["BP001"]}, all_rules(), root=tmp_path)
     result = engine.scan([tmp_path], config, cwd=tmp_path)
@@ -78,12 +78,12 @@ def test_files_beyond_the_node_budget_are_skipped_with_a_note(tmp_path, monkeypa
     monkeypatch.setattr(engine, "MAX_NODES", 50)
     (tmp_path / "big.py").write_text("x = [" + "1, " * 100 + "]\n")
     from bplint.config import build_config
-    from bplint.registry import all_rules
     from bplint.rule import PythonRule
+    from bplint.scan.registry import all_rules
 
     class Everywhere(PythonRule):
         code, name, category = "BP990", "test-everywhere", "test"
-        from bplint.findings import Severity as _S
+        from bplint.report.findings import Severity as _S
         severity = _S.INFO
 
         def visit_Integer(self, node):
@@ -97,9 +97,9 @@ def test_files_beyond_the_node_budget_are_skipped_with_a_note(tmp_path, monkeypa
 
 def test_a_crashing_rule_does_not_stop_the_others(tmp_path):
     from bplint.config import build_config
-    from bplint.findings import Severity
-    from bplint.registry import all_rules
+    from bplint.report.findings import Severity
     from bplint.rule import PythonRule
+    from bplint.scan.registry import all_rules
 
     class Crashes(PythonRule):
         code, name, category, severity = "BP991", "test-crash", "test", Severity.INFO
@@ -127,9 +127,9 @@ def test_file_timeout_gives_up_on_one_file_only(tmp_path):
     import time
 
     from bplint.config import build_config
-    from bplint.findings import Severity
-    from bplint.registry import all_rules
+    from bplint.report.findings import Severity
     from bplint.rule import PythonRule
+    from bplint.scan.registry import all_rules
 
     class Slow(PythonRule):
         code, name, category, severity = "BP993", "test-slow", "test", Severity.INFO

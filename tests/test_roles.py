@@ -5,16 +5,16 @@ import textwrap
 import pytest
 from click.testing import CliRunner
 
-from bplint.cache import ScanCache
 from bplint.cli import cli
 from bplint.config import build_config
-from bplint.discovery import discover
-from bplint.engine import build_index, scan
-from bplint.registry import all_rules
-from bplint.roles import ALL_ROLES, Role
+from bplint.discover.discovery import discover
+from bplint.discover.workset import Workset
+from bplint.project.roles import ALL_ROLES, Role
 from bplint.rule import ProjectRule
+from bplint.scan.cache import ScanCache
+from bplint.scan.engine import build_index, scan
+from bplint.scan.registry import all_rules
 from bplint.testing import write_project
-from bplint.workset import Workset
 
 
 def roles_of(tmp_path, files, table=None):

@@ -2,14 +2,14 @@
 
 import libcst as cst
 
-from bplint.workset import Workset
-from bplint import routes
 from bplint.config import build_config
-from bplint.discovery import discover
-from bplint.engine import build_index, scan
-from bplint.findings import Severity
-from bplint.registry import all_rules
+from bplint.discover.discovery import discover
+from bplint.discover.workset import Workset
+from bplint.project import routes
+from bplint.report.findings import Severity
 from bplint.rule import PythonRule
+from bplint.scan.engine import build_index, scan
+from bplint.scan.registry import all_rules
 from bplint.testing import write_project
 
 FLASK = {
@@ -301,9 +301,9 @@ def test_route_for_a_visited_node(tmp_path):
 
 def test_fastapi_answers_its_errors_itself_and_flask_is_warned(tmp_path):
     from bplint.config import build_config
-    from bplint.engine import scan
-    from bplint.findings import Severity
-    from bplint.registry import all_rules
+    from bplint.report.findings import Severity
+    from bplint.scan.engine import scan
+    from bplint.scan.registry import all_rules
     from bplint.testing import write_project
 
     write_project(tmp_path, {

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bplint.registry import all_rules
+from bplint.scan.registry import all_rules
 from bplint.testing import check_example
 
 CASES = [(rule, example) for rule in all_rules() for example in rule.examples]
@@ -30,7 +30,7 @@ TRIGGERED = [(rule, example) for rule, example in CASES if getattr(rule, "ast_tr
 )
 def test_ast_trigger_loses_no_finding(rule, example, tmp_path, monkeypatch):
     """A rule's ast trigger only skips files: with or without it, the findings are the same."""
-    from bplint import engine
+    from bplint.scan import engine
     from bplint.testing import run_example
 
     _, with_trigger = run_example(rule, example, tmp_path / "a")

@@ -194,10 +194,10 @@ def test_text_excerpts_mask_secrets_of_suppressed_and_other_rules(planted):
 
 def test_a_rule_that_quotes_a_secret_in_its_message_is_masked(tmp_path):
     from bplint.config import build_config
-    from bplint.engine import scan
-    from bplint.findings import Severity
-    from bplint.registry import all_rules
+    from bplint.report.findings import Severity
     from bplint.rule import PythonRule
+    from bplint.scan.engine import scan
+    from bplint.scan.registry import all_rules
 
     class QuotesStrings(PythonRule):
         code, name, category, severity = "BP994", "test-quotes-strings", "test", Severity.INFO

@@ -12,12 +12,13 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from bplint import engine, newer_syntax
 from bplint.cli import cli
 from bplint.config import ConfigError, build_config
-from bplint.index import SyntaxKind
-from bplint.pyversion import PythonTarget, lowest_allowed
-from bplint.registry import all_rules
+from bplint.discover import newer_syntax
+from bplint.discover.pyversion import PythonTarget, lowest_allowed
+from bplint.project.index import SyntaxKind
+from bplint.scan import engine
+from bplint.scan.registry import all_rules
 from bplint.testing import write_project
 
 RUNNING = sys.version_info[:2]

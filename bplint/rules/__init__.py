@@ -1,4 +1,4 @@
 """The built-in rules, one module per catalog family (``bp1_secrets`` holds BP101-BP102, ...).
 
-The modules are listed in ``bplint.registry.BUILTIN_MODULES``.
+The modules are listed in ``bplint.scan.registry.BUILTIN_MODULES``.
 """

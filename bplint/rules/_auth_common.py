@@ -7,9 +7,9 @@ import re
 
 import libcst as cst
 
-from bplint.names import string_value
-from bplint.rules._origins import DB, MODEL, REQUEST, VALIDATED, Origins, last_name, name_parts, project_names
+from bplint.project.names import string_value
 from bplint.rule import PythonRule
+from bplint.rules._origins import DB, MODEL, REQUEST, VALIDATED, Origins, last_name, name_parts, project_names
 
 # How to hash a password, by framework.
 HASH_FIX = {

@@ -13,7 +13,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from bplint.index import ModuleFacts, ast_dotted, collects, qualified_name
+from bplint.project.index import ModuleFacts, ast_dotted, collects, qualified_name
 from bplint.rules._auth_names import hash_word, password_word
 
 # PyJWT's and python-jose's `encode` (the JWT rules read it from here too)

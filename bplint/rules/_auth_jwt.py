@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bplint.names import keyword_arg, positional_arg, string_value
+from bplint.project.names import keyword_arg, positional_arg, string_value
 from bplint.rule import PythonRule
 from bplint.rules._auth_index import ENCODE_CALLS
 from bplint.rules._auth_triggers import JWT_TRIGGER_TYPES, imports_jwt

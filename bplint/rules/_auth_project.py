@@ -21,8 +21,8 @@ from typing import Callable, TypeVar
 
 import libcst as cst
 
-from bplint.index import ModuleFacts, ProjectIndex
-from bplint.names import dotted
+from bplint.project.index import ModuleFacts, ProjectIndex
+from bplint.project.names import dotted
 from bplint.rules._auth_index import HASH_METHOD_NAMES, auth_facts
 
 T = TypeVar("T")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 
-from bplint.index import ModuleFacts
+from bplint.project.index import ModuleFacts
 from bplint.rules._origins import (
     FLASK_REQUEST_ATTRS, FLASK_REQUEST_METHODS, FLASK_REQUESTS, REQUEST_NAMES, VIEW_REQUEST_ATTRS,
     VIEW_REQUEST_METHODS, password_word,

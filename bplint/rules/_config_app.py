@@ -11,7 +11,7 @@ import ast
 
 import libcst as cst
 
-from bplint.names import qualified_name
+from bplint.project.names import qualified_name
 from bplint.rule import PythonRule
 from bplint.rules._config_context import is_config_object, project_config
 

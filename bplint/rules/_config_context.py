@@ -28,9 +28,9 @@ from typing import Any, Iterable
 
 import libcst as cst
 
-from bplint.index import ENV_GETTERS, ENV_READER_CLASSES, ModuleFacts, ProjectIndex, ast_dotted, collects
-from bplint.names import dotted, qualified_name, string_value
-from bplint.roles import Role
+from bplint.project.index import ENV_GETTERS, ENV_READER_CLASSES, ModuleFacts, ProjectIndex, ast_dotted, collects
+from bplint.project.names import dotted, qualified_name, string_value
+from bplint.project.roles import Role
 
 FAMILY = "bp1_config"
 

@@ -13,12 +13,12 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bplint.index import ModuleFacts, collects
-from bplint.roles import Role
+from bplint.project.index import ModuleFacts, collects
+from bplint.project.roles import Role
 from bplint.rules._config_context import GUARD_WORDS, words
 
 if TYPE_CHECKING:
-    from bplint.context import ProjectContext
+    from bplint.scan.context import ProjectContext
 
 USES_FAMILY = "bp2_uses"
 # Django settings that name the packages a site loads (`"debug_toolbar"`, `"debug_toolbar.middleware...."`).

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from bplint.index import Location, ModuleFacts, ProjectIndex, ast_dotted, collects, qualified_name
+from bplint.project.index import Location, ModuleFacts, ProjectIndex, ast_dotted, collects, qualified_name
 
 FAMILY = "bp1_environment"
 

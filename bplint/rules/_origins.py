@@ -1,6 +1,6 @@
 """Where a value came from: request data, a password hash, a database row, a literal.
 
-Built on the binding record (``bplint.bindings``): at a use, ``Origins``
+Built on the binding record (``bplint.project.bindings``): at a use, ``Origins``
 follows a name back through local assignments, unpacking, subscripts,
 ``.get()`` and attribute reads to the expressions it came from, and says
 what kind of source each one is. Rules of any family can ask "is this
@@ -31,7 +31,7 @@ from bplint.rules._auth_project import (
 )
 
 if TYPE_CHECKING:
-    from bplint.context import FileContext
+    from bplint.scan.context import FileContext
 
 __all__ = [  # what rules import from here, wherever it is defined
     "DB", "HASH", "LITERAL", "MODEL", "PASSWORD_PARAM", "REQUEST", "SCHEMA", "VALIDATED",

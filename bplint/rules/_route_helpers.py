@@ -7,9 +7,9 @@ from typing import Iterator
 
 import libcst as cst
 
-from bplint import names, routes
+from bplint.project import names, routes
 from bplint.rule import PythonRule
-from bplint.traversal import child_nodes
+from bplint.scan.traversal import child_nodes
 
 # Response builders and where they take a status code: (keyword, positional index).
 RESPONSE_STATUS = {

@@ -15,9 +15,9 @@ from typing import Iterator
 
 import libcst as cst
 
-from bplint.names import keyword_arg, positional_arg, string_value
-from bplint.index import ENV_GETTERS, ENV_READER_CLASSES
-from bplint.roles import Role
+from bplint.project.index import ENV_GETTERS, ENV_READER_CLASSES
+from bplint.project.names import keyword_arg, positional_arg, string_value
+from bplint.project.roles import Role
 from bplint.rule import PythonRule
 from bplint.rules._config_app import app_kind, config_owner
 from bplint.rules._config_context import is_config_name, is_dev_or_test_name

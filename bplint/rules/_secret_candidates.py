@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 from functools import lru_cache
 
-from bplint.index import ModuleFacts, collects
+from bplint.project.index import ModuleFacts, collects
 from bplint.rules._secret_bindings import ITSDANGEROUS_CLASSES, KEY_ARGUMENTS, MIN_SECRET_LENGTH
 from bplint.rules._secret_formats import find_tokens, is_placeholder
 from bplint.rules._secret_names import is_secret_name, is_signing_key_name, names_a_field

@@ -14,8 +14,8 @@ from typing import Iterator
 
 import libcst as cst
 
-from bplint.findings import Span
-from bplint.names import string_value
+from bplint.project.names import string_value
+from bplint.report.findings import Span
 from bplint.rules._secret_formats import TokenMatch, find_tokens, looks_made_up, preview, shannon_entropy, url_password
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from bplint.index import ModuleFacts, collects
+from bplint.project.index import ModuleFacts, collects
 from bplint.rules._route_ast import last_name
 
 QUOTED = "quoted"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bplint.findings import Severity
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Quiet, Rule
 
 

@@ -10,9 +10,9 @@ import ast
 
 import libcst as cst
 
-from bplint.findings import Severity
-from bplint.names import keyword_arg, positional_arg, string_value
-from bplint.roles import APPLICATION_ONLY
+from bplint.project.names import keyword_arg, positional_arg, string_value
+from bplint.project.roles import APPLICATION_ONLY
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._config_app import (
     APP_METHODS_CONFIG, assignment_parts, ast_is, ast_key, ast_keyword, ast_positional, ast_targets, ast_text,

@@ -10,9 +10,9 @@ import ast
 
 import libcst as cst
 
-from bplint.findings import Severity
-from bplint.names import string_value
-from bplint.roles import Role
+from bplint.project.names import string_value
+from bplint.project.roles import Role
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._secret_bindings import ExampleContext
 from bplint.rules._secret_formats import url_password

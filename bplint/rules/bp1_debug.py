@@ -11,9 +11,9 @@ import ast
 
 import libcst as cst
 
-from bplint.findings import Severity
-from bplint.names import keyword_arg, positional_arg, qualified_name
-from bplint.roles import RUNNING_CODE
+from bplint.project.names import keyword_arg, positional_arg, qualified_name
+from bplint.project.roles import RUNNING_CODE
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._config_app import (
     APP_METHODS_CONFIG, app_kind, assignment_parts, ast_is, ast_key, ast_positional, ast_targets, config_owner,

@@ -10,14 +10,14 @@ from pathlib import Path, PurePosixPath
 
 import pathspec
 
-from bplint.files import FileKind, classify, split_lines
-from bplint.filesystem import FileSystem
-from bplint.findings import Severity, Span
-from bplint.dependencies import project_dependencies
-from bplint.index import Location, ProjectIndex, project_view
-from bplint.roles import NOT_TESTS_OR_EXAMPLES, Role
-from bplint.rules._env_facts import env_facts, settings_reads
+from bplint.discover.files import FileKind, classify, split_lines
+from bplint.discover.filesystem import FileSystem
+from bplint.project.dependencies import project_dependencies
+from bplint.project.index import Location, ProjectIndex, project_view
+from bplint.project.roles import NOT_TESTS_OR_EXAMPLES, Role
+from bplint.report.findings import Severity, Span
 from bplint.rule import Flag, Option, Precision, ProjectRule, Quiet, TextRule
+from bplint.rules._env_facts import env_facts, settings_reads
 
 # Words in a dotenv file's name that make it documentation, not configuration.
 EXAMPLE_WORDS = frozenset({"example", "examples", "sample", "template", "tmpl", "tpl", "dist", "defaults",

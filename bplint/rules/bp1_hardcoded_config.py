@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 import libcst as cst
 
-from bplint.findings import Severity
-from bplint.names import string_value
-from bplint.roles import APPLICATION_ONLY
+from bplint.project.names import string_value
+from bplint.project.roles import APPLICATION_ONLY
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._config_app import APP_METHODS_CONFIG, assignment_parts, ast_targets, ast_text
 from bplint.rules._config_context import ConfigScope, is_config_object

@@ -10,9 +10,9 @@ modules can hold a finding at all is decided in the index phase
 
 from __future__ import annotations
 
-from bplint.files import FileKind
-from bplint.findings import Severity
-from bplint.roles import Role
+from bplint.discover.files import FileKind
+from bplint.project.roles import Role
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Option, Precision, PythonRule, Quiet, TextRule
 from bplint.rules._secret_bindings import SecretBindings
 from bplint.rules._secret_candidates import has_candidate

@@ -2,7 +2,7 @@
 
 These rules read several files together (a file and its `-r`/`-c` includes, a
 manifest and the project's locks), so they are project rules over the shared
-picture built once per scan by ``bplint.dependencies``.
+picture built once per scan by ``bplint.project.dependencies``.
 """
 
 from __future__ import annotations
@@ -16,18 +16,18 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from bplint.dependencies import (
+from bplint.discover.files import FileKind, split_lines
+from bplint.project.dependencies import (
     Declared,
     Manifest,
     ProjectDependencies,
     project_dependencies,
 )
-from bplint.files import FileKind, split_lines
-from bplint.findings import Applicability, Edit, Fix, Severity, Span
-from bplint.requirements import MAX_INCLUDE_DEPTH, Include, RequirementLine, mask_credentials, vcs_ref
-from bplint.roles import NOT_TESTS_OR_EXAMPLES
-from bplint.rules._dependency_uses import runtime_packages
+from bplint.project.requirements import MAX_INCLUDE_DEPTH, Include, RequirementLine, mask_credentials, vcs_ref
+from bplint.project.roles import NOT_TESTS_OR_EXAMPLES
+from bplint.report.findings import Applicability, Edit, Fix, Severity, Span
 from bplint.rule import Flag, Option, Precision, ProjectRule, Quiet
+from bplint.rules._dependency_uses import runtime_packages
 
 CATEGORY = "dependencies"
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bplint.findings import Severity
-from bplint.names import keyword_arg, positional_arg, string_value, walk as _walk
-from bplint.rules._origins import Origins, is_password_name, last_name, name_parts
+from bplint.project.names import keyword_arg, positional_arg, string_value, walk as _walk
+from bplint.project.roles import Role
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, Quiet
 from bplint.rules._auth_common import PasswordRule, framework_of, value_label
 from bplint.rules._auth_triggers import HASH_TRIGGER_TYPES, WEAK_HASHLIB, calls_hash
-from bplint.roles import Role
+from bplint.rules._origins import Origins, is_password_name, last_name, name_parts
 
 # --- BP303 --------------------------------------------------------------------------------
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bplint.findings import Severity
-from bplint.rules._origins import last_name
+from bplint.project.roles import APPLICATION_ONLY
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, Quiet
-from bplint.rules._auth_jwt import BROAD_ERRORS, DECODE_CALLS, JWT_ERRORS, JwtRule, jwt_call, unverified_signature
 from bplint.rules._auth_index import auth_facts
+from bplint.rules._auth_jwt import BROAD_ERRORS, DECODE_CALLS, JWT_ERRORS, JwtRule, jwt_call, unverified_signature
 from bplint.rules._auth_project import auth_project
-from bplint.roles import APPLICATION_ONLY
+from bplint.rules._origins import last_name
 
 
 class JwtErrorsUnhandled(JwtRule):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bplint.findings import Severity
-from bplint.names import keyword_arg, positional_arg, string_value
-from bplint.roles import APPLICATION_ONLY
+from bplint.project.names import keyword_arg, positional_arg, string_value
+from bplint.project.roles import APPLICATION_ONLY
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, Quiet
 from bplint.rules._auth_jwt import DECODE_CALLS, JwtRule, is_false, jwt_call, unverified_signature
 from bplint.rules._auth_project import auth_project

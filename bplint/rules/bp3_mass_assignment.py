@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bplint.findings import Severity
-from bplint.rules._origins import MODEL, SCHEMA, Origins, auth_facts, last_name
+from bplint.project.roles import APPLICATION_ONLY
+from bplint.report.findings import Severity
 from bplint.rule import Flag, PythonRule, Quiet
 from bplint.rules._auth_triggers import REQUEST_TRIGGER_TYPES, reads_request
-from bplint.roles import APPLICATION_ONLY
+from bplint.rules._origins import MODEL, SCHEMA, Origins, auth_facts, last_name
 
 MANAGER_WRITES = frozenset({"create", "update", "get_or_create", "update_or_create", "bulk_create"})
 QUERY_BASES = frozenset({"query", "filter", "filter_by", "where", "objects", "exclude", "all"})

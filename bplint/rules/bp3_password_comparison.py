@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bplint.findings import Severity
-from bplint.names import string_value
-from bplint.rules._origins import HASH, LITERAL, PASSWORD_PARAM, REQUEST, VALIDATED, is_hash_name, is_password_name, last_name
+from bplint.project.names import string_value
+from bplint.project.roles import RUNNING_CODE
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Quiet
 from bplint.rules._auth_common import (
     VERIFY_FIX, PasswordRule, empty_value, framework_of, is_stored_object, value_label,
 )
 from bplint.rules._auth_triggers import COMPARE_TRIGGER_TYPES, compares_password
-from bplint.roles import RUNNING_CODE
+from bplint.rules._origins import HASH, LITERAL, PASSWORD_PARAM, REQUEST, VALIDATED, is_hash_name, is_password_name, last_name
 
 class PlaintextPasswordComparison(PasswordRule):
     code = "BP302"

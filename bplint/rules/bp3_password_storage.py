@@ -13,18 +13,18 @@ import re
 
 import libcst as cst
 
-from bplint.findings import Severity
-from bplint.names import positional_arg, string_value
-from bplint.rules._origins import (
-    HASH, LITERAL, MODEL, PASSWORD_PARAM, REQUEST, VALIDATED, Origins, auth_facts, is_hash_name, is_password_name,
-    last_name, resolve_spelled,
-)
+from bplint.project.names import positional_arg, string_value
+from bplint.project.roles import Role
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._auth_common import (
     HASH_FIX, PasswordRule, empty_value, framework_of, in_memory_table, is_self, is_stored_object, value_label,
 )
 from bplint.rules._auth_triggers import STORE_TRIGGER_TYPES, stores_password
-from bplint.roles import Role
+from bplint.rules._origins import (
+    HASH, LITERAL, MODEL, PASSWORD_PARAM, REQUEST, VALIDATED, Origins, auth_facts, is_hash_name, is_password_name,
+    last_name, resolve_spelled,
+)
 
 # Calls that define a model column or field.
 COLUMN_CALLS = frozenset({"Column", "mapped_column", "CharField", "TextField", "BinaryField", "StringField",

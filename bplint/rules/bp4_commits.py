@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bplint import orm_triggers
-from bplint.findings import Severity
-from bplint.orm_queries import QueryReader
-from bplint.roles import APPLICATION_ONLY
+from bplint.project import orm_triggers
+from bplint.project.orm_queries import QueryReader
+from bplint.project.roles import APPLICATION_ONLY
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS
 from bplint.rules.bp4_loops import LoopTracker
-from bplint.traversal import visit_readonly
+from bplint.scan.traversal import visit_readonly
 
 
 class CommitInLoop(LoopTracker):
@@ -84,7 +84,7 @@ class CommitInLoop(LoopTracker):
             note="a session from a sessionmaker of another module, bound by `with`"),
     )
 
-    # libcst runs only in files with a candidate (bplint.orm_triggers)
+    # libcst runs only in files with a candidate (bplint.project.orm_triggers)
     ast_trigger_types = orm_triggers.TRIGGER_TYPES
     ast_trigger = staticmethod(orm_triggers.commit_in_loop)
 

@@ -7,10 +7,10 @@ import re
 
 import libcst as cst
 
-from bplint import names
-from bplint.findings import Severity
-from bplint.index import ModuleFacts
-from bplint.roles import NOT_TESTS_OR_EXAMPLES
+from bplint.project import names
+from bplint.project.index import ModuleFacts
+from bplint.project.roles import NOT_TESTS_OR_EXAMPLES
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._auth_project import last_name
 from bplint.rules.bp4_fixtures import EXTENSIONS

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bplint import orm_triggers
-from bplint.findings import Severity
-from bplint.orm_models import DJANGO, SA
-from bplint.orm_queries import QueryReader
-from bplint.roles import APPLICATION_ONLY
+from bplint.project import orm_triggers
+from bplint.project.orm_models import DJANGO, SA
+from bplint.project.orm_queries import QueryReader
+from bplint.project.roles import APPLICATION_ONLY
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2
 from bplint.rules.bp4_queries import _source, _target_names
-from bplint.traversal import visit_readonly
+from bplint.scan.traversal import visit_readonly
 
 # --- BP402 --------------------------------------------------------------------------------
 
@@ -436,7 +436,7 @@ class QueryInLoop(LoopTracker):
             note="an Alembic revision outside migrations/: it runs once"),
     )
 
-    # libcst runs only in files with a candidate (bplint.orm_triggers)
+    # libcst runs only in files with a candidate (bplint.project.orm_triggers)
     ast_trigger_types = orm_triggers.TRIGGER_TYPES
     ast_trigger = staticmethod(orm_triggers.query_in_loop)
 
@@ -444,7 +444,7 @@ class QueryInLoop(LoopTracker):
     def applies_to(cls, ctx) -> bool:
         text = ctx.text
         # a loop that calls a helper of another module may name no query at all: the ast trigger
-        # (bplint.orm_triggers.query_in_loop) keeps only modules with a candidate
+        # (bplint.project.orm_triggers.query_in_loop) keeps only modules with a candidate
         return "for " in ctx.text
 
     def __init__(self, ctx) -> None:

@@ -1,18 +1,18 @@
 """BP4 queries: N+1 relationship loads (BP401).
 
-The rule reads the project's model index (``bplint.orm_models``) and recognise queries with
-``bplint.orm_queries``; models and the loops over them may live in different modules.
+The rule reads the project's model index (``bplint.project.orm_models``) and recognise queries with
+``bplint.project.orm_queries``; models and the loops over them may live in different modules.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from bplint import orm_triggers
-from bplint.findings import Severity
-from bplint.orm_models import DJANGO, QUERY_PER_ACCESS, SA, Model, Relation, orm_index
-from bplint.orm_queries import Element, QueryReader
-from bplint.roles import APPLICATION_ONLY
+from bplint.project import orm_triggers
+from bplint.project.orm_models import DJANGO, QUERY_PER_ACCESS, SA, Model, Relation, orm_index
+from bplint.project.orm_queries import Element, QueryReader
+from bplint.project.roles import APPLICATION_ONLY
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS, MODELS_DJANGO, MODELS_SA, MODELS_SA2
 
@@ -375,7 +375,7 @@ class NPlusOneQuery(_LoopRule):
             note="save() reads the foreign key the loop has just assigned: no load"),
     )
 
-    # libcst runs only in files with a candidate (bplint.orm_triggers)
+    # libcst runs only in files with a candidate (bplint.project.orm_triggers)
     ast_trigger_types = orm_triggers.TRIGGER_TYPES
     ast_trigger = staticmethod(orm_triggers.n_plus_one)
 

@@ -2,7 +2,7 @@
 
 Which functions named like `init_db` are called from where is collected per module in the
 index phase (``facts.extra["db_cli"]``); which code runs only from the command line is the
-index's script regions (bplint.regions).
+index's script regions (bplint.project.regions).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from bplint.findings import Severity
-from bplint.index import ModuleFacts, _LineIndex, collects
-from bplint.orm_queries import QueryReader
-from bplint.regions import role_at
-from bplint.roles import APPLICATION_ONLY
+from bplint.project.index import ModuleFacts, _LineIndex, collects
+from bplint.project.orm_queries import QueryReader
+from bplint.project.regions import role_at
+from bplint.project.roles import APPLICATION_ONLY
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import PositionProvider
 
-from bplint import orm_triggers
-from bplint.findings import Severity
-from bplint.flow import surely_reaches
-from bplint.names import keyword_arg, positional_arg, string_value
-from bplint.orm_models import orm_index
-from bplint.orm_queries import QueryReader
-from bplint.roles import RUNNING_CODE
+from bplint.project import orm_triggers
+from bplint.project.flow import surely_reaches
+from bplint.project.names import keyword_arg, positional_arg, string_value
+from bplint.project.orm_models import orm_index
+from bplint.project.orm_queries import QueryReader
+from bplint.project.roles import RUNNING_CODE
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._auth_project import last_name
 from bplint.rules._origins import Origins
@@ -411,7 +411,7 @@ class SqlInjection(PythonRule):
             note="ORM-compiled SQL, the application's own tables, EXPLAIN of a statement its caller wrote"),
     )
 
-    # libcst runs only in files with a candidate (bplint.orm_triggers)
+    # libcst runs only in files with a candidate (bplint.project.orm_triggers)
     ast_trigger_types = orm_triggers.TRIGGER_TYPES
     ast_trigger = staticmethod(orm_triggers.sql_injection)
 

@@ -1,22 +1,22 @@
 """BP4 unbounded: route handlers that load every row of a table (BP403).
 
-Route handlers come from the route index (``bplint.routes``).
+Route handlers come from the route index (``bplint.project.routes``).
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from bplint import routes
-from bplint import orm_triggers
-from bplint.findings import Severity
-from bplint.orm_models import Model, orm_index
-from bplint.orm_queries import BOUNDING as BOUNDING_METHODS
-from bplint.orm_queries import QueryReader
-from bplint.roles import APPLICATION_ONLY
+from bplint.project import routes
+from bplint.project import orm_triggers
+from bplint.project.orm_models import Model, orm_index
+from bplint.project.orm_queries import BOUNDING as BOUNDING_METHODS
+from bplint.project.orm_queries import QueryReader
+from bplint.project.roles import APPLICATION_ONLY
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
-from bplint.rules.bp4_loops import QueryInLoop
 from bplint.rules.bp4_fixtures import EXTENSIONS
+from bplint.rules.bp4_loops import QueryInLoop
 from bplint.rules.bp4_queries import _source
 
 # --- BP403 --------------------------------------------------------------------------------
@@ -225,7 +225,7 @@ class UnboundedQuery(PythonRule):
             note="lookup tables: categories ordered by hand, currencies with no timestamp"),
     )
 
-    # libcst runs only in files with a candidate (bplint.orm_triggers)
+    # libcst runs only in files with a candidate (bplint.project.orm_triggers)
     ast_trigger_types = orm_triggers.TRIGGER_TYPES
     ast_trigger = staticmethod(orm_triggers.unbounded_query)
 

@@ -6,9 +6,9 @@ import ast
 
 import libcst as cst
 
-from bplint import routes
-from bplint.findings import Severity
-from bplint.roles import APPLICATION_ONLY
+from bplint.project import routes
+from bplint.project.roles import APPLICATION_ONLY
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import (aliases_any, has_error_handler_decorator, imported_as, last_name, mentions,
                                      own_walk)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ast
 
-from bplint import routes
-from bplint.files import split_lines
-from bplint.findings import Applicability, Edit, Fix, Severity, Span
-from bplint.roles import APPLICATION_ONLY
+from bplint.discover.files import split_lines
+from bplint.project import routes
+from bplint.project.roles import APPLICATION_ONLY
+from bplint.report.findings import Applicability, Edit, Fix, Severity, Span
 from bplint.rule import Flag, Precision, ProjectRule, Quiet
 
 

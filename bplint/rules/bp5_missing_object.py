@@ -6,9 +6,9 @@ import ast
 
 import libcst as cst
 
-from bplint import flow, names, routes
-from bplint.findings import Severity
-from bplint.roles import APPLICATION_ONLY
+from bplint.project import flow, names, routes
+from bplint.project.roles import APPLICATION_ONLY
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, Quiet
 from bplint.rules._route_helpers import RouteHandlerRule, own_nodes
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bplint import routes
-from bplint.findings import Severity, Span
-from bplint.roles import APPLICATION_ONLY
+from bplint.project import routes
+from bplint.project.roles import APPLICATION_ONLY
+from bplint.report.findings import Severity, Span
 from bplint.rule import Flag, Precision, ProjectRule, Quiet
 
 

@@ -6,10 +6,10 @@ import ast
 
 import libcst as cst
 
-from bplint import routes
-from bplint.findings import Severity
-from bplint.names import dotted
-from bplint.roles import APPLICATION_ONLY
+from bplint.project import routes
+from bplint.project.names import dotted
+from bplint.project.roles import APPLICATION_ONLY
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_helpers import (UNKNOWN, RouteHandlerRule, decorator_status, error_handler_of, own_nodes,
                                          response_status, serializing_decorator, sets_status_code)

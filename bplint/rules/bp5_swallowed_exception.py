@@ -7,8 +7,8 @@ import re
 
 import libcst as cst
 
-from bplint.findings import Severity
-from bplint.roles import Role
+from bplint.project.roles import Role
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import aliases_any, could_be_broad
 from bplint.rules._route_helpers import caught_broadly

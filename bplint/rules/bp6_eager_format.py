@@ -8,9 +8,9 @@ import string
 
 import libcst as cst
 
-from bplint import names
-from bplint.findings import Severity
-from bplint.roles import RUNNING_CODE
+from bplint.project import names
+from bplint.project.roles import RUNNING_CODE
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import is_log_call
 from bplint.rules.bp6_logging import logging_call, message_arg

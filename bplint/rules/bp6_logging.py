@@ -6,7 +6,7 @@ import ast
 
 import libcst as cst
 
-from bplint import names
+from bplint.project import names
 from bplint.rules._route_ast import LOG_METHODS, aliases_any, last_name
 
 

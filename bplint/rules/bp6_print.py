@@ -7,9 +7,9 @@ import re
 
 import libcst as cst
 
-from bplint import names
-from bplint.findings import Severity
-from bplint.roles import APPLICATION_ONLY
+from bplint.project import names
+from bplint.project.roles import APPLICATION_ONLY
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import last_name
 from bplint.rules._route_helpers import caught_broadly

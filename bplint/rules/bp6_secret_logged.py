@@ -6,9 +6,9 @@ import ast
 
 import libcst as cst
 
-from bplint import names
-from bplint.findings import Severity
-from bplint.roles import NOT_TESTS_OR_EXAMPLES, Role
+from bplint.project import names
+from bplint.project.roles import NOT_TESTS_OR_EXAMPLES, Role
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import last_name
 from bplint.rules._secret_names import is_secret_name, name_words

@@ -6,9 +6,9 @@ import ast
 
 import libcst as cst
 
-from bplint import names
-from bplint.findings import Severity
-from bplint.roles import RUNNING_CODE
+from bplint.project import names
+from bplint.project.roles import RUNNING_CODE
+from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import aliases_any, could_be_broad, own_walk
 from bplint.rules._route_helpers import caught_broadly

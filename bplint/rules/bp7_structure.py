@@ -8,14 +8,14 @@ from pathlib import Path
 
 import libcst as cst
 
-from bplint import names
-from bplint._test_facts import KEY as TEST_FACTS, FunctionChecks, TestModuleFacts
-from bplint.regions import definition_of
-from bplint.findings import Severity, Span
-from bplint.index import ModuleFacts
-from bplint.roles import APPLICATION_ONLY, Role
+from bplint.project import names
+from bplint.project._test_facts import KEY as TEST_FACTS, FunctionChecks, TestModuleFacts
+from bplint.project.index import ModuleFacts
+from bplint.project.regions import definition_of
+from bplint.project.roles import APPLICATION_ONLY, Role
+from bplint.project.routes import FAMILY, RouteFacts
+from bplint.report.findings import Severity, Span
 from bplint.rule import Flag, Precision, ProjectRule, PythonRule, Quiet
-from bplint.routes import FAMILY, RouteFacts
 
 # The files that describe the project (its name, its README), best first.
 MANIFESTS = ("pyproject.toml", "setup.cfg", "setup.py")
