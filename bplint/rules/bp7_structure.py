@@ -178,9 +178,13 @@ def _is_test_module(filename: str) -> bool:
 
 
 def _checks_nothing(helpers: "_Checks", facts: ModuleFacts, qualname: str, checks: "FunctionChecks") -> bool:
-    """What the index facts say of a test function: it is collected (returns and yields nothing)
-    and neither it nor a helper it calls checks anything."""
-    return not (checks.returns_value or checks.yields) and not helpers.function_asserts(facts, qualname)
+    """What the index facts say of a test function: it is collected (returns and yields nothing),
+    neither it nor a helper it calls checks anything, and it is not an empty method that switches
+    off a test its class inherits from a base class of the project."""
+    if checks.returns_value or checks.yields or helpers.function_asserts(facts, qualname):
+        return False
+    cls, _, method = qualname.partition(".")
+    return not (method and not checks.calls and not checks.ending and helpers.inherits(facts, cls, method))
 
 
 class AssertionFreeTest(PythonRule):
@@ -217,6 +221,9 @@ class AssertionFreeTest(PythonRule):
             "left alone: tests marked `skip`/`xfail`, "
             "fixtures, functions that return or yield a value (pytest does not collect them as tests), "
             "benchmarks, `hypothesis` `@given` tests (not crashing on generated input is their check), "
+            "an empty method that switches off a test its class inherits from a project base class "
+            "(`def test_list_objects(self): pass` in a class whose base tests the list; an empty test that "
+            "overrides nothing is reported), "
             "and smoke tests that say they only check that nothing is raised: "
             "`test_page_does_not_crash`, a docstring or comment such as \"must not fail\" or \"this used "
             "to raise\".")
@@ -485,6 +492,34 @@ class AssertionFreeTest(PythonRule):
             def test_connection():
                 connect()
             """, path="app/diagnostics.py", note="not a test module"),
+        Quiet("""
+            from tests.api_cases import ApiViewTestCase
+
+
+            class InvoiceApiTest(ApiViewTestCase):
+                def test_list_objects(self):
+                    \"\"\"Invoices have no list endpoint.\"\"\"
+            """, path="tests/test_invoices.py",
+              files={"tests/__init__.py": "",
+                     "tests/api_cases.py": "from django.test import TestCase\n\n\n"
+                                           "class ApiViewTestCase(TestCase):\n"
+                                           "    def test_list_objects(self):\n"
+                                           "        self.assertEqual(self.client.get(self.url).status_code, 200)\n"},
+              note="an empty method switches off a test the class inherits"),
+        Flag("""
+            from tests.api_cases import ApiViewTestCase
+
+
+            class InvoiceApiTest(ApiViewTestCase):
+                def test_totals(self):
+                    pass
+            """, path="tests/test_invoices.py", line=5,
+             files={"tests/__init__.py": "",
+                    "tests/api_cases.py": "from django.test import TestCase\n\n\n"
+                                          "class ApiViewTestCase(TestCase):\n"
+                                          "    def test_list_objects(self):\n"
+                                          "        self.assertEqual(self.client.get(self.url).status_code, 200)\n"},
+             note="an empty test that overrides nothing"),
     )
 
     @classmethod
@@ -668,6 +703,21 @@ class _Checks:
         owner, _, method = name.partition(".")
         return bool(method) and "." not in method and owner in target_found.classes and \
             self._method_asserts(target_facts, target_found, owner, method, depth)
+
+    def inherits(self, facts: ModuleFacts, cls: str, method: str, depth: int = 0) -> bool:
+        """Whether a base class of ``cls`` (test code of the project, found through imports) defines
+        ``method`` or inherits it."""
+        found = _test_facts(facts)
+        if found is None or depth >= HELPER_DEPTH:
+            return False
+        for base in found.classes.get(cls, ()):
+            located = self._class(facts, found, base)
+            if located is None:
+                continue
+            base_facts, base_found, name = located
+            if f"{name}.{method}" in base_found.functions or self.inherits(base_facts, name, method, depth + 1):
+                return True
+        return False
 
     def _method_asserts(self, facts: ModuleFacts, found: TestModuleFacts, cls: str, method: str,
                         depth: int) -> bool:
