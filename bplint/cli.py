@@ -215,15 +215,10 @@ def _run_stdin_check(stdin: StdinText, select, extend_select, ignore, preview, e
     try:
         settings = read_settings([stdin.path], config_file=config_file, overrides=overrides,
                                  project_root=project_root)
-        cache_for = None
-        if not no_cache:
-            from bplint.scan.cache import ScanCache, cache_directory
-            from bplint.scan.cache_store import CacheStore
+        from bplint.scan.cache import cache_for
 
-            store = CacheStore(cache_directory(settings.root, cache_dir), settings.root)
-            if store.usable:
-                cache_for = lambda config: ScanCache(store.directory, config, store)  # noqa: E731
-        project = LiveProject.load(settings, all_rules(), Path.cwd(), cache_for, jobs or default_jobs())
+        caches = None if no_cache else cache_for(settings.root, cache_dir)
+        project = LiveProject.load(settings, all_rules(), Path.cwd(), caches, jobs or default_jobs())
         config = project.config
         checked = run_with_deep_stack(lambda: project.check(stdin.path, stdin.text))
         stdin.relpath = project.source_file(stdin.path).relpath

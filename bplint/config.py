@@ -465,8 +465,9 @@ class Resolver:
 
 def settings_for(path: Path, *, root: Path | None = None, config_file: Path | None = None,
                  overrides: dict[str, Any] | None = None) -> FileSettings:
-    """The settings of the file at ``path``, as a scan of its project gives them: the scan and the
-    language server both ask this. ``root``: the project root (default: found from ``path``)."""
+    """The settings of the file at ``path``, as a scan of its project gives them (what
+    ``Settings.settings_for`` answers for the project's settings, which the scan and the language
+    server read). ``root``: the project root (default: found from ``path``)."""
     if root is None:
         return read_settings([path], config_file, overrides).settings_for(path)
     return Resolver(root, config_file, overrides).settings_for(path)

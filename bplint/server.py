@@ -22,7 +22,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from bplint import RULES_URL, __version__
-from bplint.config import ConfigError, read_settings
+from bplint.config import CONFIG_NAMES, ConfigError, read_settings
 from bplint.discover.files import FileKind, classify
 from bplint.report.findings import Finding, Severity
 from bplint.scan.engine import LiveProject, TextCheck
@@ -31,7 +31,6 @@ from bplint.scan.registry import RegistryError, all_rules, find_rule
 # seconds without a change before a document is checked again. Short: while a check runs, the changes
 # that come in wait, and the next check takes the last of them, so a fast typist is never behind
 DEBOUNCE = 0.05
-CONFIG_NAMES = ("pyproject.toml", "bplint.toml", ".bplint.toml")
 # the kinds of file the server publishes diagnostics for
 CHECKED_KINDS = frozenset({FileKind.PYTHON, FileKind.REQUIREMENTS, FileKind.DOTENV, FileKind.CONFIG,
                            FileKind.PYPROJECT, FileKind.PIPFILE})
@@ -67,14 +66,11 @@ class BplintServer(LanguageServer):
         key = (settings.root, settings.source)
         project = self.projects.get(key)
         if project is None:
-            from bplint.scan.cache import ScanCache, cache_directory
-            from bplint.scan.cache_store import CacheStore
+            from bplint.scan.cache import cache_for
             from bplint.scan.workers import default_jobs
 
-            store = CacheStore(cache_directory(settings.root), settings.root)
-            cache_for = (lambda config: ScanCache(store.directory, config, store)) if store.usable else None
-            project = self.projects[key] = LiveProject.load(settings, all_rules(), settings.root, cache_for,
-                                                            default_jobs())
+            project = self.projects[key] = LiveProject.load(settings, all_rules(), settings.root,
+                                                            cache_for(settings.root), default_jobs())
         return project
 
     def reload(self) -> None:

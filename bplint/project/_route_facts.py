@@ -18,11 +18,21 @@ ERROR_HANDLER_DECORATORS = frozenset({"errorhandler", "app_errorhandler", "excep
 ERROR_HANDLER_CALLS = frozenset({"register_error_handler", "add_exception_handler"})
 INTERESTING_CALLS = frozenset({"add_url_rule", "add_api_route", "register_blueprint", "include_router",
                                "register", "add_resource", *ERROR_HANDLER_CALLS})
-# Calls whose answer is an HTML page or a redirect (the last part of the callee's spelling; the
-# resolver checks the qualified name): a handler that makes one serves a browser, not a JSON client.
-PAGE_CALLS = frozenset({"render_template", "render_template_string", "redirect", "render", "render_to_response",
-                        "TemplateResponse", "HttpResponseRedirect", "HttpResponsePermanentRedirect",
-                        "RedirectResponse"})
+# Calls that answer a browser with a page or a redirect (qualified names): a handler that makes one serves a browser, not a JSON
+# client.
+PAGE_RESPONSES = frozenset({"flask.render_template", "flask.render_template_string", "flask.redirect",
+                            "flask.templating.render_template", "werkzeug.utils.redirect", "quart.render_template",
+                            "quart.redirect", "django.shortcuts.render", "django.shortcuts.redirect",
+                            "django.shortcuts.render_to_response", "django.template.response.TemplateResponse",
+                            "django.http.HttpResponseRedirect", "django.http.HttpResponsePermanentRedirect",
+                            "django.http.response.HttpResponseRedirect",
+                            "django.http.response.HttpResponsePermanentRedirect",
+                            "fastapi.responses.RedirectResponse", "starlette.responses.RedirectResponse"})
+# Spellings that answer a page whatever they resolve to: a template object's method
+# (`templates.TemplateResponse(...)`), a Django view's own `self.render_to_response(...)`.
+PAGE_METHODS = frozenset({"TemplateResponse", "render_to_response"})
+# Their last names, which the index records as spelled (the resolver checks the qualified name).
+PAGE_CALLS = frozenset({*(name.rsplit(".", 1)[-1] for name in PAGE_RESPONSES), *PAGE_METHODS})
 
 # --- raw facts gathered in the index phase ----------------------------------------------------
 
@@ -141,7 +151,7 @@ _WANTED = frozenset({*_DEFS, ast.ClassDef, *_ASSIGNS, ast.Expr, *_BLOCKS})
 
 
 def _walk_body(body: list[ast.stmt], scope: str, cls: str | None, found: RouteFacts, lines,
-               bodies: bool = True) -> None:
+               bodies: bool) -> None:
     wanted = _WANTED
     for stmt in body:
         kind = type(stmt)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from bplint.project._route_facts import (ERROR_HANDLER_CALLS, ERROR_HANDLER_DECORATORS, FAMILY, RouteFacts, _Call,
-                                         _Class, _Decorator, _Def)
+from bplint.project._route_facts import (ERROR_HANDLER_CALLS, ERROR_HANDLER_DECORATORS, FAMILY, PAGE_METHODS,
+                                         PAGE_RESPONSES, RouteFacts, _Call, _Class, _Decorator, _Def)
 from bplint.project.index import ModuleFacts, ProjectIndex
 from bplint.project.routes import AppDef, ErrorHandler, Route
 
@@ -39,18 +39,6 @@ RESOURCE_BASES = frozenset({"flask_restful.Resource", "flask_restful.resource.Re
                             "flask_restplus.resource.Resource"})
 # Django's generic views that do not render a template.
 DJANGO_PLAIN_VIEWS = frozenset({"View", "RedirectView"})
-# Calls that answer a browser with a page or a redirect (qualified names), see PAGE_CALLS.
-PAGE_RESPONSES = frozenset({"flask.render_template", "flask.render_template_string", "flask.redirect",
-                            "flask.templating.render_template", "werkzeug.utils.redirect", "quart.render_template",
-                            "quart.redirect", "django.shortcuts.render", "django.shortcuts.redirect",
-                            "django.shortcuts.render_to_response", "django.template.response.TemplateResponse",
-                            "django.http.HttpResponseRedirect", "django.http.HttpResponsePermanentRedirect",
-                            "django.http.response.HttpResponseRedirect",
-                            "django.http.response.HttpResponsePermanentRedirect",
-                            "fastapi.responses.RedirectResponse", "starlette.responses.RedirectResponse"})
-# Spellings that answer a page whatever they resolve to: a template object's method
-# (`templates.TemplateResponse(...)`), a Django view's own `self.render_to_response(...)`.
-PAGE_METHODS = frozenset({"TemplateResponse", "render_to_response"})
 # Extensions whose `Api(app)` answers errors as JSON for the app: they count as error handlers.
 ERROR_HANDLING_EXTENSIONS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_smorest.Api",
                                        "flask_restplus.Api", "connexion.App", "connexion.FlaskApp"})

@@ -599,6 +599,7 @@ class ProjectDependencies:
         self._build_contexts()
         self._known_versions: dict[str, dict[str, set[Path]]] | None = None
         self._locks: list[tuple[Path, dict[str, set[str]]]] | None = None
+        self._lock_pins_read: list[tuple[SourceFile, list[tuple[str, str]]]] | None = None
         self._pins_by_folder: dict[Path, dict[str, str]] = {}
         self._metadata_files: dict[str, set[str]] = {}
 
@@ -776,14 +777,23 @@ class ProjectDependencies:
                     for version in locked.get(key, ())}
         return next(iter(versions)) if len(versions) == 1 else None
 
+    def _lock_pins(self) -> list[tuple[SourceFile, list[tuple[str, str]]]]:
+        """Each lock file outside test code with the (normalized name, version) pairs it pins,
+        read once for the fixes and the messages."""
+        if self._lock_pins_read is None:
+            self._lock_pins_read = [
+                (file, [(canonicalize_name(name), version) for name, version in _lock_versions(file)])
+                for file in self.project.files
+                if file.kind is FileKind.LOCKFILE and not is_test_file(self.project.index, file.relpath)]
+        return self._lock_pins_read
+
     def _collect_locks(self) -> list[tuple[Path, dict[str, set[str]]]]:
         locks: list[tuple[Path, dict[str, set[str]]]] = []
-        for file in self.project.files:
-            if file.kind is FileKind.LOCKFILE and not is_test_file(self.project.index, file.relpath):
-                locked: dict[str, set[str]] = {}
-                for name, version in _lock_versions(file):
-                    locked.setdefault(canonicalize_name(name), set()).add(version)
-                locks.append((Path(os.path.normpath(file.path.absolute())), locked))
+        for file, pins in self._lock_pins():
+            locked: dict[str, set[str]] = {}
+            for name, version in pins:
+                locked.setdefault(name, set()).add(version)
+            locks.append((Path(os.path.normpath(file.path.absolute())), locked))
         for path, parsed in self.graph.files.items():
             compiled = bool(parsed.compiled_from) or any(r.via is not None for r in parsed.requirements)
             # a development file's compiled pins (test tools, docs builds) are not what production installs
@@ -814,10 +824,9 @@ class ProjectDependencies:
                 if requirement.key and version and not requirement.marker:
                     versions.setdefault(requirement.key, {}).setdefault(version, set()).add(path)
         locked: dict[str, dict[str, set[Path]]] = {}
-        for file in self.project.files:
-            if file.kind is FileKind.LOCKFILE and not is_test_file(self.project.index, file.relpath):
-                for name, version in _lock_versions(file):
-                    locked.setdefault(canonicalize_name(name), {}).setdefault(version, set()).add(file.path)
+        for file, pins in self._lock_pins():
+            for name, version in pins:
+                locked.setdefault(name, {}).setdefault(version, set()).add(file.path)
         return {**versions, **locked}
 
     # --- what the project is ---------------------------------------------------

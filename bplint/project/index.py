@@ -451,6 +451,12 @@ def _rooted_names(by_name: dict[str, ModuleFacts]) -> dict[str, ModuleFacts]:
     return {name: facts for name, facts in found.items() if name not in by_name and name not in clashes}
 
 
+def unimportable_folders(parts: list[str]) -> list[int]:
+    """The positions of the folders of a path (its parts, the file last) whose name is no Python
+    identifier (`MyApp-2.0`, `02-invalid-files`): no import path can go through them."""
+    return [i for i, part in enumerate(parts[:-1]) if part and not part.isidentifier()]
+
+
 def module_name(relpath: str) -> str:
     """The dotted name the file is imported by (`app/models.py` -> `app.models`).
 
@@ -459,7 +465,7 @@ def module_name(relpath: str) -> str:
     so a project scanned from the folder above it still resolves `from app.models import ...`.
     """
     parts = relpath[:-3].split("/") if relpath.endswith(".py") else relpath.split("/")
-    outside = [i for i, part in enumerate(parts[:-1]) if part and not part.isidentifier()]
+    outside = unimportable_folders(parts)
     if outside:
         parts = parts[outside[-1] + 1:]
     if parts and parts[0] == "src" and len(parts) > 1:

@@ -51,9 +51,11 @@ SESSION_READS = frozenset({"get", "query", "execute", "scalars", "scalar", "get_
 SESSION_CLASS_NAMES = frozenset({"Session", "AsyncSession", "scoped_session", "async_scoped_session"})
 SQL_METHODS = frozenset({"execute", "executemany", "executescript", "exec_driver_sql", "mogrify"})
 SQL_TEXT_NAMES = frozenset({"text", "TextClause", "RawSQL"})
-# other drivers' calls (asyncpg, pg8000) and SQLAlchemy query methods that take SQL text
-SQL_OTHER_METHODS = frozenset({"fetch", "fetchrow", "fetchval", "cursor", "run",
-                               "filter", "where", "having", "order_by", "group_by"})
+# other drivers' calls that run SQL: asyncpg `fetch` / `fetchrow` / `fetchval` / `cursor`, pg8000 `run`
+SQL_DRIVER_METHODS = frozenset({"fetch", "fetchrow", "fetchval", "cursor", "run"})
+# methods of SQLAlchemy queries that take SQL text (SQLAlchemy before 2.0 took plain strings)
+SQL_ORM_TEXT_METHODS = frozenset({"filter", "where", "having", "order_by", "group_by"})
+SQL_OTHER_METHODS = SQL_DRIVER_METHODS | SQL_ORM_TEXT_METHODS
 _SQL_CALL_NAMES = SQL_METHODS | SQL_OTHER_METHODS | SQL_TEXT_NAMES | {"raw", "extra"}
 
 

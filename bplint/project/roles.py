@@ -330,15 +330,13 @@ class _Specs:
         from bplint.config import DEFAULT_TEST_PATHS
 
         self.config = config
-        self.test = pathspec.GitIgnoreSpec.from_lines(config.test_paths)
         self.user_tests = list(config.test_paths) != DEFAULT_TEST_PATHS
         paths = config.role_paths
         self.overrides = [(pathspec.GitIgnoreSpec.from_lines(paths.get(key, [])), role, key)
                           for key, role in OVERRIDE_KEYS.items() if paths.get(key)]
 
     def is_test(self, rootpath: str) -> bool:
-        path = self.config.relative("test-paths", rootpath)
-        return path is not None and self.test.match_file(path)
+        return self.config.is_test_path(rootpath)
 
     def override(self, rootpath: str) -> Role | None:
         if self.user_tests and self.is_test(rootpath):

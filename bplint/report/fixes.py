@@ -100,11 +100,10 @@ def span_text(lines: list[str], span: Span) -> str | None:
 # --- applying -------------------------------------------------------------------
 
 
-_LINE_END = _LINE_SPLIT  # only \r\n, \r and \n end a line, as for Python (str.splitlines knows more)
 
 
 def _line_starts(text: str) -> list[int]:
-    return [0, *(match.end() for match in _LINE_END.finditer(text))]
+    return [0, *(match.end() for match in _LINE_SPLIT.finditer(text))]
 
 
 def _offsets(text: str, starts: list[int], edit: Edit) -> tuple[int, int] | None:

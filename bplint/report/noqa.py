@@ -18,10 +18,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from bplint.discover.files import FileKind, SourceFile, is_requirements_name
+from bplint.discover.files import _LINE_SPLIT, FileKind, SourceFile, is_requirements_name, split_lines
 from bplint.report.findings import Finding, ScanError
-from bplint.report.fixes import _LINE_END, inside, parses, read_for_fixing, write_atomically
-from bplint.report.suppressions import _BPLINT, _CODING, _comments, blocked_lines, statement_ends, statement_starts
+from bplint.report.fixes import inside, parses, read_for_fixing, write_atomically
+from bplint.report.suppressions import (_BPLINT, _CODING, _codes, _comments, blocked_lines, statement_ends,
+                                        statement_starts)
 
 # TOML manifests, which take `#` comments as requirement files do
 _MANIFESTS = ("pyproject.toml", "Pipfile")
@@ -104,8 +105,8 @@ def mark_lines(text: str, findings: list[Finding], python: bool, path: str = "")
     extended, the lines of findings that could not be marked)."""
     file = SourceFile(Path(path or "x.py"), path, FileKind.PYTHON if python else FileKind.REQUIREMENTS, path,
                       _text=text)
-    pieces = _LINE_END.split(text)
-    ends = [m.group() for m in _LINE_END.finditer(text)] + [""]
+    pieces = split_lines(text)
+    ends = [m.group() for m in _LINE_SPLIT.finditer(text)] + [""]
     starts = statement_starts(file, text)
     last_lines = statement_ends(starts)
     blocked = blocked_lines(text, pieces, python)
@@ -140,8 +141,8 @@ def mark_lines(text: str, findings: list[Finding], python: bool, path: str = "")
 def mark_file(text: str, codes: list[str]) -> str:
     """``text`` with a `# bplint: ignore-file[CODES]` line, after an interpreter line and a coding
     cookie, which must stay first."""
-    pieces = _LINE_END.split(text)
-    ends = [m.group() for m in _LINE_END.finditer(text)] + [""]
+    pieces = split_lines(text)
+    ends = [m.group() for m in _LINE_SPLIT.finditer(text)] + [""]
     head = sum(1 for line in pieces[:2] if line.startswith("#!") or _CODING.match(line))
     head = head if all(pieces[i].startswith("#!") or _CODING.match(pieces[i]) for i in range(head)) else 0
     newline = ends[0] or "\n"
@@ -155,7 +156,8 @@ def _with_codes(line: str, comment: tuple[int, str] | None, codes: list[str]) ->
         for match in _BPLINT.finditer(text):
             if match.group("kind").lower() == "ignore" and match.group("codes") is not None:
                 known = [c.strip() for c in re.split(r"[\s,]+", match.group("codes")) if c.strip()]
-                merged = known + [c for c in codes if c.upper() not in {k.upper() for k in known}]
+                seen = set(_codes(match.group("codes")))
+                merged = known + [c for c in codes if c.upper() not in seen]
                 start = column + match.start("codes")
                 return line[:start] + ", ".join(merged) + line[column + match.end("codes"):]
     return f"{line.rstrip()}  # bplint: ignore[{', '.join(codes)}]"

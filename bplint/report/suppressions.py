@@ -224,5 +224,5 @@ def blocked_lines(text: str, lines: list[str], python: bool) -> set[int]:
             if token.end[0] > token.start[0]:
                 blocked.update(range(token.start[0], token.end[0]))
     except (tokenize.TokenError, SyntaxError, IndentationError):
-        return set(range(1, len(lines) + 1))  # cannot tell where the strings are: mark nothing
+        return set(range(1, len(lines) + 1))  # cannot tell where the strings are: block every line
     return blocked

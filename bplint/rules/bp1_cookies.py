@@ -346,9 +346,7 @@ class InsecureCookie(ConfigScope, PythonRule):
                 if not _is_insecure(value, COOKIE_SETTINGS[key][0]) or self._skip():
                     continue
                 owner = self.current_class
-                if owner is not None and not owner.dev_or_test and not owner.env_driven:
-                    self.report_setting(key, value, self._message(key), fix=self._setting_fix(key, value))
-                elif self.at_module_level:
+                if (owner is not None and not owner.dev_or_test and not owner.env_driven) or self.at_module_level:
                     self.report_setting(key, value, self._message(key), fix=self._setting_fix(key, value))
             elif isinstance(target, cst.Subscript):
                 key = subscript_key(target)

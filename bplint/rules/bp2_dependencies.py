@@ -584,7 +584,7 @@ DEV_TOOL_SUFFIXES = ("-stubs",)
 # The modules a tool installs when they are not its name with `_` for `-`.
 IMPORT_NAMES = {
     "django-debug-toolbar": ("debug_toolbar",), "ipython": ("IPython",), "factory-boy": ("factory",),
-    "pytest": ("pytest", "_pytest"), "pre-commit": ("pre_commit",), "pdbpp": ("pdbpp",),
+    "pytest": ("pytest", "_pytest"), "pre-commit": ("pre_commit",),
     "pyre-check": (), "codecov": (), "coveralls": (),
 }
 

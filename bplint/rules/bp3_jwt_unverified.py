@@ -8,6 +8,7 @@ from bplint.project.names import keyword_arg, positional_arg, string_value
 from bplint.project.roles import APPLICATION_ONLY
 from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, Quiet
+from bplint.rules._auth_index import DEFAULT_JWT_ALGORITHM
 from bplint.rules._auth_jwt import DECODE_CALLS, JwtRule, is_false, jwt_call, unverified_signature
 from bplint.rules._auth_project import auth_project
 
@@ -248,7 +249,7 @@ class JwtUnverified(JwtRule):
             if any(arg.star == "**" for arg in node.args):
                 return
             known = self._encoded_with()
-            algorithm = known or "HS256"
+            algorithm = known or DEFAULT_JWT_ALGORITHM
             self.report(node, f"Pin the accepted algorithms (`algorithms=[\"{algorithm}\"]`) so the token cannot "
                               f"choose its own.", fix=self._algorithms_fix(node, known))
             return

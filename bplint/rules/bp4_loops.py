@@ -9,6 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bplint.project import orm_triggers
+from bplint.project.names import walk
 from bplint.project.orm_models import DJANGO, SA
 from bplint.project.orm_queries import QueryReader
 from bplint.project.roles import APPLICATION_ONLY
@@ -71,12 +72,8 @@ class _BreakFinder(cst.CSTVisitor):
         return False
 
 
-class _NameCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
+# what a loop's per-item query becomes in one query, by ORM
+IN_FILTER_HINTS = {DJANGO: "`__in=` filter", SA: "`in_()` filter"}
 
 
 class _CallCollector(cst.CSTVisitor):
@@ -514,7 +511,7 @@ class QueryInLoop(LoopTracker):
         if found is None:
             return
         helper, model = found
-        hint = {DJANGO: "`__in=` filter", SA: "`in_()` filter"}.get(model.orm or "", "`in_()` / `__in=` filter")
+        hint = IN_FILTER_HINTS.get(model.orm or "", "`in_()` / `__in=` filter")
         self.report(call, f"`{_source(self.ctx, call)}` queries `{model.name}` (in `{helper}`) on every iteration "
                           f"of this loop; query the rows for the whole collection once before the loop ({hint}) "
                           f"and look them up in a dict.")
@@ -533,7 +530,7 @@ class QueryInLoop(LoopTracker):
             self.report(node, f"`{_source(self.ctx, node)}` runs a query on every iteration of this loop; if it "
                               f"does not change from one iteration to the next, run it once before the loop.")
             return
-        hint = {DJANGO: "`__in=` filter", SA: "`in_()` filter"}.get(orm or "", "`IN (...)` / `in_()` / `__in=`")
+        hint = IN_FILTER_HINTS.get(orm or "", "`IN (...)` / `in_()` / `__in=`")
         self.report(node, f"`{_source(self.ctx, node)}` runs a query on every iteration of this loop; query once "
                           f"for the whole collection ({hint}) before the loop and look rows up in a dict.")
 
@@ -623,9 +620,8 @@ class QueryInLoop(LoopTracker):
                     self._note(node.args[0].value)
 
             def _note(self, value: cst.BaseExpression) -> None:
-                names = _NameCollector()
-                visit_readonly(value, names)
-                self.found = "chunk" if names.names & loop.variables or self.found == "chunk" else "set"
+                used = {n.value for n in walk(value) if isinstance(n, cst.Name)}
+                self.found = "chunk" if used & loop.variables or self.found == "chunk" else "set"
 
         finder = Finder()
         for call in chain:

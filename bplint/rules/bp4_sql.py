@@ -22,13 +22,11 @@ from bplint.rules._auth_project import last_name
 from bplint.rules._origins import Origins
 from bplint.rules._sql_returns import QUOTE_CHARACTERS, QUOTING_OBJECTS, sql_facts
 
-EXECUTE_METHODS = frozenset({"execute", "executemany", "executescript", "exec_driver_sql", "mogrify"})
-# other drivers' calls that run SQL: asyncpg `fetch` / `fetchrow` / `fetchval` / `cursor`, pg8000 `run`
-DRIVER_METHODS = frozenset({"fetch", "fetchrow", "fetchval", "cursor", "run"})
+EXECUTE_METHODS = orm_triggers.SQL_METHODS
+DRIVER_METHODS = orm_triggers.SQL_DRIVER_METHODS
 STATEMENT_START = re.compile(r"\s*\(?\s*(select|insert|update|delete|with|create|drop|alter|truncate|pragma|"
                              r"explain|set|show|copy|call|merge|replace|grant|vacuum|analyze|values)\b", re.IGNORECASE)
-# methods of SQLAlchemy queries that take SQL text (SQLAlchemy before 2.0 took plain strings)
-ORM_TEXT_METHODS = frozenset({"filter", "where", "having", "order_by", "group_by"})
+ORM_TEXT_METHODS = orm_triggers.SQL_ORM_TEXT_METHODS
 CONDITION = re.compile(r"[=<>]|\b(like|ilike|in|is|between|and|or|not|asc|desc)\b", re.IGNORECASE)
 # `%s`, `%(name)s`, `%%` in a `%` template; group 2 is the conversion
 PERCENT_PLACEHOLDER = re.compile(r"%%|%(\(\w+\))?[-+ #0]*\d*(?:\.\d+)?([a-zA-Z])")

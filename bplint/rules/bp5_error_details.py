@@ -6,7 +6,7 @@ import ast
 
 import libcst as cst
 
-from bplint.project import routes
+from bplint.project import names, routes
 from bplint.project.roles import APPLICATION_ONLY
 from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
@@ -95,14 +95,8 @@ def _handler_may_leak(handler: ast.ExceptHandler, facts) -> bool:
 
 def _chain(node: cst.CSTNode) -> list[str] | None:
     """`e.response.text` as ["e", "response", "text"]; None for other shapes."""
-    parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if not isinstance(node, cst.Name):
-        return None
-    parts.append(node.value)
-    return parts[::-1]
+    spelled = names.dotted(node)
+    return spelled.split(".") if spelled else None
 
 
 def upstream_body(expr: cst.CSTNode, exc_name: str | None) -> cst.CSTNode | None:

@@ -210,25 +210,21 @@ class MissingErrorHandler(ProjectRule):
     def check(self) -> None:
         index = self.project.index
         project = routes.project_routes(index)
-        apps = [a for a in project.apps if index.role_of(a.relpath) in self.roles]
+        # FastAPI answers HTTP and validation errors as JSON itself, and its server-error middleware
+        # logs an unexpected error's traceback and answers a bare 500: only Flask apps are checked
+        apps = [a for a in project.apps if index.role_of(a.relpath) in self.roles and a.framework == "flask"]
         for app in apps:
-            same_framework = sum(1 for a in apps if a.framework == app.framework)
-            if not project.app_has_routes(app, same_framework):
+            if not project.app_has_routes(app, len(apps)):
                 continue
             handled = {_last(h.handles) for h in project.handlers_for_app(app)}
             span = Span(app.location.line, app.location.column, app.location.end_line, app.location.end_column)
-            if app.framework == "fastapi":
-                # FastAPI answers HTTP and validation errors as JSON itself, and its server-error
-                # middleware logs an unexpected error's traceback and answers a bare 500.
-                continue
             missing = []
             if not handled & NOT_FOUND_NAMES:
                 missing.append("`HTTPException`/404")
             if not handled & SERVER_ERROR_NAMES:
                 missing.append("`Exception`/500")
             if missing:
-                flask_apps = sum(1 for a in apps if a.framework == "flask")
-                fix = _handlers_fix(self.project, app, missing) if flask_apps == 1 else None
+                fix = _handlers_fix(self.project, app, missing) if len(apps) == 1 else None
                 self.report(app.relpath, span,
                             f"Register error handlers for {' and '.join(missing)} on this app "
                             f"(`@{app.name}.errorhandler(...)`) so clients get JSON errors instead of HTML pages.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from pathlib import Path
+from typing import Iterator
 
 import libcst as cst
 
@@ -710,14 +711,8 @@ class _Checks:
         found = _test_facts(facts)
         if found is None or depth >= HELPER_DEPTH:
             return False
-        for base in found.classes.get(cls, ()):
-            located = self._class(facts, found, base)
-            if located is None:
-                continue
-            base_facts, base_found, name = located
-            if f"{name}.{method}" in base_found.functions or self.inherits(base_facts, name, method, depth + 1):
-                return True
-        return False
+        return any(f"{name}.{method}" in base_found.functions or self.inherits(base_facts, name, method, depth + 1)
+                   for base_facts, base_found, name in self._bases(facts, found, cls))
 
     def _method_asserts(self, facts: ModuleFacts, found: TestModuleFacts, cls: str, method: str,
                         depth: int) -> bool:
@@ -725,11 +720,15 @@ class _Checks:
             return self.function_asserts(facts, f"{cls}.{method}", depth)
         if depth >= HELPER_DEPTH:
             return False
+        return any(self._method_asserts(*located, method, depth + 1) for located in self._bases(facts, found, cls))
+
+    def _bases(self, facts: ModuleFacts, found: TestModuleFacts, cls: str
+               ) -> Iterator[tuple[ModuleFacts, TestModuleFacts, str]]:
+        """The base classes of ``cls`` that are test code of the project, where they are defined."""
         for base in found.classes.get(cls, ()):
             located = self._class(facts, found, base)
-            if located is not None and self._method_asserts(*located, method, depth + 1):
-                return True
-        return False
+            if located is not None:
+                yield located
 
     def _class(self, facts: ModuleFacts, found: TestModuleFacts, spelled: str
                ) -> tuple[ModuleFacts, TestModuleFacts, str] | None:

@@ -21,7 +21,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from bplint import __version__
 from bplint.config import Config
@@ -490,6 +490,15 @@ def _decode_views(data: Any, reads: _ReadsIn) -> dict[str, ViewRecord]:
             raise DecodeError("expected a view's digests")
         views[name] = ViewRecord(reads.reads(item[0]), digests)
     return views
+
+
+def cache_for(root: Path, override: Path | None = None) -> Callable[[Config], ScanCache] | None:
+    """What gives the cache of the project at ``root`` for a configuration (a live project loads
+    its index with it), or None when the cache folder cannot be used (the store says why)."""
+    store = CacheStore(cache_directory(root, override), root)
+    if not store.usable:
+        return None
+    return lambda config: ScanCache(store.directory, config, store)
 
 
 def cache_directory(root: Path, override: Path | None = None) -> Path:

@@ -25,7 +25,7 @@ from bplint.discover.pyversion import PythonTarget
 from bplint.discover.workset import Workset, gather
 from bplint.project.bindings import Bindings
 from bplint.project.index import (MAX_NODES, ModuleFacts, ProjectIndex, SyntaxKind, SyntaxProblem, module_name,
-                                  parse_module_facts)
+                                  parse_module_facts, unimportable_folders)
 from bplint.project.regions import role_at
 from bplint.project.roles import Role, assign_roles
 from bplint.report.findings import (VISIBLE_SECRET_CHARS, Finding, ScanError, ScanResult, Span, mask_secret,
@@ -401,11 +401,6 @@ def in_checked_regions(findings: list[Finding], index: ProjectIndex, rules: dict
     return kept
 
 
-def _not_importable(rootpath: str) -> bool:
-    """A file in a folder whose name is no Python identifier (`02-invalid-files/`): no import names it."""
-    return any(not part.isidentifier() for part in rootpath.split("/")[:-1])
-
-
 def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileResult:
     """All enabled rules over one file. Pure: depends on its arguments only."""
     config = config.for_path(file.rootpath)  # the settings of the file's folder
@@ -430,7 +425,7 @@ def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileRes
         if problem is not None:
             if problem.kind is SyntaxKind.UNSUPPORTED:
                 outcome.errors.append(ScanError(file.relpath, f"not checked: {problem.message}"))
-            elif role == Role.TEST and _not_importable(file.rootpath):
+            elif role == Role.TEST and unimportable_folders(file.rootpath.split("/")):
                 # test data: a file the tests read (a broken module for a loader to refuse), in a
                 # folder no import can name
                 outcome.errors.append(ScanError(file.relpath, "not checked: test data that is not valid Python"))
