@@ -496,17 +496,11 @@ def code_signals(rootfolder: str, project: "ProjectContext") -> list[str]:
     return []
 
 
-# the classes whose instance is a whole web application (not a router or a blueprint)
-APPLICATION_CLASSES = frozenset({"Flask", "FastAPI", "Quart", "Starlette", "Sanic", "Litestar", "APIFlask",
-                                 "Bottle"})
-
-
 def _is_application_class(qualified: str | None) -> bool:
     """`flask.Flask`, `fastapi.applications.FastAPI`: a web framework's application class."""
-    from bplint.project.roles import WEB_FRAMEWORKS
+    from bplint.project.roles import APPLICATION_CLASSES, framework_class
 
-    return bool(qualified) and qualified.split(".", 1)[0] in WEB_FRAMEWORKS and \
-        qualified.rsplit(".", 1)[-1] in APPLICATION_CLASSES
+    return framework_class(qualified, APPLICATION_CLASSES)
 
 
 def _is_entry_module(project: "ProjectContext", relpath: str, folders: tuple[str, ...]) -> bool:

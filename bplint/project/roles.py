@@ -121,6 +121,9 @@ WEB_FRAMEWORKS = ("flask", "fastapi", "starlette", "quart", "sanic", "aiohttp", 
 # the classes of web applications (and MCP servers), routers and blueprints
 APP_CLASSES = frozenset({"Flask", "FastAPI", "APIRouter", "Blueprint", "Starlette", "Router", "Quart", "Sanic",
                          "Application", "Litestar", "Bottle", "App", "APIFlask", "FlaskApp", "AsyncApp", "FastMCP"})
+# of those, the classes whose instance is a whole web application (not a router or a blueprint)
+APPLICATION_CLASSES = frozenset({"Flask", "FastAPI", "Quart", "Starlette", "Sanic", "Litestar", "APIFlask",
+                                 "Bottle"})
 ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete", "websocket", "api_route"})
 # the last names of decorators that make a function a click/typer command (`@cli.command()`, `@click.option`,
 # Flask's `@with_appcontext`)
@@ -310,8 +313,13 @@ def builds_web_app(facts: ModuleFacts) -> bool:
     """A module that creates a web application, router or blueprint, or defines routes."""
     if role_facts(facts).routes:
         return True
-    return any(q and q.split(".", 1)[0] in WEB_FRAMEWORKS and q.rsplit(".", 1)[-1] in APP_CLASSES
-               for q in facts.instances.values())
+    return any(framework_class(q, APP_CLASSES) for q in facts.instances.values())
+
+
+def framework_class(qualified: str | None, classes: frozenset[str]) -> bool:
+    """A web framework's class of one of these names (`flask.Flask`, `fastapi.applications.FastAPI`)."""
+    return bool(qualified) and qualified.split(".", 1)[0] in WEB_FRAMEWORKS and \
+        qualified.rsplit(".", 1)[-1] in classes
 
 
 def _is_command_module(facts: ModuleFacts) -> bool:

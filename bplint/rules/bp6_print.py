@@ -15,7 +15,7 @@ from bplint.rules._route_ast import last_name
 from bplint.rules._route_helpers import caught_broadly
 from bplint.rules._secret_formats import find_tokens
 from bplint.rules._secret_names import name_words
-from bplint.rules.bp6_eager_format import _literal
+from bplint.rules.bp6_eager_format import _argument, _literal
 from bplint.rules.bp6_logging import renames_print
 
 
@@ -587,9 +587,9 @@ def _log_arguments(module: cst.Module, values: list[cst.BaseExpression]) -> str 
         if isinstance(text, str):
             template.append(text.replace("%", "%%"))
             continue
-        if isinstance(value, (cst.Yield, cst.NamedExpr)):
+        code = None if isinstance(value, cst.NamedExpr) else _argument(module, value)
+        if code is None:
             return None
-        code = module.code_for_node(value)
-        arguments.append(f"({code})" if isinstance(value, (cst.Tuple, cst.Lambda)) and not value.lpar else code)
+        arguments.append(code)
         template.append("%s")
     return ", ".join([_literal(" ".join(template), quote), *arguments])
