@@ -25,7 +25,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -36,6 +36,7 @@ from bplint.project.requirements import (
     Reached,
     RequirementFile,
     RequirementGraph,
+    RequirementLine,
     decode_requirement_bytes,
     exact_version,
 )
@@ -638,10 +639,8 @@ class ProjectDependencies:
                 key = Path(os.path.normpath(item.file.path))
                 if item.constraint:
                     reached_as_constraint.add(key)
-                    for requirement in item.file.requirements:
-                        version = requirement.exact_version
-                        if requirement.key and version:
-                            pins.setdefault(requirement.key, version)
+                    for key, version in _exact_pins(item.file.requirements):
+                        pins.setdefault(key, version)
                 else:
                     reached_as_requirement.setdefault(key, set()).add(root)
             pins_by_root[root] = pins
@@ -793,10 +792,8 @@ class ProjectDependencies:
             # a development file's compiled pins (test tools, docs builds) are not what production installs
             if compiled and path not in self.tests and self._role(path) is not False:
                 locked = {}
-                for requirement in parsed.requirements:
-                    version = requirement.exact_version
-                    if requirement.key and version:
-                        locked.setdefault(requirement.key, set()).add(version)
+                for key, version in _exact_pins(parsed.requirements):
+                    locked.setdefault(key, set()).add(version)
                 locks.append((path, locked))
         return locks
 
@@ -813,10 +810,8 @@ class ProjectDependencies:
     def _collect_versions(self) -> dict[str, dict[str, set[Path]]]:
         versions: dict[str, dict[str, set[Path]]] = {}
         for path, parsed in self.graph.files.items():
-            for requirement in parsed.requirements:
-                version = requirement.exact_version
-                if requirement.key and version and not requirement.marker:
-                    versions.setdefault(requirement.key, {}).setdefault(version, set()).add(path)
+            for key, version in _exact_pins(r for r in parsed.requirements if not r.marker):
+                versions.setdefault(key, {}).setdefault(version, set()).add(path)
         locked: dict[str, dict[str, set[Path]]] = {}
         for file, pins in self._lock_pins():
             for name, version in pins:
@@ -946,14 +941,20 @@ _SETUP_CFG_FILE = re.compile(r"file:\s*([^\s,;]+)")
 def _own_pins(parsed: RequirementFile) -> dict[str, str] | None:
     """The exact pins of a file whose own named requirements are all pinned (None when one is not;
     VCS and URL lines do not decide it: BP201 reports those where they are)."""
+    if any(r.kind == "named" and not r.immutable for r in parsed.requirements):
+        return None
     pins: dict[str, str] = {}
-    for requirement in parsed.requirements:
-        if requirement.kind == "named" and not requirement.immutable:
-            return None
+    for key, version in _exact_pins(parsed.requirements):
+        pins.setdefault(key, version)
+    return pins or None
+
+
+def _exact_pins(requirements: Iterable[RequirementLine]) -> Iterator[tuple[str, str]]:
+    """(normalized name, version) of each requirement pinned to one exact version."""
+    for requirement in requirements:
         version = requirement.exact_version
         if requirement.key and version:
-            pins.setdefault(requirement.key, version)
-    return pins or None
+            yield requirement.key, version
 
 
 def _named_constraints(path: Path) -> bool:
