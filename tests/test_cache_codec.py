@@ -61,15 +61,43 @@ def test_values_of_another_type_are_rejected():
 
 
 def test_only_the_allowed_classes_are_ever_built():
+    """A family is read on first use: one that does not decode is absent then, and only the
+    classes ALLOWED names are ever built."""
     facts = encode(ModuleFacts("a.py", "a"), ModuleFacts)
     for planted in (["c", "os.system", ["echo"]], ["c", "subprocess.Popen", [["id"]]],
                     ["c", "builtins.eval", ["1"]], ["e", "bplint.project.index.Location", [1, 2, 3, 4]],
                     ["c", "bplint.report.findings.Severity", "error"], ["x", 1], [], ["s", []]):
-        facts[6] = {"family": planted}
+        facts[6] = {"family": json.dumps(planted), "other": json.dumps(["t", 1])}
+        read = decode(facts, ModuleFacts)
+        assert read.extra.get("family") is None and "family" not in read.extra
+        assert read.extra["other"] == (1,)
+        with pytest.raises(KeyError):
+            decode(facts, ModuleFacts).extra["family"]
+    for not_texts in ({"family": ["t", 1]}, {"family": 3}, ["family"]):
+        facts[6] = not_texts
         with pytest.raises(DecodeError):
             decode(facts, ModuleFacts)
-    facts[6] = {"family": ["c", "bplint.project.index.Location", [1, 2, 3, 4]]}
+    facts[6] = {"family": "not json", "kept": "1"}
+    assert decode(facts, ModuleFacts).extra == {"kept": 1}
+    facts[6] = {"family": json.dumps(["c", "bplint.project.index.Location", [1, 2, 3, 4]])}
     assert decode(facts, ModuleFacts).extra == {"family": Location(1, 2, 3, 4)}
+
+
+def test_families_read_back_lazily_act_as_a_dict():
+    facts = ModuleFacts("a.py", "a", extra={"a": (1, "x"), "b": {"k": [1]}, "c": Location(1, 2, 3, 4)})
+    encoded = encode(facts, ModuleFacts)
+    assert all(type(text) is str for text in encoded[6].values())
+    for use in (lambda e: e.get("a"), lambda e: e["b"], lambda e: dict(e.items()), lambda e: list(e.values()),
+                lambda e: e.copy(), lambda e: e == facts.extra, lambda e: "a" in e, lambda e: e.pop("c"), lambda e: e.setdefault("a")):
+        again = decode(json.loads(json.dumps(encoded)), ModuleFacts)
+        assert set(again.extra) == {"a", "b", "c"} and len(again.extra) == 3
+        use(again.extra)
+    again = decode(encoded, ModuleFacts)
+    assert again == facts and again.extra.copy() == facts.extra
+    import pickle
+    assert pickle.loads(pickle.dumps(decode(encoded, ModuleFacts))).extra == facts.extra
+    # written again unread, a family is the text it was read as
+    assert encode(decode(encoded, ModuleFacts), ModuleFacts) == encoded
 
 
 def test_a_fact_of_an_unknown_type_is_not_cached():

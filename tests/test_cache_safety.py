@@ -85,7 +85,7 @@ def assert_same(done: subprocess.CompletedProcess, expected: tuple[int, str], ma
 def cache_names(folder: Path) -> list[str]:
     """The names of the files a scan wrote in the cache folder, and of its changes file."""
     names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".cache"))
-    scan = next(n for n in names if n.startswith("scan-"))
+    scan = next(n for n in names if n.startswith("scan-") and not n.endswith(("-roles.cache", "-changes.cache")))
     return sorted({*names, scan.replace(".cache", "-changes.cache")})
 
 
@@ -96,7 +96,9 @@ def signed(folder: Path, home: Path, monkeypatch, name: str, purpose: str, paylo
 
 
 def purpose_of(name: str) -> str:
-    return "last-scan" if name.startswith("last-scan") else "changes" if name.endswith("-changes.cache") else "scan"
+    if name.startswith("last-scan"):
+        return "last-scan"
+    return "changes" if name.endswith("-changes.cache") else "roles" if name.endswith("-roles.cache") else "scan"
 
 
 def sign_a_lie(folder: Path, home: Path, monkeypatch) -> None:
@@ -150,6 +152,8 @@ def test_a_forged_cache_claiming_no_findings_is_not_believed(project, home, tmp_
         data = forged[path.name] = body_of(path)
         if path.name == "last-scan.cache":
             data["result"] = [[], [], *data["result"][2:]]
+        elif path.name.endswith("-roles.cache"):  # every file test code: most rules would look away
+            data["roles"] = {relpath: "test" for relpath in data["roles"]}
         else:
             for entry in data["entries"].values():
                 if entry[3] is not None:
@@ -184,8 +188,10 @@ def test_garbage_in_every_cache_file_is_ignored(project, home, monkeypatch, expe
 WRONG_SHAPES = {
     "facts of the wrong shape": lambda d: [e.__setitem__(2, [1, 2, 3]) for e in d["entries"].values()],
     "a field of the wrong type": lambda d: [e[2].__setitem__(0, 42) for e in d["entries"].values() if e[2]],
-    "a class the cache does not hold": lambda d: [e[2][6].__setitem__("routes", ["c", "os.system", ["x"]])
+    "a class the cache does not hold": lambda d: [e[2][6].__setitem__("routes", '["c", "os.system", ["x"]]')
                                                   for e in d["entries"].values() if e[2]],
+    "a family that is no JSON text": lambda d: [e[2][6].__setitem__("routes", ["c", "os.system", ["x"]])
+                                                for e in d["entries"].values() if e[2]],
     "findings of the wrong shape": lambda d: [e.__setitem__(3, [[["BP601"]], []]) for e in d["entries"].values()
                                               if e[3] is not None],
     "a severity that does not exist": lambda d: [f.__setitem__(2, "fatal") for e in d["entries"].values()
@@ -203,7 +209,7 @@ def test_a_well_signed_file_of_the_wrong_shape_is_ignored_and_rewritten(project,
     folder = project / ".bplint_cache"
     bplint(project, home)
     (folder / "last-scan.cache").unlink()  # served from the per-file entries
-    scan = next(folder.glob("scan-*.cache"))
+    scan = folder / next(n for n in cache_names(folder) if purpose_of(n) == "scan")
     data = body_of(scan)
     WRONG_SHAPES[shape](data)
     signed(folder, home, monkeypatch, scan.name, "scan", json.dumps(data).encode())

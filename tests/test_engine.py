@@ -332,3 +332,38 @@ def test_engine_modules_import_no_rule_module_but_the_engine_s_own():
                 if name.startswith("bplint.rules") and name not in ("bplint.rules.bp0_engine", "bplint.rules"):
                     offenders.append(f"{path.name}: {name}")
     assert offenders == []
+
+
+def test_folders_given_inside_the_project_are_taken_from_its_one_walk(tmp_path, monkeypatch):
+    """What `bplint check app/` checks is what a walk of `app/` alone finds, whatever lies on the
+    way (.gitignore files above and inside, an excluded folder, a virtualenv, a nested repository,
+    a symbolic link); when nothing does, the project is walked once."""
+    import os
+
+    from bplint.discover import workset
+    from bplint.discover.discovery import discover
+
+    write_project(tmp_path, {
+        ".gitignore": "build/\n*.gen.py\n", "app/a.py": "", "app/b.gen.py": "", "app/build/c.py": "",
+        "app/sub/.gitignore": "skip.py\n", "app/sub/skip.py": "", "app/sub/keep.py": "", "lib/d.py": "",
+        "env/pyvenv.cfg": "", "env/e.py": "", "vendor/repo/.git/HEAD": "", "vendor/repo/.gitignore": "",
+        "vendor/repo/f.py": "", "vendor/repo/build/g.py": "", "build/h.py": "", "pyproject.toml": "",
+    })
+    (tmp_path / ".git").mkdir()
+    exclude = build_config({}, all_rules(), root=tmp_path).exclude
+    walks = []
+    real = workset.discover
+    monkeypatch.setattr(workset, "discover", lambda paths, *a: walks.append(list(paths)) or real(paths, *a))
+    cases = [["app"], ["app/sub", "lib"], ["app", "app/sub"], ["env"], ["build"], ["vendor/repo"], ["app/a.py", "lib"]]
+    for given in cases:
+        walks.clear()
+        found = workset.gather([tmp_path / p for p in given], tmp_path, exclude, 10**6, tmp_path, False).found
+        alone = discover([tmp_path / p for p in given], tmp_path, exclude, tmp_path)
+        assert [(f.relpath, f.rootpath, f.kind) for f in found.files] == \
+            [(f.relpath, f.rootpath, f.kind) for f in alone.files], given
+        if given in (["app"], ["app/sub", "lib"], ["app", "app/sub"]):
+            assert len(walks) == 1, given
+    os.symlink(tmp_path / "lib/d.py", tmp_path / "app/link.py")
+    found = workset.gather([tmp_path / "app"], tmp_path, exclude, 10**6, tmp_path, False).found
+    assert [f.relpath for f in found.files] == [f.relpath for f in discover([tmp_path / "app"], tmp_path, exclude,
+                                                                            tmp_path).files]

@@ -197,6 +197,30 @@ def test_an_edit_that_leaves_a_module_s_facts_equal_rechecks_only_that_module(tm
     assert sum(f.code == "BP994" for f in second.findings) == 8
 
 
+def test_roles_are_decided_again_only_when_a_module_s_facts_or_a_project_file_change(tmp_path):
+    files = project_files(10)
+    files["pkg/report.py"] = "import click\n\n@click.command()\ndef main():\n    print('done')\n"
+    files["pkg/seed.py"] = "def main():\n    print('seeded')\n"
+    write_project(tmp_path, files)
+    cache = tmp_path / ".cache"
+    cold, _ = run_scan(tmp_path, cache_dir=cache, preview=True)
+    assert cold.work["roles_from_cache"] == 0
+    models = tmp_path / "pkg/models.py"
+    models.write_text(models.read_text() + "# a comment at the end\n")
+    same, _ = run_scan(tmp_path, cache_dir=cache, preview=True)
+    assert same.work["roles_from_cache"] == 1 and as_json(same) == as_json(cold)
+    # the command module stops being one: its print() is application output now
+    (tmp_path / "pkg/report.py").write_text("def main():\n    print('done')\n")
+    changed, _ = run_scan(tmp_path, cache_dir=cache, preview=True)
+    fresh, _ = run_scan(tmp_path, preview=True)
+    assert changed.work["roles_from_cache"] == 0 and as_json(changed) == as_json(fresh) != as_json(cold)
+    # a console script named in pyproject.toml makes a module command-line code
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "pkg"\n[project.scripts]\nseed = "pkg.seed:main"\n')
+    named, _ = run_scan(tmp_path, cache_dir=cache, preview=True)
+    fresh, _ = run_scan(tmp_path, preview=True)
+    assert named.work["roles_from_cache"] == 0 and as_json(named) == as_json(fresh) != as_json(changed)
+
+
 def test_a_cached_result_is_rechecked_when_a_path_its_rules_asked_about_changes(tmp_path):
     # BP107 on a .env named on the command line reads the .gitignore files above it.
     write_project(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\n", "deploy/.env": "SECRET_KEY=abc\n"})

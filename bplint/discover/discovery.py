@@ -21,6 +21,22 @@ SCANNED_KINDS = frozenset(FileKind) - {FileKind.OTHER}
 class Discovery:
     files: list[SourceFile] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
+    # what the walk went through, so that a part of it can be taken for a walk of that part alone
+    # (see ``part``): the folders it listed, whether it met a symbolic link to a file
+    walked: set[str] = field(default_factory=set)
+    links: bool = False
+    root: Path | None = None  # the project root the walk was made for
+
+    def part(self, folder: Path) -> list[SourceFile] | None:
+        """The files a walk of ``folder`` alone would find, when this walk of the whole project
+        went through it the same way: the same .gitignore files apply, nothing went wrong, no
+        link was met (one may name a file found earlier). None when that is not known."""
+        folder_str = os.path.normpath(str(folder))
+        if self.errors or self.links or self.root is None or folder_str not in self.walked or \
+                _gitignore_boundary(Path(folder_str), self.root) != _gitignore_boundary(self.root, self.root):
+            return None
+        inside = folder_str + os.sep
+        return [f for f in self.files if str(f.path).startswith(inside)]
 
 
 def report_path(path: Path, cwd: Path) -> str:
@@ -119,7 +135,7 @@ def discover(paths: Sequence[Path], root: Path, exclude: Sequence[str], cwd: Pat
     root = root.resolve()
     excluded = _Excluded(exclude)
     gitignores = _GitIgnores()
-    found = Discovery()
+    found = Discovery(root=root)
     seen: set[str] = set()
 
     root_str = str(root)
@@ -160,6 +176,8 @@ def discover(paths: Sequence[Path], root: Path, exclude: Sequence[str], cwd: Pat
             if special is not None:  # reading a FIFO or a device would never end
                 found.errors.append(ScanError(report(path), f"skipped: {special}, not a regular file"))
                 return
+        if is_link:
+            found.links = True
         key = os.path.realpath(path) if is_link else path
         if key in seen:
             return
@@ -180,6 +198,7 @@ def discover(paths: Sequence[Path], root: Path, exclude: Sequence[str], cwd: Pat
                 continue
             if folder != top and any(e.name == "pyvenv.cfg" for e in entries):
                 continue  # a virtualenv
+            found.walked.add(folder)
             gitignores.listed(folder, any(e.name == ".gitignore" for e in entries))
             folders: list[tuple[str, str]] = []
             files: list[tuple[str, str, os.DirEntry]] = []

@@ -10,6 +10,7 @@ taken here too: it keys the cache's entries and the last scan's result.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -47,8 +48,7 @@ class Workset:
 
 def gather(paths: Sequence[Path], root: Path, exclude: Sequence[str], max_file_size: int, cwd: Path,
            with_hashes: bool) -> Workset:
-    found = discover(paths, root, exclude, cwd)
-    project_files, subset = _project_files(paths, found.files, root, exclude, cwd)
+    found, project_files, subset = _files(paths, root, exclude, cwd)
     workset = Workset(found, project_files, subset)
     for file in project_files:
         try:
@@ -64,15 +64,32 @@ def gather(paths: Sequence[Path], root: Path, exclude: Sequence[str], max_file_s
     return workset
 
 
-def _project_files(paths: Sequence[Path], found: list[SourceFile], root: Path, exclude: Sequence[str],
-                   cwd: Path) -> tuple[list[SourceFile], bool]:
-    """The files the index reads, and whether the checked files are a subset of them."""
-    root = root.resolve()
+def _files(paths: Sequence[Path], root: Path, exclude: Sequence[str], cwd: Path
+           ) -> tuple[Discovery, list[SourceFile], bool]:
+    """What the given paths hold, the files the index reads, and whether the first are a subset
+    of the second. When the paths lie inside the project, the project is walked once and a
+    folder given is taken from that walk where it went through the folder as a walk of the
+    folder alone would (``Discovery.part``)."""
+    resolved_root = root.resolve()
     targets = [(cwd / p).resolve() if not p.is_absolute() else p.resolve() for p in paths]
-    if any(t == root for t in targets) or not all(root in t.parents for t in targets):
-        return found, False
-    whole = discover([root], root, exclude, cwd)
+    if any(t == resolved_root for t in targets) or not all(resolved_root in t.parents for t in targets):
+        found = discover(paths, root, exclude, cwd)
+        return found, found.files, False
+    whole = discover([resolved_root], resolved_root, exclude, cwd)
+    taken: list[SourceFile] = []
+    rest: list[Path] = []
+    for given, target in zip(paths, targets):
+        part = whole.part(Path(os.path.normpath(os.path.join(cwd, given)))) if target.is_dir() else None
+        if part is None:
+            rest.append(given)
+        else:
+            taken.extend(part)
+    found = discover(rest, root, exclude, cwd) if rest else Discovery()
+    if taken:
+        known = {f.relpath: f for f in found.files}
+        found.files = list({**{f.relpath: f for f in taken}, **known}.values())
+        found.files.sort(key=lambda f: f.relpath)
     by_path = {f.relpath: f for f in whole.files}
-    for file in found:  # the checked files themselves, as discovered (the same objects)
+    for file in found.files:  # the checked files themselves, as discovered (the same objects)
         by_path[file.relpath] = file
-    return sorted(by_path.values(), key=lambda f: f.relpath), True
+    return found, sorted(by_path.values(), key=lambda f: f.relpath), True

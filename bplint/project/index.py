@@ -60,6 +60,16 @@ class SyntaxProblem:
     kind: SyntaxKind = SyntaxKind.FILE
 
 
+class Families(dict):
+    """``ModuleFacts.extra``: the facts each rule family gathers, by the family's name. A plain
+    dict to its users; the cache reads a family back only when something asks for it (see
+    ``cache_codec.lazy_families``): most families of most modules are never asked for in a scan
+    that reuses the cache."""
+
+    __slots__ = ()
+    cache_lazy_values = True
+
+
 @dataclass
 class ModuleFacts:
     relpath: str
@@ -74,7 +84,7 @@ class ModuleFacts:
     env_reads: list[EnvRead] = field(default_factory=list)
     # facts that one rule family collects for itself (keyed by the family's name); the cache
     # holds only plain values and the dataclasses listed in ``cache_codec.ALLOWED``
-    extra: dict[str, object] = field(default_factory=dict)
+    extra: Families = field(default_factory=Families)
     node_count: int = 0
     syntax_error: SyntaxProblem | None = None
     # codes of the rules whose ast trigger fired in this module (see PythonRule.ast_trigger)

@@ -27,12 +27,12 @@ from bplint import __version__
 from bplint.config import Config
 from bplint.discover.filesystem import fingerprint
 from bplint.project.index import VIEW_BUILDERS, VIEW_PART, ModuleFacts, ProjectIndex
-from bplint.scan.cache_codec import DecodeError, EncodeError, decoder, encoder
+from bplint.scan.cache_codec import DecodeError, EncodeError, decoder, encoder, set_repair
 from bplint.scan.cache_store import CacheStore
 from bplint.scan.collector import no_collections
 
 CACHE_DIR_NAME = ".bplint_cache"
-FORMAT = 5
+FORMAT = 6
 
 
 def canonical(value: Any) -> Any:
@@ -140,6 +140,8 @@ class ScanCache:
         # the paths beyond the scanned files that project rules asked about, with their answers
         self.project_answers: dict[str, str] = {}
         self.hits = 0
+        self._roles_to_write: tuple[str, dict, dict] | None = None
+        self.damaged = False  # a family of cached facts did not read back: the base file is rewritten
 
     @property
     def _old(self) -> dict[str, Entry]:
@@ -186,14 +188,27 @@ class ScanCache:
             return None
 
     # --- facts ----------------------------------------------------------------
-    def facts(self, relpath: str, rootpath: str, content: str) -> ModuleFacts | None:
+    def facts(self, relpath: str, rootpath: str, content: str,
+              rebuild: Callable[[], ModuleFacts | None] | None = None) -> ModuleFacts | None:
+        """The module's facts from the cache, if its content is the one they were made from.
+        ``rebuild`` makes them again from the file: a family of them that does not read back
+        (``cache_codec.set_repair``) is taken from there, and the cache is rewritten."""
         entry = self._old.get(relpath)
         if entry is not None and entry.content == content and entry.rootpath == rootpath and entry.facts is not None:
             new = self._entry(relpath, rootpath, content)
             new.facts, new.facts_version = entry.facts, entry.facts_version or entry.content
             self.versions[relpath] = new.facts_version
+            if rebuild is not None:
+                set_repair(entry.facts.extra, lambda key: self._repaired(key, rebuild))
             return entry.facts
         return None
+
+    def _repaired(self, key: str, rebuild: Callable[[], ModuleFacts | None]) -> Any:
+        self.damaged = True
+        fresh = rebuild()
+        if fresh is None or key not in fresh.extra:
+            raise KeyError(key)
+        return fresh.extra[key]
 
     def store_facts(self, relpath: str, rootpath: str, content: str, facts: ModuleFacts) -> None:
         entry = self._entry(relpath, rootpath, content)
@@ -318,6 +333,54 @@ class ScanCache:
             answers.update((name, value) for (label, name), value in reads.items() if label == "fs")
         return answers
 
+    # --- roles ----------------------------------------------------------------
+    # Every file's role and the regions of application files are decided from all the project's
+    # facts at once (roles.assign_roles): a quarter of a re-check after a one-file edit of Django's
+    # source. They are a function of the files' paths, kinds and facts, so they are kept with the
+    # digest of those inputs, and an edit that leaves every module's facts equal reuses them.
+    @property
+    def roles_path(self) -> Path:
+        return self.path.with_name(self.path.stem + "-roles.cache")
+
+    def remembered_roles(self, inputs: str) -> tuple[dict, dict] | None:
+        """The roles and regions last decided from these inputs (``role_inputs``), or None."""
+        from bplint.project.regions import Region
+        from bplint.project.roles import Role
+
+        body = self.store.read(self.roles_path.name, "roles")
+        if body is None:
+            return None
+        try:
+            with no_collections():
+                data = json.loads(body)
+                if type(data) is not dict or data.get("format") != FORMAT or data.get("key") != self.key or \
+                        data.get("inputs") != inputs:
+                    return None
+                roles = {path: Role(value) for path, value in decoder(dict[str, str])(data["roles"]).items()}
+                regions = {path: tuple(Region(start, end, Role(role), kind, name)
+                                       for start, end, role, kind, name in found)
+                           for path, found in decoder(dict[str, list[_REGION]])(data["regions"]).items()}
+                return roles, regions
+        except (DecodeError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+            return None
+
+    def remember_roles(self, inputs: str, roles: dict, regions: dict) -> None:
+        self._roles_to_write = (inputs, roles, regions)
+
+    def _write_roles(self) -> None:
+        if self._roles_to_write is None:
+            return
+        inputs, roles, regions = self._roles_to_write
+        self._roles_to_write = None
+        try:
+            self.store.write(self.roles_path.name, "roles", dump({
+                "format": FORMAT, "key": self.key, "inputs": inputs,
+                "roles": {path: role.value for path, role in roles.items()},
+                "regions": {path: [[r.start, r.end, r.role.value, r.kind, r.name] for r in found]
+                            for path, found in regions.items()}}))
+        except WRITE_ERRORS:
+            pass
+
     # --- writing --------------------------------------------------------------
     @property
     def changes_path(self) -> Path:
@@ -333,15 +396,16 @@ class ScanCache:
         changes reach a quarter of it. Entries of files not seen in this run
         are kept (a scan of some files leaves the others' entries).
         """
+        self._write_roles()
         changed = self._changed_entries()
         views = {**self._views_loaded(), **self._new_views}
-        if self._old and not changed and views == self._views_loaded():
+        if self._old and not changed and views == self._views_loaded() and not self.damaged:
             return
         store = self.store
         try:
             entries = {**self._old, **self._new}
             changes = {**self._changes, **changed}
-            if self._base_id is not None and len(changes) * 4 <= len(entries):
+            if self._base_id is not None and len(changes) * 4 <= len(entries) and not self.damaged:
                 store.write(self.changes_path.name, "changes",
                             _payload(self.key, {"base": self._base_id}, changes, views))
                 return
@@ -349,7 +413,7 @@ class ScanCache:
             store.write(self.path.name, "scan", _payload(self.key, {"id": base_id}, entries, views))
             store.remove(self.changes_path.name)
             for stale in store.names("scan-*"):
-                if stale not in (self.path.name, self.changes_path.name):
+                if stale not in (self.path.name, self.changes_path.name, self.roles_path.name):
                     store.remove(stale)
             store.remove("last-scan.pickle")  # left by earlier versions, never read
         except WRITE_ERRORS:
@@ -490,6 +554,16 @@ def _decode_views(data: Any, reads: _ReadsIn) -> dict[str, ViewRecord]:
             raise DecodeError("expected a view's digests")
         views[name] = ViewRecord(reads.reads(item[0]), digests)
     return views
+
+
+_REGION = tuple[int, int, str, str, str]  # a Region: start, end, role, kind, name
+
+
+def role_inputs(files: list, hashes: dict[str, str], versions: dict[str, str]) -> str:
+    """The digest of what decides the roles: each file's paths and kind, and its facts' version
+    (a Python file) or its content (the others: a `pyproject.toml` names console scripts)."""
+    return digest(sorted((f.relpath, f.rootpath, f.kind.value, versions.get(f.relpath) or hashes.get(f.relpath))
+                         for f in files))
 
 
 def cache_for(root: Path, override: Path | None = None) -> Callable[[Config], ScanCache] | None:

@@ -21,6 +21,7 @@ import dataclasses
 import enum
 import importlib
 import itertools
+import json
 import types
 import typing
 from typing import Any, Callable
@@ -169,6 +170,8 @@ def _build(annotation: Any) -> tuple[Encoder, Decoder]:
         return _mapping(_codec(args[0]), _codec(args[1]), args[0] is str)
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         return _enum(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, dict) and getattr(annotation, "cache_lazy_values", False):
+        return _lazy_mapping(annotation)
     if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return _dataclass(annotation)
     raise EncodeError(f"the cache cannot hold values declared as {annotation!r}")
@@ -322,6 +325,132 @@ def _mapping(keys: tuple[Encoder, Decoder], values: tuple[Encoder, Decoder], str
 
     _WRITTEN_AS[decode_pairs] = _LIST
     return encode_pairs, decode_pairs
+
+
+class _Unread:
+    """A value of a lazy mapping as the cache file holds it: JSON text, not yet read."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _lazy_mapping(kind: type) -> tuple[Encoder, Decoder]:
+    """A dict of str keys whose values (of no declared type) are each written as JSON text and
+    read back on first use; on a file read, only the keys are checked. The value is checked
+    as any untyped value is when it is read. The cache file is authenticated as a whole, so a
+    value that does not decode is a bug (or a damaged disk): that key is then made again by the
+    repair its reader set (``set_repair``), or reads as absent."""
+    def reduce_read(self, protocol):  # a copy or a pickle is of the plain kind, every value read
+        _read_all(self)
+        return kind, (dict(dict.items(self)),)
+
+    lazy = type(f"Lazy{kind.__name__}", (kind,), {"__slots__": ("_repair",), **_LAZY_METHODS,
+                                                  "__reduce_ex__": reduce_read, "__reduce__": reduce_read})
+
+    def encode_lazy(value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise EncodeError(f"expected {kind.__name__}, got {type(value).__name__}")
+        out = {}
+        for key, item in dict.items(value):
+            if type(key) is not str:
+                raise EncodeError(f"expected str keys, got {type(key).__name__}")
+            out[key] = item.text if type(item) is _Unread else \
+                json.dumps(_any_out(item), separators=(",", ":"), check_circular=False)
+        return out
+
+    def decode_lazy(value: Any) -> Any:
+        if type(value) is not dict or not _STR_ONLY.issuperset(map(type, value.values())):
+            raise _fail("an object of JSON texts", value)
+        return lazy(zip(value, map(_Unread, value.values())))
+
+    _WRITTEN_AS[decode_lazy] = _DICT
+    return encode_lazy, decode_lazy
+
+
+_STR_ONLY = frozenset({str})
+
+
+def set_repair(mapping: dict, repair: Callable[[str], Any]) -> None:
+    """What makes a value of a lazily read mapping again when its text does not decode (it raises
+    KeyError when there is none); nothing for a mapping that was not read from a file."""
+    if "_repair" in getattr(type(mapping), "__slots__", ()):
+        mapping._repair = repair  # type: ignore[attr-defined]
+
+
+def _read_value(mapping: dict, key: Any) -> Any:
+    item = dict.__getitem__(mapping, key)
+    if type(item) is not _Unread:
+        return item
+    try:
+        value = decode(json.loads(item.text), object)
+    except (DecodeError, ValueError, RecursionError):
+        dict.__delitem__(mapping, key)
+        repair = getattr(mapping, "_repair", None)
+        if repair is None:
+            raise KeyError(key) from None
+        value = repair(key)
+    dict.__setitem__(mapping, key, value)
+    return value
+
+
+def _read_all(mapping: dict) -> None:
+    for key in list(dict.keys(mapping)):
+        try:
+            _read_value(mapping, key)
+        except KeyError:
+            pass
+
+
+def _lazy_get(self, key, default=None):
+    try:
+        return _read_value(self, key)
+    except KeyError:
+        return default
+
+
+def _lazy_contains(self, key) -> bool:
+    """Read too: a key whose value does not read back and cannot be made again is not there."""
+    if not dict.__contains__(self, key):
+        return False
+    try:
+        _read_value(self, key)
+    except KeyError:
+        return False
+    return True
+
+
+def _lazy_pop(self, key, *default):
+    try:
+        _read_value(self, key)
+    except KeyError:
+        pass
+    return dict.pop(self, key, *default)
+
+
+def _lazy_setdefault(self, key, default=None):
+    try:
+        return _read_value(self, key)
+    except KeyError:
+        return dict.setdefault(self, key, default)
+
+
+def _all_read(method: Callable) -> Callable:
+    def read_first(self, *args, **kwargs):
+        _read_all(self)
+        return method(self, *args, **kwargs)
+
+    read_first.__name__ = method.__name__
+    return read_first
+
+
+_LAZY_METHODS = {
+    "__getitem__": _read_value, "__contains__": _lazy_contains, "get": _lazy_get, "pop": _lazy_pop, "setdefault": _lazy_setdefault,
+    **{name: _all_read(getattr(dict, name)) for name in
+       ("values", "items", "copy", "popitem", "__eq__", "__ne__", "__repr__", "__or__")},
+    "__hash__": None,
+}
 
 
 def _enum(kind: type[enum.Enum]) -> tuple[Encoder, Decoder]:

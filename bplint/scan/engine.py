@@ -32,7 +32,7 @@ from bplint.report.findings import (VISIBLE_SECRET_CHARS, Finding, ScanError, Sc
                                     secret_spans, secret_value)
 from bplint.report.suppressions import apply_suppressions
 from bplint.rule import ProjectRule, PythonRule, Rule, TextRule
-from bplint.scan.cache import ScanCache
+from bplint.scan.cache import ScanCache, role_inputs
 from bplint.scan.collector import fewer_collections
 from bplint.scan.context import WORK, FileContext, ProjectContext, make_finding
 from bplint.scan.traversal import Dispatcher, FileTimeout
@@ -334,7 +334,8 @@ def build_index(workset: Workset, config: Config, cwd: Path, cache: ScanCache | 
         index.files[file.relpath] = file.kind
         if file.kind is FileKind.PYTHON:
             content = hashes.get(file.relpath)
-            facts = cache.facts(file.relpath, file.rootpath, content) if cache is not None and content else None
+            facts = cache.facts(file.relpath, file.rootpath, content, _rebuild(file, triggers, config)) \
+                if cache is not None and content else None
             if facts is None:
                 to_parse.append(file)
             index.modules[file.relpath] = facts
@@ -349,9 +350,26 @@ def build_index(workset: Workset, config: Config, cwd: Path, cache: ScanCache | 
         content = hashes.get(file.relpath)
         if cache is not None and content:
             cache.store_facts(file.relpath, file.rootpath, content, facts)
-    assign_roles(index, [f for f in workset.project_files if f.relpath in index.files.raw()], config)
+    role_files = [f for f in workset.project_files if f.relpath in index.files.raw()]
+    inputs = role_inputs(role_files, hashes, cache.versions) if cache is not None and hashes else None
+    remembered = cache.remembered_roles(inputs) if cache is not None and inputs else None
+    if work is not None:
+        work["roles_from_cache"] += remembered is not None
+    if remembered is not None:
+        for table, decided in zip((index.roles, index.regions), remembered):
+            for relpath, value in decided.items():
+                table[relpath] = value
+    else:
+        assign_roles(index, role_files, config)
+        if cache is not None and inputs:
+            cache.remember_roles(inputs, dict(index.roles.raw()), dict(index.regions.raw()))
     index.dotenv_ignored_by_git()  # git runs here, once, before any worker starts
     return index
+
+
+def _rebuild(file: SourceFile, triggers: dict, config: Config) -> Callable[[], ModuleFacts | None]:
+    """What makes a module's facts again from its file, for a cached family that does not read back."""
+    return lambda: index_files([file], triggers, 1, config.target, config.file_timeout).get(file.relpath)
 
 
 def ast_triggers(config: Config) -> dict[type, list[tuple[str, Callable]]]:
