@@ -106,14 +106,17 @@ _BLOCKS = tuple(t for t in (ast.If, ast.Try, ast.With, ast.AsyncWith, getattr(as
 
 
 def _walk_block(body: list[ast.stmt], cls: str | None, found: TestModuleFacts) -> None:
-    """The definitions of a module (cls None) or of a top-level class body, also inside if/try/with."""
+    """The definitions of a module (cls None), of a top-level class body and of a class nested in
+    one (`class ModelTests:` holding `class BaseModelTest(TestCase):`, whose tests other modules
+    inherit as `ModelTests.BaseModelTest`), also inside if/try/with."""
     for stmt in body:
         if isinstance(stmt, _DEFS):
             found.functions[f"{cls}.{stmt.name}" if cls else stmt.name] = _function_checks(stmt, found)
         elif isinstance(stmt, ast.ClassDef):
-            if cls is None:
-                found.classes[stmt.name] = tuple(s for s in (ast_dotted(b) for b in stmt.bases) if s)
-                _walk_block(stmt.body, stmt.name, found)
+            if cls is None or "." not in cls:
+                name = f"{cls}.{stmt.name}" if cls else stmt.name
+                found.classes[name] = tuple(s for s in (ast_dotted(b) for b in stmt.bases) if s)
+                _walk_block(stmt.body, name, found)
         elif isinstance(stmt, ast.Assign) and _sets_test_false(stmt):
             if cls is None:
                 found.module_not_collected = True
@@ -203,6 +206,8 @@ def _ending(body: list[ast.stmt]) -> tuple[str, str]:
         value = last.value.value if isinstance(last.value, ast.Await) else last.value
         if isinstance(value, ast.Subscript) and isinstance(value.ctx, ast.Load):
             return "call", ""  # `row = rows[key]`: a lookup that raises when the key is missing
+        if isinstance(value, ast.Call) and len(targets) == 1 and isinstance(targets[0], (ast.Attribute, ast.Subscript)):
+            return "call", ""  # `self.connector = Connector(conf)`: kept for the test case, made or raising
         if isinstance(value, ast.Call) and len(targets) == 1 and isinstance(targets[0], (ast.Name, ast.Tuple)):
             spelled = ast_dotted(value.func) or ""
             if RAISING_LOOKUPS.search(spelled):
@@ -211,9 +216,13 @@ def _ending(body: list[ast.stmt]) -> tuple[str, str]:
                 ", ".join(ast_dotted(e) or "_" for e in targets[0].elts)
             return f"assign:{name}", _constructed(spelled, body[:-1])
         return "", ""
+    if isinstance(last, ast.ClassDef) and last.bases:
+        return "call", ""  # defining a class runs its bases' checks: the method order, `__init_subclass__`
     if not isinstance(last, ast.Expr):
         return "", ""
     value = last.value.value if isinstance(last.value, ast.Await) else last.value
+    if _raises_when_evaluated(value):
+        return "call", ""
     if not isinstance(value, ast.Call):
         return "", ""
     spelled = ast_dotted(value.func) or ""
@@ -222,6 +231,15 @@ def _ending(body: list[ast.stmt]) -> tuple[str, str]:
     if SETUP_CALLS.search(spelled):
         return ("call" if _reuses_made_value(value, body[:-1]) else "setup"), ""
     return "call", ""
+
+
+def _raises_when_evaluated(value: ast.expr) -> bool:
+    """An expression kept as a statement for what evaluating it checks: a key looked up
+    (`totals["EUR"]`), an attribute read (`order.invoice`), a value hashed (`{key: True}`)."""
+    if isinstance(value, (ast.Subscript, ast.Attribute)):
+        return True
+    members = value.keys if isinstance(value, ast.Dict) else value.elts if isinstance(value, ast.Set) else []
+    return any(m is not None and not isinstance(m, ast.Constant) for m in members)
 
 
 def _constructed(spelled: str, before: list[ast.stmt]) -> str:

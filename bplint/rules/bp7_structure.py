@@ -217,14 +217,17 @@ class AssertionFreeTest(PythonRule):
             "when the call raises, and many projects test that an operation goes through this way, next to "
             "the `pytest.raises` test of the refused case. So is one that ends with a lookup that raises "
             "when it finds nothing (`Order.objects.get(...)`, `totals[\"EUR\"]`, a project's `get`/`find` "
-            "function that raises), binds the result of a project function that returns nothing, or "
-            "creates last a duplicate of what it made before (`user_factory(email=email)` twice). Also "
+            "function that raises), binds the result of a project function that returns nothing, "
+            "creates last a duplicate of what it made before (`user_factory(email=email)` twice), keeps "
+            "what a constructor made on the test case (`self.connector = Connector(conf)`), evaluates an "
+            "expression for what evaluating it checks (`{key: True}` hashes the key, `order.invoice` reads "
+            "an attribute) or defines a class (its bases' method order and `__init_subclass__` run). Also "
             "left alone: tests marked `skip`/`xfail`, "
             "fixtures, functions that return or yield a value (pytest does not collect them as tests), "
             "benchmarks, `hypothesis` `@given` tests (not crashing on generated input is their check), "
             "an empty method that switches off a test its class inherits from a project base class "
-            "(`def test_list_objects(self): pass` in a class whose base tests the list; an empty test that "
-            "overrides nothing is reported), "
+            "(`def test_list_objects(self): pass` in a class whose base tests the list, also a base nested in "
+            "a container class, `ViewCases.ListViewTest`; an empty test that overrides nothing is reported), "
             "and smoke tests that say they only check that nothing is raised: "
             "`test_page_does_not_crash`, a docstring or comment such as \"must not fail\" or \"this used "
             "to raise\".")
@@ -521,6 +524,58 @@ class AssertionFreeTest(PythonRule):
                                           "    def test_list_objects(self):\n"
                                           "        self.assertEqual(self.client.get(self.url).status_code, 200)\n"},
              note="an empty test that overrides nothing"),
+        Quiet("""
+            from tests.cases import ViewCases
+
+
+            class ReportViewTest(ViewCases.ListViewTest):
+                def test_export(self):
+                    \"\"\"Reports cannot be exported.\"\"\"
+            """, path="tests/test_reports.py",
+              files={"tests/__init__.py": "",
+                     "tests/cases.py": "from django.test import TestCase\n\n\n"
+                                       "class ViewCases:\n"
+                                       "    class ListViewTest(TestCase):\n"
+                                       "        def test_export(self):\n"
+                                       "            self.assertEqual(self.client.get(self.url + 'export/').status_code, 200)\n"},
+              note="the inherited test is in a class nested in a container class"),
+        Flag("""
+            from tests.cases import ViewCases
+
+
+            class ReportViewTest(ViewCases.ListViewTest):
+                def test_totals(self):
+                    pass
+            """, path="tests/test_reports.py", line=5,
+             files={"tests/__init__.py": "",
+                    "tests/cases.py": "from django.test import TestCase\n\n\n"
+                                      "class ViewCases:\n"
+                                      "    class ListViewTest(TestCase):\n"
+                                      "        def test_export(self):\n"
+                                      "            self.assertEqual(self.client.get(self.url).status_code, 200)\n"},
+             note="no nested base class defines it"),
+        Quiet("""
+            import unittest
+
+            from shop.cache import cache_key
+            from shop.connectors import Connector
+            from shop.views import ListView, SearchMixin
+
+
+            class CacheKeyTests(unittest.TestCase):
+                def test_key_is_hashable(self):
+                    key = cache_key({"tags": ["a", "b"]})
+                    {key: True}
+
+                def test_connector_with_password(self):
+                    self.connector = Connector("tls", password="secret")
+
+                def test_views_combine(self):
+                    for view in (ListView,):
+                        class Combined(SearchMixin, view):
+                            pass
+            """, path="tests/test_cache.py",
+              note="hashing a value, keeping what a constructor made, defining a class: each raises when broken"),
     )
 
     @classmethod
@@ -533,8 +588,8 @@ class AssertionFreeTest(PythonRule):
         if ctx.facts is None or found is None or found.module_not_collected:
             return False
         helpers = _Checks(ctx.index)
-        return any(name.rsplit(".", 1)[-1].startswith("test") and _checks_nothing(helpers, ctx.facts, name, checks)
-                   for name, checks in found.functions.items())
+        return any(name.count(".") <= 1 and name.rsplit(".", 1)[-1].startswith("test")
+                   and _checks_nothing(helpers, ctx.facts, name, checks) for name, checks in found.functions.items())
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
@@ -670,7 +725,7 @@ class _Checks:
         if depth >= HELPER_DEPTH:
             return False
         self._asserts[key] = False  # a helper calling itself, or a cycle
-        cls = qualname.split(".", 1)[0] if "." in qualname else None
+        cls = qualname.rsplit(".", 1)[0] if "." in qualname else None
         result = any(self._call_asserts(facts, found, cls, spelled, depth + 1) for spelled in checks.calls)
         self._asserts[key] = result
         return result
@@ -733,7 +788,7 @@ class _Checks:
     def _class(self, facts: ModuleFacts, found: TestModuleFacts, spelled: str
                ) -> tuple[ModuleFacts, TestModuleFacts, str] | None:
         """The test-code class a base class spelled in ``facts``' module stands for."""
-        if "." not in spelled and spelled in found.classes:
+        if spelled in found.classes:  # `TestBase`, or a class nested in one of the module (`Cases.Base`)
             return facts, found, spelled
         head, _, rest = spelled.partition(".")
         qualified = facts.imports.get(head)
