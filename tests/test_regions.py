@@ -241,3 +241,86 @@ def test_a_cached_result_follows_a_change_of_regions(tmp_path):
     # application code now calls rebuild(): search.py's file is unchanged, its regions are not
     (tmp_path / "shop/views.py").write_text("from shop.search import rebuild\n\n\ndef save():\n    rebuild()\n")
     assert run() == [("shop/search.py", 8), ("shop/search.py", 12)]
+
+
+def test_a_method_and_its_overrides_called_only_from_a_command_are_command_line_code(tmp_path):
+    found = regions_of(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/deps.py": """
+            class Dependency:
+                def install(self):
+                    print("installing", self)
+
+                def check(self):
+                    print("checking", self)
+
+
+            class FontDependency(Dependency):
+                def install(self):
+                    print("downloading the font")
+            """,
+        "shop/views.py": """
+            from shop.deps import Dependency
+
+
+            def status(request):
+                return [d.check() for d in Dependency.all()]
+            """,
+        "shop/management/__init__.py": "",
+        "shop/management/commands/__init__.py": "",
+        "shop/management/commands/install_deps.py": """
+            from django.core.management.base import BaseCommand
+
+            from shop.deps import Dependency
+
+
+            class Command(BaseCommand):
+                def handle(self, *args, **options):
+                    for dependency in Dependency.all():
+                        dependency.install()
+            """,
+    })
+    assert sorted(found["shop/deps.py"]) == [("Dependency.install", "script"), ("FontDependency.install", "script")]
+
+
+def test_a_function_wrapped_by_the_project_s_own_decorator_keeps_its_callers(tmp_path):
+    found = regions_of(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/session.py": """
+            import functools
+
+
+            def provide_session(func):
+                @functools.wraps(func)
+                def wrapper(*args, **kwargs):
+                    return func(*args, session=object(), **kwargs)
+                return wrapper
+            """,
+        "shop/cleanup.py": """
+            from flask import Flask
+
+            from shop.session import provide_session
+
+            app = Flask(__name__)
+
+
+            @provide_session
+            def run_cleanup(dry_run=False, session=None):
+                if dry_run:
+                    print("would delete 3 rows")
+
+
+            @app.get("/cleanup")
+            def cleanup_view():
+                return "ok"
+            """,
+        "shop/cli/__init__.py": "",
+        "shop/cli/db.py": """
+            from shop.cleanup import run_cleanup
+
+
+            def clean(args):
+                run_cleanup(dry_run=args.dry_run)
+            """,
+    })
+    assert found.get("shop/cleanup.py") == [("run_cleanup", "script")]

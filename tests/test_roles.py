@@ -368,3 +368,20 @@ def test_copied_third_party_code_is_vendored_and_only_engine_rules_look_at_it(tm
     config = build_config({"select": ["ALL"], "preview": True}, all_rules(), root=tmp_path)
     result = scan([tmp_path], config, cwd=tmp_path)
     assert not [f for f in result.findings if "vendor" in f.path or "third_party" in f.path]
+
+
+def test_a_root_ci_folder_holds_scripts(tmp_path):
+    from bplint.testing import write_project
+
+    write_project(tmp_path, {"ci/check_dist.py": "print('ok')\n", "shop/ci/__init__.py": "",
+                             "shop/ci/runner.py": "print('ok')\n"})
+    from bplint.config import build_config
+    from bplint.discover.discovery import discover
+    from bplint.discover.workset import Workset
+    from bplint.scan.engine import build_index
+    from bplint.scan.registry import all_rules
+
+    config = build_config({}, all_rules(), root=tmp_path)
+    index = build_index(Workset.of(discover([tmp_path], tmp_path, config.exclude, tmp_path).files), config, tmp_path)
+    assert index.roles.raw()["ci/check_dist.py"] == "script"
+    assert index.roles.raw()["shop/ci/runner.py"] == "application"

@@ -19,9 +19,11 @@ across modules (``decide_regions``):
   functions and methods whose every reference in the project is from
   command-line code (those entry points, the code of script files, other such
   functions), followed through the modules' own calls and imports. A method
-  is followed by name when only one class in the project defines that name.
+  is followed by name when only a few classes in the project define that name (a method and
+  its overrides: a call reaches each of them).
   References from tests and examples do not count either way; a function no
-  code references, one a framework calls (any other decorator) or one that
+  code references, one a framework calls (any other decorator than the project's own
+  functions, which wrap it: `@provide_session`) or one that
   builds a web application is never a region;
 * test: configuration classes for tests (``TESTING = True``, or a settings
   class named for tests: ``TestingConfig``, ``TestSettings``) and settings
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
 FAMILY = "regions"
 # decorators that leave a function called only by the module's own code
 # (not `property`: templates read properties by name, where no reference of the code shows)
+MAX_OVERRIDES = 4  # classes defining one method name, followed as one method and its overrides
 PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod", "cache", "lru_cache", "wraps", "contextmanager",
                               "asynccontextmanager", "overload", "abstractmethod"})
 # the words of a class name that say it configures tests
@@ -70,6 +73,9 @@ class Definition:
     builds_app: bool = False  # creates a web application object
     test_config: bool = False  # a class that configures tests (TESTING = True, named for tests)
     settings: bool = False  # a class whose body is UPPER_CASE settings
+    # for a ``framework`` one, its decorators as spelled: one that is the project's own function wraps
+    # the function (`@provide_session`) and leaves its callers the project's
+    decorators: tuple[str, ...] = ()
 
 
 @dataclass
@@ -146,8 +152,10 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, name: str, kind: str
     spelled = _decorator_spellings(node)
     cli = is_cli_command(spelled)
     plain = all(s.rstrip("()").rsplit(".", 1)[-1] in PLAIN_DECORATORS for s in spelled)
+    framework = not cli and not plain
     return Definition(name, kind, _start(node), node.end_lineno or node.lineno, parent, entry=cli,
-                      framework=not cli and not plain)
+                      framework=framework,
+                      decorators=tuple(s.rstrip("()") for s in spelled) if framework else ())
 
 
 def _is_upper_assign(stmt: ast.stmt) -> str | None:
@@ -328,12 +336,28 @@ class _Resolver:
             for i, d in enumerate(found.definitions):
                 if d.kind == "method":
                     methods[d.name.rsplit(".", 1)[1]].append((rel, i))
-        self.methods = {name: found[0] for name, found in methods.items() if len(found) == 1}
+        # a method by its name: the classes that define it (a method and its overrides in subclasses,
+        # `dependency.install()`), when they are few; a name many classes define says nothing
+        self.methods = {name: found for name, found in methods.items() if len(found) <= MAX_OVERRIDES}
         self._qualified: dict[str, Target | None] = {}
+
+    def resolve_all(self, relpath: str, facts: ModuleFacts, key: str) -> list[Target]:
+        """The definitions a reference may lead to: one, or for a method called by name, each
+        class's that defines it."""
+        if key[0] == ".":
+            return self.methods.get(key[1:], [])
+        found = self.resolve(relpath, facts, key)
+        return [found] if found is not None else []
+
+    def own_function(self, relpath: str, facts: ModuleFacts, spelled: str) -> bool:
+        """A decorator spelled so is a function of the project (`provide_session`, `utils.retry`)."""
+        found = self.resolve(relpath, facts, spelled) if spelled and spelled[0] != "." else None
+        return found is not None and self.facts[found[0]].definitions[found[1]].kind == "function"
 
     def resolve(self, relpath: str, facts: ModuleFacts, key: str) -> Target | None:
         if key[0] == ".":
-            return self.methods.get(key[1:])
+            found = self.methods.get(key[1:], [])
+            return found[0] if len(found) == 1 else None
         head, _, attr = key.partition(".")
         if not attr:
             own = self.by_name.get(relpath, {}).get(key)
@@ -376,8 +400,7 @@ def decide_regions(modules: dict[str, ModuleFacts | None], roles: dict[str, "Rol
         facts = modules[relpath]
         assert facts is not None
         for key, wheres in found.refs.items():
-            target = resolver.resolve(relpath, facts, key)
-            if target is not None:
+            for target in resolver.resolve_all(relpath, facts, key):
                 callers[target].extend((relpath, w) for w in wheres)
         for local, qualified in facts.imports.items():
             if local not in found.refs and "." in qualified:
@@ -429,7 +452,9 @@ def decide_regions(modules: dict[str, ModuleFacts | None], roles: dict[str, "Rol
                 todo.append(caller)
     candidates = [(relpath, i) for relpath, found in resolver.facts.items() if application(relpath)
                   for i, d in enumerate(found.definitions)
-                  if d.kind in HARMLESS_KINDS and not d.framework and (relpath, i) not in builds and not d.entry
+                  if d.kind in HARMLESS_KINDS and (relpath, i) not in builds and not d.entry
+                  and (not d.framework or all(resolver.own_function(relpath, modules[relpath], s)  # type: ignore
+                                              for s in d.decorators))
                   and not d.name.rsplit(".", 1)[-1].startswith("__") and (relpath, i) in callers]
     # what each definition references, to look again at only those when it turns out command-line code
     callees: dict[Target, list[Target]] = defaultdict(list)
