@@ -80,6 +80,9 @@ class TestModuleFacts:
     not_collected: set[str] = field(default_factory=set)  # classes with `__test__ = False`
     module_not_collected: bool = False  # `__test__ = False` at module level
     called: set[str] = field(default_factory=set)  # `test*` names the module's functions call: helpers
+    # (callee as spelled, name bound) of WebTest-like clients the module builds: `self.app = TestApp(wsgi)`
+    # gives ("TestApp", "app"); resolved through the imports by the rule (see BP702's webtest view)
+    clients: set[tuple[str, str]] = field(default_factory=set)
 
 
 def asserting_name(spelled: str) -> bool:
@@ -122,11 +125,36 @@ def _walk_block(body: list[ast.stmt], cls: str | None, found: TestModuleFacts) -
                 found.module_not_collected = True
             else:
                 found.not_collected.add(cls)
+        elif isinstance(stmt, ast.Assign):
+            _note_client(stmt, found)
         elif isinstance(stmt, _BLOCKS):
             for part in ("body", "orelse", "finalbody"):
                 _walk_block(getattr(stmt, part, None) or [], cls, found)
             for handler in getattr(stmt, "handlers", None) or []:
                 _walk_block(handler.body, cls, found)
+
+
+def _note_client(stmt: ast.Assign, found: TestModuleFacts) -> None:
+    """`self.app = TestApp(wsgi_app)`, `app = webtest.TestApp(make_app())`: a client that may check
+    every response's status by itself (resolved later: only WebTest's does)."""
+    value = stmt.value
+    if type(value) is not ast.Call or len(stmt.targets) != 1:
+        return
+    spelled = ast_dotted(value.func)
+    if spelled is None or spelled.rsplit(".", 1)[-1] != "TestApp":
+        return
+    target = stmt.targets[0]
+    name = target.id if type(target) is ast.Name else target.attr if type(target) is ast.Attribute else None
+    if name is not None:
+        found.clients.add((spelled, name))
+
+
+def _client_call(spelled: str | None) -> bool:
+    """A test-client request, not one of a mock HTTP library."""
+    if spelled is None or "." not in spelled:
+        return False
+    receiver, _, attr = spelled.rpartition(".")
+    return attr in CLIENT_CALLS and _MOCK_RECEIVER.search(receiver) is None
 
 
 def _sets_test_false(stmt: ast.Assign) -> bool:
@@ -139,6 +167,7 @@ def _function_checks(function: ast.FunctionDef | ast.AsyncFunctionDef, found: Te
     asserts = False
     bare_compare = 0
     returns_value = yields = False
+    status_mapping = splat_request = False  # a mapping with an expected status, a request given `**` keywords
     for decorator in function.decorator_list:
         asserts = _decorator_asserts(decorator, calls) or asserts
     # (node, inside a nested function or lambda); walked to the end, for the `test*` functions it calls
@@ -149,6 +178,12 @@ def _function_checks(function: ast.FunctionDef | ast.AsyncFunctionDef, found: Te
         kind = type(node)
         if kind in leaves:
             continue
+        if kind is ast.Dict:
+            # `kwargs = {"expected_status": 401}` ... `self.post(url, **kwargs)`
+            status_mapping = status_mapping or any(type(k) is ast.Constant and k.value in STATUS_KEYWORDS
+                                                   for k in node.keys)  # type: ignore[attr-defined]
+        elif kind is ast.Assign:
+            _note_client(node, found)  # type: ignore[arg-type]
         if kind is ast.Assert or (kind is ast.Raise and not nested):
             asserts = True
         elif kind is ast.Call:
@@ -157,6 +192,8 @@ def _function_checks(function: ast.FunctionDef | ast.AsyncFunctionDef, found: Te
                 found.called.add(func.id)
             if not asserts:
                 asserts = _call_asserts(node, calls)  # type: ignore[arg-type]
+            splat_request = splat_request or (any(k.arg is None for k in node.keywords)  # type: ignore[attr-defined]
+                                              and _client_call(ast_dotted(func)))
         elif kind in _DEFS or kind is ast.ClassDef:
             for decorator in node.decorator_list:  # type: ignore[attr-defined]
                 if not asserts:
@@ -181,7 +218,7 @@ def _function_checks(function: ast.FunctionDef | ast.AsyncFunctionDef, found: Te
                         stack.append((item, nested))
             elif isinstance(value, AST) and not isinstance(value, context):
                 stack.append((value, nested))
-    if asserts:
+    if asserts or (status_mapping and splat_request):
         return FunctionChecks(True, (), bare_compare, returns_value, yields)
     ending, callee = _ending(function.body)
     return FunctionChecks(False, tuple(calls), bare_compare, returns_value, yields, ending, callee)
@@ -227,7 +264,7 @@ def _ending(body: list[ast.stmt]) -> tuple[str, str]:
         return "", ""
     spelled = ast_dotted(value.func) or ""
     if is_request(spelled):
-        return "request", ""
+        return "request", spelled
     if SETUP_CALLS.search(spelled):
         return ("call" if _reuses_made_value(value, body[:-1]) else "setup"), ""
     return "call", ""

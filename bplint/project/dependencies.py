@@ -893,6 +893,8 @@ class ProjectDependencies:
             values = list(dynamic.values()) if isinstance(dynamic, dict) else []
             optional = dynamic.get("optional-dependencies") if isinstance(dynamic, dict) else None
             values += list(optional.values()) if isinstance(optional, dict) else []
+            if (manifest.build_backend or "").split(".", 1)[0] == "pbr":
+                named.add(PBR_REQUIREMENTS)
             hook = _dig(data, "tool", "hatch", "metadata", "hooks", "requirements_txt")
             for value in [*values, hook]:
                 files = value.get("file", value.get("files")) if isinstance(value, dict) else None
@@ -909,6 +911,8 @@ class ProjectDependencies:
                 continue
             pattern = _SETUP_PY_FILE if name == "setup.py" else _SETUP_CFG_FILE
             named.update(match.group(1) for match in pattern.finditer(text))
+            if name == "setup.py" and _USES_PBR.search(text):
+                named.add(PBR_REQUIREMENTS)
         return named
 
     def _server_requirement(self, folder: str) -> list[str]:
@@ -936,6 +940,10 @@ class ProjectDependencies:
 # `open("requirements.txt")`, `"requirements/base.txt"` in setup.py; `install_requires = file: requirements.txt`
 _SETUP_PY_FILE = re.compile(r"""["']([^"'\s]*?(?:requirements|reqs)[^"'\s]*?\.(?:txt|in))["']""", re.IGNORECASE)
 _SETUP_CFG_FILE = re.compile(r"file:\s*([^\s,;]+)")
+# pbr (`setup(setup_requires=["pbr"], pbr=True)`, or its PEP 517 backend) reads requirements.txt into
+# install_requires itself: the file is the package's metadata without being named anywhere
+_USES_PBR = re.compile(r"\bpbr\s*=\s*True\b")
+PBR_REQUIREMENTS = "requirements.txt"
 
 
 def _own_pins(parsed: RequirementFile) -> dict[str, str] | None:

@@ -81,9 +81,40 @@ def bound_value(rule: PythonRule, expr: cst.BaseExpression) -> cst.BaseExpressio
 
 def unverified_signature(rule: PythonRule, call: cst.Call) -> bool:
     """`options={"verify_signature": False}` on a decode call."""
+    return option_off(rule, call, "verify_signature")
+
+
+def option_off(rule: PythonRule, call: cst.Call, option: str) -> bool:
+    """A decode call's `options` turn ``option`` off: `options={"verify_exp": False}`, a name bound to
+    such a dict, or `options["verify_exp"] = False` on the dict it names in the same function."""
     options = keyword_arg(call, "options") or positional_arg(call, 3)
-    option_values = dict_literal(bound_value(rule, options.value)) if options is not None else None
-    return option_values is not None and is_false(option_values.get("verify_signature"))
+    if options is None:
+        return False
+    option_values = dict_literal(bound_value(rule, options.value))
+    if option_values is not None and is_false(option_values.get(option)):
+        return True
+    function = rule.ctx.bindings.function if rule.ctx.bindings is not None else None
+    return isinstance(options.value, cst.Name) and function is not None and \
+        _sets_false(function, options.value.value, option)
+
+
+def _sets_false(function: cst.CSTNode, name: str, option: str) -> bool:
+    """`name["option"] = False` somewhere in the function (not in a nested one)."""
+    stack = list(function.children)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        if isinstance(node, cst.Assign) and is_false(node.value) and len(node.targets) == 1:
+            target = node.targets[0].target
+            if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and \
+                    target.value.value == name and len(target.slice) == 1:
+                index = target.slice[0].slice
+                key = index.value if isinstance(index, cst.Index) else None
+                if isinstance(key, cst.SimpleString) and key.evaluated_value == option:
+                    return True
+        stack.extend(node.children)
+    return False
 
 
 def is_false(expr: cst.BaseExpression | None) -> bool:

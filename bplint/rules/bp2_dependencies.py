@@ -176,7 +176,8 @@ class UnpinnedRequirementRule(_DependencyRule):
             "or a `gunicorn`/`uvicorn` requirement. An application published as a package (no "
             "deployment file, see BP202) keeps ranges in the requirement files its build configuration "
             "reads into the package's metadata (`install_requires` from `requirements.txt` in `setup.py`, "
-            "`file:` in `setup.cfg`, `[tool.setuptools.dynamic]`): those are quiet too. Set the "
+            "`file:` in `setup.cfg`, `[tool.setuptools.dynamic]`, the `requirements.txt` that pbr reads "
+            "when `setup.py` says `pbr=True`): those are quiet too. Set the "
             "`project-type` option to `application` or `library` to decide it yourself.")
     why = ("A range installs whatever is newest on the day of the deploy: two deploys of the same commit can "
            "run different code, a broken or compromised release reaches production without review, and a "
@@ -315,6 +316,11 @@ class UnpinnedRequirementRule(_DependencyRule):
                                        'dependencies = {file = ["requirements/base.txt"]}\n',
                      "site/settings.py": "ROOT_URLCONF = 'site.urls'\n"},
               note="read into the metadata by [tool.setuptools.dynamic]"),
+        Quiet("Flask>=3.0\nSQLAlchemy>=2.0\noslo.config>=9.0\n", path="requirements.txt",
+              files={"setup.py": "import setuptools\n\nsetuptools.setup(setup_requires=['pbr>=2.0.0'], pbr=True)\n",
+                     "setup.cfg": "[metadata]\nname = identity\n",
+                     "identity/server.py": "from flask import Flask\n\napp = Flask(__name__)\n"},
+              note="pbr reads requirements.txt into the package's metadata"),
         Quiet("flask>=2.3,<3.2\nsqlalchemy<2.1,>=2.0\n", path="library_app/requirements.txt",
               files={"pyproject.toml": '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "library-app"\ndependencies = [\n    "Flask>=2.3,<3.2",\n    "SQLAlchemy>=2.0, <2.1",\n]\n',
                      "library_app/__init__.py": "from flask import Flask\n\napp = Flask(__name__)\n"},

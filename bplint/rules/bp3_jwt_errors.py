@@ -8,9 +8,13 @@ from bplint.project.roles import APPLICATION_ONLY
 from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, Quiet
 from bplint.rules._auth_index import auth_facts
-from bplint.rules._auth_jwt import BROAD_ERRORS, DECODE_CALLS, JWT_ERRORS, JwtRule, jwt_call, unverified_signature
+from bplint.rules._auth_jwt import BROAD_ERRORS, DECODE_CALLS, JWT_ERRORS, JwtRule, jwt_call, option_off, unverified_signature
 from bplint.rules._auth_project import auth_project
 from bplint.rules._origins import last_name
+
+
+# the errors of a token that is malformed or wrongly signed (PyJWT's DecodeError and its subclass)
+DECODE_ERRORS = frozenset({"DecodeError", "InvalidSignatureError"})
 
 
 class JwtErrorsUnhandled(JwtRule):
@@ -27,7 +31,9 @@ class JwtErrorsUnhandled(JwtRule):
             "`ExpiredSignatureError`, `InvalidTokenError`, `PyJWTError` or `JWTError` (or a base class such as "
             "`Exception`). A helper whose callers wrap it in such a `try` (or, in its own module, whose every "
             "caller is called so, one or two levels up), and projects that register an error handler or a "
-            "middleware for these exceptions, are left alone.")
+            "middleware for these exceptions, are left alone. A decode that turns expiry checks off "
+            "(`options={\"verify_exp\": False}`, also set on the options dict before the call) needs only "
+            "a handler for `DecodeError` (a malformed or wrongly signed token).")
     why = ("Every expired or tampered token then becomes a 500 error with a stack trace instead of a 401, and "
            "clients cannot tell a server fault from a stale login.")
     how_to_fix = ("Wrap the decode in `try: ... except jwt.ExpiredSignatureError: ... except "
@@ -85,6 +91,32 @@ class JwtErrorsUnhandled(JwtRule):
                 except Exception:
                     return None
             """),
+        Quiet("""
+            import jwt
+
+            class TokenReader:
+                def __init__(self, public_keys):
+                    self.public_keys = public_keys
+
+                def read(self, token):
+                    options = {}
+                    options["verify_exp"] = False  # expiry is checked against the token store
+                    for key in self.public_keys:
+                        try:
+                            return jwt.decode(token, key, algorithms=["ES256"], options=options)
+                        except (jwt.InvalidSignatureError, jwt.DecodeError):
+                            continue
+                    raise LookupError(token)
+            """, note="expiry is not verified here, and the decode errors are caught"),
+        Flag("""
+            import jwt
+
+            def read(token, key):
+                try:
+                    return jwt.decode(token, key, algorithms=["ES256"])
+                except jwt.DecodeError:
+                    return None
+            """, line=5, note="an expired token still raises"),
         Quiet("""
             import jwt
 
@@ -214,8 +246,11 @@ class JwtErrorsUnhandled(JwtRule):
             return  # nothing expires or fails to verify; BP304 reports the call
         if any(self._handling_context(item.item) for w in self._withs for item in w.items):
             return
+        # with `options={"verify_exp": False}` nothing expires here: catching the decode errors (a forged,
+        # malformed or wrongly signed token) handles what can be raised
+        no_expiry = option_off(self, node, "verify_exp")
         for try_node in self._tries:
-            if self._catches(try_node) and _contains(try_node.body, node):
+            if self._catches(try_node, no_expiry) and _contains(try_node.body, node):
                 return
         if self._guarded_elsewhere():
             return
@@ -231,17 +266,17 @@ class JwtErrorsUnhandled(JwtRule):
             return True
         return any(self._handles(arg.value) and last_name(arg.value) in JWT_ERRORS for arg in item.args)
 
-    def _catches(self, node: cst.Try | cst.TryStar) -> bool:
-        return any(self._handles(handler.type) for handler in node.handlers)
+    def _catches(self, node: cst.Try | cst.TryStar, no_expiry: bool = False) -> bool:
+        return any(self._handles(handler.type, no_expiry) for handler in node.handlers)
 
-    def _handles(self, kind: cst.BaseExpression | None) -> bool:
+    def _handles(self, kind: cst.BaseExpression | None, no_expiry: bool = False) -> bool:
         if kind is None:
             return True
         if isinstance(kind, cst.Tuple):
-            return any(self._handles(e.value) for e in kind.elements)
+            return any(self._handles(e.value, no_expiry) for e in kind.elements)
         qualified = self.ctx.qualified_name(kind)
         name = last_name(kind) or ""
-        if name in JWT_ERRORS or qualified in BROAD_ERRORS:
+        if name in JWT_ERRORS or qualified in BROAD_ERRORS or (no_expiry and name in DECODE_ERRORS):
             return True
         if qualified is not None and (qualified.startswith(("jwt.", "jose.", "builtins."))):
             return False  # another JWT error (DecodeError) or an unrelated builtin (KeyError)

@@ -10,8 +10,8 @@ from typing import Iterator
 import libcst as cst
 
 from bplint.project import names
-from bplint.project._test_facts import KEY as TEST_FACTS, FunctionChecks, TestModuleFacts
-from bplint.project.index import ModuleFacts
+from bplint.project._test_facts import KEY as TEST_FACTS, FunctionChecks, TestModuleFacts, is_request
+from bplint.project.index import ModuleFacts, ProjectIndex, project_view
 from bplint.project.regions import definition_of
 from bplint.project.roles import APPLICATION_ONLY, Role
 from bplint.project.routes import FAMILY, RouteFacts
@@ -221,7 +221,10 @@ class AssertionFreeTest(PythonRule):
             "creates last a duplicate of what it made before (`user_factory(email=email)` twice), keeps "
             "what a constructor made on the test case (`self.connector = Connector(conf)`), evaluates an "
             "expression for what evaluating it checks (`{key: True}` hashes the key, `order.invoice` reads "
-            "an attribute) or defines a class (its bases' method order and `__init_subclass__` run). Also "
+            "an attribute) or defines a class (its bases' method order and `__init_subclass__` run), or "
+            "that makes its requests through a WebTest `TestApp` of the project's test code (it raises on "
+            "an error status when no `status=` is given). An expected status handed over in a mapping "
+            "(`self.post(url, **{\"expected_status\": 401})`) counts as a check. Also "
             "left alone: tests marked `skip`/`xfail`, "
             "fixtures, functions that return or yield a value (pytest does not collect them as tests), "
             "benchmarks, `hypothesis` `@given` tests (not crashing on generated input is their check), "
@@ -576,6 +579,39 @@ class AssertionFreeTest(PythonRule):
                             pass
             """, path="tests/test_cache.py",
               note="hashing a value, keeping what a constructor made, defining a class: each raises when broken"),
+        Quiet("""
+            from tests.base import FunctionalTest
+
+
+            class AdminPageTests(FunctionalTest):
+                def test_settings_page(self):
+                    self.app.get("/admin/settings")
+
+                def test_settings_saved(self):
+                    response = self.app.post("/admin/settings", {"name": "shop"})
+
+                def test_token_refused(self):
+                    kwargs = {"headers": {"X-Token": "bad"}, "expected_status": 401}
+                    self.api.post("/tokens", **kwargs)
+            """, path="tests/test_admin.py",
+              files={"tests/__init__.py": "",
+                     "tests/base.py": "import unittest\n\nfrom webtest import TestApp\n\nfrom shop.wsgi import application\n"
+                                      "\n\nclass FunctionalTest(unittest.TestCase):\n    def setUp(self):\n"
+                                      "        self.app = TestApp(application)\n"},
+              note="WebTest's client fails on an error status by itself; an expected status given through `**`"),
+        Flag("""
+            from tests.base import FunctionalTest
+
+
+            class AdminPageTests(FunctionalTest):
+                def test_settings_page(self):
+                    self.client.get("/admin/settings")
+            """, path="tests/test_admin.py", line=5,
+             files={"tests/__init__.py": "",
+                    "tests/base.py": "import unittest\n\nfrom webtest import TestApp\n\nfrom shop.wsgi import application\n"
+                                     "\n\nclass FunctionalTest(unittest.TestCase):\n    def setUp(self):\n"
+                                     "        self.app = TestApp(application)\n        self.client = make_client()\n"},
+             note="a request through another client"),
     )
 
     @classmethod
@@ -626,7 +662,9 @@ class AssertionFreeTest(PythonRule):
             return
         if self._says_no_raise(node):
             return
-        if checks.ending == "call" or self._bound_result_is_no_check(facts, checks):
+        if checks.ending == "call" or self._bound_result_is_no_check(facts, checks) or \
+                (checks.ending == "request" or checks.ending.startswith("assign:")) and \
+                self._checks.checks_status(checks.ending_callee):
             # it fails when the call raises: a check that the call goes through (whatever the name
             # says: a test named `..._cannot_...` that ends with the operation fails when it is refused)
             return
@@ -698,6 +736,24 @@ def _message(ending: str, refusal: bool) -> str:
             "it passes whatever the code does.")
 
 
+WEBTEST_VIEW = "webtest-clients"
+WEBTEST_APPS = frozenset({"webtest.TestApp", "webtest.app.TestApp"})
+
+
+@project_view(WEBTEST_VIEW)
+def _webtest_clients(index: ProjectIndex) -> tuple[str, ...]:
+    """The names test code binds WebTest clients to (`self.app = TestApp(...)` gives `app`)."""
+    names = set()
+    for facts in index.modules.values():
+        found = _test_facts(facts)
+        for spelled, name in found.clients if found is not None else ():
+            head, _, rest = spelled.partition(".")
+            qualified = facts.imports.get(head)
+            if qualified is not None and (f"{qualified}.{rest}" if rest else qualified) in WEBTEST_APPS:
+                names.add(name)
+    return tuple(sorted(names))
+
+
 def _test_facts(facts: ModuleFacts | None) -> TestModuleFacts | None:
     found = facts.extra.get(TEST_FACTS) if facts is not None else None
     return found if isinstance(found, TestModuleFacts) else None
@@ -759,6 +815,14 @@ class _Checks:
         owner, _, method = name.partition(".")
         return bool(method) and "." not in method and owner in target_found.classes and \
             self._method_asserts(target_facts, target_found, owner, method, depth)
+
+    def checks_status(self, request: str) -> bool:
+        """A request (`self.app.get`) through a client of the project's test code that fails on an
+        error status by itself: WebTest's TestApp raises on a 4xx or 5xx unless told the status."""
+        if not is_request(request):
+            return False
+        receiver = request.rpartition(".")[0].rsplit(".", 1)[-1]
+        return receiver in self.index.view(WEBTEST_VIEW)
 
     def inherits(self, facts: ModuleFacts, cls: str, method: str, depth: int = 0) -> bool:
         """Whether a base class of ``cls`` (test code of the project, found through imports) defines
