@@ -385,3 +385,36 @@ def test_a_root_ci_folder_holds_scripts(tmp_path):
     index = build_index(Workset.of(discover([tmp_path], tmp_path, config.exclude, tmp_path).files), config, tmp_path)
     assert index.roles.raw()["ci/check_dist.py"] == "script"
     assert index.roles.raw()["shop/ci/runner.py"] == "application"
+
+
+def test_project_skeletons_copied_libraries_and_ci_folders_have_their_roles(tmp_path):
+    from bplint.config import build_config
+    from bplint.discover.discovery import discover
+    from bplint.discover.workset import Workset
+    from bplint.scan.engine import build_index
+    from bplint.scan.registry import all_rules
+    from bplint.testing import write_project
+
+    library = ('"""A tiny web framework."""\n\n__author__ = "Someone Else"\n__version__ = "0.12"\n'
+               '__license__ = "MIT"\n\n\ndef route(path):\n    return path\n')
+    write_project(tmp_path, {
+        "cms/conf/project_template/requirements.txt": "cms>=5.0\n",
+        "cms/conf/app_template/views.py": "print('x')\n",
+        "{{cookiecutter.slug}}/app.py": "print('x')\n",
+        "cms/_compat/bottle.py": library,
+        "cms/__init__.py": '__author__ = "The CMS team"\n__license__ = "BSD"\n\n\ndef setup():\n    pass\n',
+        "cms/__about__.py": '__author__ = "The CMS team"\n__license__ = "BSD"\n',
+        "cms/views.py": "def home(request):\n    return 'ok'\n",
+        ".github/upgrade/site/settings.py": "SECRET_KEY = 'not-secret'\n",
+        "cms/templates_helpers.py": "def render():\n    return ''\n",
+    })
+    config = build_config({}, all_rules(), root=tmp_path)
+    index = build_index(Workset.of(discover([tmp_path], tmp_path, config.exclude, tmp_path).files), config, tmp_path)
+    roles = {path: role.value for path, role in index.roles.raw().items()}
+    assert roles["cms/conf/project_template/requirements.txt"] == "example"
+    assert roles["cms/conf/app_template/views.py"] == "example"
+    assert roles["{{cookiecutter.slug}}/app.py"] == "example"
+    assert roles["cms/_compat/bottle.py"] == "vendored"
+    assert roles[".github/upgrade/site/settings.py"] == "test"
+    for own in ("cms/__init__.py", "cms/__about__.py", "cms/views.py", "cms/templates_helpers.py"):
+        assert roles[own] == "application", own

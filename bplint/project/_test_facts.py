@@ -79,7 +79,9 @@ class TestModuleFacts:
     classes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # top-level class -> bases as spelled
     not_collected: set[str] = field(default_factory=set)  # classes with `__test__ = False`
     module_not_collected: bool = False  # `__test__ = False` at module level
-    called: set[str] = field(default_factory=set)  # `test*` names the module's functions call: helpers
+    # `test*` and `Test*` names the module's code calls or hands over as values (`hooks.register("x",
+    # test_hook)`, a parametrize list, `TestedClass()` in another test's setUp): helpers and subjects
+    called: set[str] = field(default_factory=set)
     # (callee as spelled, name bound) of WebTest-like clients the module builds: `self.app = TestApp(wsgi)`
     # gives ("TestApp", "app"); resolved through the imports by the rule (see BP702's webtest view)
     clients: set[tuple[str, str]] = field(default_factory=set)
@@ -170,12 +172,17 @@ def _function_checks(function: ast.FunctionDef | ast.AsyncFunctionDef, found: Te
     status_mapping = splat_request = False  # a mapping with an expected status, a request given `**` keywords
     for decorator in function.decorator_list:
         asserts = _decorator_asserts(decorator, calls) or asserts
+        found.called.update(n.id for n in ast.walk(decorator) if type(n) is ast.Name and n.id.startswith("test"))
     # (node, inside a nested function or lambda); walked to the end, for the `test*` functions it calls
     stack: list[tuple[ast.AST, bool]] = [(stmt, False) for stmt in reversed(function.body)]
     AST, context, leaves = ast.AST, ast.expr_context, (ast.Name, ast.Constant)
     while stack:
         node, nested = stack.pop()
         kind = type(node)
+        if kind is ast.Name:
+            if node.id[:4] == "test" and type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
+                found.called.add(node.id)  # type: ignore[attr-defined]
+            continue
         if kind in leaves:
             continue
         if kind is ast.Dict:
@@ -188,8 +195,8 @@ def _function_checks(function: ast.FunctionDef | ast.AsyncFunctionDef, found: Te
             asserts = True
         elif kind is ast.Call:
             func = node.func  # type: ignore[attr-defined]
-            if type(func) is ast.Name and func.id.startswith("test"):
-                found.called.add(func.id)
+            if type(func) is ast.Name and func.id.startswith("Test"):
+                found.called.add(func.id)  # `TestedClass()`: a class made as another test's subject
             if not asserts:
                 asserts = _call_asserts(node, calls)  # type: ignore[arg-type]
             splat_request = splat_request or (any(k.arg is None for k in node.keywords)  # type: ignore[attr-defined]
@@ -253,6 +260,8 @@ def _ending(body: list[ast.stmt]) -> tuple[str, str]:
                 ", ".join(ast_dotted(e) or "_" for e in targets[0].elts)
             return f"assign:{name}", _constructed(spelled, body[:-1])
         return "", ""
+    if isinstance(last, (ast.Import, ast.ImportFrom)):
+        return "call", ""  # a test that its imports work: a missing or broken module raises
     if isinstance(last, ast.ClassDef) and last.bases:
         return "call", ""  # defining a class runs its bases' checks: the method order, `__init_subclass__`
     if not isinstance(last, ast.Expr):

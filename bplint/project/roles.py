@@ -16,11 +16,13 @@ Evidence, in this order of precedence (the first that holds decides):
    ``downgrade()``), a file of an Alembic tree (an ``env.py`` that uses
    Alembic beside ``versions/``), a ``migrations/`` or ``alembic/`` folder, a
    ``migrations.py`` module of numbered steps (``m001_initial(db)``...);
-3. test: a test folder (``tests/``, ``testing/``, ``testutils/``...),
-   ``conftest.py``, a module named like a test (``test_*.py``...) that defines
-   tests;
+3. test: a test folder (``tests/``, ``testing/``, ``testutils/``...), a hosted
+   CI's folder at the top (``.github/``...), ``conftest.py``, a module named
+   like a test (``test_*.py``...) that defines tests;
 4. example: documentation and examples (``docs/``, ``docs_src/``,
-   ``examples/``, ``samples/``, ``example_app/``...);
+   ``examples/``, ``samples/``, ``example_app/``...) and the skeletons a
+   command copies into new projects (``project_template/``, ``app_template/``,
+   a cookiecutter's ``{{cookiecutter.name}}/``);
 5. script: ``manage.py``, ``__main__.py``, ``setup.py`` and the like,
    ``scripts/``, ``bin/`` and ``cli/``, Django management commands, the modules of
    console scripts named in pyproject.toml / setup.cfg / setup.py, modules
@@ -79,9 +81,10 @@ ROLE_DESCRIPTIONS = {
     Role.TEST: "test code (tests, test helpers, test-data generators)",
     Role.MIGRATION: "migrations (Django, Alembic)",
     Role.SCRIPT: "command-line programs and scripts",
-    Role.EXAMPLE: "examples and documentation",
+    Role.EXAMPLE: "examples, documentation and project skeletons",
     Role.DEV: "settings and requirement files for development or tests",
-    Role.VENDORED: "third-party code copied into the project (`vendor/`, `_vendor/`, `third_party/`)",
+    Role.VENDORED: "third-party code copied into the project (`vendor/`, `_vendor/`, `third_party/`, a "
+                   "single-file library)",
 }
 ALL_ROLES = frozenset(Role)
 
@@ -96,7 +99,16 @@ MIGRATION_STEP = re.compile(r"^[a-z]{0,2}_?\d{2,}_\w+$")
 TEST_FOLDER = re.compile(r"^(tests?|testing|benchmarks?)$|^tests?[_-]|^test(kit|utils?|lib|helpers?|support|data|"
                          r"tools|fixtures|cases)$")
 EXAMPLE_FOLDER = re.compile(r"^(docs?|docs_src|documentation|examples?|samples?)$|^(examples?|samples?)[_-]"
-                            r"|[_-](examples?|samples?)$")
+                            r"|[_-](examples?|samples?)$"
+                            # the skeleton a `start` command copies into a new project (Django's
+                            # project_template/app_template, a cookiecutter's `{{cookiecutter.name}}/`)
+                            r"|^(project|app)_templates?$|^(skeletons?|scaffold(s|ing)?|boilerplate)$|\{\{")
+# The folders of a hosted CI's configuration at the top (`.github/`): its jobs' scripts and the
+# throwaway projects they build are the project's tests, not its deployment.
+CI_FOLDERS = frozenset({".github", ".gitlab", ".circleci", ".buildkite"})
+# A single-file library copied in (`bottle.py` beside the application's code) names its own author
+# and license at the top; an application's modules do not.
+LIBRARY_MARKERS = frozenset({"__author__", "__license__"})
 # Another project's code kept in this tree: its maintainers are elsewhere, and only engine rules look at it.
 VENDORED_FOLDER = re.compile(r"^_?vendor(ed|s)?$|^third[_-]?party$|^3rd[_-]?party$")
 SCRIPT_FOLDERS = frozenset({"scripts", "script", "bin", "deploy", "cli"})
@@ -490,7 +502,7 @@ class RoleAssigner:
         facts = self.modules.get(file.relpath) if file.kind is FileKind.PYTHON else None
         folders = [f.lower() for f in _folders(rootpath)]
         name = rootpath.rsplit("/", 1)[-1]
-        if any(VENDORED_FOLDER.search(f) for f in folders):
+        if any(VENDORED_FOLDER.search(f) for f in folders) or self._copied_library(name, facts):
             return Role.VENDORED
         if self._is_migration(rootpath, folders, facts):
             return Role.MIGRATION
@@ -504,6 +516,15 @@ class RoleAssigner:
             return Role.DEV
         return Role.APPLICATION
 
+    @staticmethod
+    def _copied_library(name: str, facts: ModuleFacts | None) -> bool:
+        """A module that names its author and license and defines code: a library copied in whole
+        (a package's `__init__.py` and version modules name them for the project itself)."""
+        if facts is None or name == "__init__.py" or "version" in name or "about" in name:
+            return False
+        found = role_facts(facts)
+        return LIBRARY_MARKERS <= found.names and bool(found.functions or found.class_bases)
+
     def _is_migration(self, rootpath: str, folders: list[str], facts: ModuleFacts | None) -> bool:
         if facts is not None and (is_django_migration(facts) or is_alembic_revision(facts)):
             return True
@@ -515,7 +536,8 @@ class RoleAssigner:
         return any(f in MIGRATION_FOLDERS for f in folders)
 
     def _is_test(self, rootpath: str, folders: list[str], name: str, facts: ModuleFacts | None) -> bool:
-        if name == "conftest.py" or any(TEST_FOLDER.search(f) for f in folders):
+        if name == "conftest.py" or any(TEST_FOLDER.search(f) for f in folders) or \
+                (folders and folders[0] in CI_FOLDERS):
             return True
         if not self.specs(rootpath).is_test(rootpath):
             return False

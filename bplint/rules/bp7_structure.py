@@ -224,7 +224,10 @@ class AssertionFreeTest(PythonRule):
             "an attribute) or defines a class (its bases' method order and `__init_subclass__` run), or "
             "that makes its requests through a WebTest `TestApp` of the project's test code (it raises on "
             "an error status when no `status=` is given). An expected status handed over in a mapping "
-            "(`self.post(url, **{\"expected_status\": 401})`) counts as a check. Also "
+            "(`self.post(url, **{\"expected_status\": 401})`) counts as a check, and so does ending with an "
+            "import (a test that a module imports). A `test*` function that the module hands over as a "
+            "value (`hooks.register(\"x\", test_hook)`, a parametrize list) and a `Test*` class another test "
+            "instantiates as its subject are no tests. Also "
             "left alone: tests marked `skip`/`xfail`, "
             "fixtures, functions that return or yield a value (pytest does not collect them as tests), "
             "benchmarks, `hypothesis` `@given` tests (not crashing on generated input is their check), "
@@ -612,6 +615,37 @@ class AssertionFreeTest(PythonRule):
                                      "\n\nclass FunctionalTest(unittest.TestCase):\n    def setUp(self):\n"
                                      "        self.app = TestApp(application)\n        self.client = make_client()\n"},
              note="a request through another client"),
+        Quiet("""
+            import unittest
+            import warnings
+
+            from shop import hooks, metrics
+
+
+            def test_hook():
+                pass
+
+
+            class TestedService:
+                def test_method(self):
+                    pass
+
+
+            class HookTests(unittest.TestCase):
+                def setUp(self):
+                    hooks.register("before_checkout", test_hook)
+                    self.service = TestedService()
+                    metrics.watch(self.service)
+
+                def test_hook_runs(self):
+                    self.assertEqual(hooks.get("before_checkout"), [test_hook])
+
+                def test_old_module_paths_import(self):
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        from shop.legacy import checkout  # noqa: F401
+            """, path="tests/test_hooks.py",
+              note="a function handed over as a hook, a class made as another test's subject, imports that must work"),
     )
 
     @classmethod
@@ -683,6 +717,8 @@ class AssertionFreeTest(PythonRule):
             if qualified.startswith(TESTCASE_ROOTS) or qualified.endswith(("TestCase", "TestBase")):
                 return True
         if node.name.value.startswith("Test"):
+            if found is not None and node.name.value in found.called:
+                return False  # `TestedClass()` made by another test: the subject of a test, not one
             body = node.body.body if isinstance(node.body, cst.IndentedBlock) else []
             return not any(isinstance(s, cst.FunctionDef) and s.name.value == "__init__" for s in body)
         # a project base class that is a TestCase (`class OrderViews(ApiTestCase)`)
