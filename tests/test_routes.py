@@ -313,3 +313,18 @@ def test_fastapi_answers_its_errors_itself_and_flask_is_warned(tmp_path):
     config = build_config({"select": ["BP503"]}, all_rules(), root=tmp_path)
     found = {f.path: f.severity for f in scan([tmp_path], config, cwd=tmp_path).findings}
     assert found == {"web.py": Severity.WARNING}
+
+
+def test_literal_lists_are_not_taken_for_names(tmp_path):
+    """`registry.register(Status, ["name"])` passes a list of field names, not a view called `name`; a
+    list `["name", "title"]` is no reference to `title`, and `methods=ALLOWED` names no method `NAME`."""
+    project = _project(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/models.py": "import vinaigrette\n\n\nclass Status:\n    pass\n\n\n"
+                          "vinaigrette.register(Status, ['name'])\nvinaigrette.register(Status, ['name', 'title'])\n",
+        "shop/app.py": "from flask import Flask\n\napp = Flask(__name__)\nALLOWED = ['GET']\n\n\n"
+                       "def title():\n    return 'x'\n\n\n"
+                       "app.add_url_rule('/t', view_func=title, methods=ALLOWED)\n"
+                       "app.add_url_rule('/u', 'u', ['name', 'title'])\n",
+    })
+    assert _table(project) == {("shop/app.py", "title"): ("flask", ("GET",), "/t", None)}

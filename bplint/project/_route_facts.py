@@ -41,7 +41,7 @@ PAGE_CALLS = frozenset({*(name.rsplit(".", 1)[-1] for name in PAGE_RESPONSES), *
 class _Decorator:
     receiver: str | None  # dotted spelling of the object (`bp`, `api.router`), None for a bare name
     attr: str  # route, get, errorhandler, api_view, action...
-    args: tuple[object, ...]  # positional: str/int literal, ("name", spelling), or None
+    args: tuple[object, ...]  # positional: str/int literal, a tuple of literals, ["name", spelling] (ref_of), or None
     kwargs: dict
     path_location: Location | None
 
@@ -105,6 +105,15 @@ class RouteFacts:
     handler_calls: list[_Call] = field(default_factory=list)
 
 
+def ref_of(value: object, kind: str = "name") -> str | None:
+    """The spelling a recorded argument names: `["name", "UserViewSet"]` for a name, `["as_view",
+    "UserView"]` for `UserView.as_view()`. References are lists and literal sequences tuples, so a
+    literal `["name", "title"]` is never taken for a reference to `title`."""
+    if type(value) is list and len(value) == 2 and value[0] == kind and isinstance(value[1], str):
+        return value[1]
+    return None
+
+
 def _literal(node: ast.AST) -> object:
     if isinstance(node, ast.Constant) and isinstance(node.value, (str, int)) and not isinstance(node.value, bool):
         return node.value
@@ -113,11 +122,11 @@ def _literal(node: ast.AST) -> object:
         return tuple(items)
     spelled = ast_dotted(node)
     if spelled is not None:
-        return ("name", spelled)
+        return ["name", spelled]
     if isinstance(node, ast.Call):
         inner = ast_dotted(node.func)
         if inner is not None and inner.endswith(".as_view"):
-            return ("as_view", inner[: -len(".as_view")])
+            return ["as_view", inner[: -len(".as_view")]]
     return None
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from bplint.project._route_facts import (ERROR_HANDLER_CALLS, ERROR_HANDLER_DECORATORS, FAMILY, PAGE_METHODS,
-                                         PAGE_RESPONSES, RouteFacts, _Call, _Class, _Decorator, _Def)
+                                         PAGE_RESPONSES, RouteFacts, _Call, _Class, _Decorator, _Def, ref_of)
 from bplint.project.index import ModuleFacts, ProjectIndex
 from bplint.project.routes import AppDef, ErrorHandler, Route
 
@@ -234,8 +234,9 @@ def build(index: ProjectIndex) -> ProjectRoutes:
                     continue
                 out.attach(target, framework)
                 child = call.args[0] if call.args else None
-                if isinstance(child, tuple) and child and child[0] == "name":
-                    child_obj = resolver.object_of(facts, child[1])  # type: ignore[arg-type]
+                child_name = ref_of(child)
+                if child_name is not None:
+                    child_obj = resolver.object_of(facts, child_name)
                     prefix = call.kwargs.get("url_prefix" if call.attr == "register_blueprint" else "prefix")
                     if child_obj is not None and isinstance(prefix, str):
                         mounted[child_obj[0]] = prefix
@@ -252,18 +253,18 @@ def build(index: ProjectIndex) -> ProjectRoutes:
                 found.extend(_url_rule_routes(resolver, facts, call, framework, view_classes))
             elif call.attr == "add_resource" and call.args:
                 # flask-restful / flask-restx api.add_resource(UserResource, "/users", "/users/<int:id>")
-                view = call.args[0]
-                if isinstance(view, tuple) and view and view[0] == "name":
-                    target_def = resolver.definition(facts, view[1])  # type: ignore[arg-type]
+                view_name = ref_of(call.args[0])
+                if view_name is not None:
+                    target_def = resolver.definition(facts, view_name)
                     if target_def is not None:
                         paths = [a for a in call.args[1:] if isinstance(a, str)]
                         class_paths.setdefault((target_def[0].relpath, target_def[1]), []).extend(
                             (p, call.location, rel) for p in paths)
             elif call.attr == "register" and len(call.args) >= 2:
                 # DRF router.register(r"users", UserViewSet)
-                view = call.args[1]
-                if isinstance(view, tuple) and view and view[0] == "name":
-                    target_def = resolver.definition(facts, view[1])  # type: ignore[arg-type]
+                view_name = ref_of(call.args[1])
+                if view_name is not None:
+                    target_def = resolver.definition(facts, view_name)
                     if target_def is not None:
                         view_classes.setdefault((target_def[0].relpath, target_def[1]), "drf")
         for call in raw.handler_calls:
@@ -348,9 +349,9 @@ def _handler_framework(attr: str) -> str:
 def _handled(resolver: _Resolver, facts: ModuleFacts, arg: object) -> str | None:
     if isinstance(arg, int):
         return str(arg)
-    if isinstance(arg, tuple) and arg and arg[0] == "name":
-        spelled = arg[1]
-        return resolver.qualified(facts, spelled) or spelled  # type: ignore[arg-type]
+    spelled = ref_of(arg)
+    if spelled is not None:
+        return resolver.qualified(facts, spelled) or spelled
     return None
 
 
@@ -425,13 +426,15 @@ def _url_rule_routes(resolver: _Resolver, facts: ModuleFacts, call: _Call, frame
     if view is None:
         positional = 2 if call.attr == "add_url_rule" else 1
         view = call.args[positional] if len(call.args) > positional else None
-    if not isinstance(view, tuple) or not view:
+    as_view = ref_of(view, "as_view")
+    spelled = ref_of(view) or as_view
+    if spelled is None:
         return
-    target = resolver.route_definition(facts, view[1])  # type: ignore[arg-type]
+    target = resolver.route_definition(facts, spelled)
     if target is None:
         return
     target_facts, name, raw = target
-    if view[0] == "as_view" or name in raw.classes:
+    if as_view is not None or name in raw.classes:
         view_classes.setdefault((target_facts.relpath, name), framework)
         return
     methods = _methods(call.kwargs.get("methods")) or frozenset({"GET"})
