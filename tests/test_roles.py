@@ -406,6 +406,7 @@ def test_project_skeletons_copied_libraries_and_ci_folders_have_their_roles(tmp_
         "cms/__about__.py": '__author__ = "The CMS team"\n__license__ = "BSD"\n',
         "cms/views.py": "def home(request):\n    return 'ok'\n",
         ".github/upgrade/site/settings.py": "SECRET_KEY = 'not-secret'\n",
+        ".github/workflows/deploy.yml": "on: push\n",
         "cms/templates_helpers.py": "def render():\n    return ''\n",
     })
     config = build_config({}, all_rules(), root=tmp_path)
@@ -416,5 +417,6 @@ def test_project_skeletons_copied_libraries_and_ci_folders_have_their_roles(tmp_
     assert roles["{{cookiecutter.slug}}/app.py"] == "example"
     assert roles["cms/_compat/bottle.py"] == "vendored"
     assert roles[".github/upgrade/site/settings.py"] == "test"
+    assert roles[".github/workflows/deploy.yml"] != "test"
     for own in ("cms/__init__.py", "cms/__about__.py", "cms/views.py", "cms/templates_helpers.py"):
         assert roles[own] == "application", own

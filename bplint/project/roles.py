@@ -103,8 +103,9 @@ EXAMPLE_FOLDER = re.compile(r"^(docs?|docs_src|documentation|examples?|samples?)
                             # the skeleton a `start` command copies into a new project (Django's
                             # project_template/app_template, a cookiecutter's `{{cookiecutter.name}}/`)
                             r"|^(project|app)_templates?$|^(skeletons?|scaffold(s|ing)?|boilerplate)$|\{\{")
-# The folders of a hosted CI's configuration at the top (`.github/`): its jobs' scripts and the
-# throwaway projects they build are the project's tests, not its deployment.
+# The folders of a hosted CI's configuration at the top (`.github/`): the Python code there (its jobs'
+# scripts, the throwaway projects they build) is the project's tests, not its deployment. Its other
+# files (workflows) keep their roles: a credential written into a workflow is committed all the same.
 CI_FOLDERS = frozenset({".github", ".gitlab", ".circleci", ".buildkite"})
 # A single-file library copied in (`bottle.py` beside the application's code) names its own author
 # and license at the top; an application's modules do not.
@@ -537,7 +538,7 @@ class RoleAssigner:
 
     def _is_test(self, rootpath: str, folders: list[str], name: str, facts: ModuleFacts | None) -> bool:
         if name == "conftest.py" or any(TEST_FOLDER.search(f) for f in folders) or \
-                (folders and folders[0] in CI_FOLDERS):
+                (folders and folders[0] in CI_FOLDERS and name.endswith(".py")):
             return True
         if not self.specs(rootpath).is_test(rootpath):
             return False
