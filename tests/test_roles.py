@@ -408,6 +408,7 @@ def test_project_skeletons_copied_libraries_and_ci_folders_have_their_roles(tmp_
         ".github/upgrade/site/settings.py": "SECRET_KEY = 'not-secret'\n",
         ".github/workflows/deploy.yml": "on: push\n",
         "cms/templates_helpers.py": "def render():\n    return ''\n",
+        "cms/contrib/tutorials/game/rooms.py": "print('x')\n",
     })
     config = build_config({}, all_rules(), root=tmp_path)
     index = build_index(Workset.of(discover([tmp_path], tmp_path, config.exclude, tmp_path).files), config, tmp_path)
@@ -416,6 +417,7 @@ def test_project_skeletons_copied_libraries_and_ci_folders_have_their_roles(tmp_
     assert roles["cms/conf/app_template/views.py"] == "example"
     assert roles["{{cookiecutter.slug}}/app.py"] == "example"
     assert roles["cms/_compat/bottle.py"] == "vendored"
+    assert roles["cms/contrib/tutorials/game/rooms.py"] == "example"
     assert roles[".github/upgrade/site/settings.py"] == "test"
     assert roles[".github/workflows/deploy.yml"] != "test"
     for own in ("cms/__init__.py", "cms/__about__.py", "cms/views.py", "cms/templates_helpers.py"):

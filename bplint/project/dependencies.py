@@ -61,7 +61,9 @@ DEVELOPMENT_WORDS = {"dev", "devel", "develop", "development", "test", "tests", 
                      "e2e", "integration", "functional", "unit", "build", "tools", "extra", "extras", "optional",
                      # a kind of test written as one word: unittest_requirements.txt, functest-requirements.txt
                      "unittest", "unittests", "functest", "functests", "systest", "systests", "smoketest",
-                     "smoketests", "e2etest", "e2etests", "perftest", "perftests", "acceptance"}
+                     "smoketests", "e2etest", "e2etests", "perftest", "perftests", "acceptance",
+                     # documentation builds: readthedocs.txt, requirements-rtd.txt, sphinx-requirements.txt
+                     "readthedocs", "rtd", "sphinx", "mkdocs"}
 REQUIREMENT_FOLDERS = {"requirements", "reqs", "requirements.d"}
 # requirement files below these folders serve documentation builds, CI or tests
 DEVELOPMENT_FOLDERS = {"docs", "doc", "tests", "test", "testing", "ci", ".github", ".gitlab", "benchmarks",

@@ -20,7 +20,7 @@ Evidence, in this order of precedence (the first that holds decides):
    CI's folder at the top (``.github/``...), ``conftest.py``, a module named
    like a test (``test_*.py``...) that defines tests;
 4. example: documentation and examples (``docs/``, ``docs_src/``,
-   ``examples/``, ``samples/``, ``example_app/``...) and the skeletons a
+   ``examples/``, ``samples/``, ``tutorials/``, ``example_app/``...) and the skeletons a
    command copies into new projects (``project_template/``, ``app_template/``,
    a cookiecutter's ``{{cookiecutter.name}}/``);
 5. script: ``manage.py``, ``__main__.py``, ``setup.py`` and the like,
@@ -98,7 +98,8 @@ MIGRATION_STEP = re.compile(r"^[a-z]{0,2}_?\d{2,}_\w+$")
 # tests/, test/, testing/, testutils/, test_helpers/, testkit/, benchmarks/... (not testimonials/)
 TEST_FOLDER = re.compile(r"^(tests?|testing|benchmarks?)$|^tests?[_-]|^test(kit|utils?|lib|helpers?|support|data|"
                          r"tools|fixtures|cases)$")
-EXAMPLE_FOLDER = re.compile(r"^(docs?|docs_src|documentation|examples?|samples?)$|^(examples?|samples?)[_-]"
+EXAMPLE_FOLDER = re.compile(r"^(docs?|docs_src|documentation|examples?|samples?|tutorials?|demos?)$"
+                            r"|^(examples?|samples?)[_-]"
                             r"|[_-](examples?|samples?)$"
                             # the skeleton a `start` command copies into a new project (Django's
                             # project_template/app_template, a cookiecutter's `{{cookiecutter.name}}/`)

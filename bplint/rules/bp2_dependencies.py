@@ -18,6 +18,7 @@ from packaging.version import InvalidVersion, Version
 
 from bplint.discover.files import FileKind, split_lines
 from bplint.project.dependencies import (
+    REQUIREMENT_FOLDERS,
     Declared,
     Manifest,
     ProjectDependencies,
@@ -112,12 +113,18 @@ class InvalidRequirementRule(_DependencyRule):
             --only-binary :all:
             """, path="requirements.txt", note="the format's features"),
         Quiet("flask==3.0.3\r\nrequests==2.32.3\r\n", path="requirements.txt", note="Windows line endings"),
+        Quiet("# read by the launcher to warn about unexpected versions\nPYTHON_MIN = 3.11\nDJANGO_MIN = 5.1\n",
+              path="game/VERSION_REQS.txt", note="a file of another format that only its name makes look like one"),
+        Flag("flask = 3.0\nrequests = 2.32\n", path="requirements.txt", line=1, count=2,
+             note="a requirement file whose every line is broken"),
     )
 
     def check(self) -> None:
         deps = self.deps
         for context in deps.checked_requirement_files():
             parsed = context.file
+            if _not_a_requirement_file(parsed):
+                continue
             for problem in parsed.problems:
                 self.report(context.report_path, _span(problem.line, problem.column),
                             f"Fix this line so it can be installed: {problem.message}.")
@@ -135,6 +142,15 @@ class InvalidRequirementRule(_DependencyRule):
             for problem in manifest.problems:
                 self.report(manifest.file.relpath, _span(problem.line, problem.column),
                             f"Fix this so the dependencies can be read: {problem.message}.")
+
+
+def _not_a_requirement_file(parsed) -> bool:
+    """A file only the loose `*reqs*.txt` name pattern takes for a requirement file (`VERSION_REQS.txt`)
+    in which not one line is a requirement, an option or an include: a list of some other format
+    that its own program reads, which no installer could read."""
+    name = parsed.path.name.lower()
+    return "requirement" not in name and parsed.path.parent.name.lower() not in REQUIREMENT_FOLDERS and \
+        not (parsed.requirements or parsed.options or parsed.includes)
 
 
 # --- BP201 ---------------------------------------------------------------------------
@@ -297,6 +313,7 @@ class UnpinnedRequirementRule(_DependencyRule):
               files={"requirements/prod.in": "-r common.txt\ngunicorn\n"},
               note="a file only a compile input includes"),
         Quiet("flask>=3\n", path="requirements/base.in", note="compile input in a folder"),
+        Quiet("Sphinx>=7\nsphinx-rtd-theme\n", path="requirements/readthedocs.txt", note="the documentation build's"),
         Quiet("setuptools>=68\n", path="requirements/constraints.txt", note="named as a constraints file"),
         Quiet("billiard>=4.2\nkombu>=5.3,<6\n", path="requirements/default.txt",
               files={"setup.py": "from setuptools import setup\nsetup(name='worker')\n"},
