@@ -114,7 +114,7 @@ LIBRARY_MARKERS = frozenset({"__author__", "__license__"})
 # Another project's code kept in this tree: its maintainers are elsewhere, and only engine rules look at it.
 VENDORED_FOLDER = re.compile(r"^_?vendor(ed|s)?$|^third[_-]?party$|^3rd[_-]?party$")
 SCRIPT_FOLDERS = frozenset({"scripts", "script", "bin", "deploy", "cli"})
-SCRIPT_ROOT_FOLDERS = frozenset({"tools", "ci"})  # only at the top: `app/tools/` is often application code
+SCRIPT_ROOT_FOLDERS = frozenset({"tools", "ci", "contrib"})  # only at the top: `app/tools/` is often application code
 SCRIPT_FILES = frozenset({"manage.py", "__main__.py", "noxfile.py", "fabfile.py", "cli.py", "commands.py"})
 DEV_WORDS = frozenset({"dev", "devel", "develop", "development", "local", "test", "tests", "testing", "ci",
                        "build"})

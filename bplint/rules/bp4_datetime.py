@@ -25,6 +25,9 @@ _COLUMN_CALLS = frozenset({"Column", "mapped_column"})
 _COLUMN_DEFAULTS = frozenset({"default", "onupdate"})
 
 
+
+_FALLBACK_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "AttributeError"})
+
 class NaiveUtcnow(PythonRule):
     code = "BP406"
     name = "naive-utcnow"
@@ -37,7 +40,8 @@ class NaiveUtcnow(PythonRule):
             "`default_factory=datetime.utcnow`), however `datetime` was imported. On the default of a column "
             "declared naive (`Column(DateTime, default=datetime.utcnow)`) the message says that the column "
             "needs `DateTime(timezone=True)` too, since an aware default alone does not make the column store "
-            "the time zone.")
+            "the time zone. A call in an `except ImportError:` (or `AttributeError`) handler is left alone: it "
+            "is the fallback for the Pythons that lack what the aware code before it uses (`datetime.UTC`).")
     why = ("`utcnow()` returns a datetime without a time zone that the rest of the code and the database "
            "driver will read as local time; it is deprecated since Python 3.12.")
     how_to_fix = ("Use `datetime.now(timezone.utc)`; as a column default, `default=lambda: "
@@ -54,6 +58,18 @@ class NaiveUtcnow(PythonRule):
                 "datetime.now(timezone.utc)`: unsafe (a naive column then receives aware datetimes). No fix when "
                 "the module has no `from datetime import` line to extend or the name is taken.")
     examples = (
+        Quiet("""
+            try:
+                from datetime import UTC, datetime
+
+                def utcnow():
+                    return datetime.now(UTC)
+            except ImportError:  # Python before 3.11
+                from datetime import datetime
+
+                def utcnow():
+                    return datetime.utcnow()
+            """, note="the fallback for Pythons without `datetime.UTC`"),
         Flag("""
             from datetime import datetime
 
@@ -161,6 +177,20 @@ class NaiveUtcnow(PythonRule):
         # ids of calls whose value is read only for a calendar field: the same, aware or naive
         self._same_either_way: set[int] = set()
         self._naive_column_defaults: set[int] = set()  # ids of `datetime.utcnow` filling a naive DateTime column
+        # depth of `except ImportError:` (AttributeError, ModuleNotFoundError) handlers: the fallback for the
+        # Pythons that lack `datetime.UTC`, which the aware branch before it already replaces
+        self._fallbacks = 0
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._fallbacks += self._is_fallback(node)
+
+    def leave_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._fallbacks -= self._is_fallback(node)
+
+    @staticmethod
+    def _is_fallback(node: cst.ExceptHandler) -> bool:
+        kinds = [e.value for e in node.type.elements] if isinstance(node.type, cst.Tuple) else [node.type]
+        return any(last_name(k) in _FALLBACK_ERRORS for k in kinds if k is not None)
 
     def visit_Call(self, node: cst.Call) -> None:
         if last_name(node.func) in _COLUMN_CALLS and any(_naive_datetime_type(a.value) for a in node.args
@@ -183,7 +213,8 @@ class NaiveUtcnow(PythonRule):
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if isinstance(node.value, cst.Call) and node.attr.value in _CALENDAR_FIELDS:
             self._same_either_way.add(id(node.value))
-        if node.attr.value == "utcnow" and self.ctx.qualified_name(node) == "datetime.datetime.utcnow":
+        if node.attr.value == "utcnow" and not self._fallbacks and \
+                self.ctx.qualified_name(node) == "datetime.datetime.utcnow":
             if id(node) in self._naive_column_defaults:
                 self.report(node, "Declare the column `DateTime(timezone=True)` and fill it with `lambda: "
                                   "datetime.now(timezone.utc)`: `datetime.utcnow` gives naive datetimes, which the "
