@@ -28,6 +28,25 @@ _COLUMN_DEFAULTS = frozenset({"default", "onupdate"})
 
 _FALLBACK_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "AttributeError"})
 
+
+def _checks_new_python(test: cst.BaseExpression) -> bool | None:
+    """True for a test that holds on the Pythons with `datetime.UTC` (`hasattr(datetime, "UTC")`,
+    `sys.version_info >= (3, 11)`), False for its negation, None for any other test."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = _checks_new_python(test.expression)
+        return None if inner is None else not inner
+    if isinstance(test, cst.Call) and last_name(test.func) == "hasattr" and len(test.args) == 2:
+        name = names.string_value(test.args[1].value)
+        return True if name in ("UTC", "timezone") else None
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and \
+            (names.dotted(test.left) or "").endswith("version_info"):
+        operator = test.comparisons[0].operator
+        if isinstance(operator, (cst.GreaterThanEqual, cst.GreaterThan)):
+            return True
+        if isinstance(operator, (cst.LessThan, cst.LessThanEqual)):
+            return False
+    return None
+
 class NaiveUtcnow(PythonRule):
     code = "BP406"
     name = "naive-utcnow"
@@ -41,7 +60,9 @@ class NaiveUtcnow(PythonRule):
             "declared naive (`Column(DateTime, default=datetime.utcnow)`) the message says that the column "
             "needs `DateTime(timezone=True)` too, since an aware default alone does not make the column store "
             "the time zone. A call in an `except ImportError:` (or `AttributeError`) handler is left alone: it "
-            "is the fallback for the Pythons that lack what the aware code before it uses (`datetime.UTC`).")
+            "is the fallback for the Pythons that lack what the aware code before it uses (`datetime.UTC`); so is "
+            "one in the branch of `if hasattr(datetime, \"UTC\")` or `if sys.version_info >= (3, 11)` that "
+            "older Pythons take.")
     why = ("`utcnow()` returns a datetime without a time zone that the rest of the code and the database "
            "driver will read as local time; it is deprecated since Python 3.12.")
     how_to_fix = ("Use `datetime.now(timezone.utc)`; as a column default, `default=lambda: "
@@ -70,6 +91,30 @@ class NaiveUtcnow(PythonRule):
                 def utcnow():
                     return datetime.utcnow()
             """, note="the fallback for Pythons without `datetime.UTC`"),
+        Quiet("""
+            import datetime as dt
+            import sys
+
+            def expiry(max_age):
+                if hasattr(dt, "UTC"):
+                    return dt.datetime.now(dt.UTC) + max_age
+                else:
+                    return dt.datetime.utcnow() + max_age
+
+            def stamp():
+                if sys.version_info < (3, 11):
+                    return dt.datetime.utcnow()
+                return dt.datetime.now(dt.UTC)
+            """, note="branches for older Pythons"),
+        Flag("""
+            import datetime as dt
+
+            def expiry(max_age, remember):
+                if remember:
+                    return dt.datetime.now(dt.UTC) + max_age
+                else:
+                    return dt.datetime.utcnow() + max_age
+            """, line=7, note="any other branch"),
         Flag("""
             from datetime import datetime
 
@@ -180,6 +225,27 @@ class NaiveUtcnow(PythonRule):
         # depth of `except ImportError:` (AttributeError, ModuleNotFoundError) handlers: the fallback for the
         # Pythons that lack `datetime.UTC`, which the aware branch before it already replaces
         self._fallbacks = 0
+        self._fallback_blocks: set[int] = set()  # ids of if/else blocks that run only on older Pythons
+
+    def visit_If(self, node: cst.If) -> None:
+        """`if hasattr(dt, "UTC"): ... else: <fallback>`, `if sys.version_info < (3, 11): <fallback>`."""
+        new = _checks_new_python(node.test)
+        if new is True and node.orelse is not None:
+            self._fallback_blocks.add(id(node.orelse))
+        elif new is False:
+            self._fallback_blocks.add(id(node.body))
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._fallbacks += id(node) in self._fallback_blocks
+
+    def leave_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._fallbacks -= id(node) in self._fallback_blocks
+
+    def visit_Else(self, node: cst.Else) -> None:
+        self._fallbacks += id(node) in self._fallback_blocks
+
+    def leave_Else(self, node: cst.Else) -> None:
+        self._fallbacks -= id(node) in self._fallback_blocks
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._fallbacks += self._is_fallback(node)
