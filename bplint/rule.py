@@ -101,11 +101,23 @@ class Precision:
     reviewed: str
     # findings a reasonable maintainer could take either way, left out of ``judged``
     debatable: int = 0
+    # (true, judged) on applications no rule work had looked at when they were judged, before the
+    # causes of their false findings were fixed: what a new user's code gets. ``true``/``judged``
+    # count only what the rule still reports, after those fixes.
+    unseen: tuple[int, int] | None = None
 
     @property
     def value(self) -> float:
         """true / judged; 0 when every finding was debatable (none shown to be wanted)."""
         return self.true / self.judged if self.judged else 0.0
+
+    @property
+    def tier_value(self) -> float:
+        """What decides the tier: the lower of the figure on what the rule still reports and the
+        one on unseen applications."""
+        if self.unseen is None or not self.unseen[1]:
+            return self.value
+        return min(self.value, self.unseen[0] / self.unseen[1])
 
     def describe(self) -> str:
         if not self.judged and not self.debatable:
@@ -113,7 +125,12 @@ class Precision:
             # where it was until real code gives it a figure
             return f"not measured (no finding left to judge on the real applications, reviewed {self.reviewed})"
         aside = f"; {self.debatable} debatable left aside" if self.debatable else ""
-        return f"{self.value:.0%} ({self.true} of {self.judged} judged findings{aside}, reviewed {self.reviewed})"
+        unseen = ""
+        if self.unseen is not None and self.unseen[1]:
+            t, j = self.unseen
+            unseen = f"; {t / j:.0%} ({t} of {j}) on applications first reviewed then, before their false shapes were fixed"
+        return (f"{self.value:.0%} ({self.true} of {self.judged} judged findings{aside}{unseen}, "
+                f"reviewed {self.reviewed})")
 
 
 # Below this measured precision a rule belongs in the preview tier.

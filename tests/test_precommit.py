@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from bplint.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
-INFO_ONLY = "import datetime\n\nnow = datetime.datetime.utcnow()\n"  # BP406, info
+INFO_ONLY = "import datetime\n\nnow = datetime.datetime.utcnow()\n"  # BP406, info (a preview rule: selected)
+SELECT_INFO = ["--extend-select", "BP406"]
 WARNING = 'from flask import Flask\n\napp = Flask(__name__)\napp.config["SESSION_COOKIE_SECURE"] = False\n'  # BP104
 
 
@@ -37,14 +38,14 @@ def test_hook_gate_fails_on_warnings_unless_configured(tmp_path, monkeypatch, fi
         (tmp_path / name).write_text(text)
     if config is not None:
         (tmp_path / "pyproject.toml").write_text("[tool.bplint]\n" + config)
-    result = CliRunner().invoke(cli, [*_hook_args(), "--no-cache", *extra, *files])
+    result = CliRunner().invoke(cli, [*_hook_args(), "--no-cache", *SELECT_INFO, *extra, *files])
     assert result.exit_code == code, result.output
 
 
 def test_check_itself_still_fails_on_any_finding(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "views.py").write_text(INFO_ONLY)
-    assert CliRunner().invoke(cli, ["check", "--no-cache", "views.py"]).exit_code == 1
+    assert CliRunner().invoke(cli, ["check", "--no-cache", *SELECT_INFO, "views.py"]).exit_code == 1
 
 
 def _git(cwd, *args):
@@ -94,12 +95,13 @@ def test_hook_blocks_a_violation_and_passes_a_clean_file(tmp_path):
 
     # an info-level finding is shown but does not block the commit...
     (project / "views.py").write_text(INFO_ONLY)
-    _git(project, "add", "views.py")
+    (project / "pyproject.toml").write_text('[tool.bplint]\nextend-select = ["BP406"]\n')
+    _git(project, "add", "views.py", "pyproject.toml")
     informed = _run_hook(project, env)
     assert informed.returncode == 0, informed.stdout + informed.stderr
     assert "BP406" in informed.stdout
     # ...unless the project's configuration says fail-on = "info"
-    (project / "pyproject.toml").write_text('[tool.bplint]\nfail-on = "info"\n')
+    (project / "pyproject.toml").write_text('[tool.bplint]\nextend-select = ["BP406"]\nfail-on = "info"\n')
     _git(project, "add", "pyproject.toml")
     strict = _run_hook(project, env)
     assert strict.returncode != 0, strict.stdout + strict.stderr

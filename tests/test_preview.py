@@ -112,10 +112,19 @@ def test_every_rule_tier_follows_its_measured_precision():
     from bplint.rule import PREVIEW_BELOW
 
     wrong = [(r.code, r.precision.describe(), tier(r)) for r in all_rules()
-             if r.precision is not None and r.preview != (r.precision.value < PREVIEW_BELOW)]
+             if r.precision is not None and r.preview != (r.precision.tier_value < PREVIEW_BELOW)]
     assert not wrong, wrong
     unmeasured_preview = [r.code for r in all_rules() if r.precision is None and r.preview]
     assert not unmeasured_preview, "a rule goes to preview on a measured figure"
+
+
+def test_a_rule_below_90_percent_on_unseen_applications_is_in_preview():
+    from bplint.rule import PREVIEW_BELOW, Precision
+
+    kept = Precision(31, 33, "2026-12-02")
+    fresh = Precision(31, 33, "2026-12-02", unseen=(16, 25))
+    assert kept.tier_value >= PREVIEW_BELOW > fresh.tier_value
+    assert "64% (16 of 25) on applications first reviewed then" in fresh.describe()
 
 
 def test_precision_is_shown_on_the_rule_page():

@@ -240,7 +240,8 @@ def test_url_passwords_are_masked_whichever_rules_ran(tmp_path, monkeypatch):
     assert not _leaks(output)
 
 
-@pytest.mark.parametrize("selection", [[], ["--select", "BP406"], ["--ignore", "BP101"]],
+@pytest.mark.parametrize("selection", [["--extend-select", "BP406"], ["--select", "BP406"],
+                                       ["--extend-select", "BP406", "--ignore", "BP101"]],
                          ids=["default", "other-rule-only", "detector-ignored"])
 def test_secrets_are_masked_when_their_own_rule_is_not_reported(tmp_path, monkeypatch, selection):
     """A finding of another rule shows a line that holds a key; the key is masked even when the

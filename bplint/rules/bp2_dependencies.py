@@ -165,6 +165,8 @@ class UnpinnedRequirementRule(_DependencyRule):
     name = "unpinned-requirement"
     category = CATEGORY
     severity = Severity.WARNING
+    precision = Precision(0, 4, "2026-12-02", debatable=3, unseen=(0, 26))
+    preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "A requirement without an exact version pin"
     what = ("Reports a requirement in a requirement file that does not pin one exact version: no version at "
@@ -634,7 +636,7 @@ class DevDependencyInProductionRule(_DependencyRule):
     name = "dev-dependency-in-production"
     category = CATEGORY
     severity = Severity.WARNING
-    precision = Precision(2, 9, "2026-12-02", debatable=1)
+    precision = Precision(5, 12, "2026-12-02", debatable=2)
     preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "A test, lint or debug tool in a production dependency list"
@@ -790,7 +792,7 @@ class DuplicateRequirementRule(_DependencyRule):
     name = "duplicate-requirement"
     category = CATEGORY
     severity = Severity.WARNING
-    precision = Precision(1, 2, "2026-12-02")
+    precision = Precision(1, 12, "2026-12-02")
     preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "The same distribution listed twice"

@@ -33,7 +33,7 @@ class WeakPasswordHash(PasswordRule):
     name = "weak-password-hash"
     category = "authentication"
     severity = Severity.ERROR
-    precision = Precision(0, 2, "2026-12-02", debatable=2)
+    precision = Precision(0, 5, "2026-12-02", debatable=3)
     preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.MIGRATION})
     cwe = (916, 328)

@@ -22,7 +22,8 @@ class JwtErrorsUnhandled(JwtRule):
     name = "jwt-errors-unhandled"
     category = "authentication"
     severity = Severity.WARNING
-    precision = Precision(1, 1, "2026-12-02")
+    precision = Precision(1, 1, "2026-12-02", unseen=(0, 1))
+    preview = True
     roles = APPLICATION_ONLY
     cwe = (755,)
     uses_bindings = True

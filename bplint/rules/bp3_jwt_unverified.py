@@ -26,7 +26,7 @@ class JwtUnverified(JwtRule):
     name = "jwt-unverified"
     category = "authentication"
     severity = Severity.ERROR
-    precision = Precision(0, 1, "2026-12-02")
+    precision = Precision(2, 3, "2026-12-02")
     preview = True
     roles = APPLICATION_ONLY
     cwe = (347,)

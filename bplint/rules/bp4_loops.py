@@ -208,7 +208,7 @@ class QueryInLoop(LoopTracker):
     name = "query-in-loop"
     category = "database"
     severity = Severity.WARNING
-    precision = Precision(1, 17, "2026-12-02", debatable=5)
+    precision = Precision(4, 36, "2026-12-02", debatable=6)
     preview = True
     roles = APPLICATION_ONLY
     summary = "Database query run once per iteration of a loop"

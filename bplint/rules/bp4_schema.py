@@ -51,7 +51,7 @@ class CreateAllInApp(PythonRule):
     name = "create-all-in-app"
     category = "database"
     severity = Severity.WARNING
-    precision = Precision(0, 9, "2026-12-02")
+    precision = Precision(0, 14, "2026-12-02")
     preview = True
     roles = APPLICATION_ONLY
     uses_bindings = True

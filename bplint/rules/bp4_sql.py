@@ -105,7 +105,7 @@ class SqlInjection(PythonRule):
     name = "sql-injection"
     category = "database"
     severity = Severity.ERROR
-    precision = Precision(1, 23, "2026-12-02")
+    precision = Precision(4, 47, "2026-12-02")
     preview = True
     roles = RUNNING_CODE
     cwe = (89,)

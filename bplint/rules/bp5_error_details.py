@@ -176,7 +176,7 @@ class ErrorDetailsLeaked(PythonRule):
     name = "error-details-leaked"
     category = "routes"
     severity = Severity.WARNING
-    precision = Precision(1, 17, "2026-12-02", debatable=8)
+    precision = Precision(1, 18, "2026-12-02", debatable=11)
     preview = True
     roles = APPLICATION_ONLY
     cwe = (209,)

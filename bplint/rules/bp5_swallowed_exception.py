@@ -87,7 +87,7 @@ class SwallowedException(PythonRule):
     name = "swallowed-exception"
     category = "routes"
     severity = Severity.WARNING
-    precision = Precision(2, 32, "2026-12-02", debatable=1)
+    precision = Precision(3, 50, "2026-12-02", debatable=4)
     preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     summary = "A broad `except` silently discards the error"

@@ -40,7 +40,7 @@ class PrintInApp(PythonRule):
     name = "print-in-app"
     category = "logging"
     severity = Severity.WARNING
-    precision = Precision(20, 42, "2026-12-02", debatable=3)
+    precision = Precision(22, 57, "2026-12-02", debatable=4)
     preview = True
     roles = APPLICATION_ONLY
     summary = "print() in application code"

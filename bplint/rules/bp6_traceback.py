@@ -33,7 +33,7 @@ class ExceptionWithoutTraceback(PythonRule):
     name = "exception-without-traceback"
     category = "logging"
     severity = Severity.INFO
-    precision = Precision(26, 38, "2026-12-02", debatable=8)
+    precision = Precision(34, 59, "2026-12-02", debatable=12)
     preview = True
     roles = RUNNING_CODE
     summary = "Unexpected error logged without its traceback"
