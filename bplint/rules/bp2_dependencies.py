@@ -165,7 +165,7 @@ class UnpinnedRequirementRule(_DependencyRule):
     name = "unpinned-requirement"
     category = CATEGORY
     severity = Severity.WARNING
-    precision = Precision(0, 4, "2026-12-02", debatable=3, unseen=(0, 26))
+    precision = Precision(0, 4, "2026-12-02", debatable=7, unseen=(0, 29))
     preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "A requirement without an exact version pin"

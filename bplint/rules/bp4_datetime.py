@@ -52,7 +52,7 @@ class NaiveUtcnow(PythonRule):
     name = "naive-utcnow"
     category = "database"
     severity = Severity.INFO
-    precision = Precision(34, 37, "2026-12-02", debatable=8, unseen=(7, 11))
+    precision = Precision(35, 38, "2026-12-02", debatable=8, unseen=(8, 12))
     preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "datetime.utcnow() returns a naive datetime and is deprecated"

@@ -194,7 +194,7 @@ class AssertionFreeTest(PythonRule):
     name = "assertion-free-test"
     category = "structure"
     severity = Severity.WARNING
-    precision = Precision(31, 33, "2026-12-02", unseen=(16, 25))
+    precision = Precision(32, 35, "2026-12-02", unseen=(17, 27))
     preview = True
     roles = frozenset({Role.TEST})
     summary = "Test function that asserts nothing"
