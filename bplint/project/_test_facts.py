@@ -345,13 +345,11 @@ def _call_asserts(call: ast.Call, calls: dict[str, None]) -> bool:
             continue
         if name.startswith("assert") and not (isinstance(keyword.value, ast.Constant) and not keyword.value.value):
             return True  # assert_all_requests_are_fired=True, assert_all_called=True
-        if spelled is not None and "." in spelled:
-            receiver, _, attr = spelled.rpartition(".")
-            mock_receiver = _MOCK_RECEIVER.search(receiver) is not None
-            if name in STATUS_KEYWORDS and attr in CLIENT_CALLS and not mock_receiver:
-                return True
-            if name in MATCHER_KEYWORDS and mock_receiver:
-                return True
+        if name in STATUS_KEYWORDS and _client_call(spelled):
+            return True
+        if name in MATCHER_KEYWORDS and spelled is not None and "." in spelled and \
+                _MOCK_RECEIVER.search(spelled.rpartition(".")[0]) is not None:
+            return True
     # a function handed over to be called: `callback=fail_on_request`, `side_effect=check_payload`
     for value in (*call.args, *(k.value for k in call.keywords)):
         if type(value) is ast.Name:

@@ -699,8 +699,10 @@ class ProjectDependencies:
         return requirement_file_role(rootpath)
 
     def checked_requirement_files(self) -> list[RequirementContext]:
-        """The requirement files to report on: in the project, not test code, in path order."""
-        result = [c for p, c in self.contexts.items() if c.report_path is not None and p not in self.tests]
+        """The requirement files to report on: in the project, not test code, not a list of another
+        format named like one (``_another_format``), in path order."""
+        result = [c for p, c in self.contexts.items()
+                  if c.report_path is not None and p not in self.tests and not _another_format(c.file)]
         return sorted(result, key=lambda c: c.report_path or "")
 
     def fully_pinned(self, root: Path) -> bool:
@@ -946,6 +948,15 @@ _SETUP_CFG_FILE = re.compile(r"file:\s*([^\s,;]+)")
 # install_requires itself: the file is the package's metadata without being named anywhere
 _USES_PBR = re.compile(r"\bpbr\s*=\s*True\b")
 PBR_REQUIREMENTS = "requirements.txt"
+
+
+def _another_format(parsed: RequirementFile) -> bool:
+    """A file only the loose `*reqs*.txt` name pattern takes for a requirement file (`VERSION_REQS.txt`)
+    in which not one line is a requirement, an option or an include: a list of some other format
+    that its own program reads, which no installer could read."""
+    return "requirement" not in parsed.path.name.lower() and \
+        parsed.path.parent.name.lower() not in REQUIREMENT_FOLDERS and \
+        not (parsed.requirements or parsed.options or parsed.includes)
 
 
 def _own_pins(parsed: RequirementFile) -> dict[str, str] | None:

@@ -107,6 +107,15 @@ class ModuleFacts:
             found = self.extra[key] = kind()
         return found
 
+    def imported(self, spelled: str) -> str | None:
+        """The qualified name a dotted spelling stands for when its first part is imported here
+        (`api.TestApp` with `import webtest as api` gives `webtest.TestApp`); None otherwise."""
+        head, _, rest = spelled.partition(".")
+        qualified = self.imports.get(head)
+        if qualified is None:
+            return None
+        return f"{qualified}.{rest}" if rest else qualified
+
     def resolve_name(self, name: str) -> str | None:
         """The qualified name a bare name stands for, or None for a local."""
         if name in self.imports:

@@ -18,7 +18,6 @@ from packaging.version import InvalidVersion, Version
 
 from bplint.discover.files import FileKind, split_lines
 from bplint.project.dependencies import (
-    REQUIREMENT_FOLDERS,
     Declared,
     Manifest,
     ProjectDependencies,
@@ -123,8 +122,6 @@ class InvalidRequirementRule(_DependencyRule):
         deps = self.deps
         for context in deps.checked_requirement_files():
             parsed = context.file
-            if _not_a_requirement_file(parsed):
-                continue
             for problem in parsed.problems:
                 self.report(context.report_path, _span(problem.line, problem.column),
                             f"Fix this line so it can be installed: {problem.message}.")
@@ -142,15 +139,6 @@ class InvalidRequirementRule(_DependencyRule):
             for problem in manifest.problems:
                 self.report(manifest.file.relpath, _span(problem.line, problem.column),
                             f"Fix this so the dependencies can be read: {problem.message}.")
-
-
-def _not_a_requirement_file(parsed) -> bool:
-    """A file only the loose `*reqs*.txt` name pattern takes for a requirement file (`VERSION_REQS.txt`)
-    in which not one line is a requirement, an option or an include: a list of some other format
-    that its own program reads, which no installer could read."""
-    name = parsed.path.name.lower()
-    return "requirement" not in name and parsed.path.parent.name.lower() not in REQUIREMENT_FOLDERS and \
-        not (parsed.requirements or parsed.options or parsed.includes)
 
 
 # --- BP201 ---------------------------------------------------------------------------

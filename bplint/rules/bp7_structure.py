@@ -788,9 +788,7 @@ def _webtest_clients(index: ProjectIndex) -> tuple[str, ...]:
     for facts in index.modules.values():
         found = _test_facts(facts)
         for spelled, name in found.clients if found is not None else ():
-            head, _, rest = spelled.partition(".")
-            qualified = facts.imports.get(head)
-            if qualified is not None and (f"{qualified}.{rest}" if rest else qualified) in WEBTEST_APPS:
+            if facts.imported(spelled) in WEBTEST_APPS:
                 names.add(name)
     return tuple(sorted(names))
 
@@ -895,11 +893,10 @@ class _Checks:
         """The test-code class a base class spelled in ``facts``' module stands for."""
         if spelled in found.classes:  # `TestBase`, or a class nested in one of the module (`Cases.Base`)
             return facts, found, spelled
-        head, _, rest = spelled.partition(".")
-        qualified = facts.imports.get(head)
+        qualified = facts.imported(spelled)
         if qualified is None:
             return None
-        target = self.index.resolve_definition(f"{qualified}.{rest}" if rest else qualified)
+        target = self.index.resolve_definition(qualified)
         if target is None:
             return None
         target_found = _test_facts(target[0])
@@ -919,9 +916,7 @@ class _Checks:
         self._testcases[key] = False
         result = False
         for base in found.classes[cls]:
-            head, _, rest = base.partition(".")
-            qualified = facts.imports.get(head)
-            qualified = f"{qualified}.{rest}" if qualified and rest else qualified
+            qualified = facts.imported(base)
             if qualified is not None and (qualified.startswith(TESTCASE_ROOTS) or qualified.endswith("TestCase")):
                 result = True
                 break

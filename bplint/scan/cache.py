@@ -172,7 +172,18 @@ class ScanCache:
     def _read_file(self, path: Path, purpose: str) -> dict | None:
         """The file's entries and views, if this user's bplint wrote it with this cache's key
         and every value is what it should be; None otherwise (missing, corrupt, foreign...)."""
-        body = self.store.read(path.name, purpose)
+        def entries_and_views(data: dict) -> dict:
+            reads = _ReadsIn(data["reads"], data["tables"])
+            return {"entries": _decode_entries(data["entries"], reads),
+                    "views": _decode_views(data["views"], reads),
+                    "id": _text(data.get("id", "")), "base": _text(data.get("base", ""))}
+
+        return self._read_json(path.name, purpose, entries_and_views)
+
+    def _read_json(self, name: str, purpose: str, decode: Callable[[dict], Any]) -> Any:
+        """``decode`` of the cache file ``name``'s object, if this user's bplint wrote it for
+        ``purpose`` with this cache's format and key; None when it is not so or does not decode."""
+        body = self.store.read(name, purpose)
         if body is None:
             return None
         try:
@@ -180,10 +191,7 @@ class ScanCache:
                 data = json.loads(body)
                 if type(data) is not dict or data.get("format") != FORMAT or data.get("key") != self.key:
                     return None
-                reads = _ReadsIn(data["reads"], data["tables"])
-                return {"entries": _decode_entries(data["entries"], reads),
-                        "views": _decode_views(data["views"], reads),
-                        "id": _text(data.get("id", "")), "base": _text(data.get("base", ""))}
+                return decode(data)
         except (DecodeError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             return None
 
@@ -347,22 +355,15 @@ class ScanCache:
         from bplint.project.regions import Region
         from bplint.project.roles import Role
 
-        body = self.store.read(self.roles_path.name, "roles")
-        if body is None:
-            return None
-        try:
-            with no_collections():
-                data = json.loads(body)
-                if type(data) is not dict or data.get("format") != FORMAT or data.get("key") != self.key or \
-                        data.get("inputs") != inputs:
-                    return None
-                roles = {path: Role(value) for path, value in decoder(dict[str, str])(data["roles"]).items()}
-                regions = {path: tuple(Region(start, end, Role(role), kind, name)
-                                       for start, end, role, kind, name in found)
-                           for path, found in decoder(dict[str, list[_REGION]])(data["regions"]).items()}
-                return roles, regions
-        except (DecodeError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
-            return None
+        def roles_and_regions(data: dict) -> tuple[dict, dict] | None:
+            if data.get("inputs") != inputs:
+                return None
+            roles = {path: Role(value) for path, value in decoder(dict[str, str])(data["roles"]).items()}
+            regions = {path: tuple(Region(start, end, Role(role), kind, name) for start, end, role, kind, name in found)
+                       for path, found in decoder(dict[str, list[_REGION]])(data["regions"]).items()}
+            return roles, regions
+
+        return self._read_json(self.roles_path.name, "roles", roles_and_regions)
 
     def remember_roles(self, inputs: str, roles: dict, regions: dict) -> None:
         self._roles_to_write = (inputs, roles, regions)
