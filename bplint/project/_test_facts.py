@@ -252,6 +252,9 @@ def _ending(body: list[ast.stmt]) -> tuple[str, str]:
             return "call", ""  # `row = rows[key]`: a lookup that raises when the key is missing
         if isinstance(value, ast.Call) and len(targets) == 1 and isinstance(targets[0], (ast.Attribute, ast.Subscript)):
             return "call", ""  # `self.connector = Connector(conf)`: kept for the test case, made or raising
+        if len(targets) == 1 and isinstance(targets[0], ast.Attribute) and \
+                _raises_when_evaluated(targets[0].value):
+            return "call", ""  # `self.hero.health.value = 5`: reads `self.hero.health`, runs its setter
         if isinstance(value, ast.Call) and len(targets) == 1 and isinstance(targets[0], (ast.Name, ast.Tuple)):
             spelled = ast_dotted(value.func) or ""
             if RAISING_LOOKUPS.search(spelled):

@@ -38,8 +38,12 @@ class ExceptionWithoutTraceback(PythonRule):
     roles = RUNNING_CODE
     summary = "Unexpected error logged without its traceback"
     what = ("Inside a broad `except` clause (`except:`, `except Exception:`, `except BaseException:`) "
-            "that does not re-raise (nor format the traceback itself), finds `logger.error(...)` / `logger.critical(...)` without "
-            "`exc_info`. A narrow `except` (an expected error, where the message alone is enough) and "
+            "that does not re-raise, finds `logger.error(...)` / `logger.critical(...)` without "
+            "`exc_info`. A clause that keeps the traceback some other way stays quiet: another of its "
+            "statements writes it (`logger.exception(...)`, `logger.debug(..., exc_info=True)`, "
+            "`traceback.format_exc()`, a formatter called with `traceback=True`), or it hands the "
+            "exception object on (`return Failure(error=exc)`, `self.report(exc)`), which carries the "
+            "traceback with it. A narrow `except` (an expected error, where the message alone is enough) and "
             "clauses that re-raise (the traceback is logged where the error is handled) stay quiet, as do "
             "clauses around a `try` that only parses a value (`json.loads(body)`, `await response.json()`, "
             "`int(form[\"amount\"])`): what they catch is a malformed value, an expected error that its "
@@ -115,6 +119,47 @@ class ExceptionWithoutTraceback(PythonRule):
                 logger.error("not in an except block")
             """),
         Quiet("""
+            import logging
+
+            from .errors import error_text
+
+            logger = logging.getLogger(__name__)
+
+            def sync(job, pending):
+                try:
+                    job.run()
+                except Exception as exc:
+                    logger.debug("sync of %s failed", job, exc_info=True)
+                    logger.error("sync of %s failed: %s", job, exc)
+                try:
+                    job.run()
+                except Exception as exc:
+                    logger.error("sync failed: %s", error_text(exc, traceback=True))
+                try:
+                    job.run()
+                except Exception as exc:
+                    logger.error("sync of %s failed, retrying", job)
+                    pending.set_exception(exc)
+                try:
+                    return job.run()
+                except Exception as exc:
+                    logger.error("sync failed: %s", exc)
+                    return job.failed(error=exc)
+            """, note="the traceback is written by another statement, or the exception object is handed on"),
+        Flag("""
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def sync(job):
+                try:
+                    job.run()
+                except Exception as exc:
+                    logger.debug("sync failed", exc_info=False)
+                    logger.error("sync failed: %s", exc)
+                    return {"error": str(exc)}
+            """, line=10, count=1, note="only the exception's text is handed on"),
+        Quiet("""
             import json
             import logging
 
@@ -182,7 +227,7 @@ class ExceptionWithoutTraceback(PythonRule):
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         parses = bool(self._tries) and self._tries[-1]
-        self._handlers.append(caught_broadly(self.ctx, node) and not parses and not _reraises(self.ctx, node))
+        self._handlers.append(caught_broadly(self.ctx, node) and not parses and not _keeps_traceback(self.ctx, node))
 
     def _only_parses(self, body: cst.BaseSuite) -> bool:
         """Every statement of the block parses or converts a value and keeps or returns it, with at
@@ -252,19 +297,54 @@ class ExceptionWithoutTraceback(PythonRule):
                           "unexpected error is logged.", fix=fix)
 
 
-def _reraises(ctx, handler: cst.ExceptHandler) -> bool:
-    """The clause re-raises, or writes the traceback some other way (`traceback.format_exc()`)."""
+def _keeps_traceback(ctx, handler: cst.ExceptHandler) -> bool:
+    """The clause re-raises, or the traceback is kept some other way: written by another statement
+    of the clause (`logger.exception(...)`, `exc_info=True`, `traceback.format_exc()`, a call asked
+    for it with `traceback=True`), or the exception object itself handed on (`return Failed(error=e)`,
+    `self._log(e)`, `future.set_exception(e)`), which carries its traceback to whoever takes it."""
+    bound = handler.name.name.value if handler.name is not None and isinstance(handler.name.name, cst.Name) \
+        else None
     stack: list[cst.CSTNode] = [handler.body]
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Raise):
             return True
-        if isinstance(node, cst.Call) and (ctx.qualified_name(node.func) or "").startswith(
-                ("traceback.format_", "traceback.print_")):
+        if isinstance(node, cst.Call) and _writes_traceback(ctx, node, bound):
+            return True
+        if bound is not None and isinstance(node, (cst.Return, cst.Yield)) and node.value is not None and \
+                _bare(node.value, bound):
             return True
         if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             continue
         stack.extend(node.children)
+    return False
+
+
+def _writes_traceback(ctx, call: cst.Call, bound: str | None) -> bool:
+    qualified = ctx.qualified_name(call.func) or ""
+    if qualified.startswith(("traceback.format_", "traceback.print_")):
+        return True
+    method = logging_call(ctx, call)
+    if method == "exception":
+        return True
+    if method is not None:
+        exc_info = names.keyword_arg(call, "exc_info")
+        return exc_info is not None and not (isinstance(exc_info.value, cst.Name) and
+                                             exc_info.value.value in ("False", "None"))
+    flag = names.keyword_arg(call, "traceback")
+    if flag is not None and isinstance(flag.value, cst.Name) and flag.value.value == "True":
+        return True  # `exception_to_unicode(e, traceback=True)`: the text carries the traceback
+    if bound is None or qualified.startswith("builtins."):
+        return False  # `str(e)`, `repr(e)`: the text alone
+    return any(_bare(arg.value, bound) for arg in call.args)
+
+
+def _bare(expr: cst.BaseExpression, bound: str) -> bool:
+    """``expr`` is the exception object itself, or a tuple or list holding it."""
+    if isinstance(expr, cst.Name):
+        return expr.value == bound
+    if isinstance(expr, (cst.Tuple, cst.List)):
+        return any(_bare(element.value, bound) for element in expr.elements)
     return False
 
 

@@ -222,7 +222,8 @@ class AssertionFreeTest(PythonRule):
             "creates last a duplicate of what it made before (`user_factory(email=email)` twice), keeps "
             "what a constructor made on the test case (`self.connector = Connector(conf)`), evaluates an "
             "expression for what evaluating it checks (`{key: True}` hashes the key, `order.invoice` reads "
-            "an attribute) or defines a class (its bases' method order and `__init_subclass__` run), or "
+            "an attribute), sets an attribute through others (`hero.stats.health.value = 5` reads them and runs "
+            "a setter) or defines a class (its bases' method order and `__init_subclass__` run), or "
             "that makes its requests through a WebTest `TestApp` of the project's test code (it raises on "
             "an error status when no `status=` is given). An expected status handed over in a mapping "
             "(`self.post(url, **{\"expected_status\": 401})`) counts as a check, and so does ending with an "
@@ -234,7 +235,7 @@ class AssertionFreeTest(PythonRule):
             "benchmarks, `hypothesis` `@given` tests (not crashing on generated input is their check), "
             "an empty method that switches off a test its class inherits from a project base class "
             "(`def test_list_objects(self): pass` in a class whose base tests the list, also a base nested in "
-            "a container class, `ViewCases.ListViewTest`; an empty test that overrides nothing is reported), "
+            "a container class, `ViewCases.ListViewTest`, or in a sibling mixin that such a base names; an empty test that overrides nothing is reported), "
             "and smoke tests that say they only check that nothing is raised: "
             "`test_page_does_not_crash`, a docstring or comment such as \"must not fail\" or \"this used "
             "to raise\".")
@@ -501,6 +502,9 @@ class AssertionFreeTest(PythonRule):
             def test_list_without_order(db):
                 # regression test: listing with no sort order raised a traceback
                 result = db.issue.list(order=None)
+
+            def test_health_survives_reload(hero):
+                hero.stats.health.value = 5
             ''', path="tests/test_text.py",
               note="a fixture, a helper, a property test, calls that must go through, smoke tests"),
         Quiet("""
@@ -550,6 +554,27 @@ class AssertionFreeTest(PythonRule):
                                        "        def test_export(self):\n"
                                        "            self.assertEqual(self.client.get(self.url + 'export/').status_code, 200)\n"},
               note="the inherited test is in a class nested in a container class"),
+        Quiet("""
+            from django.test import TestCase
+
+
+            class ApiCases:
+                class ExportMixin:
+                    def test_export(self):
+                        response = self.client.get(self.url + "export/")
+                        self.assertEqual(response.status_code, 200)
+
+                class ListViewTest(ExportMixin, TestCase):
+                    url = None
+
+
+            class AuditLogApiTest(ApiCases.ListViewTest):
+                url = "/api/audit-log/"
+
+                def test_export(self):
+                    \"\"\"Audit logs cannot be exported.\"\"\"
+            """, path="tests/test_audit_log.py",
+              note="the inherited test is in a sibling mixin the container class's base names"),
         Flag("""
             from tests.cases import ViewCases
 
@@ -884,13 +909,18 @@ class _Checks:
                ) -> Iterator[tuple[ModuleFacts, TestModuleFacts, str]]:
         """The base classes of ``cls`` that are test code of the project, where they are defined."""
         for base in found.classes.get(cls, ()):
-            located = self._class(facts, found, base)
+            located = self._class(facts, found, base, cls)
             if located is not None:
                 yield located
 
-    def _class(self, facts: ModuleFacts, found: TestModuleFacts, spelled: str
+    def _class(self, facts: ModuleFacts, found: TestModuleFacts, spelled: str, subclass: str = ""
                ) -> tuple[ModuleFacts, TestModuleFacts, str] | None:
-        """The test-code class a base class spelled in ``facts``' module stands for."""
+        """The test-code class a base class of ``subclass`` spelled in ``facts``' module stands for."""
+        container = subclass.rpartition(".")[0]
+        if container and f"{container}.{spelled}" in found.classes:
+            # `class Cases: class Base(TestCase): ...; class Full(Base): ...`: a base class spelled
+            # in a container class's body is first its sibling there
+            return facts, found, f"{container}.{spelled}"
         if spelled in found.classes:  # `TestBase`, or a class nested in one of the module (`Cases.Base`)
             return facts, found, spelled
         qualified = facts.imported(spelled)
@@ -920,7 +950,7 @@ class _Checks:
             if qualified is not None and (qualified.startswith(TESTCASE_ROOTS) or qualified.endswith("TestCase")):
                 result = True
                 break
-            located = self._class(facts, found, base)
+            located = self._class(facts, found, base, cls)
             if located is not None and self.is_testcase(located[0], located[2], depth + 1):
                 result = True
                 break
