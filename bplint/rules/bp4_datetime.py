@@ -67,7 +67,9 @@ class NaiveUtcnow(PythonRule):
     why = ("`utcnow()` returns a datetime without a time zone that the rest of the code and the database "
            "driver will read as local time; it is deprecated since Python 3.12.")
     how_to_fix = ("Use `datetime.now(timezone.utc)`; as a column default, `default=lambda: "
-                  "datetime.now(timezone.utc)` or the database's `server_default=func.now()`.")
+                  "datetime.now(timezone.utc)` or the database's `server_default=func.now()`. Where the "
+                  "project keeps naive UTC values on purpose (naive columns, comparisons with other naive "
+                  "values), `datetime.now(timezone.utc).replace(tzinfo=None)` is the drop-in replacement.")
     bad = ("created_at = db.Column(db.DateTime, default=datetime.utcnow)\n")
     good = ("created_at = db.Column(db.DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))\n")
     fix_applicability = "sometimes"
@@ -284,12 +286,15 @@ class NaiveUtcnow(PythonRule):
                 self.ctx.qualified_name(node) == "datetime.datetime.utcnow":
             if id(node) in self._naive_column_defaults:
                 self.report(node, "Declare the column `DateTime(timezone=True)` and fill it with `lambda: "
-                                  "datetime.now(timezone.utc)`: `datetime.utcnow` gives naive datetimes, which the "
-                                  "naive column stores without their time zone, and is deprecated since Python 3.12.",
+                                  "datetime.now(timezone.utc)` (or, to keep naive UTC columns, `lambda: "
+                                  "datetime.now(timezone.utc).replace(tzinfo=None)`): `datetime.utcnow` is "
+                                  "deprecated since Python 3.12 and its naive values carry no time zone.",
                             fix=self._fix(node))
                 return
             self.report(node, "Use `datetime.now(timezone.utc)` instead of `datetime.utcnow()`, which returns a "
-                              "naive datetime and is deprecated since Python 3.12.", fix=self._fix(node))
+                              "naive datetime and is deprecated since Python 3.12 (where naive UTC values are "
+                              "kept on purpose, `datetime.now(timezone.utc).replace(tzinfo=None)`).",
+                        fix=self._fix(node))
 
     def _fix(self, node: cst.Attribute):
         assert self.ctx.module is not None
