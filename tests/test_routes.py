@@ -328,3 +328,17 @@ def test_literal_lists_are_not_taken_for_names(tmp_path):
                        "app.add_url_rule('/u', 'u', ['name', 'title'])\n",
     })
     assert _table(project) == {("shop/app.py", "title"): ("flask", ("GET",), "/t", None)}
+
+
+def test_a_registered_value_from_a_module_without_routes_is_no_view(tmp_path):
+    """`Registry.register("pkg", __version__)` has the shape of DRF's `router.register(prefix,
+    ViewSet)`; the value comes from a module that defines no route facts, and the route table is
+    still built (it raised KeyError, and every route rule of the file crashed)."""
+    project = _project(tmp_path, {
+        "pkg/__init__.py": "from pkg.version import __version__\nfrom libs import Registry\n\n"
+                           "Registry.register('pkg', __version__)\n",
+        "pkg/version.py": "__version__ = '1.0'\n",
+        "pkg/app.py": "from flask import Flask\n\napp = Flask(__name__)\n\n\n"
+                      "@app.get('/ping')\ndef ping():\n    return 'pong'\n",
+    })
+    assert _table(project) == {("pkg/app.py", "ping"): ("flask", ("GET",), "/ping", "/ping")}

@@ -264,8 +264,8 @@ def build(index: ProjectIndex) -> ProjectRoutes:
                 # DRF router.register(r"users", UserViewSet)
                 view_name = ref_of(call.args[1])
                 if view_name is not None:
-                    target_def = resolver.definition(facts, view_name)
-                    if target_def is not None:
+                    target_def = resolver.route_definition(facts, view_name)
+                    if target_def is not None and target_def[1] in target_def[2].classes:
                         view_classes.setdefault((target_def[0].relpath, target_def[1]), "drf")
         for call in raw.handler_calls:
             receiver = resolver.object_of(facts, call.receiver)
@@ -309,8 +309,8 @@ def build(index: ProjectIndex) -> ProjectRoutes:
                     class_paths.setdefault((rel, qualname), []).append((dec.args[0], dec.path_location, rel))
     for (rel, qualname), framework in view_classes.items():
         facts = index.modules[rel]
-        raw = facts.extra[FAMILY]  # type: ignore[assignment]
-        klass = raw.classes.get(qualname)
+        raw = facts.extra.get(FAMILY)  # type: ignore[assignment]
+        klass = raw.classes.get(qualname) if isinstance(raw, RouteFacts) else None
         if klass is None:
             continue
         kind = _view_class_kind(resolver, facts, klass)
