@@ -687,7 +687,7 @@ class AssertionFreeTest(PythonRule):
         found = _test_facts(ctx.facts)
         if ctx.facts is None or found is None or found.module_not_collected:
             return False
-        helpers = _Checks(ctx.index)
+        helpers = ctx.shared(CHECKS_KEY, lambda: _Checks(ctx.index))
         return any(name.count(".") <= 1 and name.rsplit(".", 1)[-1].startswith("test")
                    and _checks_nothing(helpers, ctx.facts, name, checks) for name, checks in found.functions.items())
 
@@ -695,7 +695,7 @@ class AssertionFreeTest(PythonRule):
         super().__init__(ctx)
         self._classes: list[tuple[str, bool]] = []  # per enclosing class: its name, is it collected?
         self._depth = 0  # function nesting
-        self._checks = _Checks(ctx.index)
+        self._checks = ctx.shared(CHECKS_KEY, lambda: _Checks(ctx.index))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append((node.name.value, self._collected_class(node)))
@@ -803,6 +803,7 @@ def _message(ending: str, refusal: bool) -> str:
 
 
 WEBTEST_VIEW = "webtest-clients"
+CHECKS_KEY = "BP702-checks"  # the file's _Checks, made for applies_to and kept for the visitor
 WEBTEST_APPS = frozenset({"webtest.TestApp", "webtest.app.TestApp"})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -52,6 +52,7 @@ class FileContext:
         self._pending: list[_Pending] = []
         self._metadata: dict[type, Any] = {}
         self._wrapper: MetadataWrapper | None = None
+        self._shared: dict[str, Any] = {}
 
     # --- file facts -----------------------------------------------------
     @property
@@ -68,6 +69,13 @@ class FileContext:
 
     def option(self, code: str, key: str) -> Any:
         return self.config.option(code, key)
+
+    def shared(self, key: str, make: Callable[[], Any]) -> Any:
+        """A helper made once for this file (``make()``) and shared by a rule's ``applies_to`` and its
+        visitor, or by several rules."""
+        if key not in self._shared:
+            self._shared[key] = make()
+        return self._shared[key]
 
     # --- names ----------------------------------------------------------
     def qualified_name(self, node: cst.CSTNode) -> str | None:
