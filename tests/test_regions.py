@@ -154,7 +154,10 @@ def test_application_factory_a_run_command_starts_is_no_region(tmp_path):
 
 def test_methods_by_unique_name_and_re_exports(tmp_path):
     found = regions_of(tmp_path, {"shop/__init__.py": "", "shop/plugins.py": """
-        class Issuer:
+        from certs.plugins import IssuerPlugin
+
+
+        class Issuer(IssuerPlugin):
             def clear_pending(self):
                 for order in self._pending():
                     print(order)
@@ -324,3 +327,66 @@ def test_a_function_wrapped_by_the_project_s_own_decorator_keeps_its_callers(tmp
             """,
     })
     assert found.get("shop/cleanup.py") == [("run_cleanup", "script")]
+
+
+def test_a_plain_class_only_commands_make_is_command_line_code_with_what_its_methods_call(tmp_path):
+    """`Setup().run()` in a click command: the class, its methods and the module functions only they
+    call run from the command line. A class the application also makes, a model built on a framework
+    base and a class whose method builds the web application stay application code."""
+    found = regions_of(tmp_path, {"shop/__init__.py": "", "shop/setup_db.py": """
+        from shop.models import Product
+
+
+        def _say(text):
+            print(text)
+
+
+        class Setup:
+            def run(self):
+                self._tables()
+                _say("tables created")
+
+            def _tables(self):
+                _say("creating tables")
+
+
+        class Report:
+            def show(self):
+                print(Product.query.count())
+
+
+        class Server:
+            def start(self):
+                from flask import Flask
+
+                Flask(__name__).run()
+        """, "shop/models.py": """
+        from flask_sqlalchemy import SQLAlchemy
+
+        db = SQLAlchemy()
+
+
+        class Product(db.Model):
+            def label(self):
+                return "product"
+        """, "shop/views.py": """
+        from shop.setup_db import Report
+
+
+        def stats():
+            return Report().show()
+        """, "shop/manage.py": """
+        import click
+
+        from shop.models import Product
+        from shop.setup_db import Report, Server, Setup
+
+
+        @click.command()
+        def initdb():
+            Setup().run()
+            Report().show()
+            Server().start()
+            print(Product.__tablename__)
+        """})
+    assert found == {"shop/setup_db.py": [("_say", "script"), ("Setup", "script")]}

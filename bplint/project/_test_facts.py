@@ -66,6 +66,7 @@ class FunctionChecks:
     yields: bool
     # What the body ends with (inside a last with/for/if/try too): "call" of the code (the test
     # fails when it raises), "request" of a test client, "setup" (a factory, print, logging),
+    # "set" (an attribute set on an object of the code, `dashboard.flag = True`),
     # "assign:<name>" (a result bound and never read), or "" (nothing, `pass`, other statements).
     ending: str = ""
     # for "assign:": the callee as spelled, its receiver spelled as the call that made it when the test
@@ -227,8 +228,23 @@ def _function_checks(function: ast.FunctionDef | ast.AsyncFunctionDef, found: Te
                 stack.append((value, nested))
     if asserts or (status_mapping and splat_request):
         return FunctionChecks(True, (), bare_compare, returns_value, yields)
+    _through_annotations(function, calls)
     ending, callee = _ending(function.body)
     return FunctionChecks(False, tuple(calls), bare_compare, returns_value, yields, ending, callee)
+
+
+def _through_annotations(function: ast.FunctionDef | ast.AsyncFunctionDef, calls: dict[str, None]) -> None:
+    """A parameter annotated with a class (`watcher: WatcherTest`, a fixture's helper object): its calls
+    are also that class's methods (`watcher(...)` is `WatcherTest.__call__`), for a helper that checks."""
+    arguments = function.args
+    annotated = {a.arg: spelled for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+                 if a.annotation is not None and (spelled := ast_dotted(a.annotation)) is not None}
+    if not annotated:
+        return
+    for spelled in list(calls):
+        head, _, rest = spelled.partition(".")
+        if head in annotated and "." not in rest and len(calls) < MAX_CALLS:
+            calls[f"{annotated[head]}.{rest or '__call__'}"] = None
 
 
 _NESTING = (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While, ast.If, ast.Try,
@@ -242,6 +258,10 @@ RAISING_LOOKUPS = re.compile(r"\.objects\.get$|^get_object_or_404$|\.get_object_
 
 def _ending(body: list[ast.stmt]) -> tuple[str, str]:
     """What the body ends with (see ``FunctionChecks.ending``), and for a bound result the callee."""
+    # names the test imports itself (`from app.config import database`): reading one of their
+    # attributes last checks that the module imports and has it
+    imported = {(alias.asname or alias.name).split(".")[0] for stmt in body
+                if isinstance(stmt, (ast.Import, ast.ImportFrom)) for alias in stmt.names}
     last = body[-1] if body else None
     while isinstance(last, _NESTING) and last.body:
         body, last = last.body, last.body[-1]
@@ -250,11 +270,16 @@ def _ending(body: list[ast.stmt]) -> tuple[str, str]:
         value = last.value.value if isinstance(last.value, ast.Await) else last.value
         if isinstance(value, ast.Subscript) and isinstance(value.ctx, ast.Load):
             return "call", ""  # `row = rows[key]`: a lookup that raises when the key is missing
+        if isinstance(value, ast.Attribute) and _root_name(value) in imported:
+            return "call", ""  # `self.url = database.connection_string` after importing `database`
         if isinstance(value, ast.Call) and len(targets) == 1 and isinstance(targets[0], (ast.Attribute, ast.Subscript)):
             return "call", ""  # `self.connector = Connector(conf)`: kept for the test case, made or raising
         if len(targets) == 1 and isinstance(targets[0], ast.Attribute) and \
                 _raises_when_evaluated(targets[0].value):
             return "call", ""  # `self.hero.health.value = 5`: reads `self.hero.health`, runs its setter
+        if len(targets) == 1 and isinstance(targets[0], ast.Attribute) and \
+                not (isinstance(targets[0].value, ast.Name) and targets[0].value.id in ("self", "cls")):
+            return "set", ""  # `dashboard.flag = True`: state left on an object of the code
         if isinstance(value, ast.Call) and len(targets) == 1 and isinstance(targets[0], (ast.Name, ast.Tuple)):
             spelled = ast_dotted(value.func) or ""
             if RAISING_LOOKUPS.search(spelled):
@@ -280,6 +305,12 @@ def _ending(body: list[ast.stmt]) -> tuple[str, str]:
     if SETUP_CALLS.search(spelled):
         return ("call" if _reuses_made_value(value, body[:-1]) else "setup"), ""
     return "call", ""
+
+
+def _root_name(value: ast.expr) -> str:
+    while isinstance(value, ast.Attribute):
+        value = value.value
+    return value.id if isinstance(value, ast.Name) else ""
 
 
 def _raises_when_evaluated(value: ast.expr) -> bool:

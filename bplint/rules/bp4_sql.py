@@ -15,7 +15,7 @@ from bplint.project.flow import surely_reaches
 from bplint.project.names import keyword_arg, positional_arg, string_value
 from bplint.project.orm_models import orm_index
 from bplint.project.orm_queries import QueryReader
-from bplint.project.roles import RUNNING_CODE
+from bplint.project.roles import APPLICATION_ONLY
 from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._auth_project import last_name
@@ -107,7 +107,7 @@ class SqlInjection(PythonRule):
     severity = Severity.ERROR
     precision = Precision(4, 47, "2026-12-02")
     preview = True
-    roles = RUNNING_CODE
+    roles = APPLICATION_ONLY  # a command-line program's SQL holds what its operator, who owns the database, gives it
     cwe = (89,)
     uses_bindings = True
     summary = "SQL built from non-constant strings and executed"
@@ -144,6 +144,9 @@ class SqlInjection(PythonRule):
             "statement and nothing else from outside (`f\"EXPLAIN {statement}\"`, "
             "`\"SELECT * FROM ({}) AS q LIMIT 100\".format(sql)`), like `execute(sql)` of the statement itself. "
             "Parameters cannot help there; who may run SQL is a question of access control, not of injection.\n\n"
+            "Command-line programs are not checked either (click/typer/argparse commands, management commands, "
+            "`scripts/`, and the functions only they call): the values they splice in come from their "
+            "operator, who already holds the database.\n\n"
             "Code of database backends is not checked: methods of classes built on the framework's "
             "backend classes (`django.db.backends...`: schema editor, operations, creation, "
             "introspection, features, connection wrapper) and of the ORM's SQL compiler. Writing DDL "
@@ -158,6 +161,21 @@ class SqlInjection(PythonRule):
     bad = ('cursor.execute(f"SELECT * FROM users WHERE name = \'{name}\'")\n')
     good = ('cursor.execute("SELECT * FROM users WHERE name = %s", (name,))\n')
     examples = (
+        Quiet("""
+            import click
+            from sqlalchemy import text
+
+            from app.db import engine
+
+
+            @click.command()
+            @click.argument("table")
+            def vacuum_table(table):
+                \"\"\"Reclaim the space of one table.\"\"\"
+                with engine.connect() as conn:
+                    conn.execute(text(f"VACUUM ANALYZE {table}"))
+            """, path="app/cli.py",
+              note="a command-line program: its SQL holds what the operator, who owns the database, gives it"),
         Flag("""
             import sqlite3
 

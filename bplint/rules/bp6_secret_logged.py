@@ -290,6 +290,24 @@ class SecretLogged(PythonRule):
                 api_key = secrets.token_urlsafe(32)
                 print(api_key)
             """, path="tools/make_key.py", note="a command-line program prints the key it makes: its output"),
+        Quiet("""
+            import secrets
+
+            from app.models import Bot, db
+
+
+            def create_bot(name):
+                bot = Bot(name=name, token=secrets.token_urlsafe(32))
+                db.session.add(bot)
+                db.session.commit()
+                print("token:", bot.token)
+            """, path="app/services/bots.py",
+              files={"app/__init__.py": "", "app/services/__init__.py": "",
+                     "app/models.py": "db = None\nBot = None\n",
+                     "app/commands.py": "import click\n\nfrom app.services.bots import create_bot\n\n\n"
+                                        "@click.command()\n@click.argument('name')\ndef add_bot(name):\n"
+                                        "    create_bot(name)\n"},
+              note="a function only a command calls prints what the operator asked for"),
         Flag("""
             import logging
 
@@ -342,8 +360,8 @@ class SecretLogged(PythonRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         if logging_call(self.ctx, node) is None:
-            if not is_print(self.ctx, node) or self.ctx.role == Role.SCRIPT:
-                return  # a command-line program's print is its output
+            if not is_print(self.ctx, node) or self.ctx.role_at(node) == Role.SCRIPT:
+                return  # a command-line program's print is its output (also a command's function in a module)
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in SKIPPED_KEYWORDS:
                 continue

@@ -47,7 +47,9 @@ class ExceptionWithoutTraceback(PythonRule):
             "clauses that re-raise (the traceback is logged where the error is handled) stay quiet, as do "
             "clauses around a `try` that only parses a value (`json.loads(body)`, `await response.json()`, "
             "`int(form[\"amount\"])`): what they catch is a malformed value, an expected error that its "
-            "message describes.")
+            "message describes. So are the attempts of a retry loop (a `try` in a `while` loop that it "
+            "leaves with `break` or `return` on success): one attempt's failure is expected, and a traceback "
+            "per attempt is noise.")
     why = ("The log then says that something failed but not where: the traceback, the one thing "
            "needed to fix an unexpected error, is thrown away.")
     how_to_fix = "Use `logger.exception(\"...\")` (or pass `exc_info=True`) inside the `except` block."
@@ -181,6 +183,53 @@ class ExceptionWithoutTraceback(PythonRule):
                     return None
                 return detail, amount, settings
             """, note="a try that only parses a value: what it catches is a malformed value"),
+        Quiet("""
+            import logging
+            import time
+
+            import psycopg2
+
+            log = logging.getLogger(__name__)
+
+            def connect(dsn, attempts=5):
+                tries = 0
+                while True:
+                    try:
+                        conn = psycopg2.connect(dsn)
+                        break
+                    except Exception as e:
+                        log.error("cannot connect to the database: %s", e)
+                        tries += 1
+                        if tries > attempts:
+                            raise
+                        time.sleep(2 ** tries)
+                return conn
+
+            def wait_until_up(check, deadline):
+                while time.time() < deadline:
+                    try:
+                        ready = check()
+                    except Exception as e:
+                        log.error("not up yet: %s", e)
+                    else:
+                        if ready:
+                            return True
+                    time.sleep(1)
+                return False
+            """, note="the attempts of a retry loop"),
+        Flag("""
+            import logging
+
+            log = logging.getLogger(__name__)
+
+            def work(queue):
+                while True:
+                    job = queue.get()
+                    try:
+                        job.run()
+                    except Exception as e:
+                        log.error("job %s failed: %s", job, e)
+            """, line=11, count=1, note="a worker loop: each job's failure is unexpected"),
         Flag("""
             import json
             import logging
@@ -217,10 +266,19 @@ class ExceptionWithoutTraceback(PythonRule):
         self._handlers: list[bool] = []  # per enclosing except clause: broad and not re-raising
         self._function_depths: list[int] = []
         self._lambdas = 0  # lambdas around the node: their body runs later, outside the clause
-        self._tries: list[bool] = []  # per enclosing try: its body only parses a value
+        # per enclosing try: its body only parses a value, or it is an attempt of a retry loop
+        self._tries: list[bool] = []
+        self._whiles: list[cst.While] = []
+
+    def visit_While(self, node: cst.While) -> None:
+        self._whiles.append(node)
+
+    def leave_While(self, node: cst.While) -> None:
+        self._whiles.pop()
 
     def visit_Try(self, node: cst.Try) -> None:
-        self._tries.append(self._only_parses(node.body))
+        retry = bool(self._whiles) and _retries(self._whiles[-1], node)
+        self._tries.append(retry or self._only_parses(node.body))
 
     def leave_Try(self, node: cst.Try) -> None:
         self._tries.pop()
@@ -295,6 +353,24 @@ class ExceptionWithoutTraceback(PythonRule):
                            self.replace(node.func.attr, cst.Name("exception")))
         self.report(node, "Use `logger.exception(...)` (or `exc_info=True`) here so the traceback of this "
                           "unexpected error is logged.", fix=fix)
+
+
+def _retries(loop: cst.While, attempt: cst.Try) -> bool:
+    """``attempt`` is a statement of the ``while`` loop's body that leaves the loop when it succeeds
+    (`break` or `return` in its body or `else`): a retry loop, where what the clause catches is the
+    expected failure of one attempt (a connection refused, a server not up yet)."""
+    body = loop.body.body if isinstance(loop.body, cst.IndentedBlock) else ()
+    if attempt not in body:
+        return False
+    stack: list[cst.CSTNode] = [attempt.body, *([attempt.orelse] if attempt.orelse is not None else [])]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Break, cst.Return)):
+            return True
+        if isinstance(node, (cst.For, cst.While, cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        stack.extend(node.children)
+    return False
 
 
 def _keeps_traceback(ctx, handler: cst.ExceptHandler) -> bool:

@@ -225,7 +225,11 @@ class AssertionFreeTest(PythonRule):
             "an attribute), sets an attribute through others (`hero.stats.health.value = 5` reads them and runs "
             "a setter) or defines a class (its bases' method order and `__init_subclass__` run), or "
             "that makes its requests through a WebTest `TestApp` of the project's test code (it raises on "
-            "an error status when no `status=` is given). An expected status handed over in a mapping "
+            "an error status when no `status=` is given). A parameter annotated with a class of test code counts "
+            "as that class (`watch: WatchRun` ... `with watch(...)` runs `WatchRun.__call__`, which may assert), "
+            "a test that imports a module and reads one of its attributes last is an import test, and part 1 of "
+            "a pair of tests (`test_isolation_1`, which leaves state on an object, next to `test_isolation_2`) "
+            "is left to part 2. An expected status handed over in a mapping "
             "(`self.post(url, **{\"expected_status\": 401})`) counts as a check, and so does ending with an "
             "import (a test that a module imports). A `test*` function that the module hands over as a "
             "value (`hooks.register(\"x\", test_hook)`, a parametrize list) and a `Test*` class another test "
@@ -575,6 +579,65 @@ class AssertionFreeTest(PythonRule):
                     \"\"\"Audit logs cannot be exported.\"\"\"
             """, path="tests/test_audit_log.py",
               note="the inherited test is in a sibling mixin the container class's base names"),
+        Quiet("""
+            import unittest
+            from contextlib import contextmanager
+            from threading import Event
+
+            import pytest
+
+            from app import registry
+            from app.watch import Watcher
+
+
+            class WatchRun:
+                def __init__(self, path):
+                    self.path = path
+
+                @contextmanager
+                def __call__(self, expect_event=True, timeout=1.0):
+                    seen = Event()
+                    Watcher(self.path, on_change=seen.set).start()
+                    yield self.path
+                    assert seen.wait(timeout) is expect_event
+
+
+            @pytest.fixture
+            def watch_run(tmp_path):
+                return WatchRun(tmp_path)
+
+
+            def test_nothing_seen_when_idle(watch_run: WatchRun):
+                with watch_run(expect_event=False, timeout=0.2):
+                    pass
+
+
+            class SettingsImportTest(unittest.TestCase):
+                def test_database_settings(self):
+                    from app.settings import database
+                    self.url = database.url
+
+
+            class RegistryIsolationTest(unittest.TestCase):
+                def test_isolation_1(self):
+                    \"\"\"Part 1: leave a flag on a registered dashboard.\"\"\"
+                    dashboard = registry.get("sales")
+                    dashboard.flag = True
+
+                def test_isolation_2(self):
+                    \"\"\"Part 2: the flag of part 1 must be gone.\"\"\"
+                    self.assertFalse(hasattr(registry.get("sales"), "flag"))
+            """, path="tests/test_watch.py",
+              note="a helper object given as an annotated fixture checks on exit; an import test reading "
+                   "what it imported; part 1 of a pair of tests"),
+        Flag("""
+            from app import registry
+
+
+            def test_dashboard_flag():
+                dashboard = registry.get("sales")
+                dashboard.flag = True
+            """, path="tests/test_dashboards.py", line=4, note="state set and never checked, with no part 2"),
         Flag("""
             from tests.cases import ViewCases
 
@@ -726,6 +789,8 @@ class AssertionFreeTest(PythonRule):
             return
         if self._says_no_raise(node):
             return
+        if checks.ending == "set" and _next_part(found, qualname):
+            return  # part 1 of a pair of tests: it leaves state that part 2 checks (test isolation)
         if checks.ending == "call" or self._bound_result_is_no_check(facts, checks) or \
                 (checks.ending == "request" or checks.ending.startswith("assign:")) and \
                 self._checks.checks_status(checks.ending_callee):
@@ -786,6 +851,15 @@ class AssertionFreeTest(PythonRule):
         if module is not None:
             said.extend(re.findall(r"#[^\n]*", module.code_for_node(node)))
         return any(NO_RAISE_INTENT.search(text) for text in said)
+
+
+_PART = re.compile(r"^(.*?)(\d+)$")
+
+
+def _next_part(found: TestModuleFacts, qualname: str) -> bool:
+    """``test_isolation_1`` next to a ``test_isolation_2`` of the same class or module."""
+    match = _PART.match(qualname)
+    return match is not None and f"{match.group(1)}{int(match.group(2)) + 1}" in found.functions
 
 
 def _message(ending: str, refusal: bool) -> str:
