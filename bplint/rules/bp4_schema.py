@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from bplint.project import names
 from bplint.project.index import ModuleFacts, _LineIndex, collects
 from bplint.project.orm_queries import QueryReader
 from bplint.project.regions import role_at
@@ -22,6 +23,8 @@ from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules.bp4_fixtures import EXTENSIONS
 
 CLI_KEY = "db_cli"
+# the project's own helper that stamps the migration head (`alembic_stamp`, `stamp_head`)
+STAMP_NAME = re.compile(r"(^|_)stamp(_|$)")
 # functions whose job is to create the schema: fine when only a command-line entry point runs them
 INIT_FUNCTION = re.compile(r"^_?(init|create|setup|reset|recreate|initiali[sz]e|bootstrap|build|make)_?"
                            r"(the_)?(db|database|databases|tables|schema|models|all)$", re.IGNORECASE)
@@ -62,7 +65,9 @@ class CreateAllInApp(PythonRule):
             "scripts and migrations are quiet; inside an application module so is command-line code "
             "(`@app.cli.command`, `@click.command`, `if __name__ == \"__main__\":`, and the functions that "
             "only such code calls, in the same module or from another), and so are functions named like "
-            "`init_db` that no application code calls.")
+            "`init_db` that no application code calls, and a function that stamps the migrations' head "
+            "after creating the tables (`alembic.command.stamp(config, \"head\")`: the migrations' own "
+            "recipe for a new database).")
     why = ("`create_all()` creates missing tables but never changes existing ones: the first added "
            "column leaves production's schema behind the code, with nothing recording which schema a "
            "database has. Running it at app start also races between workers.")
@@ -156,6 +161,24 @@ class CreateAllInApp(PythonRule):
             registry = Registry()
             registry.create_all()
             """, note="a create_all of something else"),
+        Quiet("""
+            import sqlalchemy as sa
+            from alembic import command
+            from alembic.config import Config
+
+            from app.models import Base
+
+
+            class Store:
+                def upgrade(self, engine):
+                    with engine.begin() as conn:
+                        if not sa.inspect(conn).has_table("alembic_version"):
+                            Base.metadata.create_all(conn)
+                            command.stamp(Config("alembic.ini"), "head")
+                            return
+                    command.upgrade(Config("alembic.ini"), "head")
+            """, path="app/store.py",
+              note="a new database made from the models and stamped at the migrations' head"),
     )
 
     ast_trigger_types = (ast.Call,)
@@ -214,8 +237,23 @@ class CreateAllInApp(PythonRule):
             if isinstance(innermost, cst.FunctionDef) and INIT_FUNCTION.match(innermost.name.value) \
                     and not innermost.decorators and not self._called_by_app(innermost.name.value):
                 return
+            if self._stamps(innermost):
+                return  # migrations' own recipe for a new database: create the tables, stamp the head
         self.report(node, "Create and change the schema with migrations (Alembic / Flask-Migrate) instead of "
                           "`create_all()` in application code, which never alters existing tables.")
+
+    def _stamps(self, function: cst.FunctionDef) -> bool:
+        """The function also marks the database as migrated (`alembic.command.stamp(config, "head")`, or
+        the project's own `self.alembic_stamp(...)`): the tables are made for a new database, and
+        migrations take it from there."""
+        for node in names.walk(function.body):
+            if isinstance(node, cst.Call):
+                qualified = self.ctx.qualified_name(node.func) or ""
+                last = node.func.attr.value if isinstance(node.func, cst.Attribute) else \
+                    node.func.value if isinstance(node.func, cst.Name) else ""
+                if qualified == "alembic.command.stamp" or STAMP_NAME.search(last):
+                    return True
+        return False
 
     def _called_by_app(self, name: str) -> bool:
         index = self.ctx.index
