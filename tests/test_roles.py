@@ -120,6 +120,23 @@ def test_a_module_named_like_a_test_is_a_test_only_when_it_defines_tests(tmp_pat
     assert roles["inventory/pricing.py"] is Role.APPLICATION
 
 
+def test_test_modules_beside_the_code_and_test_folders_named_for_their_kind(tmp_path):
+    """`orders_test.py` next to `orders.py`, whose class is built on the project's own test case and
+    checks with `self.assert*`; an `end_to_end_tests/` folder."""
+    roles = roles_of(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/orders.py": "def total(items):\n    return sum(items)\n",
+        "shop/testbase.py": "import flask_testing\n\n\nclass BaseTest(flask_testing.TestCase):\n    pass\n",
+        "shop/orders_test.py": "from shop.orders import total\nfrom shop.testbase import BaseTest\n\n\n"
+                               "class OrdersTest(BaseTest):\n    def test_total(self):\n"
+                               "        self.assertEqual(total([1, 2]), 3)\n",
+        "end_to_end_tests/checkout.py": "def run(client):\n    print(client.get('/cart'))\n",
+    })
+    assert roles["shop/orders_test.py"] is Role.TEST
+    assert roles["end_to_end_tests/checkout.py"] is Role.TEST
+    assert roles["shop/orders.py"] is Role.APPLICATION
+
+
 def test_test_helpers_and_test_data_are_found_by_who_imports_them_and_what_they_do(tmp_path):
     roles = roles_of(tmp_path, {
         "shop/lib/create_test_data.py": "from shop.models import Customer\n\n\ndef run():\n"
@@ -210,11 +227,15 @@ def test_examples_and_documentation(tmp_path):
         "examples/todo/app.py": "from flask import Flask\n\napp = Flask(__name__)\n",
         "sample_app/views.py": "def index(request):\n    return None\n",
         "ledger/examples.py": "DATA = []\n",
+        "bin/demo_requests.py": "import requests\n\nrequests.post('http://localhost:9311/v1/secrets', json={})\n",
+        "ledger/demo.py": "def install_demo():\n    pass\n",
+        "ledger/democracy.py": "VOTES = []\n",
     })
     for path in ("docs/conf.py", "docs/requirements.txt", "docs_src/first_steps/main.py", "examples/todo/app.py",
-                 "sample_app/views.py"):
+                 "sample_app/views.py", "bin/demo_requests.py", "ledger/demo.py"):
         assert roles[path] is Role.EXAMPLE, path
     assert roles["ledger/examples.py"] is Role.APPLICATION
+    assert roles["ledger/democracy.py"] is Role.APPLICATION
 
 
 def test_settings_and_requirement_files_for_development(tmp_path):

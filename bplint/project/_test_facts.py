@@ -41,7 +41,8 @@ KEY = "test_checks"
 # `check_response`, `verify_schema`, `expect(page)`, `self.fail`, `raises_invalid`. (Another test
 # called as a helper is resolved like any function: `app.test_client()` is no assertion.)
 ASSERTING_WORDS = frozenset({"assert", "check", "verify", "expect", "fail", "raises"})
-ASSERTING_NAMES = frozenset({"eq_", "ok_", "raise_for_status", "successResultOf", "failureResultOf"})
+ASSERTING_NAMES = frozenset({"eq_", "ok_", "raise_for_status", "successResultOf", "failureResultOf",
+                             "ExpectedException"})  # testtools' `with ExpectedException(ValueError):`
 _FIRST_WORD = re.compile(r"_*([a-z]+|[A-Z][a-z]*)")
 # Test-client requests (WebTest's TestApp, Django-style clients wrapped like it) that take the
 # expected status: `app.get(url, status=200)`, `res.follow(status=302)`, `form.submit(status=400)`.
@@ -66,7 +67,6 @@ class FunctionChecks:
     yields: bool
     # What the body ends with (inside a last with/for/if/try too): "call" of the code (the test
     # fails when it raises), "request" of a test client, "setup" (a factory, print, logging),
-    # "set" (an attribute set on an object of the code, `dashboard.flag = True`),
     # "assign:<name>" (a result bound and never read), or "" (nothing, `pass`, other statements).
     ending: str = ""
     # for "assign:": the callee as spelled, its receiver spelled as the call that made it when the test
@@ -277,9 +277,11 @@ def _ending(body: list[ast.stmt]) -> tuple[str, str]:
         if len(targets) == 1 and isinstance(targets[0], ast.Attribute) and \
                 _raises_when_evaluated(targets[0].value):
             return "call", ""  # `self.hero.health.value = 5`: reads `self.hero.health`, runs its setter
-        if len(targets) == 1 and isinstance(targets[0], ast.Attribute) and \
+        if len(targets) == 1 and isinstance(targets[0], (ast.Attribute, ast.Subscript)) and \
                 not (isinstance(targets[0].value, ast.Name) and targets[0].value.id in ("self", "cls")):
-            return "set", ""  # `dashboard.flag = True`: state left on an object of the code
+            # `build.release = None`, `config["mode"] = "x"`: the code's setter, validator (`@validates`)
+            # or `__setitem__` runs, and the test fails when it raises
+            return "call", ""
         if isinstance(value, ast.Call) and len(targets) == 1 and isinstance(targets[0], (ast.Name, ast.Tuple)):
             spelled = ast_dotted(value.func) or ""
             if RAISING_LOOKUPS.search(spelled):

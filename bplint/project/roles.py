@@ -20,7 +20,8 @@ Evidence, in this order of precedence (the first that holds decides):
    CI's folder at the top (``.github/``...), ``conftest.py``, a module named
    like a test (``test_*.py``...) that defines tests;
 4. example: documentation and examples (``docs/``, ``docs_src/``,
-   ``examples/``, ``samples/``, ``tutorials/``, ``example_app/``...) and the skeletons a
+   ``examples/``, ``samples/``, ``tutorials/``, ``example_app/``..., modules named ``demo.py``,
+   ``demo_*.py``) and the skeletons a
    command copies into new projects (``project_template/``, ``app_template/``,
    a cookiecutter's ``{{cookiecutter.name}}/``);
 5. script: ``manage.py``, ``__main__.py``, ``setup.py`` and the like,
@@ -95,9 +96,11 @@ MIGRATION_FOLDERS = frozenset({"migrations", "alembic"})
 # The numbered steps of a module of hand-written migrations (`migrations.py` with `m001_initial(db)`,
 # `m002_add_wallets(db)`...): a project whose migration runner calls the module's steps in order.
 MIGRATION_STEP = re.compile(r"^[a-z]{0,2}_?\d{2,}_\w+$")
-# tests/, test/, testing/, testutils/, test_helpers/, testkit/, benchmarks/... (not testimonials/)
-TEST_FOLDER = re.compile(r"^(tests?|testing|benchmarks?)$|^tests?[_-]|^test(kit|utils?|lib|helpers?|support|data|"
+# tests/, test/, testing/, testutils/, test_helpers/, testkit/, benchmarks/, end_to_end_tests/... (not testimonials/)
+TEST_FOLDER = re.compile(r"^(tests?|testing|benchmarks?)$|^tests?[_-]|[_-]tests?$|^test(kit|utils?|lib|helpers?|support|data|"
                          r"tools|fixtures|cases)$")
+# a demonstration program by its name: `demo.py`, `demo_requests.py`, `api_demo.py`
+EXAMPLE_MODULE = re.compile(r"^demo$|^demo_|_demo$")
 EXAMPLE_FOLDER = re.compile(r"^(docs?|docs_src|documentation|examples?|samples?|tutorials?|demos?)$"
                             r"|^(examples?|samples?)[_-]"
                             r"|[_-](examples?|samples?)$"
@@ -230,7 +233,9 @@ def _collect_module(node: ast.Module, facts: ModuleFacts, _: _LineIndex) -> None
         elif isinstance(statement, ast.ClassDef):
             bases = tuple(ast_dotted(b) or "" for b in statement.bases)
             found.class_bases.append((statement.name, bases))
-            if any(b.endswith("TestCase") for b in bases) or statement.name.startswith("Test") and any(
+            # `class TestOrders`, and `class OrderTest(BaseTest)` built on the project's own test case
+            if any(b.endswith("TestCase") for b in bases) or \
+                    (statement.name.startswith("Test") or statement.name.endswith(("Test", "Tests"))) and any(
                     isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name.startswith("test")
                     for s in statement.body):
                 found.tests += 1
@@ -239,6 +244,15 @@ def _collect_module(node: ast.Module, facts: ModuleFacts, _: _LineIndex) -> None
 @collects(ast.Assert)
 def _collect_assert(node: ast.Assert, facts: ModuleFacts, _: _LineIndex) -> None:
     _collected(facts).asserts += 1
+
+
+@collects(ast.Call)
+def _collect_assert_method(node: ast.Call, facts: ModuleFacts, _: _LineIndex) -> None:
+    """`self.assertEqual(...)` in a test case built on the project's own base class."""
+    func = node.func
+    if type(func) is ast.Attribute and func.attr[:6] == "assert" and type(func.value) is ast.Name and \
+            func.value.id == "self":
+        _collected(facts).asserts += 1
 
 
 @collects(ast.Dict)
@@ -317,7 +331,8 @@ def is_alembic_revision(facts: ModuleFacts) -> bool:
 
 
 def defines_tests(facts: ModuleFacts) -> bool:
-    """Test functions or classes that assert or use a test framework, and no command-line commands."""
+    """Test functions or classes that assert (`assert`, `self.assert*`) or use a test framework, and no
+    command-line commands."""
     found = role_facts(facts)
     return found.tests > 0 and not found.cli_commands and (
         found.asserts > 0 or facts.imports_any("pytest", "unittest", "django.test"))
@@ -510,7 +525,9 @@ class RoleAssigner:
             return Role.MIGRATION
         if self._is_test(rootpath, folders, name, facts):
             return Role.TEST
-        if any(EXAMPLE_FOLDER.search(f) for f in folders):
+        if any(EXAMPLE_FOLDER.search(f) for f in folders) or \
+                (name.endswith(".py") and EXAMPLE_MODULE.search(_stem(rootpath)) is not None
+                 and not (facts is not None and facts.imports_any(*FAKE_DATA_LIBRARIES))):  # demo data: test
             return Role.EXAMPLE
         if self._is_script(file.relpath, folders, name, facts):
             return Role.SCRIPT

@@ -227,9 +227,10 @@ class AssertionFreeTest(PythonRule):
             "that makes its requests through a WebTest `TestApp` of the project's test code (it raises on "
             "an error status when no `status=` is given). A parameter annotated with a class of test code counts "
             "as that class (`watch: WatchRun` ... `with watch(...)` runs `WatchRun.__call__`, which may assert), "
-            "a test that imports a module and reads one of its attributes last is an import test, and part 1 of "
-            "a pair of tests (`test_isolation_1`, which leaves state on an object, next to `test_isolation_2`) "
-            "is left to part 2. An expected status handed over in a mapping "
+            "a test that imports a module and reads one of its attributes last is an import test, and one that "
+            "ends by setting an attribute or an item of an object of the code (`build.release = None`, "
+            "`config[\"mode\"] = \"debug\"`) runs the code's setter, validator or `__setitem__`, and fails "
+            "when it raises. An expected status handed over in a mapping "
             "(`self.post(url, **{\"expected_status\": 401})`) counts as a check, and so does ending with an "
             "import (a test that a module imports). A `test*` function that the module hands over as a "
             "value (`hooks.register(\"x\", test_hook)`, a parametrize list) and a `Test*` class another test "
@@ -630,14 +631,23 @@ class AssertionFreeTest(PythonRule):
             """, path="tests/test_watch.py",
               note="a helper object given as an annotated fixture checks on exit; an import test reading "
                    "what it imported; part 1 of a pair of tests"),
-        Flag("""
-            from app import registry
+        Quiet("""
+            import testtools
+
+            from app.config import Config
+            from app.models import Build
 
 
-            def test_dashboard_flag():
-                dashboard = registry.get("sales")
-                dashboard.flag = True
-            """, path="tests/test_dashboards.py", line=4, note="state set and never checked, with no part 2"),
+            class BuildTest(testtools.TestCase):
+                def test_bad_release_is_refused(self):
+                    with testtools.ExpectedException(ValueError):
+                        Build().release = "not a release"
+
+                def test_mode_can_be_set(self):
+                    config = Config()
+                    config["mode"] = "debug"
+            """, path="tests/test_builds.py",
+              note="testtools' ExpectedException; a setting made last runs the code's validator or __setitem__"),
         Flag("""
             from tests.cases import ViewCases
 
@@ -789,8 +799,6 @@ class AssertionFreeTest(PythonRule):
             return
         if self._says_no_raise(node):
             return
-        if checks.ending == "set" and _next_part(found, qualname):
-            return  # part 1 of a pair of tests: it leaves state that part 2 checks (test isolation)
         if checks.ending == "call" or self._bound_result_is_no_check(facts, checks) or \
                 (checks.ending == "request" or checks.ending.startswith("assign:")) and \
                 self._checks.checks_status(checks.ending_callee):
@@ -851,15 +859,6 @@ class AssertionFreeTest(PythonRule):
         if module is not None:
             said.extend(re.findall(r"#[^\n]*", module.code_for_node(node)))
         return any(NO_RAISE_INTENT.search(text) for text in said)
-
-
-_PART = re.compile(r"^(.*?)(\d+)$")
-
-
-def _next_part(found: TestModuleFacts, qualname: str) -> bool:
-    """``test_isolation_1`` next to a ``test_isolation_2`` of the same class or module."""
-    match = _PART.match(qualname)
-    return match is not None and f"{match.group(1)}{int(match.group(2)) + 1}" in found.functions
 
 
 def _message(ending: str, refusal: bool) -> str:
