@@ -18,9 +18,7 @@ across modules (``decide_regions``):
   ``argparse.ArgumentParser``, Django management command classes), and the
   functions and methods whose every reference in the project is from
   command-line code (those entry points, the code of script files, other such
-  functions), followed through the modules' own calls and imports. A plain class (no decorator, no
-  base but the module's own classes) that only such code makes is command-line code with its
-  methods (`InitDB().run()` in a command), unless one of them builds the web application. A method
+  functions), followed through the modules' own calls and imports. A method
   is followed by name when only a few classes in the project define that name (a method and
   its overrides: a call reaches each of them).
   References from tests and examples do not count either way; a function no
@@ -75,9 +73,6 @@ class Definition:
     builds_app: bool = False  # creates a web application object
     test_config: bool = False  # a class that configures tests (TESTING = True, named for tests)
     settings: bool = False  # a class whose body is UPPER_CASE settings
-    # a class of the module's own making: no decorator, no base but `object` or the module's own
-    # classes (not a model, a view or a framework's command), which may be command-line code
-    plain: bool = False
     # for a ``framework`` one, its decorators as spelled: one that is the project's own function wraps
     # the function (`@provide_session`) and leaves its callers the project's
     decorators: tuple[str, ...] = ()
@@ -190,8 +185,6 @@ def _class(node: ast.ClassDef, local_classes: set[str]) -> Definition:
     config_shaped = upper > 0 and (any(b in local_classes for b in bases) or
                                    any(node.name.lower().endswith(w) for w in CONFIG_WORDS))
     definition.settings = config_shaped
-    definition.plain = not node.decorator_list and not node.keywords and \
-        all(b == "object" or b in local_classes for b in (ast_dotted(b) or "?" for b in node.bases))
     definition.test_config = testing or (config_shaped and bool(words & TEST_CONFIG_WORDS))
     return definition
 
@@ -457,18 +450,9 @@ def decide_regions(modules: dict[str, ModuleFacts | None], roles: dict[str, "Rol
             if caller[1] >= 0 and caller not in builds:
                 builds.add(caller)
                 todo.append(caller)
-    # a plain class that only command-line code makes (`InitDB().run()` in a command) is
-    # command-line code with its methods, unless one of them builds the web application
-    building_classes = {(relpath, resolver.facts[relpath].definitions[i].parent) for relpath, i in builds}
-    members: dict[Target, list[Target]] = defaultdict(list)
-    for relpath, found in resolver.facts.items():
-        for i, d in enumerate(found.definitions):
-            if d.parent >= 0:
-                members[(relpath, d.parent)].append((relpath, i))
     candidates = [(relpath, i) for relpath, found in resolver.facts.items() if application(relpath)
                   for i, d in enumerate(found.definitions)
-                  if (d.kind in HARMLESS_KINDS or d.kind == "class" and d.plain and not d.settings
-                      and not d.test_config and (relpath, i) not in building_classes)
+                  if d.kind in HARMLESS_KINDS
                   and (relpath, i) not in builds and not d.entry
                   and (not d.framework or all(resolver.own_function(relpath, modules[relpath], s)  # type: ignore
                                               for s in d.decorators))
@@ -487,8 +471,6 @@ def decide_regions(modules: dict[str, ModuleFacts | None], roles: dict[str, "Rol
         if True in verdicts and False not in verdicts:
             cli.add(target)
             todo.extend(callees.get(target, ()))
-            for member in members.get(target, ()):  # what the methods of a command-line class call
-                todo.extend(callees.get(member, ()))
 
     tests: set[Target] = set()
     for relpath, found in resolver.facts.items():

@@ -74,10 +74,20 @@ def is_stored_object(origins: Origins, node: cst.BaseExpression, class_kind: str
                 return True
         if binding is not None and binding.kind == "param" and binding.annotation is not None:
             return False  # annotated with something that is neither a model nor a schema
+        if binding is not None and binding.value is not None and _reads_configuration(binding.value):
+            return False  # `admin = current_app.config.get("ADMIN_USER")`: a deployment setting, no stored user
     if by_name and isinstance(node, cst.Name):
         words = name_parts(node.value)
         return bool(words) and words[-1] in USER_WORDS
     return False
+
+
+def _reads_configuration(value: cst.BaseExpression) -> bool:
+    """`app.config.get("ADMIN")`, `current_app.config["ADMIN"]`: a value of the application's
+    configuration."""
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "get":
+        return last_name(value.func.value) == "config"
+    return isinstance(value, cst.Subscript) and last_name(value.value) == "config"
 
 
 def in_memory_table(origins: Origins, node: cst.BaseExpression) -> bool:

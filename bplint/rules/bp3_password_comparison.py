@@ -132,6 +132,17 @@ class PlaintextPasswordComparison(PasswordRule):
             def check(form):
                 return form.password.data == form.confirm.data
             """, note="WTForms input fields"),
+        Quiet("""
+            from flask import current_app, request
+
+
+            def load_user_from_request():
+                admin_user = current_app.config.get("DASHBOARD_USER")
+                auth = request.authorization
+                if auth and auth["password"] == admin_user.password:
+                    return admin_user
+                return None
+            """, note="a password of the deployment's configuration, no stored user"),
     )
 
     def visit_Comparison(self, node: cst.Comparison) -> None:

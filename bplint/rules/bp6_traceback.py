@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 import libcst as cst
 
@@ -42,7 +43,8 @@ class ExceptionWithoutTraceback(PythonRule):
             "`exc_info`. A clause that keeps the traceback some other way stays quiet: another of its "
             "statements writes it (`logger.exception(...)`, `logger.debug(..., exc_info=True)`, "
             "`traceback.format_exc()`, a formatter called with `traceback=True`), or it hands the "
-            "exception object on (`return Failure(error=exc)`, `self.report(exc)`), which carries the "
+            "exception object on (`return Failure(error=exc)`, `future.set_exception(exc)`, `self.handle_error(exc)`), "
+            "which carries the "
             "traceback with it. A narrow `except` (an expected error, where the message alone is enough) and "
             "clauses that re-raise (the traceback is logged where the error is handled) stay quiet, as do "
             "clauses around a `try` that only parses a value (`json.loads(body)`, `await response.json()`, "
@@ -377,7 +379,7 @@ def _keeps_traceback(ctx, handler: cst.ExceptHandler) -> bool:
     """The clause re-raises, or the traceback is kept some other way: written by another statement
     of the clause (`logger.exception(...)`, `exc_info=True`, `traceback.format_exc()`, a call asked
     for it with `traceback=True`), or the exception object itself handed on (`return Failed(error=e)`,
-    `self._log(e)`, `future.set_exception(e)`), which carries its traceback to whoever takes it."""
+    `future.set_exception(e)`, `self.handle_error(e)`), which carries its traceback to whoever takes it."""
     bound = handler.name.name.value if handler.name is not None and isinstance(handler.name.name, cst.Name) \
         else None
     stack: list[cst.CSTNode] = [handler.body]
@@ -412,7 +414,28 @@ def _writes_traceback(ctx, call: cst.Call, bound: str | None) -> bool:
         return True  # `exception_to_unicode(e, traceback=True)`: the text carries the traceback
     if bound is None or qualified.startswith("builtins."):
         return False  # `str(e)`, `repr(e)`: the text alone
-    return any(_bare(arg.value, bound) for arg in call.args)
+    if any(arg.keyword is not None and arg.keyword.value in EXCEPTION_KEYWORDS and _bare(arg.value, bound)
+           for arg in call.args):
+        return True  # `Failure(error=exc)`
+    callee = _callee_words(call.func)
+    if callee & TEXT_WORDS or not (callee & KEEPING_WORDS):
+        return False  # `"{}".format(e)`, `exception_to_unicode(e)`: the text alone; an unknown call
+    return any(_bare(arg.value, bound) for arg in call.args if arg.keyword is None)
+
+
+# keywords and callee words that take the exception object itself, with its traceback
+EXCEPTION_KEYWORDS = frozenset({"error", "exception", "exc", "exc_value", "failure", "cause"})
+KEEPING_WORDS = frozenset({"exception", "exc", "error", "errors", "failure", "failures", "fail", "failed",
+                           "append", "put", "add", "extend", "capture", "report"})
+TEXT_WORDS = frozenset({"to", "str", "text", "unicode", "format", "repr", "message", "msg", "string"})
+
+
+def _callee_words(func: cst.BaseExpression) -> set[str]:
+    """The words of a callee's last name: `set_exception` gives {"set", "exception"}, `handleError`
+    {"handle", "error"}; a method of a string literal (`"{}".format`) gives {"format"}."""
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    words = re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower().split("_")
+    return {w for w in words if w}
 
 
 def _bare(expr: cst.BaseExpression, bound: str) -> bool:
