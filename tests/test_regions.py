@@ -328,3 +328,129 @@ def test_a_function_wrapped_by_the_project_s_own_decorator_keeps_its_callers(tmp
     })
     assert found.get("shop/cleanup.py") == [("run_cleanup", "script")]
 
+
+def test_a_plain_class_only_commands_make_is_command_line_code_with_what_its_methods_call(tmp_path):
+    """`Setup().run()` in a click command: the class, its methods and the module functions only they
+    call run from the command line. A class the application also makes, a model built on a framework
+    base, a class whose method builds the web application and one a command makes to hand it on
+    (`mailer = Mailer()` given to the server it starts) stay application code."""
+    found = regions_of(tmp_path, {"shop/__init__.py": "", "shop/setup_db.py": """
+        from shop.models import Product
+
+
+        def _say(text):
+            print(text)
+
+
+        class Setup:
+            def run(self):
+                self._tables()
+                _say("tables created")
+
+            def _tables(self):
+                _say("creating tables")
+
+
+        class Report:
+            def show(self):
+                print(Product.query.count())
+
+
+        class Server:
+            def start(self):
+                from flask import Flask
+
+                Flask(__name__).run()
+
+
+        class Mailer:
+            def send(self, text):
+                print("sending", text)
+        """, "shop/models.py": """
+        from flask_sqlalchemy import SQLAlchemy
+
+        db = SQLAlchemy()
+
+
+        class Product(db.Model):
+            def label(self):
+                return "product"
+        """, "shop/views.py": """
+        from shop.setup_db import Report
+
+
+        def stats():
+            return Report().show()
+        """, "shop/manage.py": """
+        import click
+
+        from shop.models import Product
+        from shop.setup_db import Mailer, Report, Server, Setup
+        from shop.web import serve
+
+
+        @click.command()
+        def initdb():
+            Setup().run()
+            Report().show()
+            Server().start()
+            print(Product.__tablename__)
+
+
+        @click.command()
+        def run():
+            mailer = Mailer()
+            serve(mailer)
+        """, "shop/web.py": """
+        from flask import Flask
+
+
+        def serve(mailer):
+            app = Flask(__name__)
+
+            @app.route("/")
+            def home():
+                mailer.send("hello")
+                return "ok"
+
+            app.run()
+        """})
+    assert found == {"shop/setup_db.py": [("_say", "script"), ("Setup", "script")]}
+
+
+def test_command_classes_of_the_project_s_own_command_base_and_method_names_that_build_nothing(tmp_path):
+    """A Flask-Script command through the package's own `Command` base is command-line code. A helper that
+    calls `.build()` on its own object is not taken for a caller of the application factory's `build`
+    method, which only shares the name."""
+    found = regions_of(tmp_path, {"shop/__init__.py": "from flask_script import Command as BaseCommand\n\n\n"
+                                                      "class Command(BaseCommand):\n    pass\n",
+                                  "shop/reindex.py": """
+        import shop
+
+
+        class ReindexCommand(shop.Command):
+            def run(self):
+                print("reindexed")
+        """, "shop/factory.py": """
+        from flask import Flask
+
+
+        class AppFactory:
+            def build(self):
+                return Flask(__name__)
+        """, "shop/export.py": """
+        def export(exporter):
+            exporter.build()
+            print("exported")
+        """, "shop/cli/main.py": """
+        import click
+
+        from shop.export import export
+
+
+        @click.command()
+        def run_export():
+            export(None)
+        """})
+    assert found["shop/reindex.py"] == [("ReindexCommand", "script")]
+    assert ("export", "script") in found["shop/export.py"]

@@ -15,10 +15,14 @@ across modules (``decide_regions``):
 
 * script: command-line entry points (functions decorated as click/typer/Flask
   CLI commands, ``__main__`` blocks, functions that build an
-  ``argparse.ArgumentParser``, Django management command classes), and the
+  ``argparse.ArgumentParser``, command classes: Django's management commands, Flask-Script's and
+  cliff's, and the project's own classes built on them), and the
   functions and methods whose every reference in the project is from
   command-line code (those entry points, the code of script files, other such
-  functions), followed through the modules' own calls and imports. A method
+  functions), followed through the modules' own calls and imports. A plain class (no decorator, no
+  base but the module's own classes) that only such code makes, and only to use it at once
+  (`InitDB().run()` in a command: the object is kept nowhere, handed to nothing), is command-line
+  code with its methods, unless one of them builds the web application. A method
   is followed by name when only a few classes in the project define that name (a method and
   its overrides: a call reaches each of them).
   References from tests and examples do not count either way; a function no
@@ -55,6 +59,9 @@ PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod", "cache", "lru_cache
 TEST_CONFIG_WORDS = frozenset({"test", "tests", "testing", "unittest", "pytest"})
 CONFIG_WORDS = ("config", "configuration", "settings", "conf")
 HARMLESS_KINDS = ("function", "method")
+# the base classes of command-line commands, by the prefix of their qualified names
+COMMAND_BASES = ("django.core.management", "flask_script.Command", "flask_script.commands.Command",
+                 "cliff.command.Command", "cliff.lister.Lister", "cliff.show.ShowOne")
 
 
 @dataclass
@@ -73,6 +80,9 @@ class Definition:
     builds_app: bool = False  # creates a web application object
     test_config: bool = False  # a class that configures tests (TESTING = True, named for tests)
     settings: bool = False  # a class whose body is UPPER_CASE settings
+    # a class of the module's own making: no decorator, no base but `object` or the module's own
+    # classes (not a model, a view or a framework's command), which may be command-line code
+    plain: bool = False
     # for a ``framework`` one, its decorators as spelled: one that is the project's own function wraps
     # the function (`@provide_session`) and leaves its callers the project's
     decorators: tuple[str, ...] = ()
@@ -86,6 +96,10 @@ class RegionFacts:
     refs: dict[str, list[int]] = field(default_factory=dict)
     # module-level objects made from the module's own classes: `providers = Registry()`
     made: dict[str, str] = field(default_factory=dict)
+    # per name, how often the module's code loads it, and how often as an object made and used at
+    # once (`InitDB().run()`: the object is kept nowhere, handed to nothing)
+    uses: dict[str, int] = field(default_factory=dict)
+    at_once: dict[str, int] = field(default_factory=dict)
 
     def at(self, line: int) -> int:
         """The index of the innermost definition holding the line, -1 when none."""
@@ -185,6 +199,8 @@ def _class(node: ast.ClassDef, local_classes: set[str]) -> Definition:
     config_shaped = upper > 0 and (any(b in local_classes for b in bases) or
                                    any(node.name.lower().endswith(w) for w in CONFIG_WORDS))
     definition.settings = config_shaped
+    definition.plain = not node.decorator_list and not node.keywords and \
+        all(b == "object" or b in local_classes for b in (ast_dotted(b) or "?" for b in node.bases))
     definition.test_config = testing or (config_shaped and bool(words & TEST_CONFIG_WORDS))
     return definition
 
@@ -260,6 +276,18 @@ def _collect_name(node: ast.Name, facts: ModuleFacts, _: _LineIndex) -> None:
     found = facts.extra.get(FAMILY)
     if isinstance(found, RegionFacts) and (node.id in found.__dict__.get("_own", ()) or node.id in facts.imports):
         _note(found, node.id, node.lineno)
+        found.uses[node.id] = found.uses.get(node.id, 0) + 1
+
+
+@collects(ast.Call)
+def _collect_used_at_once(node: ast.Call, facts: ModuleFacts, _: _LineIndex) -> None:
+    """`InitDB().run(...)`: an object made and used at once."""
+    func = node.func
+    if type(func) is ast.Attribute and type(func.value) is ast.Call and type(func.value.func) is ast.Name:
+        found = facts.extra.get(FAMILY)
+        if isinstance(found, RegionFacts):
+            name = func.value.func.id
+            found.at_once[name] = found.at_once.get(name, 0) + 1
 
 
 @collects(ast.Attribute)
@@ -396,12 +424,19 @@ def decide_regions(modules: dict[str, ModuleFacts | None], roles: dict[str, "Rol
 
     resolver = _Resolver(modules, module_of)
     callers: dict[Target, list[Target]] = defaultdict(list)
+    kept: set[Target] = set()  # made somewhere and kept or handed on, not only used at once
+    named: dict[Target, list[Target]] = defaultdict(list)  # callers that name the target, not a method name
     for relpath, found in resolver.facts.items():
         facts = modules[relpath]
         assert facts is not None
         for key, wheres in found.refs.items():
+            at_once = "." not in key and 0 < found.uses.get(key, 0) == found.at_once.get(key, 0)
             for target in resolver.resolve_all(relpath, facts, key):
                 callers[target].extend((relpath, w) for w in wheres)
+                if key[0] != ".":
+                    named[target].extend((relpath, w) for w in wheres)
+                if not at_once and roles.get(relpath) not in (Role.TEST, Role.EXAMPLE, Role.VENDORED):
+                    kept.add(target)
         for local, qualified in facts.imports.items():
             if local not in found.refs and "." in qualified:
                 # imported and not used here: a re-export (`from .jobs import enqueue as enqueue_job` in a
@@ -413,13 +448,24 @@ def decide_regions(modules: dict[str, ModuleFacts | None], roles: dict[str, "Rol
     def application(relpath: str) -> bool:
         return roles.get(relpath) is Role.APPLICATION
 
+    # command classes: a framework's (Django's management commands, Flask-Script's, cliff's) and the
+    # project's own built on one (`class Command(flask_script.Command)` in the package, its subclasses)
+    command_classes: set[str] = set()
+    for _ in range(3):
+        for relpath, facts in modules.items():
+            if facts is None:
+                continue
+            for name, bases in role_facts(facts).class_bases:
+                resolved = [_resolve(b, facts) for b in bases]
+                if any(r.startswith(COMMAND_BASES) or r in command_classes for r in resolved):
+                    command_classes.add(f"{facts.module}.{name}")
     cli: set[Target] = set()
     for relpath, found in resolver.facts.items():
         if not application(relpath):
             continue
         facts = modules[relpath]
-        commands = {name for name, bases in role_facts(facts).class_bases  # type: ignore[arg-type]
-                    if any(_resolve(b, facts).startswith("django.core.management") for b in bases)}  # type: ignore
+        commands = {name for name, _ in role_facts(facts).class_bases  # type: ignore[arg-type]
+                    if f"{facts.module}.{name}" in command_classes}  # type: ignore[union-attr]
         for i, d in enumerate(found.definitions):
             if d.entry or (d.kind == "class" and d.name in commands):
                 cli.add((relpath, i))
@@ -444,15 +490,26 @@ def decide_regions(modules: dict[str, ModuleFacts | None], roles: dict[str, "Rol
     # command that starts the server does not make the application factory command-line code.
     builds = {(relpath, i) for relpath, found in resolver.facts.items() for i, d in enumerate(found.definitions)
               if d.builds_app}
+    # (followed through the calls that name what they call: a method called by name, `x.run()`, may be
+    # any class's, and would spread the application to code that only shares a method name)
     todo = list(builds)
     while todo:
-        for caller in callers.get(todo.pop(), ()):
+        for caller in named.get(todo.pop(), ()):
             if caller[1] >= 0 and caller not in builds:
                 builds.add(caller)
                 todo.append(caller)
+    # a plain class that only command-line code makes (`InitDB().run()` in a command) is
+    # command-line code with its methods, unless one of them builds the web application
+    building_classes = {(relpath, resolver.facts[relpath].definitions[i].parent) for relpath, i in builds}
+    members: dict[Target, list[Target]] = defaultdict(list)
+    for relpath, found in resolver.facts.items():
+        for i, d in enumerate(found.definitions):
+            if d.parent >= 0:
+                members[(relpath, d.parent)].append((relpath, i))
     candidates = [(relpath, i) for relpath, found in resolver.facts.items() if application(relpath)
                   for i, d in enumerate(found.definitions)
-                  if d.kind in HARMLESS_KINDS
+                  if (d.kind in HARMLESS_KINDS or d.kind == "class" and d.plain and not d.settings
+                      and not d.test_config and (relpath, i) not in building_classes and (relpath, i) not in kept)
                   and (relpath, i) not in builds and not d.entry
                   and (not d.framework or all(resolver.own_function(relpath, modules[relpath], s)  # type: ignore
                                               for s in d.decorators))
@@ -471,6 +528,8 @@ def decide_regions(modules: dict[str, ModuleFacts | None], roles: dict[str, "Rol
         if True in verdicts and False not in verdicts:
             cli.add(target)
             todo.extend(callees.get(target, ()))
+            for member in members.get(target, ()):  # what the methods of a command-line class call
+                todo.extend(callees.get(member, ()))
 
     tests: set[Target] = set()
     for relpath, found in resolver.facts.items():
