@@ -315,3 +315,15 @@ def test_except_star_is_rewritten_for_a_python_3_10_interpreter(monkeypatch):
     assert outcome.text == "try:\n    pass\nexcept ValueError as group:\n    log(group)\nexcept (A, B):\n    pass\n"
     too_new = newer_syntax.rewrite_for_target(source, PythonTarget((3, 10), "requires-python"), 30)
     assert too_new.line == 1 and "`except*` needs Python 3.11" in too_new.message
+
+
+def test_a_template_named_like_python_is_no_syntax_error(tmp_path):
+    """The code a generator renders, kept as a Jinja template with a `.py` name: its syntax error is a
+    template tag, so it is no BP001 but one clear line; a real syntax error next to a tag still is."""
+    write_project(tmp_path, {
+        "gen/templates/loader.py": '{% extends "base.jinja" %}\n{% block imports %}\nimport io\n{% endblock %}\n',
+        "gen/broken.py": "# {% not a tag on the error line %}\ndef f(:\n    pass\n",
+    })
+    result = _scan(tmp_path)
+    assert [(f.path, f.code) for f in result.findings] == [("gen/broken.py", "BP001")]
+    assert any(e.path == "gen/templates/loader.py" and "a template" in e.message for e in result.errors)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sys
 from collections import Counter
 import threading
@@ -443,6 +444,10 @@ def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileRes
         if problem is not None:
             if problem.kind is SyntaxKind.UNSUPPORTED:
                 outcome.errors.append(ScanError(file.relpath, f"not checked: {problem.message}"))
+            elif _template_tag_at(file, problem.line):
+                # a Jinja or Django template named `.py` (the code a generator renders): not Python
+                outcome.errors.append(ScanError(file.relpath, "not checked: a template (its syntax error is a "
+                                                              f"template tag, line {problem.line}), not Python"))
             elif role == Role.TEST and unimportable_folders(file.rootpath.split("/")):
                 # test data: a file the tests read (a broken module for a loader to refuse), in a
                 # folder no import can name
@@ -540,6 +545,19 @@ def _run_python_rules(ctx: FileContext, rules: list[type[PythonRule]], config: C
         ctx.resolve_pending()
     except RecursionError:
         outcome.errors.append(ScanError(file.relpath, "incomplete: nested too deeply to place findings"))
+
+
+def _template_tag_at(file: SourceFile, line: int) -> bool:
+    """The line of a syntax error holds a template tag (`{% block imports %}`, `{# note #}`)."""
+    try:
+        lines = file.text(keep=False).splitlines()
+    except (OSError, DecodeError, ValueError):
+        return False
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return TEMPLATE_TAG.search(text) is not None
+
+
+TEMPLATE_TAG = re.compile(r"\{%-?\s*\w+.*%\}|\{#.*#\}")
 
 
 def syntax_error_finding(path: str, problem: SyntaxProblem, target: PythonTarget | None = None) -> Finding:
