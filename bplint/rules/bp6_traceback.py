@@ -49,8 +49,8 @@ class ExceptionWithoutTraceback(PythonRule):
             "clauses that re-raise (the traceback is logged where the error is handled) stay quiet, as do "
             "clauses around a `try` that only parses a value (`json.loads(body)`, `await response.json()`, "
             "`int(form[\"amount\"])`): what they catch is a malformed value, an expected error that its "
-            "message describes. So are the attempts of a retry loop (a `try` in a `while` loop that it "
-            "leaves with `break` or `return` on success): one attempt's failure is expected, and a traceback "
+            "message describes. So are the attempts of a retry loop (a `try` in a `while` loop, or a `for` "
+            "over a count, `range(retries)`, that it leaves with `break` or `return` on success): one attempt's failure is expected, and a traceback "
             "per attempt is noise.")
     why = ("The log then says that something failed but not where: the traceback, the one thing "
            "needed to fix an unexpected error, is thrown away.")
@@ -207,6 +207,15 @@ class ExceptionWithoutTraceback(PythonRule):
                         time.sleep(2 ** tries)
                 return conn
 
+            def fetch(client, url):
+                for attempt in range(3):
+                    try:
+                        return client.get(url)
+                    except Exception as e:
+                        log.error("attempt %d to fetch %s failed: %s", attempt, url, e)
+                        time.sleep(attempt)
+                return None
+
             def wait_until_up(check, deadline):
                 while time.time() < deadline:
                     try:
@@ -270,7 +279,7 @@ class ExceptionWithoutTraceback(PythonRule):
         self._lambdas = 0  # lambdas around the node: their body runs later, outside the clause
         # per enclosing try: its body only parses a value, or it is an attempt of a retry loop
         self._tries: list[bool] = []
-        self._whiles: list[cst.While] = []
+        self._whiles: list[cst.While | cst.For | None] = []  # enclosing loops; None: not a retry loop
 
     def visit_While(self, node: cst.While) -> None:
         self._whiles.append(node)
@@ -278,8 +287,15 @@ class ExceptionWithoutTraceback(PythonRule):
     def leave_While(self, node: cst.While) -> None:
         self._whiles.pop()
 
+    def visit_For(self, node: cst.For) -> None:
+        # `for attempt in range(3):` retries; `for item in items:` goes over items, each failure unexpected
+        self._whiles.append(node if _counts_attempts(self.ctx, node) else None)
+
+    def leave_For(self, node: cst.For) -> None:
+        self._whiles.pop()
+
     def visit_Try(self, node: cst.Try) -> None:
-        retry = bool(self._whiles) and _retries(self._whiles[-1], node)
+        retry = bool(self._whiles) and self._whiles[-1] is not None and _retries(self._whiles[-1], node)
         self._tries.append(retry or self._only_parses(node.body))
 
     def leave_Try(self, node: cst.Try) -> None:
@@ -357,8 +373,14 @@ class ExceptionWithoutTraceback(PythonRule):
                           "unexpected error is logged.", fix=fix)
 
 
-def _retries(loop: cst.While, attempt: cst.Try) -> bool:
-    """``attempt`` is a statement of the ``while`` loop's body that leaves the loop when it succeeds
+def _counts_attempts(ctx, loop: cst.For) -> bool:
+    """`for attempt in range(retries):`: a loop over a count."""
+    it = loop.iter
+    return isinstance(it, cst.Call) and ctx.qualified_name(it.func) == "builtins.range"
+
+
+def _retries(loop: cst.While | cst.For, attempt: cst.Try) -> bool:
+    """``attempt`` is a statement of the retry loop's body (a `while`, a `for` over a count) that leaves the loop when it succeeds
     (`break` or `return` in its body or `else`): a retry loop, where what the clause catches is the
     expected failure of one attempt (a connection refused, a server not up yet)."""
     body = loop.body.body if isinstance(loop.body, cst.IndentedBlock) else ()

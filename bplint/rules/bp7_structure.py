@@ -1195,7 +1195,8 @@ class MissingReadme(ProjectRule):
     severity = Severity.INFO
     summary = "No README at the project root"
     what = ("Reports a project with application code (modules that use a web framework or an ORM) and no "
-            "README (`README`, `README.md`, `README.rst`, ...) at its root.")
+            "README (`README`, `README.md`, `README.rst`, ...) at its root. A release's source distribution "
+            "(a `PKG-INFO` at the root) is left alone: its packaging may leave the README out.")
     why = ("The README is where a new developer or deployer learns what the service does, how to run "
            "it, and which settings it needs.")
     how_to_fix = "Add a `README.md` with what the service does, how to run it locally, its configuration and tests."
@@ -1211,6 +1212,9 @@ class MissingReadme(ProjectRule):
               files={"README.md": "# shop\n"}),
         Quiet("from flask import Flask\n\napp = Flask(__name__)\n", path="app.py",
               files={"readme.rst": "shop\n====\n"}),
+        Quiet("from flask import Flask\n\napp = Flask(__name__)\n", path="app.py",
+              files={"PKG-INFO": "Metadata-Version: 2.1\nName: shop\nVersion: 1.0\n"},
+              note="a release's source distribution: the README stays in the repository"),
     )
 
     def check(self) -> None:
@@ -1221,6 +1225,8 @@ class MissingReadme(ProjectRule):
         entries = [name.lower() for name in index.fs.file_names(index.root)]
         if any(name == "readme" or name.startswith("readme.") for name in entries):
             return
+        if "pkg-info" in entries:
+            return  # a source distribution of a release: its packaging left the README in the repository
         # about the project: the manifest that describes it (and names its README), else its code
         self.report(_manifest(self.project) or modules[0], FILE_START,
                     "Add a `README.md` at the project root that says what the service does and how to run and "
