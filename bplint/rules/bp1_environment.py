@@ -100,7 +100,7 @@ class EnvVarUndocumented(ProjectRule):
     name = "env-var-undocumented"
     category = "configuration"
     severity = Severity.INFO
-    precision = Precision(3, 14, "2026-12-02", debatable=1)
+    precision = Precision(3, 15, "2026-12-02", debatable=1, unseen=(0, 1))
     preview = True
     roles = frozenset({Role.APPLICATION})  # scripts, migrations and dev settings configure no deployment
     summary = "Environment variable read in code but not documented in .env.example"

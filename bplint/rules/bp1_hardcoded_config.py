@@ -87,7 +87,7 @@ class HardcodedConfig(ConfigScope, PythonRule):
     name = "hardcoded-config"
     category = "configuration"
     severity = Severity.WARNING
-    precision = Precision(0, 6, "2026-12-02")
+    precision = Precision(0, 11, "2026-12-02", unseen=(0, 5))
     preview = True
     roles = APPLICATION_ONLY
     summary = "Database, cache or broker address hardcoded in production config"

@@ -153,7 +153,7 @@ class UnpinnedRequirementRule(_DependencyRule):
     name = "unpinned-requirement"
     category = CATEGORY
     severity = Severity.WARNING
-    precision = Precision(0, 4, "2026-12-02", debatable=7, unseen=(0, 29))
+    precision = Precision(1, 6, "2026-12-02", debatable=7, unseen=(1, 31))
     preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "A requirement without an exact version pin"
@@ -449,7 +449,7 @@ class MissingLockfileRule(_DependencyRule):
     name = "missing-lockfile"
     category = CATEGORY
     severity = Severity.WARNING
-    precision = Precision(0, 0, "2026-12-02")
+    precision = Precision(0, 0, "2026-12-02", debatable=1)
     preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "An application declares dependency ranges and commits no lock"
@@ -624,7 +624,7 @@ class DevDependencyInProductionRule(_DependencyRule):
     name = "dev-dependency-in-production"
     category = CATEGORY
     severity = Severity.WARNING
-    precision = Precision(5, 12, "2026-12-02", debatable=2)
+    precision = Precision(8, 16, "2026-12-02", debatable=4, unseen=(2, 3))
     preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "A test, lint or debug tool in a production dependency list"
@@ -780,7 +780,7 @@ class DuplicateRequirementRule(_DependencyRule):
     name = "duplicate-requirement"
     category = CATEGORY
     severity = Severity.WARNING
-    precision = Precision(1, 12, "2026-12-02")
+    precision = Precision(3, 17, "2026-12-02", debatable=1, unseen=(2, 5))
     preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "The same distribution listed twice"

@@ -22,7 +22,7 @@ class JwtErrorsUnhandled(JwtRule):
     name = "jwt-errors-unhandled"
     category = "authentication"
     severity = Severity.WARNING
-    precision = Precision(1, 1, "2026-12-02", unseen=(0, 1))
+    precision = Precision(3, 3, "2026-12-02", unseen=(2, 3))
     preview = True
     roles = APPLICATION_ONLY
     cwe = (755,)

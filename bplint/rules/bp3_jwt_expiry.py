@@ -25,7 +25,7 @@ class JwtNoExpiry(JwtRule):
     name = "jwt-no-expiry"
     category = "authentication"
     severity = Severity.WARNING
-    precision = Precision(0, 0, "2026-12-02", debatable=1)
+    precision = Precision(0, 1, "2026-12-02", debatable=1, unseen=(0, 1))
     preview = True
     roles = APPLICATION_ONLY
     cwe = (613,)

@@ -12,7 +12,7 @@ import libcst as cst
 from bplint.project.names import string_value
 from bplint.project.roles import RUNNING_CODE
 from bplint.report.findings import Severity
-from bplint.rule import Flag, Quiet
+from bplint.rule import Flag, Precision, Quiet
 from bplint.rules._auth_common import (
     VERIFY_FIX, PasswordRule, empty_value, framework_of, is_stored_object, value_label,
 )
@@ -24,6 +24,8 @@ class PlaintextPasswordComparison(PasswordRule):
     name = "plaintext-password-comparison"
     category = "authentication"
     severity = Severity.ERROR
+    precision = Precision(0, 0, "2026-12-02", unseen=(0, 2))
+    preview = True
     roles = RUNNING_CODE
     cwe = (256,)
     ast_trigger_types = COMPARE_TRIGGER_TYPES

@@ -19,7 +19,7 @@ class CommitInLoop(LoopTracker):
     name = "commit-in-loop"
     category = "database"
     severity = Severity.INFO
-    precision = Precision(2, 6, "2026-12-02")
+    precision = Precision(5, 14, "2026-12-02", unseen=(3, 9))
     preview = True
     roles = APPLICATION_ONLY
     track_comprehensions = False

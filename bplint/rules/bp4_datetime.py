@@ -52,7 +52,7 @@ class NaiveUtcnow(PythonRule):
     name = "naive-utcnow"
     category = "database"
     severity = Severity.INFO
-    precision = Precision(64, 67, "2026-12-02", debatable=8, unseen=(37, 41))
+    precision = Precision(86, 89, "2026-12-02", debatable=8, unseen=(53, 57))
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "datetime.utcnow() returns a naive datetime and is deprecated"
     what = ("Reports `datetime.utcnow()` and `datetime.utcnow` passed as a default (`default=datetime.utcnow`, "

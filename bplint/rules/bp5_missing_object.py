@@ -92,7 +92,7 @@ class UnhandledMissingObject(RouteHandlerRule):
     name = "unhandled-missing-object"
     category = "routes"
     severity = Severity.WARNING
-    precision = Precision(2, 6, "2026-12-02", debatable=1)
+    precision = Precision(4, 8, "2026-12-02", debatable=1, unseen=(2, 2))
     preview = True
     roles = APPLICATION_ONLY
     summary = "Route handler uses a looked-up object without checking that it was found"

@@ -71,7 +71,7 @@ class ErrorStatus200(PythonRule):
     name = "error-status-200"
     category = "routes"
     severity = Severity.WARNING
-    precision = Precision(3, 6, "2026-12-02")
+    precision = Precision(3, 7, "2026-12-02", unseen=(0, 1))
     preview = True
     roles = APPLICATION_ONLY
     summary = "Error response sent with status 200"

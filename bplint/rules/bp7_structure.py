@@ -194,7 +194,7 @@ class AssertionFreeTest(PythonRule):
     name = "assertion-free-test"
     category = "structure"
     severity = Severity.WARNING
-    precision = Precision(32, 35, "2026-12-02", unseen=(17, 27))
+    precision = Precision(55, 59, "2026-12-02", unseen=(36, 61))
     preview = True
     roles = frozenset({Role.TEST})
     summary = "Test function that asserts nothing"
@@ -1093,6 +1093,8 @@ class MissingMigrations(ProjectRule):
     name = "missing-migrations"
     category = "structure"
     severity = Severity.WARNING
+    precision = Precision(0, 3, "2026-12-02", debatable=1, unseen=(0, 2))
+    preview = True
     roles = APPLICATION_ONLY
     summary = "Database models without migrations"
     what = ("Reports a project that defines SQLAlchemy models (`db.Model`, `declarative_base()` or "
@@ -1193,6 +1195,8 @@ class MissingReadme(ProjectRule):
     name = "missing-readme"
     category = "structure"
     severity = Severity.INFO
+    precision = Precision(0, 0, "2026-12-02", unseen=(0, 1))
+    preview = True
     summary = "No README at the project root"
     what = ("Reports a project with application code (modules that use a web framework or an ORM) and no "
             "README (`README`, `README.md`, `README.rst`, ...) at its root. A release's source distribution "
