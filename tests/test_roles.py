@@ -94,6 +94,20 @@ def test_a_migrations_module_of_numbered_steps_is_a_migration(tmp_path):
     assert roles["shop/migrations.py"] is Role.APPLICATION  # the runner, with no numbered steps
 
 
+def test_a_migrations_folder_inside_a_test_folder_holds_tests(tmp_path):
+    """The tests of the migrations and the rows they insert (`tests/db/migrations/data_checks.py`) are
+    test code; a migration of a test application (a `Migration` class) is still a migration."""
+    roles = roles_of(tmp_path, {
+        "shop/tests/db/migrations/data_checks.py": "import datetime\n\n\ndef rows():\n"
+                                                   "    return [{'created_at': datetime.datetime.utcnow()}]\n",
+        "shop/tests/testapp/migrations/0001_initial.py": DJANGO_MIGRATION,
+        "shop/migrations/helpers.py": "def batch(rows):\n    return rows\n",
+    })
+    assert roles["shop/tests/db/migrations/data_checks.py"] is Role.TEST
+    assert roles["shop/tests/testapp/migrations/0001_initial.py"] is Role.MIGRATION
+    assert roles["shop/migrations/helpers.py"] is Role.MIGRATION
+
+
 def test_an_env_py_without_versions_is_not_a_migration_tree(tmp_path):
     roles = roles_of(tmp_path, {"storage/env.py": "from alembic import context\n",
                                 "storage/helpers.py": "X = 1\n"})

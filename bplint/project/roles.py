@@ -552,7 +552,14 @@ class RoleAssigner:
         if (facts is not None and rootpath.rsplit("/", 1)[-1] == "migrations.py"
                 and sum(1 for name in facts.defined if MIGRATION_STEP.match(name)) >= 2):
             return True
-        return any(f in MIGRATION_FOLDERS for f in folders)
+        # a `migrations/` folder inside a test folder holds the tests of the migrations and their data
+        # (`tests/db/migrations/test_walk.py`): test code, unless its content is a migration
+        for folder in folders:
+            if TEST_FOLDER.search(folder):
+                return False
+            if folder in MIGRATION_FOLDERS:
+                return True
+        return False
 
     def _is_test(self, rootpath: str, folders: list[str], name: str, facts: ModuleFacts | None) -> bool:
         if name == "conftest.py" or any(TEST_FOLDER.search(f) for f in folders) or \
