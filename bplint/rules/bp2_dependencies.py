@@ -153,7 +153,7 @@ class UnpinnedRequirementRule(_DependencyRule):
     name = "unpinned-requirement"
     category = CATEGORY
     severity = Severity.WARNING
-    precision = Precision(1, 6, "2026-12-02", debatable=7, unseen=(1, 31))
+    precision = Precision(1, 11, "2026-12-02", debatable=7, unseen=(1, 36))
     preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "A requirement without an exact version pin"

@@ -52,7 +52,8 @@ class NaiveUtcnow(PythonRule):
     name = "naive-utcnow"
     category = "database"
     severity = Severity.INFO
-    precision = Precision(86, 89, "2026-12-02", debatable=8, unseen=(53, 57))
+    precision = Precision(86, 89, "2026-12-02", debatable=8, unseen=(53, 59))
+    preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "datetime.utcnow() returns a naive datetime and is deprecated"
     what = ("Reports `datetime.utcnow()` and `datetime.utcnow` passed as a default (`default=datetime.utcnow`, "

@@ -54,7 +54,7 @@ class CreateAllInApp(PythonRule):
     name = "create-all-in-app"
     category = "database"
     severity = Severity.WARNING
-    precision = Precision(0, 14, "2026-12-02", debatable=2, unseen=(0, 7))
+    precision = Precision(0, 18, "2026-12-02", debatable=2, unseen=(0, 11))
     preview = True
     roles = APPLICATION_ONLY
     uses_bindings = True

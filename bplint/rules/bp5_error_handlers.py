@@ -24,7 +24,7 @@ class MissingErrorHandler(ProjectRule):
     name = "missing-error-handler"
     category = "routes"
     severity = Severity.WARNING
-    precision = Precision(0, 8, "2026-12-02", debatable=1, unseen=(0, 5))
+    precision = Precision(0, 10, "2026-12-02", debatable=1, unseen=(0, 7))
     preview = True
     roles = APPLICATION_ONLY
     summary = "Application registers no error handlers"

@@ -26,7 +26,7 @@ class UncheckedRequestData(RouteHandlerRule):
     name = "unchecked-request-data"
     category = "routes"
     severity = Severity.WARNING
-    precision = Precision(1, 11, "2026-12-02", debatable=8, unseen=(0, 5))
+    precision = Precision(1, 12, "2026-12-02", debatable=8, unseen=(0, 6))
     preview = True
     roles = APPLICATION_ONLY
     summary = "Request JSON is indexed without validation"

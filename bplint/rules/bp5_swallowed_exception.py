@@ -87,7 +87,7 @@ class SwallowedException(PythonRule):
     name = "swallowed-exception"
     category = "routes"
     severity = Severity.WARNING
-    precision = Precision(9, 72, "2026-12-02", debatable=5, unseen=(6, 19))
+    precision = Precision(9, 77, "2026-12-02", debatable=5, unseen=(6, 24))
     preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     summary = "A broad `except` silently discards the error"

@@ -194,7 +194,7 @@ class AssertionFreeTest(PythonRule):
     name = "assertion-free-test"
     category = "structure"
     severity = Severity.WARNING
-    precision = Precision(55, 59, "2026-12-02", unseen=(36, 61))
+    precision = Precision(74, 84, "2026-12-02", unseen=(55, 86))
     preview = True
     roles = frozenset({Role.TEST})
     summary = "Test function that asserts nothing"
