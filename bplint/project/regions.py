@@ -450,15 +450,13 @@ def decide_regions(modules: dict[str, ModuleFacts | None], roles: dict[str, "Rol
 
     # command classes: a framework's (Django's management commands, Flask-Script's, cliff's) and the
     # project's own built on one (`class Command(flask_script.Command)` in the package, its subclasses)
+    bases_of = {f"{facts.module}.{name}": [_resolve(b, facts) for b in bases]
+                for facts in modules.values() if facts is not None
+                for name, bases in role_facts(facts).class_bases}
     command_classes: set[str] = set()
-    for _ in range(3):
-        for relpath, facts in modules.items():
-            if facts is None:
-                continue
-            for name, bases in role_facts(facts).class_bases:
-                resolved = [_resolve(b, facts) for b in bases]
-                if any(r.startswith(COMMAND_BASES) or r in command_classes for r in resolved):
-                    command_classes.add(f"{facts.module}.{name}")
+    for _ in range(3):  # a base of the project's built on a framework's, and its subclasses
+        command_classes.update(cls for cls, resolved in bases_of.items()
+                               if any(r.startswith(COMMAND_BASES) or r in command_classes for r in resolved))
     cli: set[Target] = set()
     for relpath, found in resolver.facts.items():
         if not application(relpath):

@@ -20,6 +20,7 @@ from bplint.project.regions import role_at
 from bplint.project.roles import APPLICATION_ONLY
 from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
+from bplint.rules._auth_project import last_name
 from bplint.rules.bp4_fixtures import EXTENSIONS
 
 CLI_KEY = "db_cli"
@@ -248,10 +249,8 @@ class CreateAllInApp(PythonRule):
         migrations take it from there."""
         for node in names.walk(function.body):
             if isinstance(node, cst.Call):
-                qualified = self.ctx.qualified_name(node.func) or ""
-                last = node.func.attr.value if isinstance(node.func, cst.Attribute) else \
-                    node.func.value if isinstance(node.func, cst.Name) else ""
-                if qualified == "alembic.command.stamp" or STAMP_NAME.search(last):
+                if self.ctx.qualified_name(node.func) == "alembic.command.stamp" or \
+                        STAMP_NAME.search(last_name(node.func) or ""):
                     return True
         return False
 

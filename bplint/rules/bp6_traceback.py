@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 
 import libcst as cst
 
@@ -12,7 +11,9 @@ from bplint.project.roles import RUNNING_CODE
 from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import aliases_any, could_be_broad, own_walk
+from bplint.rules._auth_project import last_name
 from bplint.rules._route_helpers import caught_broadly
+from bplint.rules._secret_names import name_words
 from bplint.rules.bp6_logging import logging_call
 
 
@@ -279,23 +280,23 @@ class ExceptionWithoutTraceback(PythonRule):
         self._lambdas = 0  # lambdas around the node: their body runs later, outside the clause
         # per enclosing try: its body only parses a value, or it is an attempt of a retry loop
         self._tries: list[bool] = []
-        self._whiles: list[cst.While | cst.For | None] = []  # enclosing loops; None: not a retry loop
+        self._loops: list[cst.While | cst.For | None] = []  # enclosing loops; None: not a retry loop
 
     def visit_While(self, node: cst.While) -> None:
-        self._whiles.append(node)
+        self._loops.append(node)
 
     def leave_While(self, node: cst.While) -> None:
-        self._whiles.pop()
+        self._loops.pop()
 
     def visit_For(self, node: cst.For) -> None:
         # `for attempt in range(3):` retries; `for item in items:` goes over items, each failure unexpected
-        self._whiles.append(node if _counts_attempts(self.ctx, node) else None)
+        self._loops.append(node if _counts_attempts(self.ctx, node) else None)
 
     def leave_For(self, node: cst.For) -> None:
-        self._whiles.pop()
+        self._loops.pop()
 
     def visit_Try(self, node: cst.Try) -> None:
-        retry = bool(self._whiles) and self._whiles[-1] is not None and _retries(self._whiles[-1], node)
+        retry = bool(self._loops) and self._loops[-1] is not None and _retries(self._loops[-1], node)
         self._tries.append(retry or self._only_parses(node.body))
 
     def leave_Try(self, node: cst.Try) -> None:
@@ -439,7 +440,7 @@ def _writes_traceback(ctx, call: cst.Call, bound: str | None) -> bool:
     if any(arg.keyword is not None and arg.keyword.value in EXCEPTION_KEYWORDS and _bare(arg.value, bound)
            for arg in call.args):
         return True  # `Failure(error=exc)`
-    callee = _callee_words(call.func)
+    callee = set(name_words(last_name(call.func) or ""))  # `set_exception`, `handleError`
     if callee & TEXT_WORDS or not (callee & KEEPING_WORDS):
         return False  # `"{}".format(e)`, `exception_to_unicode(e)`: the text alone; an unknown call
     return any(_bare(arg.value, bound) for arg in call.args if arg.keyword is None)
@@ -450,14 +451,6 @@ EXCEPTION_KEYWORDS = frozenset({"error", "exception", "exc", "exc_value", "failu
 KEEPING_WORDS = frozenset({"exception", "exc", "error", "errors", "failure", "failures", "fail", "failed",
                            "append", "put", "add", "extend", "capture", "report"})
 TEXT_WORDS = frozenset({"to", "str", "text", "unicode", "format", "repr", "message", "msg", "string"})
-
-
-def _callee_words(func: cst.BaseExpression) -> set[str]:
-    """The words of a callee's last name: `set_exception` gives {"set", "exception"}, `handleError`
-    {"handle", "error"}; a method of a string literal (`"{}".format`) gives {"format"}."""
-    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-    words = re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower().split("_")
-    return {w for w in words if w}
 
 
 def _bare(expr: cst.BaseExpression, bound: str) -> bool:
