@@ -4,6 +4,7 @@
     python benchmarks/bench_real.py compare [--dir DIR] [--all-rules]
     python benchmarks/bench_real.py sample --per-rule N --seed S --out PACKETS [--projects held-out] [--rules BP101,...]
     python benchmarks/bench_real.py import VERDICTS.jsonl [--ids PACKETS/batch-1.ids.json ...] [--replace]
+    python benchmarks/bench_real.py figures [--dir DIR] [--write] [--date YYYY-MM-DD]
     python benchmarks/bench_real.py speed [--dir DIR] [--projects review] [--repeat N]
 
 `run` downloads the sdists pinned in benchmarks/real_projects.txt into DIR/sdists (DIR defaults
@@ -25,6 +26,11 @@ edit in a model module and in a view module; with the ratios to bandit, the peak
 the main process and of the largest worker, and what each phase touched (files indexed,
 parsed by libcst, with positions resolved, served from the cache). It works on a copy of
 each extracted tree.
+
+`figures` reads the all-rule reports and the labels and prints, per rule, the precision on the
+judged findings it still reports and on unseen applications (the sections of real_projects.txt
+marked "[unseen]", and benchmarks/unseen_before.json for the first rounds); `--write` puts them
+into the rule classes' Precision lines and moves each rule to the tier its lower figure gives.
 
 `sample` writes blind review packets of unjudged findings (one Markdown file per batch and
 a batch-K.ids.json mapping its ids to finding keys); `import` merges a reviewer's verdicts
@@ -61,9 +67,16 @@ DOWNLOAD_TIMEOUT = 1800
 SCAN_TIMEOUT = 3600
 # the packages a --no-build-isolation download needs to prepare an sdist's metadata
 BUILD_PACKAGES = ["setuptools", "wheel", "tomli", "importlib_metadata"]
+# below this precision a rule belongs in the preview tier (bplint.rule.PREVIEW_BELOW)
+PREVIEW_BELOW = 0.9
 # the snippet around a finding in a review packet
 LINES_BEFORE, LINES_AFTER, WHOLE_FILE_LINES = 30, 15, 80
 BATCH_SIZE = 25
+# marks a section of real_projects.txt whose first verdicts were given before any rule work saw it
+UNSEEN_MARK = "[unseen]"
+# per rule, (true, judged) of the first rounds' unseen verdicts that real_labels.jsonl no longer tells apart
+UNSEEN_BEFORE_FILE = HERE / "unseen_before.json"
+RULES_DIR = HERE.parent / "bplint" / "rules"
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,8 @@ class Project:
     name: str
     version: str
     group: str
+    # first judged blind before any rule work looked at it (its section's comment says "[unseen]")
+    unseen: bool = False
 
     @property
     def spec(self) -> str:
@@ -89,10 +104,13 @@ def log(message: str) -> None:
 
 def read_projects(path: Path = PROJECTS_FILE) -> list[Project]:
     """`name==version` lines; a `## review` or `## held-out` line starts a group."""
-    projects, group = [], "review"
+    projects, group, unseen = [], "review", False
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         line = raw.strip()
+        if line.startswith("# added"):  # a section of projects added together
+            unseen = UNSEEN_MARK in line
         if line.startswith("##"):
+            unseen = False
             heading = line.lstrip("#").strip().lower()
             if heading not in GROUPS:
                 raise SystemExit(f"{path}:{number}: unknown group {heading!r} (use one of {', '.join(GROUPS)})")
@@ -104,7 +122,7 @@ def read_projects(path: Path = PROJECTS_FILE) -> list[Project]:
         name, sep, version = line.partition("==")
         if not sep or not name.strip() or not version.strip():
             raise SystemExit(f"{path}:{number}: expected name==version, got {raw!r}")
-        projects.append(Project(name.strip(), version.strip(), group))
+        projects.append(Project(name.strip(), version.strip(), group, unseen))
     return projects
 
 
@@ -754,6 +772,141 @@ def cmd_speed(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- figures ---------------------------------------------------------------------------------
+
+PRECISION_LINE = re.compile(r"^(?P<indent>\s+)precision = Precision\((?P<args>.*)\)\s*$")
+PREVIEW_LINE = re.compile(r"^\s+preview = (True|False)\s*$")
+
+
+@dataclass
+class Figure:
+    """A rule's measured precision: on the judged findings it still reports, and on the first
+    verdicts of applications no rule work had seen (``unseen``)."""
+
+    code: str
+    true: int = 0
+    false: int = 0
+    debatable: int = 0
+    unseen_true: int = 0
+    unseen_judged: int = 0
+
+    @property
+    def judged(self) -> int:
+        return self.true + self.false
+
+    @property
+    def tier_value(self) -> float:
+        """The lower of the two figures (a rule with neither has none: 0), as bplint's Precision has it."""
+        value = self.true / self.judged if self.judged else 0.0
+        if self.unseen_judged:
+            value = min(value, self.unseen_true / self.unseen_judged)
+        return value
+
+    def source(self, reviewed: str) -> str:
+        text = f"Precision({self.true}, {self.judged}, \"{reviewed}\""
+        if self.debatable:
+            text += f", debatable={self.debatable}"
+        if self.unseen_judged:
+            text += f", unseen=({self.unseen_true}, {self.unseen_judged})"
+        return text + ")"
+
+
+def figures(root: Path, projects: list[Project], labels: dict[tuple, dict]) -> dict[str, Figure]:
+    """Per rule code, from the all-rule reports of the projects and the labels."""
+    findings, missing = reported(root, projects, True)
+    if missing:
+        raise SystemExit(f"no all-rule report for {', '.join(p.slug for p in missing)}: "
+                         f"run `bench_real.py run --dir {root} --all-rules` first")
+    result: dict[str, Figure] = {}
+
+    def figure(code: str) -> Figure:
+        return result.setdefault(code, Figure(code))
+
+    for key in findings:
+        label = labels.get(key)
+        if label is not None:
+            entry = figure(key[4])
+            setattr(entry, label["verdict"], getattr(entry, label["verdict"]) + 1)
+    unseen = {(p.name, p.version) for p in projects if p.unseen}
+    for key, label in labels.items():
+        if key[:2] in unseen and label["verdict"] != "debatable":
+            entry = figure(key[4])
+            entry.unseen_judged += 1
+            entry.unseen_true += label["verdict"] == "true"
+    if UNSEEN_BEFORE_FILE.exists():
+        for code, (true, judged) in json.loads(UNSEEN_BEFORE_FILE.read_text(encoding="utf-8"))["rules"].items():
+            entry = figure(code)
+            entry.unseen_true += true
+            entry.unseen_judged += judged
+    return result
+
+
+def rule_sources() -> dict[str, tuple[Path, int, int | None]]:
+    """code -> (module, line of its precision, line of its preview flag or None), 0-based lines."""
+    found = {}
+    for path in sorted(RULES_DIR.glob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines):
+            match = re.match(r'^\s+code = "(BP\d+)"\s*$', line)
+            if not match:
+                continue
+            precision = preview = None
+            for later in range(number + 1, min(len(lines), number + 12)):
+                if re.match(r'^\s+code = "', lines[later]) or lines[later].startswith("class "):
+                    break
+                if PRECISION_LINE.match(lines[later]):
+                    precision = later
+                elif PREVIEW_LINE.match(lines[later]):
+                    preview = later
+            if precision is not None:
+                found[match.group(1)] = (path, precision, preview)
+    return found
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    root = Path(args.dir).resolve()
+    projects = choose_projects(args.projects, read_projects(Path(args.list)))
+    result = figures(root, projects, read_labels(Path(args.labels)))
+    catalog = rule_catalog()
+    sources = rule_sources()
+    threshold = PREVIEW_BELOW
+    print("| rule | tier | still reported: true / judged (debatable) | unseen: true / judged | tier by figures |")
+    print("|---|---|---:|---:|---|")
+    changes: dict[Path, dict[int, str]] = defaultdict(dict)
+    for code in sorted(catalog):
+        entry = result.get(code, Figure(code))
+        tier = catalog[code].get("tier", "stable")
+        if code not in sources:
+            print(f"| {code} | {tier} | {entry.true} / {entry.judged} ({entry.debatable}) | "
+                  f"{entry.unseen_true} / {entry.unseen_judged} | no figure in its rule class |")
+            continue
+        wanted = "preview" if entry.tier_value < threshold else "stable"
+        print(f"| {code} | {tier} | {entry.true} / {entry.judged} ({entry.debatable}) | "
+              f"{entry.unseen_true} / {entry.unseen_judged} | {wanted}{'' if wanted == tier else '  <- changes'} |")
+        path, precision_line, preview_line = sources[code]
+        lines = path.read_text(encoding="utf-8").splitlines()
+        match = PRECISION_LINE.match(lines[precision_line])
+        old_args = match.group("args")
+        reviewed = re.search(r'"([^"]*)"', old_args).group(1)
+        if entry.source(reviewed) != f"Precision({old_args})":  # new figures: today's date
+            changes[path][precision_line] = f"{match.group('indent')}precision = {entry.source(args.date)}"
+        if wanted != tier:
+            if wanted == "preview":
+                changes[path][precision_line] = (changes[path].get(precision_line, lines[precision_line])
+                                                 + f"\n{match.group('indent')}preview = True")
+            elif preview_line is not None:
+                changes[path][preview_line] = None
+    if args.write:
+        for path, edits in changes.items():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            out = [edits.get(n, line) if n in edits else line for n, line in enumerate(lines)]
+            path.write_text("".join(line + "\n" for line in out if line is not None), encoding="utf-8")
+        log(f"wrote {sum(len(e) for e in changes.values())} line(s) in {len(changes)} rule module(s)")
+    elif changes:
+        log(f"{sum(len(e) for e in changes.values())} line(s) differ from the rule classes: --write updates them")
+    return 0
+
+
 # --- command line ----------------------------------------------------------------------------
 
 def main(argv: list[str]) -> int:
@@ -790,15 +943,22 @@ def main(argv: list[str]) -> int:
     labels_option(imp)
     imp.add_argument("--replace", action="store_true", help="a new verdict replaces an existing label")
 
+    figures_parser = sub.add_parser("figures", help="per-rule precision from the reports and labels; --write "
+                                                    "puts it and the tier into the rule classes")
+    common(figures_parser, "all")
+    labels_option(figures_parser)
+    figures_parser.add_argument("--write", action="store_true", help="edit each rule's precision and preview lines")
+    figures_parser.add_argument("--date", default=time.strftime("%Y-%m-%d"), help="the review date of changed figures")
+
     speed = sub.add_parser("speed", help="time bplint (cold, warm, after an edit) against bandit, per project")
     common(speed, "review")
     speed.add_argument("--repeat", type=int, default=1, help="take the best of N runs for each figure")
 
-    if not argv or (argv[0] not in ("run", "compare", "sample", "import", "speed", "-h", "--help")):
+    if not argv or (argv[0] not in ("run", "compare", "sample", "import", "figures", "speed", "-h", "--help")):
         argv = ["run", *argv]
     args = parser.parse_args(argv)
     handlers = {"run": cmd_run, "compare": cmd_compare, "sample": cmd_sample, "import": cmd_import,
-                "speed": cmd_speed}
+                "figures": cmd_figures, "speed": cmd_speed}
     return handlers[args.command](args)
 
 
