@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,6 +19,8 @@ from bplint.project.roles import NOT_TESTS_OR_EXAMPLES, Role
 from bplint.report.findings import Severity, Span
 from bplint.rule import Flag, Option, Precision, ProjectRule, Quiet, TextRule
 from bplint.rules._env_facts import env_facts, settings_reads
+from bplint.rules._secret_formats import find_tokens, is_template, is_weak
+from bplint.rules._secret_names import is_secret_name
 
 # Words in a dotenv file's name that make it documentation, not configuration.
 EXAMPLE_WORDS = frozenset({"example", "examples", "sample", "template", "tmpl", "tpl", "dist", "defaults",
@@ -91,6 +94,7 @@ def has_assignments(text: str) -> bool:
 
 
 GIT_IGNORED_VIEW = "git-ignored"
+COMPOSE_ENV_FILES_VIEW = "compose-env-files"
 
 # --- BP106 -------------------------------------------------------------------------------
 
@@ -610,6 +614,7 @@ class DotenvCommitted(TextRule):
     name = "dotenv-committed"
     category = "configuration"
     severity = Severity.ERROR
+    precision = Precision(0, 0, "2026-12-02")
     roles = NOT_TESTS_OR_EXAMPLES
     cwe = (538,)
     # a dotenv file among the tests is a fixture (loading .env is what is tested), not deploy config
@@ -625,7 +630,11 @@ class DotenvCommitted(TextRule):
             "`.gitignore` files. Example files (`.env.example`, `.env.sample`, `.env.template`, "
             "`example.env`, ...) are meant to be committed and are left alone, and so is a dotenv "
             "file with no assignments (empty or only comments): it holds nothing to leak. Dotenv files "
-            "in test code (`tests/`) are fixtures and are left alone too.")
+            "in test code (`tests/`) are fixtures and are left alone too. A dotenv file that a compose file "
+            "of the project hands to its services (`env_file: docker.env`) holds the defaults its containers "
+            "start with and is committed with it on purpose: it is reported only when it holds a credential, "
+            "a value in a known token format or a secret-named variable set to a value nobody could guess "
+            "(not a `${SUBSTITUTION}`, a placeholder or a weak default such as `POSTGRES_PASSWORD=app`).")
     why = ("A `.env` holds the real credentials of an environment. Once committed, everyone with "
            "access to the repository, its forks, clones and CI logs has them, and deleting the file "
            "later does not remove it from history.")
@@ -648,6 +657,15 @@ class DotenvCommitted(TextRule):
         Quiet("SECRET_KEY=abc\n", path="backend/.env", files={"backend/.gitignore": ".env\n"},
               note="a .gitignore in a subfolder"),
         Quiet("FOO=env\nSPAM=1\n", path="tests/test_apps/.env", note="a test fixture"),
+        Quiet("POSTGRES_DB=shop\nPOSTGRES_USER=shop\nPOSTGRES_PASSWORD=shop\nSHOP_DB_HOST=db\nSHOP_DEBUG=False\n",
+              path="docker.env",
+              files={"docker-compose.yml": "services:\n  db:\n    image: postgres:16\n    env_file:\n      - docker.env\n"
+                                           "  web:\n    build: .\n    env_file: [docker.env]\n"},
+              note="the defaults a compose file gives its containers"),
+        Flag("POSTGRES_USER=shop\nPOSTGRES_PASSWORD=Vq8#mT2!xLr9pZ4w\n", path="deploy/prod.env", line=1,
+             files={"deploy/compose.yaml": "services:\n  db:\n    image: postgres:16\n    env_file:\n"
+                                           "      - path: ./prod.env\n        required: true\n"},
+             note="a compose env file with a real password"),
     )
 
     def check(self) -> None:
@@ -665,6 +683,8 @@ class DotenvCommitted(TextRule):
                 return
         elif by_git:
             return
+        if ctx.index.view(COMPOSE_ENV_FILES_VIEW, part=ctx.relpath) and not _holds_credential(text):
+            return  # the defaults a compose file hands its containers, committed with it on purpose
         first = split_lines(text)[0]
         target = ctx.file.rootpath or ctx.relpath
         if listed is None and _ignored_by_gitignore(ctx.file.path, ctx.config.root, ctx.index.fs):
@@ -675,6 +695,83 @@ class DotenvCommitted(TextRule):
             message = (f"`{target}` is not ignored by git: add it to .gitignore, remove it from the repository "
                        f"(`git rm --cached {target}`), and rotate the secrets it holds.")
         self.report(Span(1, 1, 1, len(first) + 1), message, secret=True)
+
+
+def _holds_credential(text: str) -> bool:
+    """A value that is a credential: one in a known format, or a secret-named variable's value that
+    nobody could guess (not empty, a `${SUBSTITUTION}`, a placeholder or a weak default such as the
+    database's own name)."""
+    if next(find_tokens(text), None) is not None:
+        return True
+    for line in split_lines(text):
+        match = _ASSIGNMENT.match(line)
+        if not match or "=" not in line:
+            continue
+        value = line.split("=", 1)[1].strip().strip("\"'")
+        if is_secret_name(match.group(1)) and value and not is_template(value) and not is_weak(value):
+            return True
+    return False
+
+
+# `env_file: .env`, `env_file: [a.env, b.env]`, and the items of an `env_file:` list (`- docker.env`,
+# `- path: ./prod.env`), in a compose file
+_ENV_FILE_KEY = re.compile(r"^(?P<indent>\s*)env_file\s*:\s*(?P<rest>.*?)\s*$")
+_LIST_ITEM = re.compile(r"^(?P<indent>\s*)-\s*(?:path\s*:\s*)?(?P<value>[^#{}\[\]]+?)\s*(?:#.*)?$")
+
+
+def compose_env_files(text: str) -> list[str]:
+    """The env files a compose file names (as written: relative to the compose file's folder)."""
+    found: list[str] = []
+    lines = split_lines(text)
+    for number, line in enumerate(lines):
+        match = _ENV_FILE_KEY.match(line)
+        if not match:
+            continue
+        rest = match.group("rest").split(" #", 1)[0].strip()
+        if rest.startswith("["):
+            found += [part.strip(" \"'") for part in rest.strip("[]").split(",")]
+        elif rest:
+            found.append(rest.strip("\"'"))
+        else:
+            indent = len(match.group("indent"))
+            for item in lines[number + 1:]:
+                if not item.strip() or item.lstrip().startswith("#"):
+                    continue
+                listed = _LIST_ITEM.match(item)
+                if listed is None or len(listed.group("indent")) < indent:
+                    if len(item) - len(item.lstrip()) <= indent:
+                        break
+                    continue  # `required: false` under a `- path:` item
+                found.append(listed.group("value").strip("\"'"))
+    return [name for name in found if name and "$" not in name]
+
+
+@dataclass(frozen=True)
+class _ComposeEnvFiles:
+    relpaths: frozenset[str]
+
+    def part(self, relpath: str) -> bool:
+        return relpath in self.relpaths
+
+
+@project_view(COMPOSE_ENV_FILES_VIEW)
+def _compose_env_files(index: ProjectIndex) -> _ComposeEnvFiles:
+    """The dotenv files that the project's compose files hand to their services (`env_file:`)."""
+    prefix = index.root_prefix
+    named: set[str] = set()
+    for relpath, kind in sorted(index.files.items()):
+        rootpath = relpath[len(prefix):]
+        if kind is not FileKind.CONFIG or not fnmatch.fnmatch(rootpath.rsplit("/", 1)[-1].lower(), "*compose*.y*ml"):
+            continue
+        text = index.fs.read_text(Path(index.root) / rootpath)
+        if not text:
+            continue
+        folder = PurePosixPath(rootpath).parent
+        for name in compose_env_files(text):
+            resolved = PurePosixPath(os.path.normpath((folder / name).as_posix()))
+            if not str(resolved).startswith(".."):
+                named.add(prefix + resolved.as_posix())
+    return _ComposeEnvFiles(frozenset(named))
 
 
 @dataclass(frozen=True)
