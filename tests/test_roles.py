@@ -444,6 +444,19 @@ def test_project_skeletons_copied_libraries_and_ci_folders_have_their_roles(tmp_
         ".github/workflows/deploy.yml": "on: push\n",
         "cms/templates_helpers.py": "def render():\n    return ''\n",
         "cms/contrib/tutorials/game/rooms.py": "print('x')\n",
+        # copies that say so in their opening comments: the upstream commit, or an address and a version
+        "cms/media/parsers/zipper.py": "# -*- coding: utf-8 -*-\n# flake8: noqa\n# ZipTools reader - Mar 3, 2025 - "
+                                       "9f1c2b7e4d5a6b8c0e1f2a3b4c5d6e7f8a9b0c1d\nimport io\n\n\ndef read(b):\n"
+                                       "    return io.BytesIO(b)\n",
+        "cms/media/exif.py": "#!/usr/bin/env python\n#\n# Library to read EXIF tags\n"
+                             "# https://example.org/projects/exif-reader/\n#\n# VERSION 2.3.1\n#\n\n"
+                             "def process_file(f):\n    return {}\n",
+        # this project's own: a revision keyword, a licence header with an address but no version
+        "cms/media/thumbs.py": "# $Id: thumbs.py 9f1c2b7e4d5a6b8c0e1f2a3b4c5d6e7f8a9b0c1d $\n"
+                               "def thumb(f):\n    return f\n",
+        "cms/media/store.py": "# This file is part of the CMS, https://cms.example.org/, under the BSD licence.\n"
+                              "# Version history is in CHANGES.\n\ndef store(f):\n    return f\n",
+        "cms/themes/base/templates/requirements/site.txt": "cms\nDjango\n",
     })
     config = build_config({}, all_rules(), root=tmp_path)
     index = build_index(Workset.of(discover([tmp_path], tmp_path, config.exclude, tmp_path).files), config, tmp_path)
@@ -452,8 +465,12 @@ def test_project_skeletons_copied_libraries_and_ci_folders_have_their_roles(tmp_
     assert roles["cms/conf/app_template/views.py"] == "example"
     assert roles["{{cookiecutter.slug}}/app.py"] == "example"
     assert roles["cms/_compat/bottle.py"] == "vendored"
+    assert roles["cms/media/parsers/zipper.py"] == "vendored"
+    assert roles["cms/media/exif.py"] == "vendored"
+    assert roles["cms/themes/base/templates/requirements/site.txt"] == "example"
     assert roles["cms/contrib/tutorials/game/rooms.py"] == "example"
     assert roles[".github/upgrade/site/settings.py"] == "test"
     assert roles[".github/workflows/deploy.yml"] != "test"
-    for own in ("cms/__init__.py", "cms/__about__.py", "cms/views.py", "cms/templates_helpers.py"):
+    for own in ("cms/__init__.py", "cms/__about__.py", "cms/views.py", "cms/templates_helpers.py",
+                "cms/media/thumbs.py", "cms/media/store.py"):
         assert roles[own] == "application", own

@@ -105,8 +105,10 @@ EXAMPLE_FOLDER = re.compile(r"^(docs?|docs_src|documentation|examples?|samples?|
                             r"|^(examples?|samples?)[_-]"
                             r"|[_-](examples?|samples?)$"
                             # the skeleton a `start` command copies into a new project (Django's
-                            # project_template/app_template, a cookiecutter's `{{cookiecutter.name}}/`)
-                            r"|^(project|app)_templates?$|^(skeletons?|scaffold(s|ing)?|boilerplate)$|\{\{")
+                            # project_template/app_template, a cookiecutter's `{{cookiecutter.name}}/`),
+                            # and what a `templates/` folder holds: pages and files rendered or copied
+                            # for something else (`templates/requirements/site.txt`)
+                            r"|^(project|app)_templates?$|^templates?$|^(skeletons?|scaffold(s|ing)?|boilerplate)$|\{\{")
 # The folders of a hosted CI's configuration at the top (`.github/`): the Python code there (its jobs'
 # scripts, the throwaway projects they build) is the project's tests, not its deployment. Its other
 # files (workflows) keep their roles: a credential written into a workflow is committed all the same.
@@ -170,6 +172,9 @@ class RoleFacts:
     console_scripts: list[str] = field(default_factory=list)  # setup.py entry points, "name = module:func"
     # the settings modules it makes the default: os.environ.setdefault("DJANGO_SETTINGS_MODULE", "...")
     settings_defaults: list[str] = field(default_factory=list)
+    # its opening comments say it is a copy of another project's file: the upstream commit it was taken
+    # at, or the other project's address with the version copied
+    upstream_copy: bool = False
 
 
 def _collected(facts: ModuleFacts) -> RoleFacts:
@@ -177,6 +182,25 @@ def _collected(facts: ModuleFacts) -> RoleFacts:
 
 
 _NONE = RoleFacts()
+
+
+# In a module's opening comments: a 40-digit commit id (`# Androguard4 APK - 2024-11-24 - 04a5703b...`),
+# and an address with a version (`# http://sourceforge.net/projects/exif-py/` ... `# VERSION 1.1.0`).
+_COMMIT_ID = re.compile(r"(?<![0-9a-fA-F])[0-9a-f]{40}(?![0-9a-fA-F])")
+_ADDRESS = re.compile(r"\bhttps?://\S+")
+_VERSION_LINE = re.compile(r"^#\s*version\s*:?\s*v?\d+\.\d+(?:\.\d+)?\s*$", re.IGNORECASE)
+HEADER_LINES = 60
+
+
+def names_upstream_copy(text: str, first_statement: int | None) -> bool:
+    """Whether the comments above a module's first statement say it was copied from another project:
+    they name the commit it was taken at, or an address and a version line. (A `$Id: ... $` keyword
+    that version control fills in names this project's own revision.)"""
+    last = min(HEADER_LINES, (first_statement or HEADER_LINES + 1) - 1)
+    comments = [line.strip() for line in text.splitlines()[:last] if line.strip().startswith("#")]
+    if any(_COMMIT_ID.search(c) for c in comments if "$Id" not in c):
+        return True
+    return any(_ADDRESS.search(c) for c in comments) and any(_VERSION_LINE.match(c) for c in comments)
 
 
 def role_facts(facts: ModuleFacts) -> RoleFacts:
@@ -210,8 +234,9 @@ def is_main_test(test: ast.expr) -> bool:
 
 
 @collects(ast.Module)
-def _collect_module(node: ast.Module, facts: ModuleFacts, _: _LineIndex) -> None:
+def _collect_module(node: ast.Module, facts: ModuleFacts, lines: _LineIndex) -> None:
     found = _collected(facts)
+    found.upstream_copy = names_upstream_copy(lines.text, node.body[0].lineno if node.body else None)
     for statement in node.body:
         if isinstance(statement, ast.If) and is_main_test(statement.test):
             found.main_block = True
@@ -537,12 +562,13 @@ class RoleAssigner:
 
     @staticmethod
     def _copied_library(name: str, facts: ModuleFacts | None) -> bool:
-        """A module that names its author and license and defines code: a library copied in whole
+        """A module that names its author and license, or whose opening comments name the upstream
+        commit or the address and version it was copied at, and defines code: a library copied in whole
         (a package's `__init__.py` and version modules name them for the project itself)."""
         if facts is None or name == "__init__.py" or "version" in name or "about" in name:
             return False
         found = role_facts(facts)
-        return LIBRARY_MARKERS <= found.names and bool(found.functions or found.class_bases)
+        return (LIBRARY_MARKERS <= found.names or found.upstream_copy) and bool(found.functions or found.class_bases)
 
     def _is_migration(self, rootpath: str, folders: list[str], facts: ModuleFacts | None) -> bool:
         if facts is not None and (is_django_migration(facts) or is_alembic_revision(facts)):
