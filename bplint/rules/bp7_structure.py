@@ -10,7 +10,7 @@ from typing import Iterator
 import libcst as cst
 
 from bplint.project import names
-from bplint.project._test_facts import KEY as TEST_FACTS, FunctionChecks, TestModuleFacts, is_request
+from bplint.project._test_facts import KEY as TEST_FACTS, FunctionChecks, TestModuleFacts, is_request, kept_subject
 from bplint.project.index import ModuleFacts, ProjectIndex, project_view
 from bplint.project.regions import definition_of
 from bplint.project.roles import APPLICATION_ONLY, Role
@@ -165,7 +165,7 @@ HELPER_DEPTH = 3  # helpers calling helpers, followed this far
 NO_RAISE_INTENT = re.compile(
     r"\b(?:(?:does|do|did|should|must|will|would|can|is)\s*(?:not|n'?t)|not|never|no|without|cannot|can'?t|wont)"
     r"\s+(?:raises?|raising|throws?|throwing|crash(?:es|ing)?|fails?|failing|errors?|exceptions?|"
-    r"breaks?|breaking|blows?\s+up)\b|\bsmoke\b|\bused to (?:raise|crash|fail|break)|"
+    r"breaks?|breaking|blows?\s+up)\b|\bsmoke\b|\bused to (?:(?:produce|give|throw|cause)\s+an?\s+)?(?:raise|crash|fail|break|traceback|exception)|"
     r"\bcaused an? (?:exception|error|crash)|\bregression\b.{0,60}\b(?:rais(?:es|ed|ing)|crash(?:es|ed)?|traceback)",
     re.IGNORECASE)
 # A function that finds something by a key: when it raises on a miss, binding its result is a check.
@@ -174,6 +174,16 @@ LOOKUP_NAME = re.compile(r"^(?:get|find|lookup|load|fetch|retrieve|resolve)(?:_|
 # the message says to check the refusal. (One that ends with the operation fails when it is refused.)
 REFUSAL_NAME = re.compile(r"\b(?:cannot|can ?not|cant|not allowed|forbidden|denied|rejects?|rejected|refuses?|"
                           r"refused|disallowed|unauthori[sz]ed|invalid)\b")
+
+# The folders of tests that measure (`tests/performance_tests/`, `load_tests/`, `benchmarks/`): their
+# output is a timing or a load figure, not a verdict.
+MEASURING_WORDS = frozenset({"performance", "perf", "load", "loadtest", "loadtests", "stress", "benchmark",
+                             "benchmarks", "latency", "throughput"})
+
+
+def _measures(relpath: str) -> bool:
+    return any(MEASURING_WORDS & set(re.split(r"[_\-.]+", folder.lower())) for folder in relpath.split("/")[:-1])
+
 
 def _is_test_module(filename: str) -> bool:
     return any(fnmatch.fnmatch(filename, pattern) for pattern in TEST_FILE_PATTERNS)
@@ -237,13 +247,17 @@ class AssertionFreeTest(PythonRule):
             "instantiates as its subject are no tests. Also "
             "left alone: tests marked `skip`/`xfail`, "
             "fixtures, functions that return or yield a value (pytest does not collect them as tests), "
-            "benchmarks, `hypothesis` `@given` tests (not crashing on generated input is their check), "
+            "benchmarks (the `benchmark` fixture, and the tests of a folder of tests that measure: "
+            "`performance_tests/`, `load_tests/`, `benchmarks/`), `hypothesis` `@given` tests (not crashing on generated input is their check), "
             "an empty method that switches off a test its class inherits from a project base class "
             "(`def test_list_objects(self): pass` in a class whose base tests the list, also a base nested in "
-            "a container class, `ViewCases.ListViewTest`, or in a sibling mixin that such a base names; an empty test that overrides nothing is reported), "
+            "a container class, `ViewCases.ListViewTest`, or in a sibling mixin that such a base names; an empty test that overrides nothing is reported, "
+            "set-up or not: a placeholder passes whatever the code does), "
+            "a test that ends with a call through an object of the code it keeps on the test case "
+            "(`self.api = orders.API()` in `setUp`, then `self.api.delete(...)`: not a test client), "
             "and smoke tests that say they only check that nothing is raised: "
-            "`test_page_does_not_crash`, a docstring or comment such as \"must not fail\" or \"this used "
-            "to raise\".")
+            "`test_page_does_not_crash`, a docstring or comment such as \"must not fail\", \"this used "
+            "to raise\" or \"used to produce a traceback\".")
     why = ("A test without an assertion passes whatever the code does: it gives coverage numbers "
            "and confidence without checking anything.")
     how_to_fix = ("Assert the outcome: the response status and body, the database row, the raised "
@@ -386,6 +400,56 @@ class AssertionFreeTest(PythonRule):
             def test_speed(benchmark):
                 benchmark(parse, "x")
             """, path="tests/test_misc.py"),
+        Flag("""
+            import unittest
+
+            from shop.search import QueryParser
+
+            class QueryParserTest(unittest.TestCase):
+                def setUp(self):
+                    self.parser = QueryParser()
+
+                def test_fuzzy_terms(self):
+                    pass
+            """, path="tests/test_search.py", line=9,
+            note="a placeholder: the set-up runs, and nothing about fuzzy terms is checked"),
+        Quiet("""
+            from shop import orders
+            from tests.base import DatabaseTest
+
+            class OrderApiTest(DatabaseTest):
+                def setUp(self):
+                    super().setUp()
+                    self.api = orders.API()
+
+                def test_cancel(self):
+                    order = self.make_order(status="paid")
+                    self.api.delete(self.context, order)
+            """, path="tests/test_orders_api.py",
+            files={"tests/__init__.py": "",
+                   "tests/base.py": "import unittest\n\n\nclass DatabaseTest(unittest.TestCase):\n"
+                                    "    def make_order(self, **fields):\n        return fields\n"},
+            note="`self.api` is the code's own object: the call fails the test when it raises"),
+        Quiet("""
+            from shop.listing import sort_products
+
+            def test_sort_with_missing_price(products):
+                # sorting used to produce a traceback when a product had no price
+                products[0].price = None
+                ordered = sort_products(products, key="price")
+            """, path="tests/test_listing.py", note="a regression test for a crash, as its comment says"),
+        Quiet("""
+            import time
+
+            from shop.client import ShopClient
+
+            def test_checkout_latency(shop: ShopClient):
+                started = time.perf_counter()
+                for _ in range(200):
+                    shop.checkout(cart_id="c1")
+                print(f"200 checkouts in {time.perf_counter() - started:.1f} s")
+            """, path="tests/load_tests/test_checkout.py",
+            note="a test that measures: its output is the figure"),
         Quiet("""
             def test_admin_is_forbidden(app):
                 app.get("/admin/", status=403)
@@ -753,7 +817,7 @@ class AssertionFreeTest(PythonRule):
 
     @classmethod
     def applies_to(cls, ctx) -> bool:
-        if not (_is_test_module(ctx.filename) and "test" in ctx.text):
+        if not (_is_test_module(ctx.filename) and "test" in ctx.text) or _measures(ctx.relpath):
             return False
         # Only a test function whose index facts show no check can be reported: a module where every
         # one checks something (most test modules) needs no libcst walk.
@@ -799,6 +863,8 @@ class AssertionFreeTest(PythonRule):
             return
         if self._says_no_raise(node):
             return
+        if checks.ending == "request" and kept_subject(found, checks.ending_callee):
+            return  # a call of the code's object the test case keeps (`self.api = share.API()`)
         if checks.ending == "call" or self._bound_result_is_no_check(facts, checks) or \
                 (checks.ending == "request" or checks.ending.startswith("assign:")) and \
                 self._checks.checks_status(checks.ending_callee):
