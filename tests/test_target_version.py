@@ -319,11 +319,17 @@ def test_except_star_is_rewritten_for_a_python_3_10_interpreter(monkeypatch):
 
 def test_a_template_named_like_python_is_no_syntax_error(tmp_path):
     """The code a generator renders, kept as a Jinja template with a `.py` name: its syntax error is a
-    template tag, so it is no BP001 but one clear line; a real syntax error next to a tag still is."""
+    template tag or a placeholder (`{{cookiecutter.name}}`), so it is no BP001 but one clear line; a real
+    syntax error next to a tag still is."""
     write_project(tmp_path, {
         "gen/templates/loader.py": '{% extends "base.jinja" %}\n{% block imports %}\nimport io\n{% endblock %}\n',
         "gen/broken.py": "# {% not a tag on the error line %}\ndef f(:\n    pass\n",
+        "scaffold/{{cookiecutter.name}}/driver.py": "from app.sources.{{cookiecutter.name}} import "
+                                                    "{{cookiecutter.name|upper}}_SOURCE\n",
+        "gen/sets.py": "x = {{1}}\ndef g(:\n    pass\n",
     })
     result = _scan(tmp_path)
-    assert [(f.path, f.code) for f in result.findings] == [("gen/broken.py", "BP001")]
+    assert sorted((f.path, f.code) for f in result.findings) == [("gen/broken.py", "BP001"), ("gen/sets.py", "BP001")]
     assert any(e.path == "gen/templates/loader.py" and "a template" in e.message for e in result.errors)
+    assert any(e.path == "scaffold/{{cookiecutter.name}}/driver.py" and "a template" in e.message
+               for e in result.errors)

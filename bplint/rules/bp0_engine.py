@@ -18,7 +18,9 @@ class SyntaxErrorRule(Rule):
             "file is parsed for the project's Python (`target-version`, else `requires-python`), so syntax "
             "newer than the Python bplint runs on is no error when the project's Python accepts it, and "
             "the message names the version. Test data is not reported: a test file in a folder whose name "
-            "no import can spell (`tests/data/invalid-plugins/`). The finding carries the parser's message and position; every "
+            "no import can spell (`tests/data/invalid-plugins/`). Nor is a template named `.py`, the code a "
+            "generator renders, when the parser stops at a template tag or placeholder (`{% block %}`, "
+            "`{{cookiecutter.name}}`): it is listed as not checked. The finding carries the parser's message and position; every "
             "other file is still scanned.")
     why = ("A file that does not parse is checked by no rule at all, so its problems stay hidden, and "
            "it fails at import time in production.")

@@ -548,7 +548,7 @@ def _run_python_rules(ctx: FileContext, rules: list[type[PythonRule]], config: C
 
 
 def _template_tag_at(file: SourceFile, line: int) -> bool:
-    """The line of a syntax error holds a template tag (`{% block imports %}`, `{# note #}`)."""
+    """The line of a syntax error holds a template tag (`{% block imports %}`, `{# note #}`, `{{ name }}`)."""
     try:
         lines = file.text(keep=False).splitlines()
     except (OSError, DecodeError, ValueError):
@@ -557,7 +557,9 @@ def _template_tag_at(file: SourceFile, line: int) -> bool:
     return TEMPLATE_TAG.search(text) is not None
 
 
-TEMPLATE_TAG = re.compile(r"\{%-?\s*\w+.*%\}|\{#.*#\}")
+# `{% block imports %}`, `{# note #}`, and a placeholder a generator fills in (`{{cookiecutter.name|upper}}`,
+# `{{ app_name }}`): where the parser stops, the file is a template, not Python (`{{x}}` in Python is a set)
+TEMPLATE_TAG = re.compile(r"\{%-?\s*\w+.*%\}|\{#.*#\}|\{\{-?\s*[A-Za-z_][\w.]*\s*(?:\|[^{}]*)?-?\}\}")
 
 
 def syntax_error_finding(path: str, problem: SyntaxProblem, target: PythonTarget | None = None) -> Finding:
