@@ -179,7 +179,12 @@ def test_test_helpers_and_test_data_are_found_by_who_imports_them_and_what_they_
 
 def test_command_line_programs_and_scripts(tmp_path):
     roles = roles_of(tmp_path, {
-        "pyproject.toml": '[project]\nname = "ledger"\n\n[project.scripts]\nledger-admin = "ledger.admin:main"\n',
+        "pyproject.toml": '[project]\nname = "ledger"\n\n[project.scripts]\nledger-admin = "ledger.admin:main"\n'
+                          '\n[project.entry-points."console_scripts"]\nledger-db = "ledger.db_manage:main"\n',
+        "ledger/db_manage.py": "from ledger import db\n\n\ndef main():\n    print(db.version())\n",
+        "ledger/db/migration/__init__.py": "def alter_enum(table, column):\n    return f'ALTER TABLE {table}'\n",
+        "ledger/db/migration/alembic_migrations/env.py": "from alembic import context\n",
+        "ledger/accounts/migration/planner.py": "def plan(accounts):\n    return accounts\n",
         "setup.cfg": "[options.entry_points]\nconsole_scripts =\n    ledger-sync = ledger.sync:run\n",
         "ledger/admin.py": "import argparse\n\n\ndef main():\n    argparse.ArgumentParser().parse_args()\n",
         "ledger/sync.py": "def run():\n    pass\n",
@@ -208,8 +213,10 @@ def test_command_line_programs_and_scripts(tmp_path):
     })
     for path in ("ledger/admin.py", "ledger/sync.py", "ledger/rebuild.py", "ledger/commands.py", "ledger/reports.py",
                  "ledger/export.py", "ledger/cli/formatting.py", "ledger/management/commands/close_books.py",
-                 "scripts/backfill.py", "bin/rotate_keys.py", "manage.py", "tasks.py"):
+                 "scripts/backfill.py", "bin/rotate_keys.py", "manage.py", "tasks.py", "ledger/db_manage.py"):
         assert roles[path] is Role.SCRIPT, path
+    assert roles["ledger/db/migration/__init__.py"] is Role.MIGRATION  # the migrations package of the database
+    assert roles["ledger/accounts/migration/planner.py"] is Role.APPLICATION  # a feature named migration
     assert roles["ledger/core.py"] is Role.APPLICATION  # run as __main__, but other modules import it
     assert roles["ledger/web.py"] is Role.APPLICATION  # it builds the web application
     assert roles["ledger/tasks.py"] is Role.APPLICATION  # celery tasks, not a task runner's file

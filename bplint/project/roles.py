@@ -93,6 +93,7 @@ ALL_ROLES = frozenset(Role)
 OVERRIDE_KEYS = {"migration-paths": Role.MIGRATION, "script-paths": Role.SCRIPT, "example-paths": Role.EXAMPLE}
 
 MIGRATION_FOLDERS = frozenset({"migrations", "alembic"})
+DATABASE_FOLDERS = frozenset({"db", "database"})
 # The numbered steps of a module of hand-written migrations (`migrations.py` with `m001_initial(db)`,
 # `m002_add_wallets(db)`...): a project whose migration runner calls the module's steps in order.
 MIGRATION_STEP = re.compile(r"^[a-z]{0,2}_?\d{2,}_\w+$")
@@ -585,6 +586,9 @@ class RoleAssigner:
                 return False
             if folder in MIGRATION_FOLDERS:
                 return True
+        # `db/migration/`: the package of a database's migrations, its helpers beside the revisions
+        if any(a in DATABASE_FOLDERS and b == "migration" for a, b in zip(folders, folders[1:])):
+            return True
         return False
 
     def _is_test(self, rootpath: str, folders: list[str], name: str, facts: ModuleFacts | None) -> bool:
@@ -682,6 +686,9 @@ def _pyproject_scripts(text: str) -> list[str]:
     except Exception:  # a broken pyproject.toml is reported by the rules that read it
         return []
     tables = [_dig(data, "project", "scripts"), _dig(data, "project", "gui-scripts"),
+              # the same entry points as a group (`[project.entry-points."console_scripts"]`)
+              _dig(data, "project", "entry-points", "console_scripts"),
+              _dig(data, "project", "entry-points", "gui_scripts"),
               _dig(data, "tool", "poetry", "scripts")]
     targets = []
     for table in tables:
