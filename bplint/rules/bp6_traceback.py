@@ -7,7 +7,7 @@ import ast
 import libcst as cst
 
 from bplint.project import names
-from bplint.project.roles import APPLICATION_ONLY
+from bplint.project.roles import RUNNING_CODE
 from bplint.report.findings import Severity
 from bplint.rule import Flag, Precision, PythonRule, Quiet
 from bplint.rules._route_ast import aliases_any, could_be_broad, own_walk
@@ -37,7 +37,7 @@ class ExceptionWithoutTraceback(PythonRule):
     severity = Severity.INFO
     precision = Precision(71, 92, "2026-12-02", debatable=18, unseen=(32, 42))
     preview = True
-    roles = APPLICATION_ONLY
+    roles = RUNNING_CODE
     summary = "Unexpected error logged without its traceback"
     what = ("Inside a broad `except` clause (`except:`, `except Exception:`, `except BaseException:`) "
             "that does not re-raise, finds `logger.error(...)` / `logger.critical(...)` without "
@@ -52,8 +52,7 @@ class ExceptionWithoutTraceback(PythonRule):
             "`int(form[\"amount\"])`): what they catch is a malformed value, an expected error that its "
             "message describes. So are the attempts of a retry loop (a `try` in a `while` loop, or a `for` "
             "over a count, `range(retries)`, that it leaves with `break` or `return` on success): one attempt's failure is expected, and a traceback "
-            "per attempt is noise. Only application code is checked: in a command-line program or script "
-            "(an installer, a `db-manage` command) the one-line error is the operator's output.")
+            "per attempt is noise.")
     why = ("The log then says that something failed but not where: the traceback, the one thing "
            "needed to fix an unexpected error, is thrown away.")
     how_to_fix = "Use `logger.exception(\"...\")` (or pass `exc_info=True`) inside the `except` block."
@@ -64,21 +63,6 @@ class ExceptionWithoutTraceback(PythonRule):
                 "get no fix.")
     good = 'try:\n    sync()\nexcept Exception:\n    logger.exception("sync failed")\n'
     examples = (
-        Quiet("""
-            import logging
-            import sys
-
-            from shop import sync
-
-            logger = logging.getLogger("sync-orders")
-
-            def main():
-                try:
-                    sync.run()
-                except Exception as exc:
-                    logger.error("sync failed: %s", exc)
-                    sys.exit(1)
-            """, path="scripts/sync_orders.py", note="a command-line program: the error line is its output"),
         Flag("""
             import logging
 
