@@ -86,6 +86,9 @@ class TestModuleFacts:
     # (callee as spelled, name bound) of WebTest-like clients the module builds: `self.app = TestApp(wsgi)`
     # gives ("TestApp", "app"); resolved through the imports by the rule (see BP702's webtest view)
     clients: set[tuple[str, str]] = field(default_factory=set)
+    # attribute -> the classes (last part as spelled) the module's tests make and keep on the test case
+    # (`self.api = share.API()` gives "api" -> {"API"}): what a call through `self.api` reaches
+    kept: dict[str, set[str]] = field(default_factory=dict)
 
 
 def asserting_name(spelled: str) -> bool:
@@ -144,9 +147,12 @@ def _note_client(stmt: ast.Assign, found: TestModuleFacts) -> None:
     if type(value) is not ast.Call or len(stmt.targets) != 1:
         return
     spelled = ast_dotted(value.func)
+    target = stmt.targets[0]
+    if spelled is not None and type(target) is ast.Attribute and type(target.value) is ast.Name and \
+            target.value.id == "self":
+        found.kept.setdefault(target.attr, set()).add(spelled.rsplit(".", 1)[-1])
     if spelled is None or spelled.rsplit(".", 1)[-1] != "TestApp":
         return
-    target = stmt.targets[0]
     name = target.id if type(target) is ast.Name else target.attr if type(target) is ast.Attribute else None
     if name is not None:
         found.clients.add((spelled, name))
@@ -351,6 +357,19 @@ def _reuses_made_value(call: ast.Call, before: list[ast.stmt]) -> bool:
         if isinstance(value, ast.Call):
             earlier.update(v.id for v in (*value.args, *(k.value for k in value.keywords)) if isinstance(v, ast.Name))
     return bool(passed & made & earlier)
+
+
+# the classes of test clients and applications a test requests through
+CLIENT_CLASS = re.compile(r"client|app|browser|session|agent|requester", re.IGNORECASE)
+
+
+def kept_subject(found: TestModuleFacts, spelled: str) -> bool:
+    """`self.api.delete` when the module's tests keep only instances of the code's classes as `self.api`
+    (`self.api = share.API()`): a call of the code, not a test client's request."""
+    receiver = spelled.rpartition(".")[0]
+    head, _, name = receiver.partition(".")
+    made = found.kept.get(name) if head == "self" and "." not in name else None
+    return bool(made) and all(m[:1].isupper() and CLIENT_CLASS.search(m) is None for m in made)
 
 
 def is_request(spelled: str) -> bool:
