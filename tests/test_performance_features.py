@@ -224,7 +224,7 @@ def test_roles_are_decided_again_only_when_a_module_s_facts_or_a_project_file_ch
 def test_a_cached_result_is_rechecked_when_a_path_its_rules_asked_about_changes(tmp_path):
     # BP107 on a .env named on the command line reads the .gitignore files above it.
     write_project(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\n", "deploy/.env": "SECRET_KEY=abc\n"})
-    config = build_config({}, all_rules(), root=tmp_path)
+    config = build_config({"extend-select": ["BP107"]}, all_rules(), root=tmp_path)
 
     def bp107():
         cache = ScanCache(tmp_path / ".cache", config)

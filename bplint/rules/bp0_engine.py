@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bplint.report.findings import Severity
-from bplint.rule import Flag, Precision, Quiet, Rule
+from bplint.rule import Flag, Quiet, Rule
 
 
 class SyntaxErrorRule(Rule):
@@ -11,7 +11,6 @@ class SyntaxErrorRule(Rule):
     name = "syntax-error"
     category = "engine"
     severity = Severity.ERROR
-    precision = Precision(0, 0, "2026-12-02")
     summary = "A Python file that cannot be parsed"
     what = ("Reports a Python file that CPython cannot parse: a syntax error, bytes that are not valid "
             "in the file's encoding, NUL bytes, or nesting deeper than the Python parser accepts. The "

@@ -24,7 +24,7 @@ class CredentialsInUrl(ExampleContext, PythonRule):
     name = "credentials-in-url"
     category = "secrets"
     severity = Severity.ERROR
-    precision = Precision(0, 8, "2026-12-02", unseen=(0, 3))
+    precision = Precision(0, 13, "2026-12-02", unseen=(0, 8))
     preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     cwe = (798,)

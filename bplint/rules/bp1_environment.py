@@ -104,7 +104,7 @@ class EnvVarUndocumented(ProjectRule):
     name = "env-var-undocumented"
     category = "configuration"
     severity = Severity.INFO
-    precision = Precision(3, 15, "2026-12-02", debatable=1, unseen=(0, 1))
+    precision = Precision(14, 32, "2026-12-02", debatable=4, unseen=(11, 18))
     preview = True
     roles = frozenset({Role.APPLICATION})  # scripts, migrations and dev settings configure no deployment
     summary = "Environment variable read in code but not documented in .env.example"
@@ -614,7 +614,8 @@ class DotenvCommitted(TextRule):
     name = "dotenv-committed"
     category = "configuration"
     severity = Severity.ERROR
-    precision = Precision(0, 0, "2026-12-02")
+    precision = Precision(0, 0, "2026-12-02", unseen=(0, 2))
+    preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     cwe = (538,)
     # a dotenv file among the tests is a fixture (loading .env is what is tested), not deploy config

@@ -31,7 +31,7 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
     name = "hardcoded-secret"
     category = "secrets"
     severity = Severity.ERROR
-    precision = Precision(12, 63, "2026-12-02", debatable=11, unseen=(5, 28))
+    precision = Precision(15, 82, "2026-12-02", debatable=12, unseen=(8, 47))
     preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     cwe = (798,)

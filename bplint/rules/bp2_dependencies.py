@@ -153,7 +153,7 @@ class UnpinnedRequirementRule(_DependencyRule):
     name = "unpinned-requirement"
     category = CATEGORY
     severity = Severity.WARNING
-    precision = Precision(1, 11, "2026-12-02", debatable=7, unseen=(1, 36))
+    precision = Precision(3, 29, "2026-12-02", debatable=9, unseen=(3, 54))
     preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "A requirement without an exact version pin"
@@ -624,7 +624,7 @@ class DevDependencyInProductionRule(_DependencyRule):
     name = "dev-dependency-in-production"
     category = CATEGORY
     severity = Severity.WARNING
-    precision = Precision(8, 16, "2026-12-02", debatable=4, unseen=(2, 3))
+    precision = Precision(17, 25, "2026-12-02", debatable=4, unseen=(11, 12))
     preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "A test, lint or debug tool in a production dependency list"

@@ -33,7 +33,7 @@ class WeakPasswordHash(PasswordRule):
     name = "weak-password-hash"
     category = "authentication"
     severity = Severity.ERROR
-    precision = Precision(1, 10, "2026-12-02", debatable=3, unseen=(1, 2))
+    precision = Precision(1, 10, "2026-12-02", debatable=4, unseen=(1, 2))
     preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.MIGRATION})
     cwe = (916, 328)

@@ -22,7 +22,7 @@ class JwtErrorsUnhandled(JwtRule):
     name = "jwt-errors-unhandled"
     category = "authentication"
     severity = Severity.WARNING
-    precision = Precision(3, 3, "2026-12-02", unseen=(2, 3))
+    precision = Precision(3, 4, "2026-12-02", unseen=(2, 4))
     preview = True
     roles = APPLICATION_ONLY
     cwe = (755,)

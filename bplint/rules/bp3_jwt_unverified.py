@@ -26,7 +26,7 @@ class JwtUnverified(JwtRule):
     name = "jwt-unverified"
     category = "authentication"
     severity = Severity.ERROR
-    precision = Precision(3, 7, "2026-12-02", unseen=(1, 4))
+    precision = Precision(3, 8, "2026-12-02", unseen=(1, 5))
     preview = True
     roles = APPLICATION_ONLY
     cwe = (347,)

@@ -47,7 +47,7 @@ class PlaintextPasswordStorage(PasswordRule):
     name = "plaintext-password-storage"
     category = "authentication"
     severity = Severity.ERROR
-    precision = Precision(0, 9, "2026-12-02", unseen=(0, 1))
+    precision = Precision(0, 14, "2026-12-02", unseen=(0, 6))
     preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.MIGRATION})
     cwe = (256, 257)

@@ -19,7 +19,7 @@ class CommitInLoop(LoopTracker):
     name = "commit-in-loop"
     category = "database"
     severity = Severity.INFO
-    precision = Precision(5, 14, "2026-12-02", unseen=(3, 9))
+    precision = Precision(5, 16, "2026-12-02", unseen=(3, 11))
     preview = True
     roles = APPLICATION_ONLY
     track_comprehensions = False

@@ -52,8 +52,7 @@ class NaiveUtcnow(PythonRule):
     name = "naive-utcnow"
     category = "database"
     severity = Severity.INFO
-    precision = Precision(86, 89, "2026-12-02", debatable=8, unseen=(53, 59))
-    preview = True
+    precision = Precision(111, 114, "2026-12-02", debatable=10, unseen=(78, 84))
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "datetime.utcnow() returns a naive datetime and is deprecated"
     what = ("Reports `datetime.utcnow()` and `datetime.utcnow` passed as a default (`default=datetime.utcnow`, "

@@ -99,7 +99,7 @@ class UnboundedQuery(PythonRule):
     name = "unbounded-query"
     category = "database"
     severity = Severity.WARNING
-    precision = Precision(0, 18, "2026-12-02", debatable=2, unseen=(0, 5))
+    precision = Precision(4, 34, "2026-12-02", debatable=2, unseen=(4, 21))
     preview = True
     roles = APPLICATION_ONLY
     uses_bindings = True

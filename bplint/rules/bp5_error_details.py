@@ -176,7 +176,7 @@ class ErrorDetailsLeaked(PythonRule):
     name = "error-details-leaked"
     category = "routes"
     severity = Severity.WARNING
-    precision = Precision(5, 32, "2026-12-02", debatable=11, unseen=(3, 13))
+    precision = Precision(25, 62, "2026-12-02", debatable=19, unseen=(23, 43))
     preview = True
     roles = APPLICATION_ONLY
     cwe = (209,)

@@ -35,7 +35,7 @@ class VerbInRoute(ProjectRule):
     name = "verb-in-route"
     category = "routes"
     severity = Severity.INFO
-    precision = Precision(1, 9, "2026-12-02", debatable=1, unseen=(1, 2))
+    precision = Precision(1, 10, "2026-12-02", debatable=2, unseen=(1, 3))
     preview = True
     roles = APPLICATION_ONLY
     summary = "Route path names an action instead of a resource"

@@ -71,7 +71,7 @@ class ErrorStatus200(PythonRule):
     name = "error-status-200"
     category = "routes"
     severity = Severity.WARNING
-    precision = Precision(3, 7, "2026-12-02", unseen=(0, 1))
+    precision = Precision(3, 9, "2026-12-02", unseen=(0, 3))
     preview = True
     roles = APPLICATION_ONLY
     summary = "Error response sent with status 200"
@@ -242,7 +242,7 @@ class CreateNot201(RouteHandlerRule):
     name = "create-not-201"
     category = "routes"
     severity = Severity.INFO
-    precision = Precision(0, 5, "2026-12-02", debatable=1)
+    precision = Precision(0, 8, "2026-12-02", debatable=1, unseen=(0, 3))
     preview = True
     roles = APPLICATION_ONLY
     summary = "POST handler that creates a resource does not answer 201"

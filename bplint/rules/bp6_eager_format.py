@@ -273,7 +273,7 @@ class EagerLogFormat(PythonRule):
     name = "eager-log-format"
     category = "logging"
     severity = Severity.INFO
-    precision = Precision(4, 50, "2026-12-02", debatable=2, unseen=(1, 12))
+    precision = Precision(4, 64, "2026-12-02", debatable=4, unseen=(1, 32))
     preview = True
     roles = RUNNING_CODE
     summary = "Debug log message formatted before the logging call"

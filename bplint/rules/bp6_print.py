@@ -40,7 +40,7 @@ class PrintInApp(PythonRule):
     name = "print-in-app"
     category = "logging"
     severity = Severity.WARNING
-    precision = Precision(28, 95, "2026-12-02", debatable=5, unseen=(5, 33))
+    precision = Precision(37, 133, "2026-12-02", debatable=6, unseen=(14, 79))
     preview = True
     roles = APPLICATION_ONLY
     summary = "print() in application code"

@@ -188,7 +188,7 @@ class SecretLogged(PythonRule):
     name = "secret-logged"
     category = "logging"
     severity = Severity.ERROR
-    precision = Precision(4, 25, "2026-12-02", unseen=(0, 7))
+    precision = Precision(5, 28, "2026-12-02", unseen=(1, 10))
     preview = True
     # a migration's log is read once by whoever runs it, about the data it fixes
     roles = NOT_TESTS_OR_EXAMPLES - {Role.MIGRATION}

@@ -35,7 +35,7 @@ class ExceptionWithoutTraceback(PythonRule):
     name = "exception-without-traceback"
     category = "logging"
     severity = Severity.INFO
-    precision = Precision(71, 92, "2026-12-02", debatable=18, unseen=(32, 42))
+    precision = Precision(82, 112, "2026-12-02", debatable=18, unseen=(43, 64))
     preview = True
     roles = RUNNING_CODE
     summary = "Unexpected error logged without its traceback"
