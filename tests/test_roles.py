@@ -185,7 +185,9 @@ def test_command_line_programs_and_scripts(tmp_path):
         "ledger/db/migration/__init__.py": "def alter_enum(table, column):\n    return f'ALTER TABLE {table}'\n",
         "ledger/db/migration/alembic_migrations/env.py": "from alembic import context\n",
         "ledger/accounts/migration/planner.py": "def plan(accounts):\n    return accounts\n",
-        "setup.cfg": "[options.entry_points]\nconsole_scripts =\n    ledger-sync = ledger.sync:run\n",
+        "setup.cfg": "[options.entry_points]\nconsole_scripts =\n    ledger-sync = ledger.sync:run\n"
+                     "\n[entry_points]\nconsole_scripts =\n    ledger-init = ledger.init_tool:main\n",
+        "ledger/init_tool.py": "def main():\n    print('starting')\n",
         "ledger/admin.py": "import argparse\n\n\ndef main():\n    argparse.ArgumentParser().parse_args()\n",
         "ledger/sync.py": "def run():\n    pass\n",
         "ledger/rebuild.py": "def rebuild():\n    pass\n\n\nif __name__ == '__main__':\n    rebuild()\n",
@@ -213,7 +215,8 @@ def test_command_line_programs_and_scripts(tmp_path):
     })
     for path in ("ledger/admin.py", "ledger/sync.py", "ledger/rebuild.py", "ledger/commands.py", "ledger/reports.py",
                  "ledger/export.py", "ledger/cli/formatting.py", "ledger/management/commands/close_books.py",
-                 "scripts/backfill.py", "bin/rotate_keys.py", "manage.py", "tasks.py", "ledger/db_manage.py"):
+                 "scripts/backfill.py", "bin/rotate_keys.py", "manage.py", "tasks.py", "ledger/db_manage.py",
+                 "ledger/init_tool.py"):
         assert roles[path] is Role.SCRIPT, path
     assert roles["ledger/db/migration/__init__.py"] is Role.MIGRATION  # the migrations package of the database
     assert roles["ledger/accounts/migration/planner.py"] is Role.APPLICATION  # a feature named migration
@@ -448,6 +451,7 @@ def test_project_skeletons_copied_libraries_and_ci_folders_have_their_roles(tmp_
         "cms/__about__.py": '__author__ = "The CMS team"\n__license__ = "BSD"\n',
         "cms/views.py": "def home(request):\n    return 'ok'\n",
         ".github/upgrade/site/settings.py": "SECRET_KEY = 'not-secret'\n",
+        ".assistant/skills/liveserver/settings.py": "DEBUG = True\nSECRET_KEY = 'local-only'\n",
         ".github/workflows/deploy.yml": "on: push\n",
         "cms/templates_helpers.py": "def render():\n    return ''\n",
         "cms/contrib/tutorials/game/rooms.py": "print('x')\n",
@@ -477,6 +481,7 @@ def test_project_skeletons_copied_libraries_and_ci_folders_have_their_roles(tmp_
     assert roles["cms/themes/base/templates/requirements/site.txt"] == "example"
     assert roles["cms/contrib/tutorials/game/rooms.py"] == "example"
     assert roles[".github/upgrade/site/settings.py"] == "test"
+    assert roles[".assistant/skills/liveserver/settings.py"] == "test"
     assert roles[".github/workflows/deploy.yml"] != "test"
     for own in ("cms/__init__.py", "cms/__about__.py", "cms/views.py", "cms/templates_helpers.py",
                 "cms/media/thumbs.py", "cms/media/store.py"):

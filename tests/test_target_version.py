@@ -333,3 +333,24 @@ def test_a_template_named_like_python_is_no_syntax_error(tmp_path):
     assert any(e.path == "gen/templates/loader.py" and "a template" in e.message for e in result.errors)
     assert any(e.path == "scaffold/{{cookiecutter.name}}/driver.py" and "a template" in e.message
                for e in result.errors)
+
+
+@pytest.mark.parametrize("declaration", [
+    {"setup.py": "from setuptools import setup\n\nsetup(name='legacy', classifiers=[\n"
+                 "    'Programming Language :: Python :: 2 :: Only',\n])\n"},
+    {"pyproject.toml": "[project]\nname = 'legacy'\nrequires-python = '==2.7.*'\n"},
+    {"PKG-INFO": "Metadata-Version: 1.1\nName: legacy\nClassifier: Programming Language :: Python :: 2 :: Only\n"},
+    {"setup.cfg": "[options]\npython_requires = >=2.6, <3\n"},
+])
+def test_a_python_2_project_has_no_syntax_errors_for_python_3(tmp_path, declaration):
+    """A project that says it is for Python 2 only: its Python 2 files are named as not checked, not BP001."""
+    write_project(tmp_path, {**declaration, "legacy/store.py": "def store(path):\n    print \"storing\", path\n"})
+    result = _scan(tmp_path)
+    assert [f.code for f in result.findings] == []
+    assert any(e.path == "legacy/store.py" and "Python 2 code" in e.message for e in result.errors)
+
+
+def test_a_project_that_also_runs_on_python_3_keeps_its_syntax_errors(tmp_path):
+    write_project(tmp_path, {"setup.cfg": "[options]\npython_requires = >=2.7\n",
+                             "legacy/store.py": "def store(path):\n    print \"storing\", path\n"})
+    assert [f.code for f in _scan(tmp_path).findings] == ["BP001"]

@@ -30,6 +30,9 @@ RUNNING_ORIGIN = "the running interpreter"
 class PythonTarget:
     version: tuple[int, int]
     origin: str  # where the version comes from, as the BP001 message names it
+    # where the project says it is for Python 2 only ("" when it does not): its files are Python 2,
+    # which bplint does not read, so their Python 3 syntax errors are no findings
+    python2_only: str = ""
 
     @property
     def label(self) -> str:
@@ -65,7 +68,83 @@ def resolve_target(value: Any, root: Path, where: str) -> PythonTarget:
                               f"(e.g. \"py312\"), got {value!r}")
         return PythonTarget((3, int(match.group(1))), "target-version")
     declared = declared_python(root)
-    return declared if declared is not None else running_target()
+    if declared is not None:
+        return declared
+    python2 = declares_python2_only(root)
+    return PythonTarget(RUNNING, RUNNING_ORIGIN, python2) if python2 else running_target()
+
+
+PYTHON2_ONLY = "Programming Language :: Python :: 2 :: Only"
+_PYTHON2_CLASSIFIER = re.compile(r"""["']Programming Language :: Python :: 2 :: Only["']""")
+
+
+def declares_python2_only(root: Path) -> str:
+    """Where the project at ``root`` says it runs on Python 2 alone: a requires-python that allows no
+    Python 3, or the `Python :: 2 :: Only` classifier (pyproject.toml, setup.cfg, a release's PKG-INFO,
+    or written into setup.py, which is read as text, never run). "" when it does not say so."""
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        from bplint.config import ConfigError, read_toml
+
+        try:
+            project = read_toml(pyproject).get("project")
+        except ConfigError:
+            project = None
+        if isinstance(project, dict):
+            spec = project.get("requires-python")
+            if isinstance(spec, str) and _python2_only_spec(spec):
+                return "requires-python"
+            classifiers = project.get("classifiers")
+            if isinstance(classifiers, list) and PYTHON2_ONLY in classifiers:
+                return "its classifiers"
+    setup_cfg = root / "setup.cfg"
+    if setup_cfg.is_file():
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(setup_cfg, encoding="utf-8")
+            spec = parser.get("options", "python_requires", fallback="")
+            classifiers = parser.get("metadata", "classifiers", fallback="")
+        except (configparser.Error, OSError, UnicodeDecodeError):
+            spec = classifiers = ""
+        if spec and _python2_only_spec(spec):
+            return "python_requires"
+        if PYTHON2_ONLY in classifiers:
+            return "its classifiers"
+    for name, found in (("PKG-INFO", _pkg_info_python2), ("setup.py", _setup_py_python2)):
+        path = root / name
+        if path.is_file():
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")[:200_000]
+            except OSError:
+                continue
+            if found(text):
+                return "its classifiers"
+    return ""
+
+
+def _pkg_info_python2(text: str) -> bool:
+    for line in text.splitlines():
+        if line.startswith("Requires-Python:") and _python2_only_spec(line.partition(":")[2]):
+            return True
+        if line.startswith("Classifier:") and line.partition(":")[2].strip() == PYTHON2_ONLY:
+            return True
+    return False
+
+
+def _setup_py_python2(text: str) -> bool:
+    return _PYTHON2_CLASSIFIER.search(text) is not None
+
+
+def _python2_only_spec(spec: str) -> bool:
+    """A specifier that allows a Python 2 release and no Python 3 one (`==2.7.*`, `>=2.6,<3`)."""
+    try:
+        specifiers = SpecifierSet(spec.strip())
+    except InvalidSpecifier:
+        return False
+    if not any(specifiers.contains(f"2.{minor}.{patch}") for minor in range(8) for patch in (0, 18)):
+        return False
+    return not any(specifiers.contains(f"3.{minor}.{patch}", prereleases=True)
+                   for minor in range(0, 40) for patch in (0, 99))
 
 
 def declared_python(root: Path) -> PythonTarget | None:

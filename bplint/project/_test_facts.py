@@ -292,6 +292,9 @@ def _ending(body: list[ast.stmt]) -> tuple[str, str]:
             spelled = ast_dotted(value.func) or ""
             if RAISING_LOOKUPS.search(spelled):
                 return "call", ""
+            if isinstance(targets[0], ast.Tuple) and len(targets[0].elts) == 1 and \
+                    not isinstance(targets[0].elts[0], ast.Starred):
+                return "call", ""  # `record, = Model.create([...])`: unpacking one raises unless exactly one came back
             name = targets[0].id if isinstance(targets[0], ast.Name) else \
                 ", ".join(ast_dotted(e) or "_" for e in targets[0].elts)
             return f"assign:{name}", _constructed(spelled, body[:-1])

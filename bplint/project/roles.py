@@ -204,6 +204,13 @@ def names_upstream_copy(text: str, first_statement: int | None) -> bool:
     return any(_ADDRESS.search(c) for c in comments) and any(_VERSION_LINE.match(c) for c in comments)
 
 
+def _tooling_folder(top: str) -> bool:
+    """A hosted CI's folder (`.github/`) or another hidden folder at the top (`.devcontainer/`, an
+    editor's or assistant's `.tool/skills/`): the Python there drives the project's tests and tools;
+    nothing deploys it."""
+    return top in CI_FOLDERS or (top.startswith(".") and top not in (".", ".."))
+
+
 def role_facts(facts: ModuleFacts) -> RoleFacts:
     """The module's role facts, to read (a module that failed to parse has none)."""
     found = facts.extra.get(FAMILY)
@@ -593,7 +600,7 @@ class RoleAssigner:
 
     def _is_test(self, rootpath: str, folders: list[str], name: str, facts: ModuleFacts | None) -> bool:
         if name == "conftest.py" or any(TEST_FOLDER.search(f) for f in folders) or \
-                (folders and folders[0] in CI_FOLDERS and name.endswith(".py")):
+                (folders and _tooling_folder(folders[0]) and name.endswith(".py")):
             return True
         if not self.specs(rootpath).is_test(rootpath):
             return False
@@ -705,7 +712,9 @@ def _setup_cfg_scripts(text: str) -> list[str]:
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text)
-        value = parser.get("options.entry_points", "console_scripts", fallback="")
+        # setuptools' section, or pbr's (`[entry_points]`, as OpenStack projects write it)
+        value = "\n".join(parser.get(section, "console_scripts", fallback="")
+                          for section in ("options.entry_points", "entry_points"))
     except (configparser.Error, ValueError):
         return []
     return [line.partition("=")[2] for line in value.splitlines() if "=" in line]

@@ -19,7 +19,9 @@ class SyntaxErrorRule(Rule):
             "the message names the version. Test data is not reported: a test file in a folder whose name "
             "no import can spell (`tests/data/invalid-plugins/`). Nor is a template named `.py`, the code a "
             "generator renders, when the parser stops at a template tag or placeholder (`{% block %}`, "
-            "`{{cookiecutter.name}}`): it is listed as not checked. The finding carries the parser's message and position; every "
+            "`{{cookiecutter.name}}`): it is listed as not checked, and so are the files of a project that "
+            "declares Python 2 only (a `requires-python` that allows no Python 3, or the `Python :: 2 :: Only` "
+            "classifier), which bplint does not read. The finding carries the parser's message and position; every "
             "other file is still scanned.")
     why = ("A file that does not parse is checked by no rule at all, so its problems stay hidden, and "
            "it fails at import time in production.")

@@ -255,6 +255,8 @@ class AssertionFreeTest(PythonRule):
             "set-up or not: a placeholder passes whatever the code does), "
             "a test that ends with a call through an object of the code it keeps on the test case "
             "(`self.api = orders.API()` in `setUp`, then `self.api.delete(...)`: not a test client), "
+            "a test that ends by unpacking exactly one result (`invoice, = Invoice.create([...])`: it raises "
+            "unless exactly one came back), "
             "and smoke tests that say they only check that nothing is raised: "
             "`test_page_does_not_crash`, a docstring or comment such as \"must not fail\", \"this used "
             "to raise\" or \"used to produce a traceback\".")
@@ -413,6 +415,13 @@ class AssertionFreeTest(PythonRule):
                     pass
             """, path="tests/test_search.py", line=9,
             note="a placeholder: the set-up runs, and nothing about fuzzy terms is checked"),
+        Quiet("""
+            from shop.models import Invoice
+
+            def test_create_invoice_for_customer(customer):
+                invoice, = Invoice.create([{"customer": customer.id, "total": 10}])
+            """, path="tests/test_invoices.py",
+            note="unpacking one value fails the test unless exactly one record came back"),
         Quiet("""
             from shop import orders
             from tests.base import DatabaseTest

@@ -448,6 +448,11 @@ def check_file(file: SourceFile, config: Config, index: ProjectIndex) -> FileRes
                 # a Jinja or Django template named `.py` (the code a generator renders): not Python
                 outcome.errors.append(ScanError(file.relpath, "not checked: a template (its syntax error is a "
                                                               f"template tag, line {problem.line}), not Python"))
+            elif config.target.python2_only:
+                # the project says it is Python 2 code (`print "x"`, `0755`): bplint reads Python 3
+                outcome.errors.append(ScanError(file.relpath, "not checked: Python 2 code (the project declares "
+                                                              f"Python 2 only, in {config.target.python2_only}; "
+                                                              f"its syntax error is at line {problem.line})"))
             elif role == Role.TEST and unimportable_folders(file.rootpath.split("/")):
                 # test data: a file the tests read (a broken module for a loader to refuse), in a
                 # folder no import can name
