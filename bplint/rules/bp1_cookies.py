@@ -94,7 +94,7 @@ class InsecureCookie(ConfigScope, PythonRule):
     name = "insecure-cookie"
     category = "configuration"
     severity = Severity.WARNING
-    precision = Precision(1, 6, "2026-12-02", debatable=1, unseen=(0, 3))
+    precision = Precision(1, 6, "2026-12-02", debatable=1, unseen=(0, 5))
     preview = True
     roles = APPLICATION_ONLY
     cwe = (614, 1004)

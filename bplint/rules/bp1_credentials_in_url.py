@@ -24,7 +24,7 @@ class CredentialsInUrl(ExampleContext, PythonRule):
     name = "credentials-in-url"
     category = "secrets"
     severity = Severity.ERROR
-    precision = Precision(0, 13, "2026-12-02", unseen=(0, 8))
+    precision = Precision(0, 14, "2026-12-02", unseen=(0, 9))
     preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     cwe = (798,)

@@ -26,7 +26,7 @@ class DebugEnabled(ConfigScope, PythonRule):
     name = "debug-enabled"
     category = "configuration"
     severity = Severity.ERROR
-    precision = Precision(1, 4, "2026-12-02", unseen=(1, 3))
+    precision = Precision(1, 4, "2026-12-02", unseen=(1, 4))
     preview = True
     roles = RUNNING_CODE
     uses_bindings = True  # an `if` on a name bound to an environment read is a switch

@@ -87,7 +87,7 @@ class HardcodedConfig(ConfigScope, PythonRule):
     name = "hardcoded-config"
     category = "configuration"
     severity = Severity.WARNING
-    precision = Precision(0, 18, "2026-12-02", unseen=(0, 12))
+    precision = Precision(0, 19, "2026-12-02", unseen=(0, 13))
     preview = True
     roles = APPLICATION_ONLY
     summary = "Database, cache or broker address hardcoded in production config"

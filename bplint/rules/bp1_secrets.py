@@ -31,7 +31,7 @@ class HardcodedSecret(SecretBindings, CredentialFormats, PythonRule, TextRule):
     name = "hardcoded-secret"
     category = "secrets"
     severity = Severity.ERROR
-    precision = Precision(15, 82, "2026-12-02", debatable=12, unseen=(8, 47))
+    precision = Precision(15, 86, "2026-12-02", debatable=13, unseen=(8, 52))
     preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     cwe = (798,)

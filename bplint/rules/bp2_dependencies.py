@@ -153,7 +153,7 @@ class UnpinnedRequirementRule(_DependencyRule):
     name = "unpinned-requirement"
     category = CATEGORY
     severity = Severity.WARNING
-    precision = Precision(3, 29, "2026-12-02", debatable=9, unseen=(3, 54))
+    precision = Precision(3, 38, "2026-12-02", debatable=9, unseen=(3, 63))
     preview = True
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "A requirement without an exact version pin"

@@ -52,7 +52,7 @@ class NaiveUtcnow(PythonRule):
     name = "naive-utcnow"
     category = "database"
     severity = Severity.INFO
-    precision = Precision(111, 114, "2026-12-02", debatable=10, unseen=(78, 84))
+    precision = Precision(147, 153, "2026-12-02", debatable=11, unseen=(90, 98))
     roles = NOT_TESTS_OR_EXAMPLES
     summary = "datetime.utcnow() returns a naive datetime and is deprecated"
     what = ("Reports `datetime.utcnow()` and `datetime.utcnow` passed as a default (`default=datetime.utcnow`, "

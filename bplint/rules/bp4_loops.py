@@ -208,7 +208,7 @@ class QueryInLoop(LoopTracker):
     name = "query-in-loop"
     category = "database"
     severity = Severity.WARNING
-    precision = Precision(13, 65, "2026-12-02", debatable=17, unseen=(9, 28))
+    precision = Precision(13, 76, "2026-12-02", debatable=18, unseen=(9, 39))
     preview = True
     roles = APPLICATION_ONLY
     summary = "Database query run once per iteration of a loop"

@@ -161,7 +161,7 @@ class NPlusOneQuery(_LoopRule):
     name = "n-plus-one-query"
     category = "database"
     severity = Severity.WARNING
-    precision = Precision(35, 71, "2026-12-02", debatable=16, unseen=(18, 33))
+    precision = Precision(35, 71, "2026-12-02", debatable=17, unseen=(18, 33))
     preview = True
     roles = APPLICATION_ONLY
     summary = "Lazy relationship loaded once per row inside a loop over a query (N+1 queries)"

@@ -55,7 +55,7 @@ class CreateAllInApp(PythonRule):
     name = "create-all-in-app"
     category = "database"
     severity = Severity.WARNING
-    precision = Precision(0, 19, "2026-12-02", debatable=2, unseen=(0, 12))
+    precision = Precision(0, 20, "2026-12-02", debatable=2, unseen=(0, 13))
     preview = True
     roles = APPLICATION_ONLY
     uses_bindings = True

@@ -105,7 +105,7 @@ class SqlInjection(PythonRule):
     name = "sql-injection"
     category = "database"
     severity = Severity.ERROR
-    precision = Precision(7, 83, "2026-12-02", debatable=1, unseen=(3, 55))
+    precision = Precision(7, 94, "2026-12-02", debatable=1, unseen=(3, 67))
     preview = True
     roles = APPLICATION_ONLY  # a command-line program's SQL holds what its operator, who owns the database, gives it
     cwe = (89,)

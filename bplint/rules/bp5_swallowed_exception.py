@@ -87,7 +87,7 @@ class SwallowedException(PythonRule):
     name = "swallowed-exception"
     category = "routes"
     severity = Severity.WARNING
-    precision = Precision(24, 105, "2026-12-02", debatable=6, unseen=(21, 52))
+    precision = Precision(24, 117, "2026-12-02", debatable=6, unseen=(21, 64))
     preview = True
     roles = frozenset({Role.APPLICATION, Role.SCRIPT, Role.DEV})
     summary = "A broad `except` silently discards the error"

@@ -273,7 +273,7 @@ class EagerLogFormat(PythonRule):
     name = "eager-log-format"
     category = "logging"
     severity = Severity.INFO
-    precision = Precision(4, 64, "2026-12-02", debatable=4, unseen=(1, 32))
+    precision = Precision(5, 75, "2026-12-02", debatable=5, unseen=(2, 43))
     preview = True
     roles = RUNNING_CODE
     summary = "Debug log message formatted before the logging call"

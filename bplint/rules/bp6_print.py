@@ -40,7 +40,7 @@ class PrintInApp(PythonRule):
     name = "print-in-app"
     category = "logging"
     severity = Severity.WARNING
-    precision = Precision(37, 133, "2026-12-02", debatable=6, unseen=(14, 79))
+    precision = Precision(40, 141, "2026-12-02", debatable=6, unseen=(17, 91))
     preview = True
     roles = APPLICATION_ONLY
     summary = "print() in application code"

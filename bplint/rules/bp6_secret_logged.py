@@ -188,7 +188,7 @@ class SecretLogged(PythonRule):
     name = "secret-logged"
     category = "logging"
     severity = Severity.ERROR
-    precision = Precision(5, 28, "2026-12-02", unseen=(1, 10))
+    precision = Precision(6, 30, "2026-12-02", unseen=(2, 12))
     preview = True
     # a migration's log is read once by whoever runs it, about the data it fixes
     roles = NOT_TESTS_OR_EXAMPLES - {Role.MIGRATION}

@@ -35,7 +35,7 @@ class ExceptionWithoutTraceback(PythonRule):
     name = "exception-without-traceback"
     category = "logging"
     severity = Severity.INFO
-    precision = Precision(82, 112, "2026-12-02", debatable=18, unseen=(43, 64))
+    precision = Precision(85, 120, "2026-12-02", debatable=21, unseen=(46, 72))
     preview = True
     roles = RUNNING_CODE
     summary = "Unexpected error logged without its traceback"

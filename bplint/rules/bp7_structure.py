@@ -204,7 +204,7 @@ class AssertionFreeTest(PythonRule):
     name = "assertion-free-test"
     category = "structure"
     severity = Severity.WARNING
-    precision = Precision(81, 89, "2026-12-02", debatable=1, unseen=(62, 97))
+    precision = Precision(87, 98, "2026-12-02", debatable=11, unseen=(68, 116))
     preview = True
     roles = frozenset({Role.TEST})
     summary = "Test function that asserts nothing"
