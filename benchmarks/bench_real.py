@@ -67,8 +67,6 @@ DOWNLOAD_TIMEOUT = 1800
 SCAN_TIMEOUT = 3600
 # the packages a --no-build-isolation download needs to prepare an sdist's metadata
 BUILD_PACKAGES = ["setuptools", "wheel", "tomli", "importlib_metadata"]
-# below this precision a rule belongs in the preview tier (bplint.rule.PREVIEW_BELOW)
-PREVIEW_BELOW = 0.9
 # the snippet around a finding in a review packet
 LINES_BEFORE, LINES_AFTER, WHOLE_FILE_LINES = 30, 15, 80
 BATCH_SIZE = 25
@@ -780,8 +778,8 @@ PREVIEW_LINE = re.compile(r"^\s+preview = (True|False)\s*$")
 
 @dataclass
 class Figure:
-    """A rule's measured precision: on the judged findings it still reports, and on the first
-    verdicts of applications no rule work had seen (``unseen``)."""
+    """A rule's verdict counts: on the judged findings it still reports, and on the first verdicts of
+    applications no rule work had seen (``unseen``); ``precision`` makes bplint's own figure of them."""
 
     code: str
     true: int = 0
@@ -794,21 +792,21 @@ class Figure:
     def judged(self) -> int:
         return self.true + self.false
 
-    @property
-    def tier_value(self) -> float:
-        """The lower of the two figures (a rule with neither has none: 0), as bplint's Precision has it."""
-        value = self.true / self.judged if self.judged else 0.0
-        if self.unseen_judged:
-            value = min(value, self.unseen_true / self.unseen_judged)
-        return value
+    def precision(self, reviewed: str):
+        from bplint.rule import Precision
 
-    def source(self, reviewed: str) -> str:
-        text = f"Precision({self.true}, {self.judged}, \"{reviewed}\""
-        if self.debatable:
-            text += f", debatable={self.debatable}"
-        if self.unseen_judged:
-            text += f", unseen=({self.unseen_true}, {self.unseen_judged})"
-        return text + ")"
+        return Precision(self.true, self.judged, reviewed, debatable=self.debatable,
+                         unseen=(self.unseen_true, self.unseen_judged) if self.unseen_judged else None)
+
+
+def precision_source(precision) -> str:
+    """The `Precision(...)` expression a rule class writes for a figure."""
+    text = f"Precision({precision.true}, {precision.judged}, \"{precision.reviewed}\""
+    if precision.debatable:
+        text += f", debatable={precision.debatable}"
+    if precision.unseen:
+        text += f", unseen=({precision.unseen[0]}, {precision.unseen[1]})"
+    return text + ")"
 
 
 def figures(root: Path, projects: list[Project], labels: dict[tuple, dict]) -> dict[str, Figure]:
@@ -869,7 +867,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
     result = figures(root, projects, read_labels(Path(args.labels)))
     catalog = rule_catalog()
     sources = rule_sources()
-    threshold = PREVIEW_BELOW
+    from bplint.rule import PREVIEW_BELOW
     print("| rule | tier | still reported: true / judged (debatable) | unseen: true / judged | tier by figures |")
     print("|---|---|---:|---:|---|")
     changes: dict[Path, dict[int, str]] = defaultdict(dict)
@@ -880,7 +878,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
             print(f"| {code} | {tier} | {entry.true} / {entry.judged} ({entry.debatable}) | "
                   f"{entry.unseen_true} / {entry.unseen_judged} | no figure in its rule class |")
             continue
-        wanted = "preview" if entry.tier_value < threshold else "stable"
+        wanted = "preview" if entry.precision("").tier_value < PREVIEW_BELOW else "stable"
         print(f"| {code} | {tier} | {entry.true} / {entry.judged} ({entry.debatable}) | "
               f"{entry.unseen_true} / {entry.unseen_judged} | {wanted}{'' if wanted == tier else '  <- changes'} |")
         path, precision_line, preview_line = sources[code]
@@ -888,8 +886,9 @@ def cmd_figures(args: argparse.Namespace) -> int:
         match = PRECISION_LINE.match(lines[precision_line])
         old_args = match.group("args")
         reviewed = re.search(r'"([^"]*)"', old_args).group(1)
-        if entry.source(reviewed) != f"Precision({old_args})":  # new figures: today's date
-            changes[path][precision_line] = f"{match.group('indent')}precision = {entry.source(args.date)}"
+        if precision_source(entry.precision(reviewed)) != f"Precision({old_args})":  # new figures: today's date
+            changes[path][precision_line] = (f"{match.group('indent')}precision = "
+                                             f"{precision_source(entry.precision(args.date))}")
         if wanted != tier:
             if wanted == "preview":
                 changes[path][precision_line] = (changes[path].get(precision_line, lines[precision_line])

@@ -82,34 +82,18 @@ def declares_python2_only(root: Path) -> str:
     """Where the project at ``root`` says it runs on Python 2 alone: a requires-python that allows no
     Python 3, or the `Python :: 2 :: Only` classifier (pyproject.toml, setup.cfg, a release's PKG-INFO,
     or written into setup.py, which is read as text, never run). "" when it does not say so."""
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        from bplint.config import ConfigError, read_toml
-
-        try:
-            project = read_toml(pyproject).get("project")
-        except ConfigError:
-            project = None
-        if isinstance(project, dict):
-            spec = project.get("requires-python")
-            if isinstance(spec, str) and _python2_only_spec(spec):
-                return "requires-python"
-            classifiers = project.get("classifiers")
-            if isinstance(classifiers, list) and PYTHON2_ONLY in classifiers:
-                return "its classifiers"
-    setup_cfg = root / "setup.cfg"
-    if setup_cfg.is_file():
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(setup_cfg, encoding="utf-8")
-            spec = parser.get("options", "python_requires", fallback="")
-            classifiers = parser.get("metadata", "classifiers", fallback="")
-        except (configparser.Error, OSError, UnicodeDecodeError):
-            spec = classifiers = ""
-        if spec and _python2_only_spec(spec):
-            return "python_requires"
-        if PYTHON2_ONLY in classifiers:
-            return "its classifiers"
+    project = _project_table(root)
+    spec = project.get("requires-python")
+    if isinstance(spec, str) and _python2_only_spec(spec):
+        return "requires-python"
+    classifiers = project.get("classifiers")
+    if isinstance(classifiers, list) and PYTHON2_ONLY in classifiers:
+        return "its classifiers"
+    spec = _setup_cfg(root, "options", "python_requires")
+    if spec and _python2_only_spec(spec):
+        return "python_requires"
+    if PYTHON2_ONLY in _setup_cfg(root, "metadata", "classifiers"):
+        return "its classifiers"
     for name, found in (("PKG-INFO", _pkg_info_python2), ("setup.py", _setup_py_python2)):
         path = root / name
         if path.is_file():
@@ -149,30 +133,44 @@ def _python2_only_spec(spec: str) -> bool:
 
 def declared_python(root: Path) -> PythonTarget | None:
     """The lowest Python version the project at ``root`` declares it supports, if it says."""
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        from bplint.config import ConfigError, read_toml
-
-        try:
-            project = read_toml(pyproject).get("project")
-        except ConfigError:
-            project = None  # the project's own file: a broken one is reported elsewhere
-        spec = project.get("requires-python") if isinstance(project, dict) else None
-        version = lowest_allowed(spec) if isinstance(spec, str) else None
-        if version is not None:
-            return PythonTarget(version, "requires-python")
-    setup_cfg = root / "setup.cfg"
-    if setup_cfg.is_file():
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(setup_cfg, encoding="utf-8")
-            spec = parser.get("options", "python_requires", fallback=None)
-        except (configparser.Error, OSError, UnicodeDecodeError):
-            spec = None
-        version = lowest_allowed(spec) if spec else None
-        if version is not None:
-            return PythonTarget(version, "python_requires")
+    project = _project_table(root)
+    spec = project.get("requires-python")
+    version = lowest_allowed(spec) if isinstance(spec, str) else None
+    if version is not None:
+        return PythonTarget(version, "requires-python")
+    spec = _setup_cfg(root, "options", "python_requires")
+    version = lowest_allowed(spec) if spec else None
+    if version is not None:
+        return PythonTarget(version, "python_requires")
     return None
+
+
+def _project_table(root: Path) -> dict:
+    """pyproject.toml's `[project]` table ({} when there is none or the file is broken: a broken
+    one is reported by the rules that read it)."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}
+    from bplint.config import ConfigError, read_toml
+
+    try:
+        project = read_toml(pyproject).get("project")
+    except ConfigError:
+        return {}
+    return project if isinstance(project, dict) else {}
+
+
+def _setup_cfg(root: Path, section: str, key: str) -> str:
+    """A value of setup.cfg ("" when the file, the section or the key is missing or unreadable)."""
+    setup_cfg = root / "setup.cfg"
+    if not setup_cfg.is_file():
+        return ""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(setup_cfg, encoding="utf-8")
+        return parser.get(section, key, fallback="")
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return ""
 
 
 def lowest_allowed(spec: str) -> tuple[int, int] | None:

@@ -592,12 +592,17 @@ class _Documentation:
             self.words.update(_WORDS.findall(text))
 
 
+def _is_compose_file(name: str) -> bool:
+    """`docker-compose.yml`, `compose.prod.yaml`, ... (a file name, lower case)."""
+    return fnmatch.fnmatch(name, "*compose*.y*ml")
+
+
 def _is_deployment_file(rootpath: str) -> bool:
     """A compose file, Helm values, a manifest or any configuration file under deploy/, docker/, ..."""
     parts = rootpath.lower().split("/")
     name = parts[-1]
     return (any(part in DEPLOYMENT_FOLDERS for part in parts[:-1])
-            or fnmatch.fnmatch(name, "*compose*.y*ml") or fnmatch.fnmatch(name, "values*.y*ml")
+            or _is_compose_file(name) or fnmatch.fnmatch(name, "values*.y*ml")
             or name in DEPLOYMENT_FILES)
 
 
@@ -762,7 +767,7 @@ def _compose_env_files(index: ProjectIndex) -> _ComposeEnvFiles:
     named: set[str] = set()
     for relpath, kind in sorted(index.files.items()):
         rootpath = relpath[len(prefix):]
-        if kind is not FileKind.CONFIG or not fnmatch.fnmatch(rootpath.rsplit("/", 1)[-1].lower(), "*compose*.y*ml"):
+        if kind is not FileKind.CONFIG or not _is_compose_file(rootpath.rsplit("/", 1)[-1].lower()):
             continue
         text = index.fs.read_text(Path(index.root) / rootpath)
         if not text:
